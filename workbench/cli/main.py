@@ -1,0 +1,93 @@
+"""`workbench` entry point: a click group whose commands are imported only when invoked.
+
+Each command lives in its own module under `workbench/cli/`; `COMMANDS` maps the name to
+`module:function`. `workbench --help` imports none of them, so it stays instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from workbench import __version__
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("workbench.cli.run", "Run suites: prompts x providers x tests, results to SQLite."),
+    "runs": ("workbench.cli.runs", "List runs, or show one run's summary."),
+    "compare": ("workbench.cli.compare", "Compare two runs (BASE HEAD) and gate on regressions."),
+    "diff": ("workbench.cli.diff", "Diff two versions of a prompt family: text, tokens and results."),
+    "recommend": ("workbench.cli.recommend", "Cheapest acceptable prompt/variant/model pair and cost projection."),
+    "models": ("workbench.cli.models", "Known models with prices, context windows and local models."),
+    "cache": ("workbench.cli.cache", "Inspect or clear the response cache."),
+    "merge": ("workbench.cli.merge", "Merge shard databases or JSON outputs into one run."),
+    "ui": ("workbench.cli.ui", "Serve the Streamlit UI on 127.0.0.1."),
+    "compat": ("workbench.cli.compat", "Check agreement with stored promptfoo outputs."),
+    "route": ("workbench.cli.route", "Train, evaluate and apply a cost router."),
+    "failures": ("workbench.cli.failures", "Cluster failing results into failure modes."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (mod, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        try:
+            module = importlib.import_module(entry[0])
+        except ModuleNotFoundError as e:
+            if e.name == entry[0]:
+                return None
+            raise
+        cmd = getattr(module, "command", None)
+        return cmd if isinstance(cmd, click.Command) else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from workbench.errors import WorkbenchError
+
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as e:
+            if os.environ.get("WORKBENCH_DEBUG") == "1":
+                raise
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="workbench")
+def cli() -> None:
+    """workbench: prompt regression and optimization.
+
+    Runs versioned prompts across models against promptfoo-compatible suites, stores every
+    result in SQLite, and tells you the cheapest model/prompt pair that is still good enough.
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as e:  # internal error: exit 1, traceback only when asked
+        if os.environ.get("WORKBENCH_DEBUG") == "1":
+            raise
+        click.echo(f"Internal error: {type(e).__name__}: {e} (set WORKBENCH_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The database schema, as `sqlite_utils.Migrations`.
+
+Rules: a migration is never edited after it lands; add `m00N_...` instead. Tables stay plain
+(one fact per column) so that Datasette, the sqlite-utils CLI and pandas read them without
+workbench; JSON columns hold only genuinely nested data (vars, assertion values, configs).
+See `docs/database.md` for the column reference.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("workbench")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "label": str,  # e.g. the git ref the run was made at
+            "suite_path": str,
+            "suite_sha256": str,
+            "description": str,
+            "git_sha": str,
+            "git_ref": str,
+            "started_at": str,  # ISO 8601 UTC
+            "finished_at": str,
+            "status": str,  # running | completed | interrupted | failed | budget_exceeded
+            "config": str,  # JSON: the RunConfig (no secrets)
+            "cells_planned": int,
+            "results": int,
+            "passes": int,
+            "failures": int,
+            "errors": int,
+            "pass_rate": float,
+            "tokens_in": int,
+            "tokens_out": int,
+            "cost": float,  # NULL when any priced call had an unknown price
+            "cached": int,
+            "cache_hit_ratio": float,
+            "estimate": str,  # JSON: the dry-run estimate made before the run
+            "workbench_version": str,
+        },
+        pk="id",
+    )
+    db["prompt_versions"].create(
+        {
+            "id": int,
+            "sha256": str,
+            "family": str,
+            "version": str,
+            "label": str,
+            "path": str,
+            "text": str,
+            "is_chat": int,
+            "tokens": int,  # cl100k_base count of the raw template
+            "git_commit": str,
+            "first_seen": str,
+        },
+        pk="id",
+    )
+    db["prompt_versions"].create_index(["sha256", "label", "path"], unique=True)
+    db["prompt_versions"].create_index(["family", "version"])
+    db["run_prompts"].create(
+        {"run_id": int, "prompt_idx": int, "prompt_version_id": int, "label": str},
+        pk=("run_id", "prompt_idx"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_version_id", "prompt_versions", "id")],
+    )
+    db["run_providers"].create(
+        {"run_id": int, "provider_idx": int, "provider_id": str, "label": str, "config": str},
+        pk=("run_id", "provider_idx"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["test_cases"].create(
+        {
+            "run_id": int,
+            "test_idx": int,
+            "identity": str,  # sha256 of description + vars: matches a test across runs
+            "description": str,
+            "vars": str,  # JSON
+            "asserts": str,  # JSON
+            "metadata": str,  # JSON
+        },
+        pk=("run_id", "test_idx"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["results"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "cell_key": str,  # prompt_idx:variant:provider_idx:test_idx:repeat, unique per run
+            "prompt_idx": int,
+            "provider_idx": int,
+            "test_idx": int,
+            "repeat": int,
+            "variant": str,
+            "prompt_version_id": int,
+            "provider_id": str,
+            "provider_label": str,
+            "model": str,
+            "prompt": str,  # the rendered prompt actually sent
+            "output": str,  # text; JSON text when a transform produced a non-string
+            "success": int,
+            "score": float,
+            "error": str,
+            "tokens_in": int,
+            "tokens_out": int,
+            "token_source": str,
+            "cost": float,  # NULL = unknown price; 0 for cache hits
+            "cached_cost": float,  # what a cache hit originally cost
+            "latency_ms": float,
+            "wall_ms": float,
+            "cached": int,
+            "attempts": int,
+            "fallback_used": str,
+            "finish_reason": str,
+            "named_scores": str,  # JSON
+            "grader_cost": float,
+            "grader_tokens": int,
+            "guardrail_failures": int,
+            "compression": str,  # JSON: method, rate, tokens before/after, seconds
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["results"].create_index(["run_id", "cell_key"], unique=True)
+    db["results"].create_index(["run_id", "prompt_idx", "variant", "provider_idx"])
+    db["results"].create_index(["run_id", "test_idx"])
+    db["assertion_results"].create(
+        {
+            "id": int,
+            "result_id": int,
+            "run_id": int,
+            "idx": int,  # position in the flattened componentResults
+            "parent_idx": int,  # the assert-set entry this belongs to, else NULL
+            "type": str,
+            "metric": str,
+            "pass": int,
+            "score": float,
+            "reason": str,
+            "weight": float,
+            "value": str,  # JSON
+            "is_guardrail": int,
+        },
+        pk="id",
+        foreign_keys=[("result_id", "results", "id"), ("run_id", "runs", "id")],
+    )
+    db["assertion_results"].create_index(["result_id"])
+    db["assertion_results"].create_index(["run_id", "is_guardrail", "pass"])
+    db["cache"].create(
+        {
+            "key": str,  # sha256 of canonical JSON (provider, model, messages, params, repeat, seed)
+            "provider_id": str,
+            "model": str,
+            "response": str,  # JSON ProviderResponse
+            "created_at": float,  # unix seconds
+            "hits": int,
+        },
+        pk="key",
+    )
+    db["compressions"].create(
+        {
+            "key": str,  # sha256 of text, method, rate, compressor model
+            "method": str,
+            "rate": float,
+            "compressor_model": str,
+            "original": str,
+            "compressed": str,
+            "original_tokens": int,
+            "compressed_tokens": int,
+            "seconds": float,
+            "created_at": float,
+        },
+        pk="key",
+    )

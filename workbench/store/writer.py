@@ -1,0 +1,338 @@
+"""Write one run: its header, its prompts/providers/tests, then results in small batches.
+
+Invariant: every batch is one transaction, so a killed run leaves a consistent database holding
+every result of every committed batch. Results are keyed by (run_id, cell_key), so a resumed run
+can skip what is already there and never writes a cell twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.secrets import redact_config
+from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
+
+GUARDRAIL_TYPES = {"guardrails", "moderation"}
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
+
+
+def test_identity(test: TestCase) -> str:
+    """Matches a test across runs: description + vars (order-insensitive)."""
+    blob = json.dumps({"d": test.description, "v": test.vars}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def is_guardrail(assertion: dict[str, Any] | None) -> bool:
+    if not assertion:
+        return False
+    metric = str(assertion.get("metric") or "")
+    atype = str(assertion.get("type") or "")
+    if atype.startswith("not-"):
+        atype = atype[4:]
+    return metric.startswith("guardrail") or atype in GUARDRAIL_TYPES
+
+
+def with_retry(fn: Any, *args: Any, attempts: int = 20) -> Any:
+    """Run a write, retrying on SQLITE_BUSY/locked beyond the busy timeout."""
+    for i in range(attempts):
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as e:
+            msg = str(e).lower()
+            if ("locked" not in msg and "busy" not in msg) or i == attempts - 1:
+                raise
+            time.sleep(min(0.05 * 2**i, 2.0))
+    return None
+
+
+class RunWriter:
+    def __init__(self, db: Database, run_id: int) -> None:
+        self.db = db
+        self.run_id = run_id
+
+    # -- run header ------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        db: Database,
+        suite: Suite,
+        *,
+        config: dict[str, Any],
+        cells_planned: int,
+        label: str | None = None,
+        git_sha: str | None = None,
+        git_ref: str | None = None,
+        estimate: dict[str, Any] | None = None,
+        version: str = "",
+    ) -> RunWriter:
+        def write() -> int:
+            with db.conn:
+                db["runs"].insert(
+                    {
+                        "label": label,
+                        "suite_path": str(suite.path) if suite.path else None,
+                        "suite_sha256": suite.sha256,
+                        "description": suite.description,
+                        "git_sha": git_sha,
+                        "git_ref": git_ref,
+                        "started_at": now_iso(),
+                        "status": "running",
+                        "config": dumps(config),
+                        "cells_planned": cells_planned,
+                        "estimate": dumps(estimate) if estimate else None,
+                        "workbench_version": version,
+                    }
+                )
+                run_id = int(db.execute("select last_insert_rowid()").fetchone()[0])
+                writer = cls(db, run_id)
+                writer._write_matrix(suite)
+            return run_id
+
+        return cls(db, with_retry(write))
+
+    def _write_matrix(self, suite: Suite) -> None:
+        for idx, prompt in enumerate(suite.prompts):
+            pv_id = upsert_prompt_version(self.db, prompt)
+            self.db["run_prompts"].insert(
+                {"run_id": self.run_id, "prompt_idx": idx, "prompt_version_id": pv_id, "label": prompt.label}
+            )
+        self.db["run_providers"].insert_all(
+            {
+                "run_id": self.run_id,
+                "provider_idx": i,
+                "provider_id": p.id,
+                "label": p.display,
+                "config": dumps(redact_config(p.config)),
+            }
+            for i, p in enumerate(suite.providers)
+        )
+        self.db["test_cases"].insert_all(
+            (
+                {
+                    "run_id": self.run_id,
+                    "test_idx": t.index,
+                    "identity": test_identity(t),
+                    "description": t.description,
+                    "vars": dumps(t.vars),
+                    "asserts": dumps(t.asserts),
+                    "metadata": dumps(t.metadata),
+                }
+                for t in suite.tests
+            ),
+            batch_size=500,
+        )
+
+    # -- results ---------------------------------------------------------------------------------
+    def done_keys(self) -> set[str]:
+        return {r[0] for r in self.db.execute("select cell_key from results where run_id = ?", [self.run_id])}
+
+    def write_results(
+        self, batch: Iterable[CellResult], providers: list[ProviderSpec], prompt_version_ids: dict[int, int]
+    ) -> None:
+        rows = list(batch)
+        if not rows:
+            return
+        with_retry(self._write_batch, rows, providers, prompt_version_ids)
+
+    def _write_batch(
+        self, rows: list[CellResult], providers: list[ProviderSpec], prompt_version_ids: dict[int, int]
+    ) -> None:
+        created = now_iso()
+        with self.db.conn:
+            cur = self.db.conn.cursor()
+            for r in rows:
+                resp = r.response
+                provider = providers[r.cell.provider_idx]
+                components = flatten(r.grading)
+                guardrail_failures = sum(
+                    1 for _, _, g in components if not g.pass_ and is_guardrail(g.assertion)
+                )
+                grader_cost = _sum_or_none(g.cost for _, _, g in components)
+                grader_tokens = sum(int(g.tokens_used.get("total", 0)) for _, _, g in components)
+                output = resp.output
+                cur.execute(
+                    "insert or ignore into results (run_id, cell_key, prompt_idx, provider_idx, test_idx,"
+                    " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
+                    " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
+                    " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
+                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at)"
+                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        self.run_id,
+                        r.cell.key,
+                        r.cell.prompt_idx,
+                        r.cell.provider_idx,
+                        r.cell.test_idx,
+                        r.cell.repeat,
+                        r.cell.variant,
+                        prompt_version_ids.get(r.cell.prompt_idx),
+                        provider.id,
+                        provider.display,
+                        resp.model,
+                        r.prompt_text,
+                        output if isinstance(output, str) or output is None else dumps(output),
+                        int(r.success),
+                        r.score,
+                        r.error,
+                        resp.tokens_in,
+                        resp.tokens_out,
+                        resp.token_source,
+                        resp.cost,
+                        resp.cached_cost,
+                        resp.latency_ms,
+                        resp.wall_ms,
+                        int(resp.cached),
+                        resp.attempts,
+                        resp.fallback_used,
+                        resp.finish_reason,
+                        dumps(r.named_scores) if r.named_scores else None,
+                        grader_cost,
+                        grader_tokens or None,
+                        guardrail_failures,
+                        dumps(r.compression) if r.compression else None,
+                        created,
+                    ),
+                )
+                if cur.rowcount == 0:  # already stored (resume): keep the first
+                    continue
+                result_id = cur.lastrowid
+                cur.executemany(
+                    "insert into assertion_results (result_id, run_id, idx, parent_idx, type, metric, pass,"
+                    " score, reason, weight, value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (
+                            result_id,
+                            self.run_id,
+                            idx,
+                            parent,
+                            _atype(g),
+                            (g.assertion or {}).get("metric"),
+                            int(g.pass_),
+                            g.score,
+                            g.reason,
+                            _weight(g),
+                            dumps((g.assertion or {}).get("value")),
+                            int(is_guardrail(g.assertion)),
+                        )
+                        for idx, parent, g in components
+                    ],
+                )
+
+    def finish(self, status: str) -> dict[str, Any]:
+        """Compute the run's totals from its stored results and close it."""
+
+        def write() -> dict[str, Any]:
+            with self.db.conn:
+                totals = run_totals(self.db, self.run_id)
+                self.db["runs"].update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
+            return totals
+
+        return dict(with_retry(write))
+
+    def set_status(self, status: str) -> None:
+        def write() -> None:
+            with self.db.conn:
+                self.db["runs"].update(self.run_id, {"status": status})
+
+        with_retry(write)
+
+
+def run_totals(db: Database, run_id: int) -> dict[str, Any]:
+    row = db.execute(
+        "select count(*), sum(success), sum(case when error is null and success = 0 then 1 else 0 end),"
+        " sum(case when error is not null then 1 else 0 end), sum(tokens_in), sum(tokens_out),"
+        " sum(cost), sum(case when cost is null and error is null then 1 else 0 end), sum(cached)"
+        " from results where run_id = ?",
+        [run_id],
+    ).fetchone()
+    n, passes, failures, errors, tin, tout, cost, unknown_cost, cached = row
+    n = n or 0
+    return {
+        "results": n,
+        "passes": passes or 0,
+        "failures": failures or 0,
+        "errors": errors or 0,
+        "pass_rate": (passes or 0) / n if n else None,
+        "tokens_in": tin or 0,
+        "tokens_out": tout or 0,
+        "cost": None if unknown_cost else (cost or 0.0),
+        "cached": cached or 0,
+        "cache_hit_ratio": (cached or 0) / n if n else None,
+    }
+
+
+def upsert_prompt_version(db: Database, prompt: Prompt) -> int:
+    from workbench.tokens import count_tokens  # light, but keep imports at the call path
+
+    path = str(prompt.path) if prompt.path else None
+    existing = db.execute(
+        "select id from prompt_versions where sha256 = ? and label = ? and path is ?",
+        [prompt.sha256, prompt.label, path],
+    ).fetchone()
+    if existing:
+        return int(existing[0])
+    from workbench.prompts import git_commit_of
+
+    db["prompt_versions"].insert(
+        {
+            "sha256": prompt.sha256,
+            "family": prompt.family,
+            "version": prompt.version,
+            "label": prompt.label,
+            "path": path,
+            "text": prompt.raw,
+            "is_chat": int(prompt.is_chat),
+            "tokens": count_tokens(prompt.raw),
+            "git_commit": git_commit_of(prompt.path) if prompt.path else None,
+            "first_seen": now_iso(),
+        }
+    )
+    return int(db.execute("select last_insert_rowid()").fetchone()[0])
+
+
+def flatten(grading: GradingResult | None) -> list[tuple[int, int | None, GradingResult]]:
+    """promptfoo's flattened componentResults: an assert-set entry is followed by its children."""
+    out: list[tuple[int, int | None, GradingResult]] = []
+    if grading is None:
+        return out
+
+    def walk(items: list[GradingResult], parent: int | None) -> None:
+        for g in items:
+            idx = len(out)
+            out.append((idx, parent, g))
+            if g.metadata.get("assertSet"):
+                walk(g.component_results, idx)
+
+    walk(grading.component_results, None)
+    return out
+
+
+def _atype(g: GradingResult) -> str:
+    if g.metadata.get("assertSet"):
+        return "assert-set"
+    return str((g.assertion or {}).get("type", ""))
+
+
+def _weight(g: GradingResult) -> float:
+    w = (g.assertion or {}).get("weight", 1)
+    return float(w) if isinstance(w, (int, float)) else 1.0
+
+
+def _sum_or_none(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None

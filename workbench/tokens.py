@@ -1,0 +1,62 @@
+"""Token counting with tiktoken, offline.
+
+litellm ships the cl100k_base / o200k_base / p50k_base BPE files; TIKTOKEN_CACHE_DIR is pointed
+there before tiktoken is first imported, so nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4", "chatgpt-4o")
+
+
+def configure_offline() -> None:
+    """Set the env vars that keep tiktoken and litellm off the network. Idempotent."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        spec = importlib.util.find_spec("litellm")
+        if spec and spec.origin:
+            d = Path(spec.origin).parent / "litellm_core_utils" / "tokenizers"
+            if d.is_dir():
+                os.environ["TIKTOKEN_CACHE_DIR"] = str(d)
+
+
+def encoding_name_for(model: str | None) -> str:
+    m = (model or "").split("/")[-1].split(":")[-1].lower()
+    if m.startswith(O200K_PREFIXES):
+        return "o200k_base"
+    return "cl100k_base"
+
+
+@functools.lru_cache(maxsize=8)
+def _encoding(name: str) -> Any:
+    configure_offline()
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def count_tokens(text: str, model: str | None = None) -> int:
+    if not text:
+        return 0
+    return len(_encoding(encoding_name_for(model)).encode(text, disallowed_special=()))
+
+
+def count_message_tokens(messages: list[dict[str, Any]], model: str | None = None) -> int:
+    """OpenAI's chat accounting: ~3 tokens of framing per message plus 3 for the reply primer."""
+    total = 3
+    for m in messages:
+        total += 3
+        content = m.get("content")
+        if isinstance(content, str):
+            total += count_tokens(content, model)
+        elif isinstance(content, list):
+            total += sum(count_tokens(str(p.get("text", "")), model) for p in content if isinstance(p, dict))
+        if m.get("name"):
+            total += 1
+    return total

@@ -1,0 +1,153 @@
+"""Plain data passed between the pipeline steps: suite -> cells -> responses -> grades -> store.
+
+Every step (suite loading, rendering, compression, calling, grading, storing) takes and returns
+these dataclasses, so each can be tested alone. Nothing here imports litellm, torch or sqlite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+JSON = Any  # a value that json.dumps accepts
+
+
+@dataclass
+class Prompt:
+    """One prompt of a suite: a template (text, or a chat message list serialized as JSON)."""
+
+    raw: str
+    label: str
+    id: str | None = None  # the prompt's `id` from the suite, else None
+    path: Path | None = None  # file it came from, when any
+    family: str | None = None  # prompts/<family>/<version>.<ext>
+    version: str | None = None
+    sha256: str = ""  # of the normalized content
+    is_chat: bool = False  # raw is a JSON list of {role, content}
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProviderSpec:
+    """A provider as written in the suite (`echo`, `openai:gpt-4o-mini`, `{id, label, config}`)."""
+
+    id: str
+    label: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    transform: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.label or self.id
+
+
+@dataclass
+class TestCase:
+    """One test row after defaultTest merge, CSV loading and vars-array expansion."""
+
+    index: int  # promptfoo's testIdx
+    vars: dict[str, Any]
+    asserts: list[dict[str, Any]]  # raw assertion dicts, defaultTest's first
+    description: str | None = None
+    threshold: float | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    providers: list[str] | None = None  # test-level filter
+    prompts: list[str] | None = None  # test-level filter
+    assert_scoring_function: str | None = None
+    provider_output: Any = None  # `providerOutput`: skip the call, use this output
+
+
+@dataclass
+class Suite:
+    path: Path | None
+    description: str | None
+    prompts: list[Prompt]
+    providers: list[ProviderSpec]
+    tests: list[TestCase]
+    evaluate_options: dict[str, Any] = field(default_factory=dict)
+    workbench: dict[str, Any] = field(default_factory=dict)  # the top-level `workbench:` block
+    derived_metrics: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sha256: str = ""  # of the suite file's bytes
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+
+@dataclass
+class Cell:
+    """One unit of work: (prompt, variant, provider, test, repeat)."""
+
+    prompt_idx: int
+    provider_idx: int
+    test_idx: int
+    repeat: int = 0
+    variant: str = "none"
+
+    @property
+    def key(self) -> str:
+        return f"{self.prompt_idx}:{self.variant}:{self.provider_idx}:{self.test_idx}:{self.repeat}"
+
+
+@dataclass
+class ProviderRequest:
+    prompt: str  # rendered prompt text (for chat prompts: the JSON text)
+    messages: list[dict[str, Any]]  # the chat messages sent
+    params: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens, ...
+    repeat: int = 0
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProviderResponse:
+    output: Any = None  # usually str; transforms may make it any JSON value
+    error: str | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    token_source: str | None = None  # "usage" | "tiktoken" | "none"
+    cost: float | None = None  # USD; None = unknown price
+    latency_ms: float | None = None  # of the successful attempt
+    wall_ms: float | None = None  # all attempts
+    cached: bool = False
+    cached_cost: float | None = None  # original cost of a cached response
+    attempts: int = 1
+    fallback_used: str | None = None
+    finish_reason: str | None = None
+    logprobs: list[float] | None = None
+    model: str | None = None  # resolved model name
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GradingResult:
+    """promptfoo's GradingResult: one per assertion, plus the row-level aggregate."""
+
+    pass_: bool
+    score: float
+    reason: str = ""
+    assertion: dict[str, Any] | None = None
+    named_scores: dict[str, float] = field(default_factory=dict)
+    component_results: list[GradingResult] = field(default_factory=list)
+    tokens_used: dict[str, int] = field(default_factory=dict)
+    cost: float | None = None  # grader cost, apart from the graded call
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CellResult:
+    """Everything the store keeps for one cell."""
+
+    cell: Cell
+    prompt_text: str  # the rendered (and compressed) prompt sent
+    response: ProviderResponse
+    success: bool
+    score: float
+    error: str | None  # row-level ERROR reason (provider error or an assertion that threw)
+    grading: GradingResult | None
+    named_scores: dict[str, float] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    started_at: float = 0.0
+    compression: dict[str, Any] | None = None
