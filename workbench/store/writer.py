@@ -159,9 +159,7 @@ class RunWriter:
                 resp = r.response
                 provider = providers[r.cell.provider_idx]
                 components = flatten(r.grading)
-                guardrail_failures = sum(
-                    1 for _, _, g in components if not g.pass_ and is_guardrail(g.assertion)
-                )
+                guardrail_failures = sum(1 for _, _, g in components if not g.pass_ and is_guardrail(g.assertion))
                 grader_cost = _sum_or_none(g.cost for _, _, g in components)
                 grader_tokens = sum(int(g.tokens_used.get("total", 0)) for _, _, g in components)
                 output = resp.output

@@ -1,0 +1,131 @@
+"""`workbench run`: load suites, run them into the database, print a summary, write outputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.errors import UsageError
+
+
+def _threshold(flag: float | None) -> float:
+    """Pass-rate threshold in percent: the flag, else PROMPTFOO_PASS_RATE_THRESHOLD, else 100."""
+    if flag is not None:
+        return flag
+    env = os.environ.get("PROMPTFOO_PASS_RATE_THRESHOLD")
+    if env:
+        try:
+            return float(env)
+        except ValueError:
+            raise UsageError(f"PROMPTFOO_PASS_RATE_THRESHOLD={env!r}: expected a number (percent)") from None
+    return 100.0
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        i, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {value!r}: expected I/N, e.g. 1/3") from None
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard {value!r}: I must be between 1 and N")
+    return i, n
+
+
+@click.command("run")
+@click.argument("suites", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Suite file (promptfoo's -c); repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml; repeatable.",
+)
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
+)
+@click.option(
+    "-j",
+    "--max-concurrency",
+    type=click.IntRange(min=1),
+    help="Concurrent calls [default: suite's evaluateOptions.maxConcurrency, else 4].",
+)
+@click.option(
+    "--repeat", type=click.IntRange(min=1), help="Run each cell N times [default: evaluateOptions.repeat, else 1]."
+)
+@click.option(
+    "--pass-rate-threshold",
+    type=click.FloatRange(0, 100),
+    help="Exit 100 when the pass rate (percent) is below this [default: $PROMPTFOO_PASS_RATE_THRESHOLD or 100].",
+)
+@click.option("--label", help="Label the run (e.g. the git ref) so `compare` can find it.")
+@click.option("--shard", "shard", metavar="I/N", help="Run only shard I of N of the cells (deterministic).")
+@click.option("--filter-providers", metavar="REGEX", help="Only providers whose id or label matches.")
+@click.option("--filter-prompts", metavar="REGEX", help="Only prompts whose label matches.")
+@click.option("--resume", "resume", type=int, metavar="RUN_ID", help="Complete the missing cells of an unfinished run.")
+@click.option(
+    "--no-code-asserts", is_flag=True, help="Refuse python/javascript assertions and transforms (untrusted suites)."
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary table.")
+def command(
+    suites: tuple[Path, ...],
+    configs: tuple[Path, ...],
+    outputs: tuple[Path, ...],
+    db: Path | None,
+    max_concurrency: int | None,
+    repeat: int | None,
+    pass_rate_threshold: float | None,
+    label: str | None,
+    shard: str | None,
+    filter_providers: str | None,
+    filter_prompts: str | None,
+    resume: int | None,
+    no_code_asserts: bool,
+    no_progress: bool,
+    quiet: bool,
+) -> None:
+    """Run suites: every prompt x provider x test (x repeat), results to SQLite.
+
+    SUITES are promptfoo-compatible YAML files; with none given, ./promptfooconfig.yaml is used,
+    so existing promptfoo projects run unchanged. Exit codes: 0 pass rate at or above the
+    threshold, 100 below it, 2 invalid input, 1 internal error.
+    """
+    from workbench.run_command import RunRequest, execute
+
+    paths = list(suites) + list(configs)
+    if not paths:
+        default = Path("promptfooconfig.yaml")
+        if not default.exists():
+            raise UsageError("no suite given and no promptfooconfig.yaml here (usage: workbench run SUITE.yaml)")
+        paths = [default]
+    request = RunRequest(
+        paths=paths,
+        outputs=list(outputs),
+        db=db,
+        max_concurrency=max_concurrency,
+        repeat=repeat,
+        threshold=_threshold(pass_rate_threshold),
+        label=label,
+        shard=_shard(shard),
+        filter_providers=filter_providers,
+        filter_prompts=filter_prompts,
+        resume=resume,
+        allow_code=not no_code_asserts,
+        progress=not no_progress and sys.stderr.isatty(),
+        quiet=quiet,
+    )
+    sys.exit(execute(request))

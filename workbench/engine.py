@@ -1,0 +1,381 @@
+"""Run a suite: expand the matrix into cells, run each cell's steps, stream results to the store.
+
+The engine only orchestrates. Each step lives elsewhere and is testable alone:
+render (`render.py`, `templating.py`) -> variant (`variants.py`) -> call (`providers/`) ->
+transform (`scripts/transforms.py`) -> grade (`assertions/`) -> store (`store/writer.py`).
+
+Concurrency: a fixed pool of `max_concurrency` workers pulls cells from one iterator, so memory
+stays flat however large the matrix is. Results are committed in small batches (by count or by
+time), so a killed run keeps every result of every committed batch and can be resumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench import __version__
+from workbench.assertions.base import GradeConfig
+from workbench.store.writer import RunWriter
+from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class RunConfig:
+    """Every option of one run (the CLI builds it; tests and the library use it directly)."""
+
+    max_concurrency: int = 4
+    repeat: int = 1
+    variants: list[str] = field(default_factory=lambda: ["none"])
+    label: str | None = None
+    resume_run_id: int | None = None
+    use_cache: bool = True
+    cache_ttl_s: float | None = None
+    max_cost: float | None = None
+    batch_size: int = 200
+    batch_seconds: float = 0.5
+    grade: GradeConfig = field(default_factory=GradeConfig)
+    shard: tuple[int, int] | None = None  # (i, n), 1-based i
+    filter_providers: str | None = None  # regex on provider id/label
+    filter_prompts: str | None = None  # regex on prompt label
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """What is stored with the run (no secrets live here)."""
+        return {
+            "max_concurrency": self.max_concurrency,
+            "repeat": self.repeat,
+            "variants": self.variants,
+            "use_cache": self.use_cache,
+            "max_cost": self.max_cost,
+            "shard": list(self.shard) if self.shard else None,
+            "filter_providers": self.filter_providers,
+            "filter_prompts": self.filter_prompts,
+        }
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str
+    totals: dict[str, Any]
+    cells: int
+    skipped: int = 0  # cells already stored (resume)
+    wall_s: float = 0.0
+
+
+def _matches(filters: list[str] | None, *names: str | None) -> bool:
+    return filters is None or any(n in filters for n in names if n)
+
+
+def expand_cells(suite: Suite, config: RunConfig) -> Iterator[Cell]:
+    """Cells in promptfoo's order: tests outer, prompts, variants, providers, repeats inner."""
+    import re
+
+    prov_re = re.compile(config.filter_providers) if config.filter_providers else None
+    prompt_re = re.compile(config.filter_prompts) if config.filter_prompts else None
+    n = 0
+    for test in suite.tests:
+        for p_idx, prompt in enumerate(suite.prompts):
+            if not _matches(test.prompts, prompt.label, prompt.id):
+                continue
+            if prompt_re and not prompt_re.search(prompt.label):
+                continue
+            for variant in config.variants:
+                for v_idx, prov in enumerate(suite.providers):
+                    if not _matches(test.providers, prov.id, prov.label):
+                        continue
+                    if prov_re and not (prov_re.search(prov.id) or (prov.label and prov_re.search(prov.label))):
+                        continue
+                    for rep in range(config.repeat):
+                        cell = Cell(p_idx, v_idx, test.index, rep, variant)
+                        if config.shard is not None:
+                            i, total = config.shard
+                            keep = n % total == i - 1
+                            n += 1
+                            if not keep:
+                                continue
+                        yield cell
+
+
+def count_cells(suite: Suite, config: RunConfig) -> int:
+    return sum(1 for _ in expand_cells(suite, config))
+
+
+class Engine:
+    def __init__(self, suite: Suite, config: RunConfig, db: Database) -> None:
+        self.suite = suite
+        self.config = config
+        self.db = db
+        self.tests: dict[int, TestCase] = {t.index: t for t in suite.tests}
+        self._vars_cache: dict[int, dict[str, Any] | Exception] = {}
+        self._providers: dict[int, Any] = {}
+        self.budget: Any = None
+        self.budget_exceeded = False
+
+    # -- setup ----------------------------------------------------------------------------------
+    def resolve_providers(self) -> None:
+        """Resolve every provider up front: an unknown id is a load error (exit 2), not N ERROR rows."""
+        build = _provider_builder()
+        for idx, spec in enumerate(self.suite.providers):
+            self._providers[idx] = build(spec, self.suite.base_dir, self.db, self.config)
+
+    def test_vars(self, test: TestCase) -> dict[str, Any]:
+        cached = self._vars_cache.get(test.index)
+        if cached is None:
+            from workbench.templating import render_vars
+
+            try:
+                cached = render_vars(test.vars)
+            except Exception as e:  # a var that fails to render errors its rows, like promptfoo
+                cached = e
+            self._vars_cache[test.index] = cached
+        if isinstance(cached, Exception):
+            raise cached
+        return cached
+
+    # -- one cell ---------------------------------------------------------------------------------
+    async def run_cell(self, cell: Cell) -> CellResult:
+        from workbench.assertions import grade_test
+        from workbench.errors import AssertionConfigError
+        from workbench.render import render_prompt
+        from workbench.variants import apply_variant
+
+        started = time.time()
+        test = self.tests[cell.test_idx]
+        prompt = self.suite.prompts[cell.prompt_idx]
+        spec = self.suite.providers[cell.provider_idx]
+        response = ProviderResponse()
+        text = ""
+        compression = None
+        try:
+            vars_ = self.test_vars(test)
+            text, messages = render_prompt(prompt, vars_)
+            if cell.variant != "none":
+                text, messages, compression = await apply_variant(
+                    cell.variant, text, messages, vars_, {"suite": self.suite, "prompt": prompt, "db": self.db}
+                )
+        except Exception as e:
+            return self._error(cell, text, response, f"Error rendering prompt: {e}", test, started)
+
+        if test.provider_output is not None:
+            response = ProviderResponse(output=test.provider_output, cost=0.0, token_source="none")
+        else:
+            params = dict(prompt.config)
+            if self.budget is not None and not self.budget.reserve(spec, text):
+                self.budget_exceeded = True
+                raise BudgetExceeded()
+            response = await self._providers[cell.provider_idx].call(
+                ProviderRequest(prompt=text, messages=messages, params=params, repeat=cell.repeat, vars=vars_)
+            )
+            if self.budget is not None:
+                self.budget.settle(spec, text, response)
+        if response.error:
+            return self._error(cell, text, response, response.error, test, started, compression)
+
+        output = response.output
+        try:
+            output = self._transform_output(output, test, spec, prompt.label, vars_)
+        except Exception as e:
+            return self._error(cell, text, response, f"Transform error: {e}", test, started, compression)
+        response.output = output
+        try:
+            grading = await grade_test(
+                test,
+                output,
+                prompt=text,
+                vars=vars_,
+                response=response,
+                provider=spec,
+                base_dir=self.suite.base_dir,
+                config=self.config.grade,
+            )
+        except AssertionConfigError as e:
+            return self._error(cell, text, response, str(e), test, started, compression)
+        return CellResult(
+            cell=cell,
+            prompt_text=text,
+            response=response,
+            success=grading.pass_,
+            score=grading.score,
+            error=None,
+            grading=grading,
+            named_scores=grading.named_scores,
+            vars=vars_,
+            started_at=started,
+            compression=compression,
+        )
+
+    def _transform_output(
+        self, output: Any, test: TestCase, spec: ProviderSpec, label: str, vars_: dict[str, Any]
+    ) -> Any:
+        transforms = [spec.transform, test.options.get("transform")]
+        if not any(transforms):
+            return output
+        from workbench.scripts.transforms import apply_transform
+
+        context = {"vars": vars_, "prompt": {"label": label}, "test": {"vars": vars_, "description": test.description}}
+        for code in transforms:
+            if code:
+                output = apply_transform(code, output, context, self.suite.base_dir, self.config.grade)
+        return output
+
+    @staticmethod
+    def _error(
+        cell: Cell,
+        text: str,
+        response: ProviderResponse,
+        reason: str,
+        test: TestCase,
+        started: float,
+        compression: dict[str, Any] | None = None,
+    ) -> CellResult:
+        return CellResult(
+            cell=cell,
+            prompt_text=text,
+            response=response,
+            success=False,
+            score=0.0,
+            error=reason,
+            grading=None,
+            vars=test.vars,
+            started_at=started,
+            compression=compression,
+        )
+
+    # -- the loop -------------------------------------------------------------------------------
+    async def run(self, writer: RunWriter, progress: ProgressFn | None = None) -> tuple[int, int, str]:
+        """Run every cell not yet stored; returns (cells done now, cells skipped, status)."""
+        done = writer.done_keys() if self.config.resume_run_id else set()
+        cells = (c for c in expand_cells(self.suite, self.config) if c.key not in done)
+        total = count_cells(self.suite, self.config)
+        skipped = len(done)
+        pending: list[CellResult] = []
+        last_flush = time.monotonic()
+        finished = skipped
+        status = "completed"
+        prompt_version_ids = {
+            r[0]: r[1]
+            for r in self.db.execute(
+                "select prompt_idx, prompt_version_id from run_prompts where run_id = ?", [writer.run_id]
+            )
+        }
+
+        def flush() -> None:
+            nonlocal pending, last_flush
+            writer.write_results(pending, self.suite.providers, prompt_version_ids)
+            pending = []
+            last_flush = time.monotonic()
+
+        async def worker() -> None:
+            nonlocal finished, status
+            for cell in cells:  # a shared iterator: each cell goes to exactly one worker
+                if status != "completed":
+                    return
+                try:
+                    result = await self.run_cell(cell)
+                except BudgetExceeded:
+                    status = "budget_exceeded"
+                    return
+                pending.append(result)
+                finished += 1
+                if len(pending) >= self.config.batch_size or time.monotonic() - last_flush > self.config.batch_seconds:
+                    flush()
+                if progress:
+                    progress(finished, total)
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.config.max_concurrency))]
+        try:
+            await asyncio.gather(*workers)
+        except asyncio.CancelledError:
+            status = "interrupted"
+            for w in workers:
+                w.cancel()
+            raise
+        finally:
+            flush()
+        return finished - skipped, skipped, status
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+def _provider_builder() -> Callable[[ProviderSpec, Path, Database, RunConfig], Any]:
+    """The full provider stack (cache, retries, limits, prices) when available, else the plain one."""
+    try:
+        from workbench.providers.stack import build_provider
+    except ModuleNotFoundError:
+        from workbench.providers import resolve
+
+        return lambda spec, base, db, config: resolve(spec, base)
+
+    return lambda spec, base, db, config: build_provider(spec, base, db=db, run_options=config)
+
+
+def git_info(path: Path | None) -> tuple[str | None, str | None]:
+    """(sha, ref) of the repository holding `path`, or (None, None)."""
+    import subprocess
+
+    cwd = str(path.parent if path and path.is_file() else (path or Path.cwd()))
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        ref = subprocess.run(
+            ["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        return sha or None, ref or None
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def run_suite(
+    suite: Suite,
+    config: RunConfig,
+    db: Database,
+    *,
+    progress: ProgressFn | None = None,
+    estimate: dict[str, Any] | None = None,
+) -> RunOutcome:
+    """Run one suite into `db` and return the stored run's id, status and totals."""
+    start = time.perf_counter()
+    engine = Engine(suite, config, db)
+    engine.resolve_providers()
+    if config.max_cost is not None:
+        from workbench.budget import Budget
+
+        engine.budget = Budget(config.max_cost)
+    if config.resume_run_id:
+        writer = RunWriter(db, config.resume_run_id)
+        writer.set_status("running")
+    else:
+        sha, ref = git_info(suite.path)
+        writer = RunWriter.create(
+            db,
+            suite,
+            config=config.public(),
+            cells_planned=count_cells(suite, config),
+            label=config.label,
+            git_sha=sha,
+            git_ref=ref,
+            estimate=estimate,
+            version=__version__,
+        )
+    status = "failed"
+    try:
+        done, skipped, status = asyncio.run(engine.run(writer, progress))
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        totals = writer.finish(status)
+    return RunOutcome(writer.run_id, status, totals, done, skipped, time.perf_counter() - start)

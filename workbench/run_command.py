@@ -1,0 +1,128 @@
+"""What `workbench run` does, as a library function: load, validate, run, summarize, write outputs.
+
+Everything that can be validated is validated before the database is touched, so bad input
+exits 2 with nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.assertions.base import GradeConfig
+from workbench.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.types import Suite
+
+EXIT_OK = 0
+EXIT_BELOW_THRESHOLD = 100
+
+
+@dataclass
+class RunRequest:
+    paths: list[Path]
+    outputs: list[Path] = field(default_factory=list)
+    db: Path | None = None
+    max_concurrency: int | None = None
+    repeat: int | None = None
+    threshold: float = 100.0  # percent
+    label: str | None = None
+    shard: tuple[int, int] | None = None
+    filter_providers: str | None = None
+    filter_prompts: str | None = None
+    resume: int | None = None
+    allow_code: bool = True
+    progress: bool = False
+    quiet: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_config(suite: Suite, req: RunRequest) -> RunConfig:
+    opts = suite.evaluate_options or {}
+    wb = suite.workbench or {}
+    variants = req.extra.get("variants") or wb.get("variants") or ["none"]
+    return RunConfig(
+        max_concurrency=req.max_concurrency or int(opts.get("maxConcurrency") or 4),
+        repeat=req.repeat or int(opts.get("repeat") or 1),
+        variants=[str(v) for v in variants],
+        label=req.label,
+        resume_run_id=req.resume,
+        shard=req.shard,
+        filter_providers=req.filter_providers,
+        filter_prompts=req.filter_prompts,
+        grade=GradeConfig(allow_code=req.allow_code),
+        extra=dict(req.extra),
+    )
+
+
+def output_paths(outputs: list[Path], suite: Suite, n_suites: int) -> list[Path]:
+    """With several suites, each run's outputs get the suite's stem: out.json -> out-<stem>.json."""
+    if n_suites == 1 or suite.path is None:
+        return outputs
+    stem = suite.path.stem
+    out = []
+    for p in outputs:
+        name = p.name
+        ext = ".junit.xml" if name.endswith(".junit.xml") else p.suffix
+        out.append(p.with_name(f"{name[: len(name) - len(ext)]}-{stem}{ext}"))
+    return out
+
+
+def execute(req: RunRequest) -> int:
+    """Run every suite of the request; return the exit code."""
+    from workbench.report import check_output_paths, write_outputs
+    from workbench.store.db import open_db
+    from workbench.suite import load
+
+    check_output_paths(req.outputs)
+    suites = [load(p) for p in req.paths]
+    for suite in suites:
+        for w in suite.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    for suite in suites:
+        from workbench.variants import parse_variant
+
+        for v in build_config(suite, req).variants:
+            parse_variant(v)
+    db = open_db(req.db)
+    exit_code = EXIT_OK
+    for suite in suites:
+        config = build_config(suite, req)
+        outcome = _run_one(suite, config, db, req)
+        if outcome.status == "interrupted":
+            print(
+                f"Run {outcome.run_id} interrupted; resume with: workbench run {suite.path} --resume {outcome.run_id}",
+                file=sys.stderr,
+            )
+        write_outputs(db, outcome.run_id, output_paths(req.outputs, suite, len(suites)))
+        rate = outcome.totals.get("pass_rate")
+        if rate is None or rate * 100 < req.threshold - 1e-9:
+            exit_code = EXIT_BELOW_THRESHOLD
+    return exit_code
+
+
+def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:
+    from workbench.report.summary import print_summary
+
+    if req.progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(suite.path.name if suite.path else "suite", total=count_cells(suite, config))
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done)
+
+            outcome = run_suite(suite, config, db, progress=progress)
+    else:
+        outcome = run_suite(suite, config, db)
+    if not req.quiet:
+        print_summary(db, outcome.run_id, wall_s=outcome.wall_s)
+    return outcome
