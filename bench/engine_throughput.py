@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Engine throughput: the shared 5,000-result echo suite through `workbench run`.
+
+Prints wall time, results/s and peak RSS (the child's max RSS). With `--promptfoo PATH` it also
+runs promptfoo on the same file and prints the ratio. Target (issue 2): <= 3.7 s, <= 250 MB.
+
+Usage: bench/engine_throughput.py [--tests 2500] [--promptfoo /path/to/promptfoo] [-o out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT.parent / "shared" / "bench" / "make_engine_bench.py"
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB of this child, exit code)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 100):
+        sys.stderr.write(proc.stderr)
+    # ru_maxrss is the max over all children so far: run the measured command first.
+    return wall, max(peak, before) / 1024, proc.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tests", type=int, default=2500)
+    ap.add_argument("--promptfoo", help="promptfoo executable to compare against")
+    ap.add_argument("-o", "--output", action="append", default=[], help="also write these outputs")
+    ap.add_argument("-j", type=int, default=4)
+    args = ap.parse_args()
+    if not GENERATOR.exists():
+        sys.exit(f"{GENERATOR}: the shared benchmark generator is missing")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        subprocess.run([sys.executable, str(GENERATOR), str(d), "--tests", str(args.tests)], check=True, stdout=subprocess.DEVNULL)
+        suite = d / "promptfooconfig.yaml"
+        env = {**os.environ, "WORKBENCH_DB": str(d / "bench.db")}
+        cmd = [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(d / "bench.db"), "-q", "--no-progress", "-j", str(args.j)]
+        for o in args.output:
+            cmd += ["-o", o]
+        wall, rss, code = timed(cmd, d, env)
+        import sqlite3
+
+        n = sqlite3.connect(d / "bench.db").execute("select count(*) from results").fetchone()[0]
+        print(f"workbench: {n} results in {wall:.2f} s ({n / wall:,.0f} results/s), peak RSS {rss:.0f} MB, exit {code}")
+        if args.promptfoo:
+            pf_wall, pf_rss, _ = timed([args.promptfoo, "eval", "-c", str(suite), "--no-cache", "-o", str(d / "pf.json")], d, env)
+            print(f"promptfoo: {pf_wall:.2f} s, peak RSS {pf_rss:.0f} MB (max over children so far)")
+            print(f"speed-up: {pf_wall / wall:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
