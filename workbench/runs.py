@@ -24,7 +24,7 @@ def list_runs(db: Database, *, suite: str | None = None, limit: int = 20) -> lis
     params.append(limit)
     cur = db.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def find_run(db: Database, ref: str | int | None) -> int:
