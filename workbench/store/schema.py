@@ -175,3 +175,27 @@ def m001_initial(db: Database) -> None:
         },
         pk="key",
     )
+
+
+@migrations()
+def m002_routers(db: Database) -> None:
+    # Trained cost routers (workbench/routing). `artifact` holds joblib bytes of a scikit-learn
+    # pipeline: loading it unpickles, so only load databases you trust.
+    db["routers"].create(
+        {
+            "id": int,  # also the router's version: a name trained again gets a new id
+            "name": str,
+            "created_at": str,  # ISO 8601 UTC
+            "suite_path": str,
+            "run_ids": str,  # JSON list of the runs it was trained on
+            "cheap_model": str,
+            "strong_model": str,
+            "models": str,  # JSON list, cheapest first
+            "threshold": float,  # route to the strong model when P(cheap passes) < threshold
+            "metrics": str,  # JSON: the cross-validated evaluation report
+            "sklearn_version": str,
+            "artifact": bytes,  # joblib/pickle bytes: trusted input only
+        },
+        pk="id",
+    )
+    db["routers"].create_index(["name"])
