@@ -1,0 +1,274 @@
+"""Compare two runs, BASE and HEAD: what got better, what got worse, what changed underneath.
+
+Pairs are matched by (prompt "family/version" or label, variant, model); results by test
+identity (sha of description + vars) and pair, so a reordered test file still matches. With
+repeats, a test regressed when its pass fraction dropped. Tests present in only one run are
+reported apart and never counted as passes or failures of the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.analysis import queries
+from workbench.analysis.pairs import PairStats, pair_stats
+
+CHANGE_LIMIT = 100
+
+PROMPT_NAME = (
+    "case when pv.family is not null and pv.version is not null then pv.family || '/' || pv.version"
+    " else coalesce(pv.label, rp.label, 'prompt ' || r.prompt_idx) end"
+)
+
+PER_TEST = f"""
+    select {PROMPT_NAME} as prompt, r.variant as variant, r.provider_label as model, tc.identity as test,
+           count(*) as n, sum(r.success) as passes, sum(r.error is not null) as errors,
+           sum(coalesce(r.guardrail_failures, 0)) as gf, min(r.id) as rid
+    from results r
+    join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
+    left join prompt_versions pv on pv.id = r.prompt_version_id
+    left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_idx = r.prompt_idx
+    where r.run_id = ?
+    group by 1, 2, 3, 4
+"""
+
+JOINED = f"""
+    with b as ({PER_TEST}), h as ({PER_TEST})
+    select b.prompt, b.variant, b.model, b.test, b.n as bn, b.passes as bp, h.n as hn, h.passes as hp,
+           b.errors as be, h.errors as he, b.gf as bg, h.gf as hg, b.rid as brid, h.rid as hrid,
+           1.0 * b.passes / b.n as brate, 1.0 * h.passes / h.n as hrate
+    from b join h on h.prompt = b.prompt and h.variant = b.variant and h.model = b.model and h.test = b.test
+"""
+
+
+@dataclass
+class TestChange:
+    pair: str
+    test: str  # identity
+    description: str | None
+    vars: str | None  # JSON
+    base_pass_rate: float
+    head_pass_rate: float
+    base_output: str | None
+    head_output: str | None
+    head_error: str | None
+    prompt: str | None  # the HEAD rendered prompt
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PairComparison:
+    prompt: str
+    variant: str
+    model: str
+    base: PairStats | None
+    head: PairStats | None
+    matched: int = 0  # (test) rows present in both
+    regressed: int = 0
+    improved: int = 0
+    new_guardrail_failures: int = 0  # tests with guardrail failures in HEAD and none in BASE
+    new_errors: int = 0
+    base_matched_pass_rate: float | None = None
+    head_matched_pass_rate: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.prompt} · {self.variant} · {self.model}"
+
+    def delta(self, attr: str) -> float | None:
+        a = getattr(self.base, attr, None) if self.base else None
+        b = getattr(self.head, attr, None) if self.head else None
+        return None if a is None or b is None else b - a
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "prompt": self.prompt,
+            "variant": self.variant,
+            "model": self.model,
+            "in_base": self.base is not None,
+            "in_head": self.head is not None,
+            "matched": self.matched,
+            "regressed": self.regressed,
+            "improved": self.improved,
+            "new_guardrail_failures": self.new_guardrail_failures,
+            "new_errors": self.new_errors,
+            "base_matched_pass_rate": self.base_matched_pass_rate,
+            "head_matched_pass_rate": self.head_matched_pass_rate,
+            "delta": {
+                k: self.delta(attr)
+                for k, attr in (
+                    ("pass_rate", "pass_rate"),
+                    ("score", "mean_score"),
+                    ("tokens_in", "mean_tokens_in"),
+                    ("tokens_out", "mean_tokens_out"),
+                    ("cost_per_request", "mean_cost"),
+                    ("prompt_tokens", "prompt_tokens"),
+                    ("guardrail_failures", "guardrail_failures"),
+                    ("errors", "errors"),
+                )
+            },
+            "base": self.base.to_dict() if self.base else None,
+            "head": self.head.to_dict() if self.head else None,
+        }
+
+
+@dataclass
+class RunTotals:
+    results: int
+    pass_rate: float | None
+    mean_tokens_in: float | None
+    mean_tokens_out: float | None
+    cost_per_request: float | None  # uncached; None when any price is unknown
+    guardrail_failures: int
+    errors: int
+
+
+@dataclass
+class RunComparison:
+    base_id: int
+    head_id: int
+    base: RunTotals
+    head: RunTotals
+    pairs: list[PairComparison]
+    regressed: int
+    improved: int
+    new_guardrail_failures: int
+    new_errors: int
+    matched: int
+    base_matched_pass_rate: float | None
+    head_matched_pass_rate: float | None
+    tests_only_in_base: list[dict[str, Any]] = field(default_factory=list)
+    tests_only_in_head: list[dict[str, Any]] = field(default_factory=list)
+    regressions: list[TestChange] = field(default_factory=list)  # worst first, at most CHANGE_LIMIT
+    improvements: list[TestChange] = field(default_factory=list)
+
+    @property
+    def same_tests(self) -> bool:
+        return not self.tests_only_in_base and not self.tests_only_in_head
+
+    @property
+    def pass_rate_delta(self) -> float | None:
+        if self.base.pass_rate is None or self.head.pass_rate is None:
+            return None
+        return self.head.pass_rate - self.base.pass_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base_id": self.base_id,
+            "head_id": self.head_id,
+            "base": asdict(self.base),
+            "head": asdict(self.head),
+            "pass_rate_delta": self.pass_rate_delta,
+            "matched": self.matched,
+            "base_matched_pass_rate": self.base_matched_pass_rate,
+            "head_matched_pass_rate": self.head_matched_pass_rate,
+            "regressed": self.regressed,
+            "improved": self.improved,
+            "new_guardrail_failures": self.new_guardrail_failures,
+            "new_errors": self.new_errors,
+            "same_tests": self.same_tests,
+            "tests_only_in_base": self.tests_only_in_base,
+            "tests_only_in_head": self.tests_only_in_head,
+            "pairs": [p.to_dict() for p in self.pairs],
+            "regressions": [c.to_dict() for c in self.regressions],
+            "improvements": [c.to_dict() for c in self.improvements],
+        }
+
+
+def compare_runs(db: Database, base: str | int, head: str | int, change_limit: int = CHANGE_LIMIT) -> RunComparison:
+    """Compare runs BASE and HEAD (ids or labels)."""
+    base_id, head_id = queries.resolve_run(db, base), queries.resolve_run(db, head)
+    base_pairs = {p.key: p for p in pair_stats(db, [base_id])}
+    head_pairs = {p.key: p for p in pair_stats(db, [head_id])}
+    per_pair = {
+        (r[0], r[1], r[2]): r
+        for r in db.execute(
+            f"""with j as ({JOINED})
+            select prompt, variant, model, count(*), sum(hrate < brate), sum(hrate > brate),
+                   sum(hg > 0 and bg = 0), sum(he > 0 and be = 0), sum(bp), sum(bn), sum(hp), sum(hn)
+            from j group by prompt, variant, model""",
+            [base_id, head_id],
+        ).fetchall()
+    }
+    pairs: list[PairComparison] = []
+    for key in sorted(base_pairs.keys() | head_pairs.keys()):
+        pc = PairComparison(key[0], key[1], key[2], base_pairs.get(key), head_pairs.get(key))
+        r = per_pair.get(key)
+        if r:
+            pc.matched, pc.regressed, pc.improved, pc.new_guardrail_failures, pc.new_errors = (int(x) for x in r[3:8])
+            pc.base_matched_pass_rate = r[8] / r[9] if r[9] else None
+            pc.head_matched_pass_rate = r[10] / r[11] if r[11] else None
+        pairs.append(pc)
+    sums = [sum(getattr(p, a) for p in pairs) for a in ("matched", "regressed", "improved")]
+    bp = sum(int(r[8]) for r in per_pair.values())
+    bn = sum(int(r[9]) for r in per_pair.values())
+    hp = sum(int(r[10]) for r in per_pair.values())
+    hn = sum(int(r[11]) for r in per_pair.values())
+    out = RunComparison(
+        base_id=base_id,
+        head_id=head_id,
+        base=_totals(db, base_id),
+        head=_totals(db, head_id),
+        pairs=pairs,
+        matched=sums[0],
+        regressed=sums[1],
+        improved=sums[2],
+        new_guardrail_failures=sum(p.new_guardrail_failures for p in pairs),
+        new_errors=sum(p.new_errors for p in pairs),
+        base_matched_pass_rate=bp / bn if bn else None,
+        head_matched_pass_rate=hp / hn if hn else None,
+        tests_only_in_base=_only_in(db, base_id, head_id),
+        tests_only_in_head=_only_in(db, head_id, base_id),
+    )
+    out.regressions = _changes(db, base_id, head_id, "hrate < brate", "brate - hrate desc", change_limit)
+    out.improvements = _changes(db, base_id, head_id, "hrate > brate", "hrate - brate desc", change_limit)
+    return out
+
+
+def _totals(db: Database, run_id: int) -> RunTotals:
+    uc = queries.UNCACHED_COST
+    r = db.execute(
+        f"select count(*), avg(success), avg(tokens_in), avg(tokens_out), sum({uc}), count({uc}),"
+        f" sum(error is null and {uc} is null), coalesce(sum(guardrail_failures), 0), sum(error is not null)"
+        " from results where run_id = ?",
+        [run_id],
+    ).fetchone()
+    n, rate, tin, tout, cost, priced, unknown, gf, errors = r
+    return RunTotals(
+        results=int(n),
+        pass_rate=rate,
+        mean_tokens_in=tin,
+        mean_tokens_out=tout,
+        cost_per_request=None if unknown or not priced else cost / priced,
+        guardrail_failures=int(gf or 0),
+        errors=int(errors or 0),
+    )
+
+
+def _only_in(db: Database, run_id: int, other_id: int) -> list[dict[str, Any]]:
+    return queries.rows(
+        db,
+        "select test_idx, identity, description, vars from test_cases where run_id = ?"
+        " and identity not in (select identity from test_cases where run_id = ?) order by test_idx",
+        [run_id, other_id],
+    )
+
+
+def _changes(db: Database, base_id: int, head_id: int, cond: str, order: str, limit: int) -> list[TestChange]:
+    sql = f"""
+        with j as ({JOINED})
+        select j.prompt || ' · ' || j.variant || ' · ' || j.model, j.test, tc.description, tc.vars,
+               j.brate, j.hrate, rb.output, rh.output, rh.error, rh.prompt
+        from j
+        join results rh on rh.id = j.hrid
+        join results rb on rb.id = j.brid
+        left join test_cases tc on tc.run_id = rh.run_id and tc.test_idx = rh.test_idx
+        where {cond} order by {order}, j.prompt, j.variant, j.model, tc.test_idx limit ?
+    """
+    return [TestChange(*r) for r in db.execute(sql, [base_id, head_id, limit]).fetchall()]

@@ -1,0 +1,273 @@
+"""What changed between two versions of a prompt family: the text, the tokens and the results.
+
+The texts come from the run that holds both versions (so the diff shows exactly what was run),
+else from the newest stored copy, else from `prompts/<family>/<version>.*` on disk. Result deltas
+come from one run that includes both versions (the given one, else the newest): per (variant,
+model), v2 minus v1, and the tests whose verdict flipped, matched by test, variant, model and
+repeat, with both outputs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.analysis import queries
+from workbench.analysis.pairs import PairStats, pair_stats
+from workbench.errors import UsageError
+
+FLIP_LIMIT = 200
+PROMPT_EXTENSIONS = (".txt", ".md", ".j2", ".json", ".yaml", ".yml")
+
+
+@dataclass
+class VersionText:
+    version: str
+    text: str
+    tokens: int
+    sha256: str | None = None
+    prompt_version_id: int | None = None
+    prompt_idx: int | None = None  # in the compared run
+    source: str = "database"  # database | file
+
+
+@dataclass
+class PairDelta:
+    variant: str
+    model: str
+    before: PairStats | None
+    after: PairStats | None
+
+    def _d(self, attr: str) -> float | None:
+        a = getattr(self.before, attr, None) if self.before else None
+        b = getattr(self.after, attr, None) if self.after else None
+        return None if a is None or b is None else b - a
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self._d("pass_rate")
+
+    @property
+    def score(self) -> float | None:
+        return self._d("mean_score")
+
+    @property
+    def tokens_in(self) -> float | None:
+        return self._d("mean_tokens_in")
+
+    @property
+    def tokens_out(self) -> float | None:
+        return self._d("mean_tokens_out")
+
+    @property
+    def cost(self) -> float | None:
+        return self._d("mean_cost")
+
+    @property
+    def guardrail_failures(self) -> float | None:
+        return self._d("guardrail_failures")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant,
+            "model": self.model,
+            "before": self.before.to_dict() if self.before else None,
+            "after": self.after.to_dict() if self.after else None,
+            "delta": {
+                "pass_rate": self.pass_rate,
+                "score": self.score,
+                "tokens_in": self.tokens_in,
+                "tokens_out": self.tokens_out,
+                "cost": self.cost,
+                "guardrail_failures": self.guardrail_failures,
+            },
+        }
+
+
+@dataclass
+class Flip:
+    test_idx: int
+    description: str | None
+    vars: dict[str, Any]
+    variant: str
+    model: str
+    repeat: int
+    before_pass: bool
+    after_pass: bool
+    before_output: str | None
+    after_output: str | None
+    before_score: float | None
+    after_score: float | None
+
+    @property
+    def direction(self) -> str:
+        return "fixed" if self.after_pass else "broke"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "direction": self.direction}
+
+
+@dataclass
+class VersionDiff:
+    family: str
+    v1: VersionText
+    v2: VersionText
+    unified: str
+    run_id: int | None = None
+    deltas: list[PairDelta] = field(default_factory=list)
+    flips: list[Flip] = field(default_factory=list)
+    flips_total: int = 0
+    broke: int = 0
+    fixed: int = 0
+
+    @property
+    def token_delta(self) -> int:
+        return self.v2.tokens - self.v1.tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "v1": asdict(self.v1),
+            "v2": asdict(self.v2),
+            "token_delta": self.token_delta,
+            "unified": self.unified,
+            "run_id": self.run_id,
+            "deltas": [d.to_dict() for d in self.deltas],
+            "flips": [f.to_dict() for f in self.flips],
+            "flips_total": self.flips_total,
+            "broke": self.broke,
+            "fixed": self.fixed,
+        }
+
+
+def run_with_both(db: Database, family: str, v1: str, v2: str) -> int | None:
+    row = db.execute(
+        "select rp.run_id from run_prompts rp join prompt_versions pv on pv.id = rp.prompt_version_id"
+        " where pv.family = ? and pv.version in (?, ?) group by rp.run_id"
+        " having count(distinct pv.version) = 2 order by rp.run_id desc limit 1",
+        [family, v1, v2],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _version_in_run(db: Database, run_id: int, family: str, version: str) -> VersionText | None:
+    r = db.execute(
+        "select pv.id, pv.text, pv.tokens, pv.sha256, rp.prompt_idx from run_prompts rp"
+        " join prompt_versions pv on pv.id = rp.prompt_version_id"
+        " where rp.run_id = ? and pv.family = ? and pv.version = ? order by rp.prompt_idx limit 1",
+        [run_id, family, version],
+    ).fetchone()
+    if not r:
+        return None
+    return VersionText(version, r[1] or "", _tokens(r[2], r[1]), r[3], r[0], r[4])
+
+
+def _version_stored(db: Database, family: str, version: str) -> VersionText | None:
+    r = db.execute(
+        "select id, text, tokens, sha256 from prompt_versions where family = ? and version = ?"
+        " order by id desc limit 1",
+        [family, version],
+    ).fetchone()
+    return VersionText(version, r[1] or "", _tokens(r[2], r[1]), r[3], r[0]) if r else None
+
+
+def _version_on_disk(prompts_dir: Path, family: str, version: str) -> VersionText | None:
+    for ext in PROMPT_EXTENSIONS:
+        p = prompts_dir / family / f"{version}{ext}"
+        if p.is_file():
+            text = p.read_text(encoding="utf-8")
+            return VersionText(version, text, _tokens(None, text), source="file")
+    return None
+
+
+def _tokens(stored: int | None, text: str | None) -> int:
+    if stored is not None:
+        return int(stored)
+    from workbench.tokens import count_tokens
+
+    return count_tokens(text or "")
+
+
+def diff_versions(
+    db: Database,
+    family: str,
+    v1: str,
+    v2: str,
+    run_id: int | str | None = None,
+    prompts_dir: str | Path = "prompts",
+    flip_limit: int = FLIP_LIMIT,
+) -> VersionDiff:
+    """Diff version `v1` -> `v2` of `family`; results from `run_id` or the newest run with both."""
+    rid = queries.resolve_run(db, run_id) if run_id is not None else run_with_both(db, family, v1, v2)
+    texts: list[VersionText] = []
+    for v in (v1, v2):
+        found = _version_in_run(db, rid, family, v) if rid is not None else None
+        if found is None and run_id is not None:
+            raise UsageError(f"run {rid} does not include {family}/{v}")
+        found = found or _version_stored(db, family, v) or _version_on_disk(Path(prompts_dir), family, v)
+        if found is None:
+            raise UsageError(
+                f"prompt version {family}/{v} not found in the database or under {Path(prompts_dir) / family}"
+            )
+        texts.append(found)
+    a, b = texts
+    unified = "".join(
+        difflib.unified_diff(
+            a.text.splitlines(keepends=True),
+            b.text.splitlines(keepends=True),
+            fromfile=f"{family}/{v1} ({a.tokens} tokens)",
+            tofile=f"{family}/{v2} ({b.tokens} tokens)",
+        )
+    )
+    if unified and not unified.endswith("\n"):
+        unified += "\n"
+    out = VersionDiff(family, a, b, unified, run_id=rid)
+    if rid is not None and a.prompt_version_id is not None and b.prompt_version_id is not None:
+        _fill_results(db, out, rid, flip_limit)
+    return out
+
+
+def _fill_results(db: Database, out: VersionDiff, run_id: int, flip_limit: int) -> None:
+    pairs = pair_stats(db, [run_id])
+    before = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v1.prompt_version_id}
+    after = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v2.prompt_version_id}
+    out.deltas = [PairDelta(k[0], k[1], before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys())]
+    pair_join = """
+        from results a join results b
+          on b.run_id = a.run_id
+         and b.cell_key = ? || ':' || a.variant || ':' || a.provider_idx || ':' || a.test_idx || ':' || a.repeat
+    """
+    where = "where a.run_id = ? and a.prompt_idx = ? and a.success != b.success"
+    params = [out.v2.prompt_idx, run_id, out.v1.prompt_idx]
+    counts = db.execute(f"select count(*), coalesce(sum(b.success), 0) {pair_join} {where}", params).fetchone()
+    out.flips_total, out.fixed = int(counts[0]), int(counts[1])
+    out.broke = out.flips_total - out.fixed
+    sql = f"""
+        select a.test_idx, tc.description, tc.vars, a.variant, a.provider_label, a.repeat,
+               a.success, b.success, a.output, b.output, a.score, b.score
+        {pair_join} left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
+        {where}
+        order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat limit ?
+    """
+    for r in db.execute(sql, [*params, flip_limit]).fetchall():
+        out.flips.append(
+            Flip(
+                test_idx=r[0],
+                description=r[1],
+                vars=json.loads(r[2]) if r[2] else {},
+                variant=r[3],
+                model=r[4],
+                repeat=r[5],
+                before_pass=bool(r[6]),
+                after_pass=bool(r[7]),
+                before_output=r[8],
+                after_output=r[9],
+                before_score=r[10],
+                after_score=r[11],
+            )
+        )

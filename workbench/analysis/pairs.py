@@ -1,0 +1,148 @@
+"""Statistics per pair: (prompt version, variant, model) over one run or a set of runs.
+
+Repeats count as separate samples of the same test. Cost is the *uncached* cost per request
+(a cache hit's original price), so the cache does not skew the comparison between pairs; the
+measured cache hit rate is kept apart and applied by `projection.project`. A pair whose priced
+results include any unknown price has an unknown mean cost (None), never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.analysis import queries
+from workbench.analysis.stats import wilson_interval
+
+
+@dataclass
+class PairStats:
+    prompt_version_id: int | None
+    prompt: str  # "family/version" when known, else the prompt's label
+    variant: str
+    model: str  # the provider's display label
+    n: int  # results (tests x repeats)
+    passes: int
+    errors: int
+    pass_rate: float
+    interval: tuple[float, float]  # 95 % Wilson
+    mean_score: float | None
+    guardrail_failures: int  # failed guardrail assertions
+    guardrail_failed_results: int  # results with at least one
+    mean_tokens_in: float | None
+    mean_tokens_out: float | None
+    mean_latency_ms: float | None
+    p95_latency_ms: float | None
+    mean_cost: float | None  # uncached USD per request; None = price unknown
+    unknown_cost: int  # non-error results without a price
+    actual_cost: float | None  # what the runs spent (cache hits at 0)
+    cost_per_pass: float | None  # $ per passing output
+    tokens_per_pass: float | None
+    cache_hit_rate: float
+    retry_share: float
+    fallback_share: float
+    input_price: float | None = None  # USD per input token, fitted from the results
+    output_price: float | None = None
+    named_scores: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int | None = None  # tokens of the raw template
+    run_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.prompt, self.variant, self.model)
+
+    @property
+    def name(self) -> str:
+        return f"{self.prompt} · {self.variant} · {self.model}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["interval"] = list(self.interval)
+        d["name"] = self.name
+        return d
+
+
+def prompt_display(info: dict[str, Any] | None, fallback: str) -> str:
+    if not info:
+        return fallback
+    if info.get("family") and info.get("version"):
+        return f"{info['family']}/{info['version']}"
+    return str(info.get("label") or info.get("run_label") or fallback)
+
+
+def fit_prices(row: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Least-squares per-token prices from cost = a*tokens_in + b*tokens_out over priced results.
+
+    Costs are linear in tokens, so two results with different in/out ratios recover the prices
+    exactly; when every result has the same ratio the system is singular and we return None.
+    """
+    values = [row.get(k) for k in ("s_ii", "s_io", "s_oo", "s_ci", "s_co")]
+    if any(v is None for v in values):
+        return None, None
+    s_ii, s_io, s_oo, s_ci, s_co = (float(v or 0.0) for v in values)
+    det = s_ii * s_oo - s_io * s_io
+    if s_ii <= 0 or abs(det) <= 1e-9 * s_ii * max(s_oo, 1.0):
+        if s_oo == 0 and s_ii > 0:  # no output tokens at all: everything is input
+            return s_ci / s_ii, 0.0
+        return None, None
+    a = (s_ci * s_oo - s_co * s_io) / det
+    b = (s_co * s_ii - s_ci * s_io) / det
+    return max(a, 0.0), max(b, 0.0)
+
+
+def pair_stats(db: Database, run_ids: Sequence[int]) -> list[PairStats]:
+    """Every pair in the runs, sorted by prompt, variant and model."""
+    if not run_ids:
+        return []
+    aggregates = queries.pair_aggregates(db, run_ids)
+    p95 = queries.pair_p95_latency(db, run_ids)
+    named = queries.pair_named_scores(db, run_ids)
+    names = queries.prompt_names(db, run_ids)
+    out: list[PairStats] = []
+    for r in aggregates:
+        k = (r["prompt_version_id"], r["variant"], r["provider_label"])
+        info = names.get(r["prompt_version_id"])
+        n, passes = int(r["n"]), int(r["passes"])
+        unknown = int(r["unknown_cost"] or 0)
+        priced = int(r["priced"] or 0)
+        mean_cost = None if unknown or not priced else float(r["sum_cost"]) / priced
+        tokens = (r["sum_tokens_in"] or 0) + (r["sum_tokens_out"] or 0)
+        a, b = fit_prices(r) if mean_cost is not None else (None, None)
+        out.append(
+            PairStats(
+                prompt_version_id=r["prompt_version_id"],
+                prompt=prompt_display(info, f"prompt {r['prompt_idx']}"),
+                variant=r["variant"] or "none",
+                model=r["provider_label"] or "?",
+                n=n,
+                passes=passes,
+                errors=int(r["errors"] or 0),
+                pass_rate=passes / n if n else 0.0,
+                interval=wilson_interval(passes, n),
+                mean_score=r["mean_score"],
+                guardrail_failures=int(r["guardrail_failures"] or 0),
+                guardrail_failed_results=int(r["guardrail_failed_results"] or 0),
+                mean_tokens_in=r["mean_tokens_in"],
+                mean_tokens_out=r["mean_tokens_out"],
+                mean_latency_ms=r["mean_latency_ms"],
+                p95_latency_ms=p95.get(k),
+                mean_cost=mean_cost,
+                unknown_cost=unknown,
+                actual_cost=None if unknown else r["actual_cost"],
+                cost_per_pass=(mean_cost * priced / passes) if mean_cost is not None and passes else None,
+                tokens_per_pass=tokens / passes if passes else None,
+                cache_hit_rate=float(r["cache_hit_rate"] or 0.0),
+                retry_share=float(r["retry_share"] or 0.0),
+                fallback_share=float(r["fallback_share"] or 0.0),
+                input_price=a,
+                output_price=b,
+                named_scores=named.get(k, {}),
+                prompt_tokens=(info or {}).get("tokens"),
+                run_id=r["run_id"],
+            )
+        )
+    out.sort(key=lambda p: p.key)
+    return out

@@ -1,0 +1,159 @@
+"""`workbench recommend`: the cheapest acceptable prompt/variant/model pair, and why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from workbench.analysis.recommend import Recommendation
+
+
+@click.command("recommend")
+@click.option("--run", "run", help="Run id or label [default: the newest run, or the newest run of --suite].")
+@click.option("--suite", type=click.Path(path_type=Path), help="Use the newest run of this suite (and its defaults).")
+@click.option(
+    "--min-pass-rate",
+    type=click.FloatRange(0, 1),
+    help="Acceptance target [default: the suite's workbench.acceptance, else 0.9].",
+)
+@click.option(
+    "--allow-guardrail-failures/--no-allow-guardrail-failures",
+    default=None,
+    help="Accept pairs with guardrail failures [default: no].",
+)
+@click.option("--allow-errors/--no-allow-errors", default=None, help="Accept pairs with errors [default: no].")
+@click.option("--requests-per-day", type=click.FloatRange(min=0), help="Project monthly cost at this volume.")
+@click.option(
+    "--cache-hit-rate", type=click.FloatRange(0, 1), help="Cache hit rate for the projection [default: measured]."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
+)
+def command(
+    run: str | None,
+    suite: Path | None,
+    min_pass_rate: float | None,
+    allow_guardrail_failures: bool | None,
+    allow_errors: bool | None,
+    requests_per_day: float | None,
+    cache_hit_rate: float | None,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Recommend the cheapest acceptable (prompt version, variant, model) pair of a run.
+
+    Acceptable = pass rate at or above the target, no guardrail failures and no errors (each
+    configurable here or in the suite's `workbench: acceptance:` block). Shows the runner-up,
+    whether the pick is clearly better (95 % Wilson intervals), the cost/pass-rate Pareto
+    frontier, the excluded pairs with reasons, and monthly projections.
+    """
+    from workbench.analysis.recommend import recommend_for
+    from workbench.errors import UsageError
+    from workbench.store.db import open_db
+
+    if run is not None and suite is not None:
+        raise UsageError("pass --run or --suite, not both")
+    database = open_db(db, create=False)
+    rec = recommend_for(
+        database,
+        run=run,
+        suite=suite,
+        requests_per_day=requests_per_day,
+        cache_hit_rate=cache_hit_rate,
+        min_pass_rate=min_pass_rate,
+        allow_guardrail_failures=allow_guardrail_failures,
+        allow_errors=allow_errors,
+    )
+    if as_json:
+        click.echo(json.dumps(rec.to_dict(), indent=2))
+        return
+    render(rec)
+
+
+def render(rec: Recommendation) -> None:
+    import sys
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from workbench.format import fmt_cost, fmt_ms, fmt_rate
+
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    a = rec.acceptance
+    rules = [f"pass rate >= {fmt_rate(a.min_pass_rate)}"]
+    rules.append("guardrail failures allowed" if a.allow_guardrail_failures else "no guardrail failures")
+    rules.append("errors allowed" if a.allow_errors else "no errors")
+    runs = ", ".join(str(r) for r in rec.run_ids)
+    console.print(f"Run {runs}: {len(rec.pairs)} pairs; acceptable = {', '.join(rules)}")
+    console.print()
+    if rec.pick:
+        p = rec.pick
+        console.print(
+            f"[bold]Pick:[/bold] {escape(p.name)}  {fmt_cost(p.mean_cost)}/request, pass rate "
+            f"{fmt_rate(p.pass_rate)} ({p.passes}/{p.n}, 95% CI {fmt_rate(p.interval[0])}–{fmt_rate(p.interval[1])})"
+        )
+        if rec.runner_up:
+            r = rec.runner_up
+            console.print(
+                f"[bold]Runner-up:[/bold] {escape(r.name)}  {fmt_cost(r.mean_cost)}/request, pass rate "
+                f"{fmt_rate(r.pass_rate)} ({r.passes}/{r.n}, 95% CI {fmt_rate(r.interval[0])}–{fmt_rate(r.interval[1])})"
+            )
+        console.print(f"[bold]Verdict:[/bold] {escape(rec.verdict)}")
+    else:
+        console.print(f"[bold]No recommendation:[/bold] {escape(rec.verdict)}")
+    console.print()
+
+    status = {id(p): "acceptable" for p in rec.acceptable}
+    if rec.pick:
+        status[id(rec.pick)] = "PICK"
+    if rec.runner_up:
+        status[id(rec.runner_up)] = "runner-up"
+    frontier = {id(p) for p in rec.frontier}
+    table = Table(title="Pairs (cheapest first; * = on the cost/pass-rate Pareto frontier)")
+    for col in ("pair", "pass rate", "95% CI", "score", "tokens in/out", "$/request", "$/pass", "p95", "status"):
+        table.add_column(col, justify="left" if col in ("pair", "status") else "right")
+    ordered = sorted(rec.pairs, key=lambda p: (p.mean_cost is None, p.mean_cost or 0.0, -p.pass_rate, p.key))
+    for p in ordered:
+        table.add_row(
+            escape(p.name) + (" *" if id(p) in frontier else ""),
+            f"{fmt_rate(p.pass_rate)} ({p.passes}/{p.n})",
+            f"{fmt_rate(p.interval[0])}–{fmt_rate(p.interval[1])}",
+            "-" if p.mean_score is None else f"{p.mean_score:.2f}",
+            f"{p.mean_tokens_in or 0:.0f}/{p.mean_tokens_out or 0:.0f}",
+            fmt_cost(p.mean_cost),
+            fmt_cost(p.cost_per_pass, unknown="-"),
+            fmt_ms(p.p95_latency_ms),
+            status.get(id(p), "excluded"),
+        )
+    console.print(table)
+    if rec.excluded:
+        console.print()
+        console.print("[bold]Excluded:[/bold]")
+        for e in rec.excluded:
+            console.print(f"  {escape(e.pair.name)}: {escape('; '.join(e.reasons))}")
+    if rec.projections:
+        console.print()
+        proj = Table(title=f"Monthly projection at {rec.requests_per_day:,.0f} requests/day (30 days)")
+        for col in ("pair", "$/request", "per month", "with cache", "cache hit rate"):
+            proj.add_column(col, justify="left" if col == "pair" else "right")
+        for pr in sorted(rec.projections, key=lambda x: x.monthly_cost or 0.0):
+            proj.add_row(
+                escape(pr.pair),
+                fmt_cost(pr.cost_per_request),
+                fmt_cost(pr.monthly_cost),
+                fmt_cost(pr.monthly_cost_cached),
+                fmt_rate(pr.cache_hit_rate),
+            )
+        console.print(proj)
+    if rec.avalanche:
+        parts = [
+            f"x{pr.context_growth:g} {fmt_cost(pr.monthly_cost)}{' (approx.)' if pr.approximate else ''}"
+            for pr in rec.avalanche
+        ]
+        console.print(f"Token avalanche (pick, context x1/x2/x4, per month): {', '.join(parts)}")
