@@ -1,0 +1,79 @@
+"""`routing_summary`: "single cheapest acceptable model" vs "routed", in $ per month at a volume.
+
+The numbers come from the router's stored cross-validated evaluation (no retraining), so
+`workbench route eval`, `workbench recommend` and the UI show the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.errors import UsageError
+from workbench.routing.train import router_row
+
+DAYS_PER_MONTH = 30
+
+
+def routing_summary(
+    db: Database, name: str | None = None, requests_per_day: float = 1000.0, router_id: int | None = None
+) -> dict[str, Any]:
+    """Single cheapest acceptable model vs the routed pair, with the projected monthly saving.
+
+    `monthly_saving` is None when a price is unknown or no single model meets the target; the
+    `verdict` says in words whether the router beats random routing (with its 95 % interval).
+    `choice` is "routed" only when the router beats random routing and its point meets the target
+    with a non-trivial split; otherwise "single" (ship the single cheapest acceptable model).
+    """
+    if requests_per_day < 0:
+        raise UsageError(f"--requests-per-day must be >= 0, got {requests_per_day}")
+    row = router_row(db, name, router_id)
+    report = row["metrics"]
+    models = {"cheap": row["cheap_model"], "strong": row["strong_model"]}
+
+    def monthly(cost: float | None) -> float | None:
+        return None if cost is None else requests_per_day * DAYS_PER_MONTH * cost
+
+    routed = _point_at(report["points"], float(row["threshold"]))
+    single = report.get("single_cheapest_acceptable")
+    single_out = None
+    if single is not None:
+        single_out = {**single, "model": models[single["model"]], "monthly_cost": monthly(single["cost_per_request"])}
+    routed_out = {**routed, "monthly_cost": monthly(routed["cost_per_request"])}
+    meets = routed["pass_rate"] >= report["min_pass_rate"] - 1e-12
+    saving = None
+    if single_out and single_out["monthly_cost"] is not None and routed_out["monthly_cost"] is not None:
+        saving = single_out["monthly_cost"] - routed_out["monthly_cost"]
+    oracle = report["oracle"]
+    # "single" when routing is trivial (all on one model), unproven (not better than random) or misses
+    # the target.
+    trivial = routed["strong_share"] in (0.0, 1.0)
+    choice = "single" if trivial or not report["beats_random"] or not meets else "routed"
+    return {
+        "choice": choice,
+        "name": row["name"],
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "cheap_model": models["cheap"],
+        "strong_model": models["strong"],
+        "threshold": row["threshold"],
+        "tests": report["tests"],
+        "min_pass_rate": report["min_pass_rate"],
+        "requests_per_day": requests_per_day,
+        "costs_known": report["costs_known"],
+        "single_cheapest_acceptable": single_out,
+        "routed": routed_out,
+        "routed_meets_target": meets,
+        "oracle": {**oracle, "monthly_cost": monthly(oracle["cost_per_request"])},
+        "monthly_saving": saving,
+        "beats_random": report["beats_random"],
+        "area_gain_over_random": report["area_gain_over_random"],
+        "area_gain_ci": report["area_gain_ci"],
+        "apgr": report["apgr"],
+        "verdict": report["verdict"],
+    }
+
+
+def _point_at(points: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    return dict(min(points, key=lambda p: abs(p["threshold"] - threshold)))

@@ -1,0 +1,202 @@
+"""Train a cheap/strong router from stored results and save it as a versioned artifact.
+
+Training = evaluate first (grouped cross-validation, see `evaluate.py`), take the threshold that
+meets the acceptance target at the lowest cost, then fit the final classifier on every input and
+store it with its evaluation in the `routers` table (migration m002). A name trained again gets
+a new row; the newest row of a name is the one `load_router` returns.
+
+The artifact is joblib (pickle) bytes. Unpickling runs code: load routers only from databases
+you trust.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.errors import UsageError
+from workbench.routing.dataset import RoutingDataset, load_dataset, resolve_runs
+
+ARTIFACT_FORMAT = 1
+
+
+@dataclass
+class TrainedRouter:
+    id: int
+    name: str
+    cheap_model: str
+    strong_model: str
+    threshold: float
+    fitted: str  # "constant" | "logistic" | "logistic+sigmoid-calibration"
+    report: dict[str, Any]
+
+
+def build_dataset(
+    db: Database, *, suite_path: str | Path | None, runs: Sequence[str | int] | None, cheap: str, strong: str
+) -> RoutingDataset:
+    if cheap == strong:
+        raise UsageError(f"--cheap and --strong are the same model ({cheap!r})")
+    run_ids = resolve_runs(db, suite_path, runs)
+    full = load_dataset(db, run_ids, str(suite_path) if suite_path else None)
+    data = full.restrict([cheap, strong])
+    if not data.inputs:
+        raise UsageError(f"no test has results for both {cheap!r} and {strong!r} in runs {run_ids}")
+    return data
+
+
+def train_router(
+    db: Database,
+    *,
+    cheap: str,
+    strong: str,
+    suite_path: str | Path | None = None,
+    runs: Sequence[str | int] | None = None,
+    name: str | None = None,
+    min_pass_rate: float = 0.9,
+    seed: int = 0,
+    n_boot: int | None = None,
+) -> TrainedRouter:
+    """Evaluate, fit on everything, store. Returns the stored router with its report."""
+    if not 0 <= min_pass_rate <= 1:
+        raise UsageError(f"--min-pass-rate must be in [0, 1], got {min_pass_rate}")
+    from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
+    from workbench.routing.features import fit_classifier
+
+    data = build_dataset(db, suite_path=suite_path, runs=runs, cheap=cheap, strong=strong)
+    report = evaluate_dataset(data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
+    report["oracle_all_pairs"] = _oracle_all_pairs(db, data.run_ids, min_pass_rate)
+    threshold = choose_threshold(report)
+    records, labels, groups = data.expanded(cheap)
+    estimator, fitted = fit_classifier(records, labels, groups)
+    report["fitted"] = fitted
+    report["threshold"] = threshold
+    name = name or f"{cheap}->{strong}"
+    router_id = save_router(
+        db,
+        name=name,
+        suite_path=data.suite_path,
+        run_ids=data.run_ids,
+        models=[cheap, strong],
+        threshold=threshold,
+        metrics=report,
+        estimator=estimator,
+        fitted=fitted,
+    )
+    return TrainedRouter(router_id, name, cheap, strong, threshold, fitted, report)
+
+
+def _oracle_all_pairs(db: Database, run_ids: list[int], min_pass_rate: float) -> dict[str, Any] | None:
+    """The analysis module's oracle bound over every pair of these runs (not only cheap/strong)."""
+    from workbench.analysis.recommend import Acceptance
+    from workbench.analysis.routing import routing_bound
+    from workbench.errors import WorkbenchError
+
+    try:
+        return routing_bound(db, run_ids, Acceptance(min_pass_rate=min_pass_rate)).to_dict()
+    except WorkbenchError:
+        return None
+
+
+def choose_threshold(report: dict[str, Any]) -> float:
+    """The recommended point's threshold; when no point meets the target, the best pass rate
+    (ties: the cheapest), so the stored router never does worse than it has to."""
+    rec = report.get("recommended")
+    if rec is not None:
+        return float(rec["threshold"])
+    costs_known = report["costs_known"]
+    best = max(
+        report["points"],
+        key=lambda p: (p["pass_rate"], -(p["cost_per_request"] if costs_known else p["strong_share"])),
+    )
+    return float(best["threshold"])
+
+
+def save_router(
+    db: Database,
+    *,
+    name: str,
+    suite_path: str | None,
+    run_ids: Sequence[int],
+    models: Sequence[str],
+    threshold: float,
+    metrics: dict[str, Any],
+    estimator: Any,
+    fitted: str,
+) -> int:
+    import joblib
+    import sklearn
+
+    from workbench.store.writer import now_iso, with_retry
+
+    buf = io.BytesIO()
+    joblib.dump({"format": ARTIFACT_FORMAT, "estimator": estimator, "fitted": fitted, "models": list(models)}, buf)
+    row = {
+        "name": name,
+        "created_at": now_iso(),
+        "suite_path": suite_path,
+        "run_ids": json.dumps(list(run_ids)),
+        "cheap_model": models[0],
+        "strong_model": models[-1],
+        "models": json.dumps(list(models)),
+        "threshold": threshold,
+        "metrics": json.dumps(metrics),
+        "sklearn_version": sklearn.__version__,
+        "artifact": buf.getvalue(),
+    }
+
+    def write() -> int:
+        with db.conn:
+            db.table("routers").insert(row)
+            return int(db.execute("select last_insert_rowid()").fetchone()[0])
+
+    return int(with_retry(write))
+
+
+def list_routers(db: Database) -> list[dict[str, Any]]:
+    """Every stored router (newest first), without the artifact bytes."""
+    cur = db.execute(
+        "select id, name, created_at, suite_path, run_ids, cheap_model, strong_model, threshold,"
+        " sklearn_version, json_extract(metrics, '$.beats_random'), json_extract(metrics, '$.tests')"
+        " from routers order by id desc"
+    )
+    keys = [
+        "id", "name", "created_at", "suite_path", "run_ids", "cheap_model", "strong_model", "threshold",
+        "sklearn_version", "beats_random", "tests",
+    ]  # fmt: skip
+    out = []
+    for r in cur.fetchall():
+        d = dict(zip(keys, r, strict=True))
+        d["run_ids"] = json.loads(d["run_ids"] or "[]")
+        d["beats_random"] = bool(d["beats_random"])
+        out.append(d)
+    return out
+
+
+def router_row(db: Database, name: str | None = None, router_id: int | None = None) -> dict[str, Any]:
+    """The newest router called `name` (or by id; or the newest of all when neither is given)."""
+    cols = (
+        "id, name, created_at, suite_path, run_ids, cheap_model, strong_model, models, threshold, metrics,"
+        " sklearn_version, artifact"
+    )
+    if router_id is not None:
+        cur = db.execute(f"select {cols} from routers where id = ?", [router_id])
+    elif name is not None:
+        cur = db.execute(f"select {cols} from routers where name = ? order by id desc limit 1", [name])
+    else:
+        cur = db.execute(f"select {cols} from routers order by id desc limit 1")
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
+        what = f"router {name!r}" if name else f"router id {router_id}" if router_id is not None else "any router"
+        raise UsageError(f"{what} not found: train one with `workbench route train` (see `workbench route list`)")
+    d = dict(zip(names, row, strict=True))
+    d["run_ids"] = json.loads(d["run_ids"] or "[]")
+    d["models"] = json.loads(d["models"] or "[]")
+    d["metrics"] = json.loads(d["metrics"] or "{}")
+    return d
