@@ -1,0 +1,153 @@
+"""Load promptfoo-compatible suites: `load(path) -> Suite` (promptfoo 0.121.20 semantics).
+
+    suite = load(Path("suites/support.yaml"))
+    suite.prompts, suite.providers, suite.tests, suite.warnings
+
+Bad input raises `SuiteError` (`file: key.path: message`); unknown keys are warnings in
+`suite.warnings`. Problems promptfoo reports per row (an unknown assertion type, a missing
+`value`) are left to grading. See docs/suite-format.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import SuiteError
+from workbench.suite.prompts_loader import load_prompts
+from workbench.suite.providers_loader import load_providers
+from workbench.suite.tests_files import build_test_cases, read_default_test, read_scenarios, read_tests
+from workbench.suite.validate import (
+    EVALUATE_OPTIONS,
+    TOP_LEVEL,
+    TOP_LEVEL_PROMPTFOO_ONLY,
+    WORKBENCH_KEYS,
+    check_keys,
+    expect_list,
+    expect_mapping,
+    type_name,
+)
+from workbench.suite.yaml12 import JsDate, load_yaml
+from workbench.types import Suite
+
+__all__ = ["JsDate", "SuiteError", "load", "load_config", "load_yaml"]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_config(path: Path | str) -> dict[str, Any]:
+    """The suite file parsed (YAML 1.2 / JSON), checked to be a mapping."""
+    path = Path(path)
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SuiteError(shown, None, "file not found") from None
+    except IsADirectoryError:
+        raise SuiteError(shown, None, "is a directory, not a suite file") from None
+    except UnicodeDecodeError:
+        raise SuiteError(shown, None, "not a UTF-8 text file") from None
+    data = load_yaml(text, shown)
+    if data is None:
+        raise SuiteError(shown, None, "the suite file is empty")
+    if not isinstance(data, dict):
+        raise SuiteError(shown, None, f"a suite must be a mapping, got {type_name(data)}")
+    return data
+
+
+def load(paths: list[Path] | list[str] | Path | str) -> Suite:
+    """Load one suite, or several combined the way promptfoo combines `-c a.yaml -c b.yaml`."""
+    if isinstance(paths, (str, Path)):
+        return _load_one(Path(paths))
+    suites = [_load_one(Path(p)) for p in paths]
+    if not suites:
+        raise SuiteError(None, None, "no suite file given")
+    if len(suites) == 1:
+        return suites[0]
+    return _combine(suites)
+
+
+def _combine(suites: list[Suite]) -> Suite:
+    """promptfoo concatenates prompts, providers and tests of several configs (first wins for scalars)."""
+    first = suites[0]
+    tests = [t for s in suites for t in s.tests]
+    for i, t in enumerate(tests):
+        t.index = i
+    evaluate: dict[str, Any] = {}
+    workbench: dict[str, Any] = {}
+    for s in suites:
+        evaluate.update(s.evaluate_options)
+        workbench.update(s.workbench)
+    digest = hashlib.sha256("".join(s.sha256 for s in suites).encode()).hexdigest()
+    return Suite(
+        path=first.path,
+        description=first.description,
+        prompts=[p for s in suites for p in s.prompts],
+        providers=[p for s in suites for p in s.providers],
+        tests=tests,
+        evaluate_options=evaluate,
+        workbench=workbench,
+        derived_metrics=[m for s in suites for m in s.derived_metrics],
+        warnings=[w for s in suites for w in s.warnings],
+        sha256=digest,
+    )
+
+
+def _load_one(path: Path) -> Suite:
+    shown = _display(path)
+    config = load_config(path)
+    base_dir = path.resolve().parent
+    warnings: list[str] = []
+    check_keys(config, "", TOP_LEVEL, warnings, TOP_LEVEL_PROMPTFOO_ONLY)
+    warnings = [f"{shown}: {w}" for w in warnings]
+    local: list[str] = []
+
+    description = config.get("description")
+    if description is not None and not isinstance(description, str):
+        raise SuiteError(shown, "description", f"must be a string, got {type_name(description)}")
+    prompts = load_prompts(config.get("prompts"), base_dir, shown, local)
+    providers_value = config.get("providers", config.get("targets"))
+    providers = load_providers(providers_value, base_dir, shown, local)
+    default = read_default_test(config.get("defaultTest"), base_dir, shown, local)
+    raw_tests = read_tests(config.get("tests"), base_dir, shown)
+    scenarios = read_scenarios(config.get("scenarios"), base_dir, shown, local)
+    tests = build_test_cases(raw_tests, default, scenarios, base_dir, local)
+
+    evaluate = config.get("evaluateOptions") or {}
+    expect_mapping(evaluate, shown, "evaluateOptions")
+    check_keys(evaluate, "evaluateOptions", EVALUATE_OPTIONS, local)
+    for key in ("maxConcurrency", "repeat", "delay", "timeoutMs", "maxEvalTimeMs"):
+        v = evaluate.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+            raise SuiteError(shown, f"evaluateOptions.{key}", f"must be a non-negative number, got {v!r}")
+
+    derived = config.get("derivedMetrics") or []
+    for i, m in enumerate(expect_list(derived, shown, "derivedMetrics")):
+        m = expect_mapping(m, shown, f"derivedMetrics[{i}]")
+        for key in ("name", "value"):
+            if not isinstance(m.get(key), str):
+                raise SuiteError(shown, f"derivedMetrics[{i}]", f"'{key}' is required (a string)")
+
+    wb = config.get("workbench") or {}
+    expect_mapping(wb, shown, "workbench")
+    check_keys(wb, "workbench", WORKBENCH_KEYS, local)
+
+    warnings.extend(w if w.startswith(shown) else f"{shown}: {w}" for w in local)
+    return Suite(
+        path=path,
+        description=description,
+        prompts=prompts,
+        providers=providers,
+        tests=tests,
+        evaluate_options=dict(evaluate),
+        workbench=dict(wb),
+        derived_metrics=list(derived),
+        warnings=warnings,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )

@@ -1,0 +1,375 @@
+"""Tests: reading (inline, CSV/JSON/JSONL/YAML files, globs), defaultTest merge, scenarios and
+vars-array expansion into TestCases (promptfoo src/util/testCaseReader.ts, src/evaluator.ts).
+
+Order and indices follow promptfoo: `tests` first, then scenario tests (for each scenario, each
+config entry, each scenario test); each test expands its vars into the cartesian product of the
+array-valued vars whose first element is a string (QUIRKS 33), defaultTest vars first in key order;
+`TestCase.index` counts the expanded rows (promptfoo's testIdx, before `repeat`).
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import SuiteError
+from workbench.suite.csv_tests import read_csv_tests
+from workbench.suite.validate import (
+    SCENARIO_KEYS,
+    TEST_KEYS,
+    TEST_OPTIONS,
+    TEST_PROMPTFOO_ONLY,
+    check_assertions,
+    check_keys,
+    expect_list,
+    expect_mapping,
+    expect_number,
+    type_name,
+)
+from workbench.suite.yaml12 import JsDate, load_yaml
+from workbench.types import TestCase
+
+_SCRIPT_EXTS = (".py", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
+_REQUIRED_ONE_OF = ("assert", "vars", "options", "metadata", "provider", "providerOutput", "threshold")
+
+
+@dataclass
+class RawTest:
+    """A test dict as written, plus where it came from (for error messages)."""
+
+    data: dict[str, Any]
+    file: str | None
+    where: str
+
+
+def _has_magic(s: str) -> bool:
+    return any(c in s for c in "*?[{")
+
+
+def _rel(path: Path, base_dir: Path) -> str:
+    try:
+        return str(path.relative_to(base_dir))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, file: str | None, where: str | None, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SuiteError(file, where, f"file not found: {shown}") from None
+    except (IsADirectoryError, UnicodeDecodeError) as e:
+        raise SuiteError(file, where, f"cannot read {shown}: {e}") from None
+
+
+def _glob(ref: str, base_dir: Path, file: str | None, where: str) -> list[Path]:
+    rel = ref[len("file://") :] if ref.startswith("file://") else ref
+    if rel.endswith(_SCRIPT_EXTS) or ".py:" in rel or ".js:" in rel or ".ts:" in rel:
+        raise SuiteError(file, where, f"script test generators are not supported by workbench: {rel}")
+    if rel.startswith(("huggingface://", "langfuse://", "az://", "https://", "http://")):
+        raise SuiteError(file, where, f"remote test sources are not supported by workbench: {rel}")
+    target = base_dir / rel
+    if _has_magic(rel):
+        matches = sorted(Path(p) for p in globlib.glob(str(target), recursive=True) if Path(p).is_file())
+        if not matches:
+            raise SuiteError(file, where, f"no files match {rel}")
+        return matches
+    if not target.is_file():
+        raise SuiteError(file, where, f"file not found: {rel}")
+    return [target]
+
+
+def _parse_json(text: str, shown: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SuiteError(shown, f"line {e.lineno}", f"invalid JSON: {e.msg}") from None
+
+
+def _as_test_list(data: Any, shown: str) -> list[Any]:
+    if data is None:
+        return []
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        return [data]
+    raise SuiteError(shown, None, f"must be a list of tests, got {type_name(data)}")
+
+
+def _read_file(path: Path, base_dir: Path, standalone: bool) -> list[RawTest]:
+    """One tests file. `standalone` = the `tests: file://x` string form (adds `Row #N` to JSON)."""
+    shown = _rel(path, base_dir)
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        return [RawTest(t, shown, f"row {i + 1}") for i, t in enumerate(read_csv_tests(path, shown))]
+    text = _read(path, shown, None, shown)
+    if ext in (".yaml", ".yml"):
+        items = _as_test_list(load_yaml(text, shown), shown)
+        described = False
+    elif ext == ".jsonl":
+        items = []
+        for n, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise SuiteError(shown, f"line {n}", f"invalid JSON: {e.msg}") from None
+        described = standalone
+    elif ext == ".json":
+        items = _as_test_list(load_yaml(text, shown) if standalone else _parse_json(text, shown), shown)
+        described = standalone
+    else:
+        raise SuiteError(
+            shown, None, f"unsupported tests file type '{ext or path.name}' (use .csv, .json, .jsonl, .yaml)"
+        )
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise SuiteError(shown, f"[{i}]", f"must be a test mapping, got {type_name(item)}")
+        if described and not item.get("description"):
+            item = {**item, "description": f"Row #{i + 1}"}
+        out.append(RawTest(item, shown, f"[{i}]"))
+    return out
+
+
+def read_tests(value: Any, base_dir: Path, file: str | None) -> list[RawTest]:
+    """The `tests:` value -> raw tests in promptfoo's order."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t for p in _glob(value, base_dir, file, "tests") for t in _read_file(p, base_dir, standalone=True)]
+    if isinstance(value, dict) and isinstance(value.get("path"), str):
+        return [t for p in _glob(value["path"], base_dir, file, "tests") for t in _read_file(p, base_dir, True)]
+    if not isinstance(value, list):
+        raise SuiteError(file, "tests", f"must be a list of tests or a file:// path, got {type_name(value)}")
+    out: list[RawTest] = []
+    for i, item in enumerate(value):
+        where = f"tests[{i}]"
+        if isinstance(item, str):
+            out.extend(t for p in _glob(item, base_dir, file, where) for t in _read_file(p, base_dir, False))
+        elif isinstance(item, dict) and isinstance(item.get("path"), str) and "vars" not in item:
+            out.extend(t for p in _glob(item["path"], base_dir, file, where) for t in _read_file(p, base_dir, True))
+        elif isinstance(item, dict):
+            out.append(RawTest(item, file, where))
+        else:
+            raise SuiteError(file, where, f"must be a test mapping or a file:// path, got {type_name(item)}")
+    return out
+
+
+def load_vars_files(value: Any, base_dir: Path, file: str | None, where: str) -> dict[str, Any]:
+    """`vars: file://vars.yaml` (or a list of globs): the files' mappings merged in order."""
+    refs = value if isinstance(value, list) else [value]
+    merged: dict[str, Any] = {}
+    for ref in refs:
+        if not isinstance(ref, str):
+            raise SuiteError(file, where, f"must be a mapping or file:// paths, got {type_name(ref)}")
+        for path in _glob(ref, base_dir, file, where):
+            shown = _rel(path, base_dir)
+            data = load_yaml(_read(path, file, where, shown), shown)
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                raise SuiteError(shown, None, f"a vars file must hold a mapping, got {type_name(data)}")
+            merged.update(data)
+    return merged
+
+
+def read_default_test(value: Any, base_dir: Path, file: str | None, warnings: list[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        paths = _glob(value, base_dir, file, "defaultTest")
+        shown = _rel(paths[0], base_dir)
+        data = load_yaml(_read(paths[0], file, "defaultTest", shown), shown)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise SuiteError(shown, None, f"defaultTest must be a mapping, got {type_name(data)}")
+        return normalize_test(RawTest(data, shown, "defaultTest"), paths[0].parent, warnings, is_default=True)
+    if not isinstance(value, dict):
+        raise SuiteError(file, "defaultTest", f"must be a mapping or a file:// path, got {type_name(value)}")
+    return normalize_test(RawTest(value, file, "defaultTest"), base_dir, warnings, is_default=True)
+
+
+def _str_list(value: Any, file: str | None, where: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    items = expect_list(value, file, where)
+    for i, v in enumerate(items):
+        if not isinstance(v, str):
+            raise SuiteError(file, f"{where}[{i}]", f"must be a string, got {type_name(v)}")
+    return list(items)
+
+
+def normalize_test(raw: RawTest, base_dir: Path, warnings: list[str], *, is_default: bool = False) -> dict[str, Any]:
+    """Validate one test mapping; load vars files. Returns a copy safe to merge."""
+    t, file, where = raw.data, raw.file, raw.where
+    check_keys(t, where, TEST_KEYS, warnings, TEST_PROMPTFOO_ONLY)
+    out = dict(t)
+    if "vars" in t and t["vars"] is not None:
+        v = t["vars"]
+        out["vars"] = dict(v) if isinstance(v, dict) else load_vars_files(v, base_dir, file, f"{where}.vars")
+    if "assert" in t and t["assert"] is not None:
+        check_assertions(t["assert"], file, f"{where}.assert", warnings)
+    if t.get("options") is not None:
+        opts = expect_mapping(t["options"], file, f"{where}.options")
+        check_keys(opts, f"{where}.options", TEST_OPTIONS, warnings)
+        for key in ("prefix", "suffix", "transform"):
+            if opts.get(key) is not None and not isinstance(opts[key], str):
+                raise SuiteError(file, f"{where}.options.{key}", f"must be a string, got {type_name(opts[key])}")
+    if t.get("metadata") is not None:
+        expect_mapping(t["metadata"], file, f"{where}.metadata")
+    if "threshold" in t:
+        expect_number(t["threshold"], file, f"{where}.threshold")
+    if t.get("description") is not None and not isinstance(t["description"], str):
+        raise SuiteError(file, f"{where}.description", f"must be a string, got {type_name(t['description'])}")
+    for key in ("providers", "prompts"):
+        if key in t:
+            out[key] = _str_list(t[key], file, f"{where}.{key}")
+    if t.get("assertScoringFunction") is not None and not isinstance(t["assertScoringFunction"], str):
+        raise SuiteError(file, f"{where}.assertScoringFunction", "must be a string (file://path:function)")
+    if not is_default and not any(t.get(k) is not None for k in _REQUIRED_ONE_OF):
+        raise SuiteError(file, where, "a test needs at least one of: " + ", ".join(_REQUIRED_ONE_OF))
+    return out
+
+
+def read_scenarios(value: Any, base_dir: Path, file: str | None, warnings: list[str]) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = expect_list(value, file, "scenarios")
+    out = []
+    for i, item in enumerate(items):
+        where = f"scenarios[{i}]"
+        if isinstance(item, str):
+            loaded: list[Any] = []
+            for path in _glob(item, base_dir, file, where):
+                shown = _rel(path, base_dir)
+                loaded.extend(_as_test_list(load_yaml(_read(path, file, where, shown), shown), shown))
+            entries = [(f"{where}[{j}]", s) for j, s in enumerate(loaded)]
+        else:
+            entries = [(where, item)]
+        for w, sc in entries:
+            sc = expect_mapping(sc, file, w)
+            check_keys(sc, w, SCENARIO_KEYS, warnings)
+            if "config" not in sc:
+                raise SuiteError(file, w, "'config' is required (a list of vars/asserts entries)")
+            config = expect_list(sc["config"], file, f"{w}.config")
+            for j, c in enumerate(config):
+                expect_mapping(c, file, f"{w}.config[{j}]")
+            tests = sc.get("tests")
+            if tests is not None:
+                tests = [(t.data, t.where) for t in read_tests(tests, base_dir, file)]
+                for j, (t, _) in enumerate(tests):
+                    expect_mapping(t, file, f"{w}.tests[{j}]")
+            out.append({"config": config, "tests": tests, "where": w})
+    return out
+
+
+def var_combinations(vars: dict[str, Any], base_dir: Path, file: str | None, where: str) -> list[dict[str, Any]]:
+    """promptfoo's generateVarCombinations: cartesian product over string-first arrays and
+    `file://` globs (each matching file is one row)."""
+    combos: list[dict[str, Any]] = [{}]
+    for key, value in vars.items():
+        if isinstance(value, str) and value.startswith("file://") and not isinstance(value, JsDate):
+            rel = value[len("file://") :]
+            if _has_magic(rel):
+                found = sorted(globlib.glob(str(base_dir / rel), recursive=True))
+                values: list[Any] = [f"file://{_rel(Path(p), base_dir)}" for p in found]
+            else:
+                values = [value] if (base_dir / rel).exists() else []
+            if not values:
+                raise SuiteError(file, f"{where}.vars.{key}", f"no files found for {value}")
+        elif isinstance(value, list) and value and isinstance(value[0], str) and not isinstance(value[0], JsDate):
+            values = value
+        else:
+            values = [value]
+        combos = [{**c, key: v} for c in combos for v in values]
+    return combos
+
+
+def _merge(default: dict[str, Any], test: dict[str, Any]) -> dict[str, Any]:
+    """prepareTestVariables + prepareTestCaseForEval: defaultTest under the test."""
+    own_options = test.get("options") or {}
+    # checked on the test's own options, before the merge (as promptfoo does)
+    asserts = [] if own_options.get("disableDefaultAsserts") is True else list(default.get("assert") or [])
+    options = {**(default.get("options") or {}), **own_options}
+    merged = dict(test)
+    merged["vars"] = {**(default.get("vars") or {}), **(test.get("vars") or {})}
+    merged["assert"] = asserts + list(test.get("assert") or [])
+    merged["threshold"] = test["threshold"] if test.get("threshold") is not None else default.get("threshold")
+    merged["options"] = options
+    merged["metadata"] = {**(default.get("metadata") or {}), **(test.get("metadata") or {})}
+    merged["prompts"] = test.get("prompts") if test.get("prompts") is not None else default.get("prompts")
+    merged["providers"] = test.get("providers") if test.get("providers") is not None else default.get("providers")
+    merged["assertScoringFunction"] = test.get("assertScoringFunction") or default.get("assertScoringFunction")
+    return merged
+
+
+def _scenario_test(default: dict[str, Any], data: dict[str, Any], test: dict[str, Any], idx: int) -> dict[str, Any]:
+    """promptfoo's mergeScenarioTest."""
+    metadata = {**(default.get("metadata") or {}), **(data.get("metadata") or {}), **(test.get("metadata") or {})}
+    metadata.setdefault("conversationId", f"__scenario_{idx}__")
+    return {
+        **default,
+        **data,
+        **test,
+        "vars": {**(default.get("vars") or {}), **(data.get("vars") or {}), **(test.get("vars") or {})},
+        "options": {**(default.get("options") or {}), **(data.get("options") or {}), **(test.get("options") or {})},
+        "assert": [*(data.get("assert") or []), *(test.get("assert") or [])],
+        "metadata": metadata,
+    }
+
+
+def build_test_cases(
+    raw_tests: list[RawTest],
+    default: dict[str, Any],
+    scenarios: list[dict[str, Any]],
+    base_dir: Path,
+    warnings: list[str],
+) -> list[TestCase]:
+    entries: list[tuple[dict[str, Any], str | None, str]] = [
+        (normalize_test(rt, base_dir, warnings), rt.file, rt.where) for rt in raw_tests
+    ]
+    if not raw_tests and not scenarios:
+        entries = [({}, None, "tests")]
+    sc_idx = 0
+    for sc in scenarios:
+        for j, data in enumerate(sc["config"]):
+            tests = sc["tests"] if sc["tests"] is not None else [({}, "")]
+            for t, _tw in tests:
+                where = f"{sc['where']}.config[{j}]"
+                d = normalize_test(RawTest(data, None, where), base_dir, warnings, is_default=True)
+                tt = normalize_test(RawTest(t, None, where), base_dir, warnings, is_default=True)
+                entries.append((_scenario_test(default, d, tt, sc_idx), None, where))
+            sc_idx += 1
+    cases: list[TestCase] = []
+    for test, file, where in entries:
+        merged = _merge(default, test)
+        opts = merged["options"]
+        combos = (
+            [merged["vars"]]
+            if opts.get("disableVarExpansion")
+            else var_combinations(merged["vars"], base_dir, file, where)
+        )
+        for vars in combos:
+            cases.append(
+                TestCase(
+                    index=len(cases),
+                    vars=vars,
+                    asserts=[dict(a) for a in merged["assert"]],
+                    description=merged.get("description"),
+                    threshold=merged.get("threshold"),
+                    options=dict(opts),
+                    metadata=dict(merged["metadata"]),
+                    providers=merged.get("providers"),
+                    prompts=merged.get("prompts"),
+                    assert_scoring_function=merged.get("assertScoringFunction"),
+                    provider_output=merged.get("providerOutput"),
+                )
+            )
+    return cases

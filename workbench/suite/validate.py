@@ -1,0 +1,216 @@
+"""Key checks for suites: unknown keys become one-line warnings naming the closest valid key.
+
+A key promptfoo knows but workbench does not implement is named as such, never silently ignored.
+Type problems are `SuiteError`s (`file: key.path: message`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from workbench.errors import SuiteError
+
+TOP_LEVEL = {
+    "description",
+    "prompts",
+    "providers",
+    "targets",
+    "tests",
+    "scenarios",
+    "defaultTest",
+    "evaluateOptions",
+    "derivedMetrics",
+    "env",
+    "metadata",
+    "workbench",
+}
+TOP_LEVEL_PROMPTFOO_ONLY = {
+    "tags",
+    "outputPath",
+    "sharing",
+    "apiBaseUrl",
+    "appBaseUrl",
+    "nunjucksFilters",
+    "extensions",
+    "redteam",
+    "writeLatestResults",
+    "tracing",
+    "commandLineOptions",
+    "$schema",
+}
+TEST_KEYS = {
+    "description",
+    "vars",
+    "providers",
+    "prompts",
+    "providerOutput",
+    "assert",
+    "assertScoringFunction",
+    "options",
+    "threshold",
+    "metadata",
+}
+TEST_PROMPTFOO_ONLY = {"provider", "id"}
+ASSERTION_KEYS = {
+    "type",
+    "value",
+    "config",
+    "threshold",
+    "weight",
+    "provider",
+    "rubricPrompt",
+    "metric",
+    "transform",
+    "contextTransform",
+}
+ASSERT_SET_KEYS = {"type", "assert", "threshold", "weight", "metric", "config"}
+TEST_OPTIONS = {
+    "prefix",
+    "suffix",
+    "transform",
+    "postprocess",
+    "transformVars",
+    "storeOutputAs",
+    "provider",
+    "rubricPrompt",
+    "factuality",
+    "disableVarExpansion",
+    "disableConversationVar",
+    "disableDefaultAsserts",
+    "runSerially",
+    "repeat",
+}
+EVALUATE_OPTIONS = {
+    "cache",
+    "delay",
+    "generateSuggestions",
+    "suggestionsCount",
+    "interactiveProviders",
+    "maxConcurrency",
+    "repeat",
+    "showProgressBar",
+    "timeoutMs",
+    "maxEvalTimeMs",
+    "silent",
+    "filterRange",
+}
+PROVIDER_KEYS = {"id", "label", "config", "transform", "delay", "env", "prompts", "inputs"}
+SCENARIO_KEYS = {"description", "config", "tests"}
+WORKBENCH_KEYS = {
+    "variants",
+    "compressible",
+    "question_var",
+    "acceptance",
+    "max_cost",
+    "budget",
+    "prices",
+    "fallbacks",
+    "local",
+    "compression",
+    "cache",
+    "retries",
+    "concurrency",
+    "timeout",
+    "target",
+    "pass_rate",
+    "guardrails",
+    "requests_per_day",
+    "families",
+    "params",
+}
+
+
+def unknown_key_warning(where: str, key: str, valid: Iterable[str], promptfoo_only: Iterable[str] = ()) -> str:
+    prefix = f"{where}: " if where else ""
+    if key in set(promptfoo_only):
+        return f"{prefix}'{key}' is a promptfoo option workbench ignores"
+    candidates = sorted(set(valid) | set(promptfoo_only))
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{prefix}unknown key '{key}'{hint}"
+
+
+def check_keys(
+    data: Mapping[str, Any],
+    where: str,
+    valid: Iterable[str],
+    warnings: list[str],
+    promptfoo_only: Iterable[str] = (),
+) -> None:
+    valid_set = set(valid)
+    for key in data:
+        if str(key) not in valid_set:
+            warnings.append(unknown_key_warning(where, str(key), valid_set, promptfoo_only))
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def expect_mapping(value: Any, file: str | None, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SuiteError(file, where, f"must be a mapping, got {type_name(value)}")
+    return value
+
+
+def expect_list(value: Any, file: str | None, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise SuiteError(file, where, f"must be a list, got {type_name(value)}")
+    return value
+
+
+def expect_number(value: Any, file: str | None, where: str) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SuiteError(file, where, f"must be a number, got {type_name(value)}")
+    return value
+
+
+def expect_string(value: Any, file: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SuiteError(file, where, f"must be a string, got {type_name(value)}")
+    return value
+
+
+def check_assertions(asserts: Any, file: str | None, where: str, warnings: list[str], nested: bool = False) -> None:
+    """Structure only; unknown types and missing values error at grade time like promptfoo."""
+    for i, a in enumerate(expect_list(asserts, file, where)):
+        path = f"{where}[{i}]"
+        if not isinstance(a, dict):
+            raise SuiteError(file, path, f"must be a mapping with a 'type', got {type_name(a)}")
+        t = a.get("type")
+        if t is None:
+            raise SuiteError(file, path, "'type' is required")
+        if not isinstance(t, str):
+            raise SuiteError(file, f"{path}.type", f"must be a string, got {type_name(t)}")
+        for key in ("threshold", "weight"):
+            if key in a:
+                expect_number(a[key], file, f"{path}.{key}")
+        if "metric" in a:
+            expect_string(a["metric"], file, f"{path}.metric")
+        if t == "assert-set":
+            if nested:
+                raise SuiteError(file, path, "an assert-set cannot contain another assert-set")
+            if "assert" not in a:
+                raise SuiteError(file, path, "'assert' is required for an assert-set")
+            check_keys(a, path, ASSERT_SET_KEYS, warnings)
+            check_assertions(a["assert"], file, f"{path}.assert", warnings, nested=True)
+        else:
+            check_keys(a, path, ASSERTION_KEYS, warnings)

@@ -1,0 +1,230 @@
+"""YAML parsed the way promptfoo 0.121.20 parses it (js-yaml 5 with promptfoo's YAML_LOAD_SCHEMA).
+
+promptfoo loads YAML with js-yaml's YAML 1.2 *core* schema plus the merge, binary, timestamp,
+omap, pairs and set tags (src/util/yamlLoad.ts). PyYAML implements YAML 1.1, whose implicit
+typing differs (QUIRKS 13): `yes/no/on/off` are booleans there, `017` is octal, `1_000` is 1000
+and `12:30` is sexagesimal. This module swaps PyYAML's resolvers and scalar constructors for the
+core-schema ones and mirrors JavaScript numbers: integral floats become ints (`42.0` is 42) and
+integers beyond 2**53 become floats (they lose precision in JS too). Unquoted dates become
+`JsDate`, which assertions treat specially (it never equals anything).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from typing import Any
+
+import yaml
+
+from workbench.errors import SuiteError
+
+_BaseLoader: type[yaml.SafeLoader]
+try:  # libyaml's parser is ~10x faster; constructors and resolvers stay in Python
+    _BaseLoader = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_SAFE_INTEGER = 2**53
+
+_INT_RE = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_TIMESTAMP_RE = re.compile(
+    r"^([0-9]{4})-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \t]+)([0-9][0-9]?):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9][0-9]?)(?::([0-9]{2}))?))?$"
+)
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class JsDate(str):
+    """A JavaScript `Date` from an unquoted YAML date/timestamp.
+
+    The string value is the ISO form `JSON.stringify` gives (`2024-01-31T00:00:00.000Z`), so
+    json.dumps of vars keeps working; `str()` gives what JavaScript's `String(date)` prints (in
+    UTC). Like a JS object compared by identity, a JsDate equals nothing but itself.
+    """
+
+    __slots__ = ("moment",)
+    moment: _dt.datetime
+
+    def __new__(cls, moment: _dt.datetime) -> JsDate:
+        moment = moment.astimezone(_dt.timezone.utc)
+        iso = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        obj = super().__new__(cls, iso)
+        obj.moment = moment
+        return obj
+
+    def iso(self) -> str:
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        m = self.moment
+        return (
+            f"{_DAYS[m.weekday()]} {_MONTHS[m.month - 1]} {m.day:02d} {m.year:04d} "
+            f"{m.hour:02d}:{m.minute:02d}:{m.second:02d} GMT+0000 (Coordinated Universal Time)"
+        )
+
+    def __repr__(self) -> str:
+        return f"JsDate({self.iso()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (JsDate, (self.moment,))
+
+
+def js_number(value: float | int) -> float | int:
+    """Normalize a number the way a JS number behaves: one numeric type, 2**53 precision."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SAFE_INTEGER else float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) <= MAX_SAFE_INTEGER and value != 0.0:
+        return int(value)
+    if value == 0.0 and math.copysign(1.0, value) > 0:
+        return 0
+    return value
+
+
+def _parse_int(text: str) -> int | float | None:
+    sign = 1
+    body = text
+    if body[0] in "+-":
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body.startswith("0o"):
+        n = int(body[2:], 8)
+    elif body.startswith("0x"):
+        n = int(body[2:], 16)
+    else:
+        n = int(body, 10)  # 017 is decimal 17 in the core schema
+    return js_number(sign * n)
+
+
+def _parse_float(text: str) -> float | int:
+    lower = text.lower()
+    sign = -1.0 if lower.startswith("-") else 1.0
+    if lower[:1] in "+-":
+        lower = lower[1:]
+    if lower == ".inf":
+        return sign * math.inf
+    if lower == ".nan":
+        return math.nan
+    return js_number(sign * float(lower))
+
+
+def _parse_timestamp(text: str) -> JsDate | None:
+    m = _DATE_RE.match(text)
+    if m:
+        try:
+            return JsDate(_dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=_dt.timezone.utc))
+        except ValueError:
+            return None  # js-yaml leaves an impossible date (2024-02-30) a string
+    m = _TIMESTAMP_RE.match(text)
+    if not m:
+        return None
+    frac = (m[7] or "")[:3].ljust(3, "0")
+    try:
+        moment = _dt.datetime(
+            int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), int(frac) * 1000, tzinfo=_dt.timezone.utc
+        )
+    except ValueError:
+        return None
+    if m[9]:
+        offset = _dt.timedelta(hours=int(m[10]), minutes=int(m[11] or 0))
+        moment = moment - offset if m[9] == "+" else moment + offset
+    return JsDate(moment)
+
+
+class Yaml12Loader(_BaseLoader):  # type: ignore[misc,valid-type,unused-ignore]
+    """PyYAML loader with js-yaml core-schema typing."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def construct_core_int(self, node: yaml.ScalarNode) -> Any:
+        text = self.construct_scalar(node)
+        return _parse_int(str(text)) if _INT_RE.match(str(text)) else _parse_float(str(text))
+
+    def construct_core_float(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node))
+        if _FLOAT_RE.match(text):
+            return _parse_float(text)
+        return text
+
+    def construct_core_timestamp(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node))
+        return _parse_timestamp(text) or text
+
+    def construct_core_bool(self, node: yaml.ScalarNode) -> Any:
+        return str(self.construct_scalar(node)).lower() == "true"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # js-yaml rejects duplicated keys; PyYAML silently keeps the last one.
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hashable = key in seen
+            except TypeError:
+                continue
+            if hashable:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicated mapping key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _add(tag: str, pattern: re.Pattern[str], first: str | None) -> None:
+    Yaml12Loader.add_implicit_resolver(tag, pattern, list(first) if first is not None else None)
+
+
+# Order matters within a first character: null, bool, int, float, merge, timestamp (js-yaml's order).
+_add("tag:yaml.org,2002:null", _NULL_RE, "~nN")
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL_RE, [""])
+_add("tag:yaml.org,2002:bool", _BOOL_RE, "tTfF")
+_add("tag:yaml.org,2002:int", _INT_RE, "-+0123456789")
+_add("tag:yaml.org,2002:float", _FLOAT_RE, "-+.0123456789")
+_add("tag:yaml.org,2002:merge", re.compile(r"^<<$"), "<")
+_add("tag:yaml.org,2002:timestamp", re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"), "0123456789")
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_core_int)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:float", Yaml12Loader.construct_core_float)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:timestamp", Yaml12Loader.construct_core_timestamp)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", Yaml12Loader.construct_core_bool)
+
+
+def load_yaml(text: str, file: str | None = None) -> Any:
+    """Parse one YAML document; an empty document is None. Errors name the file and line."""
+    try:
+        docs = list(yaml.load_all(text, Loader=Yaml12Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = e.problem or e.context or "invalid YAML"
+        raise SuiteError(file, where, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as e:
+        raise SuiteError(file, None, f"invalid YAML: {e}") from None
+    if not docs:
+        return None
+    if len(docs) > 1:
+        raise SuiteError(file, None, "invalid YAML: expected a single document in the stream, but found more")
+    return docs[0]

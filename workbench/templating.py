@@ -1,0 +1,571 @@
+"""Nunjucks-compatible templating on top of jinja2, plus JavaScript's view of values.
+
+promptfoo renders prompts, vars and assertion values with Nunjucks (autoescape off). jinja2 has
+the same syntax but Python semantics, so this module patches the differences users hit:
+
+- undefined names and attributes of undefined render as "" (ChainableUndefined);
+- values print as JavaScript's String(): `true`, `1` for 1.0, lists comma-joined,
+  `[object Object]`, null as "" (`js_str`);
+- `{% if %}` uses JavaScript truthiness (`[]`/`{}` are true): lists and dicts in the vars are
+  wrapped in subclasses whose bool() is True;
+- arithmetic follows JavaScript coercion (`"4" * "4"` is 16, `"a" + 1` is "a1");
+- Nunjucks filters with different behaviour: `title` (splits on spaces only, QUIRKS 12),
+  `join` (error on a plain string), `dump` (JSON.stringify), `load` (JSON.parse, promptfoo's),
+  `int`/`float` (parseInt/parseFloat), `default` (only replaces undefined), `length`.
+
+Compiled templates are cached, and strings without `{` skip the engine entirely.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+from jinja2 import ChainableUndefined, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+
+
+class TemplateError(Exception):
+    """A template that does not parse or fails to render (promptfoo: the row errors)."""
+
+
+# --------------------------------------------------------------------------------------------
+# JavaScript values
+# --------------------------------------------------------------------------------------------
+
+
+def js_number_str(x: float | int) -> str:
+    """Number.prototype.toString(): shortest round-trip digits with JavaScript's exponent rules."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        if abs(x) < 10**21:
+            return str(x)
+        x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign, digit_tuple, exp = Decimal(repr(x)).as_tuple()
+    raw = "".join(map(str, digit_tuple))
+    digs = raw.rstrip("0") or "0"
+    n = len(raw) + int(exp)  # decimal point position (ECMA-262 Number::toString's n)
+    k = len(digs)
+    s = "-" if sign else ""
+    if k <= n <= 21:
+        return s + digs + "0" * (n - k)
+    if 0 < n <= 21:
+        return s + digs[:n] + "." + digs[n:]
+    if -6 < n <= 0:
+        return s + "0." + "0" * (-n) + digs
+    e = n - 1
+    mant = digs[0] + ("." + digs[1:] if k > 1 else "")
+    return f"{s}{mant}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def js_str(value: Any) -> str:
+    """What Nunjucks prints for a value: String(value), with null and undefined as ""."""
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if isinstance(value, str):
+        return str(value)  # str() so a JsDate prints like JavaScript's Date
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return js_number_str(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(js_str(v) for v in value)  # Array.join: null/undefined -> ""
+    if isinstance(value, Mapping):
+        return "[object Object]"
+    return str(value)
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness: [] and {} are true; "", 0, NaN, null, undefined are false."""
+    if value is None or value is False or isinstance(value, Undefined):
+        return False
+    if isinstance(value, (list, tuple, Mapping)):
+        return True
+    if isinstance(value, float):
+        return not (value == 0 or math.isnan(value))
+    return bool(value)
+
+
+def to_js_number(value: Any) -> float | int:
+    """Number(value), for arithmetic."""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, (int, float)):
+        return value
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        s = value.strip()
+        if s == "":
+            return 0
+        if re.fullmatch(r"[-+]?(Infinity)", s):
+            return -math.inf if s.startswith("-") else math.inf
+        if re.fullmatch(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+", s):
+            return int(s, 0)
+        if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", s):
+            f = float(s)
+            return int(f) if f.is_integer() and abs(f) < 2**53 else f
+        return math.nan
+    if isinstance(value, (list, tuple)):
+        return to_js_number(js_str(value)) if len(value) <= 1 else math.nan
+    return math.nan
+
+
+def _num(x: float) -> float | int:
+    if isinstance(x, float) and math.isfinite(x) and x.is_integer() and abs(x) < 2**53:
+        return int(x)
+    return x
+
+
+def _js_json_value(value: Any, indent: str, level: int) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, Undefined):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(str.__str__(value), ensure_ascii=False)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return "null"
+        return js_number_str(value)
+    nl = "\n" + indent * (level + 1) if indent else ""
+    end = "\n" + indent * level if indent else ""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = [_js_json_value(v, indent, level + 1) or "null" for v in value]
+        return "[" + nl + ("," + nl).join(items) + end + "]"
+    if isinstance(value, Mapping):
+        parts = []
+        sep = ": " if indent else ":"
+        for k, v in value.items():
+            enc = _js_json_value(v, indent, level + 1)
+            if enc is not None:
+                parts.append(json.dumps(js_str(k), ensure_ascii=False) + sep + enc)
+        if not parts:
+            return "{}"
+        return "{" + nl + ("," + nl).join(parts) + end + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def js_json(value: Any, indent: int | None = None) -> str:
+    """JSON.stringify(value, null, indent) (undefined at the top level gives "")."""
+    out = _js_json_value(value, " " * indent if indent else "", 0)
+    return "" if out is None else out
+
+
+def js_json_parse(text: str) -> Any:
+    """JSON.parse: strict JSON (no NaN/Infinity), numbers as JS numbers."""
+
+    def bad_constant(name: str) -> Any:
+        raise ValueError(f"Unexpected token {name}")
+
+    def parse_float(s: str) -> float | int:
+        return _num(float(s))
+
+    def parse_int(s: str) -> float | int:
+        n = int(s)
+        return n if abs(n) <= 2**53 else float(n)
+
+    return json.loads(text, parse_constant=bad_constant, parse_float=parse_float, parse_int=parse_int)
+
+
+# --------------------------------------------------------------------------------------------
+# JS-truthy containers
+# --------------------------------------------------------------------------------------------
+
+
+class JsList(list):
+    """A list that is truthy when empty, like a JavaScript array."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class JsDict(dict):
+    """A dict that is truthy when empty, like a JavaScript object."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _wrap(value: Any) -> Any:
+    if type(value) is list:
+        return JsList(_wrap(v) for v in value)
+    if type(value) is dict:
+        return JsDict((k, _wrap(v)) for k, v in value.items())
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Filters that differ from jinja2's
+# --------------------------------------------------------------------------------------------
+
+
+def _f_title(value: Any) -> str:
+    return " ".join(w[:1].upper() + w[1:].lower() for w in js_str(value).split(" "))
+
+
+def _f_capitalize(value: Any) -> str:
+    s = js_str(value)
+    return s[:1].upper() + s[1:].lower()
+
+
+def _f_join(value: Any, delimiter: str = "", attribute: str | None = None) -> str:
+    if isinstance(value, Undefined) or value is None:
+        return ""
+    if not isinstance(value, (list, tuple)):
+        raise TemplateError("join: value is not an array")
+    items = [v.get(attribute) if attribute and isinstance(v, Mapping) else v for v in value]
+    return js_str(delimiter).join(js_str(v) for v in items)
+
+
+def _f_dump(value: Any, spaces: int | None = None) -> str:
+    return js_json(value, spaces)
+
+
+def _f_load(value: Any) -> Any:
+    try:
+        return _wrap(js_json_parse(js_str(value)))
+    except ValueError as e:
+        raise TemplateError(f"load: {e}") from None
+
+
+def _f_default(value: Any, default: Any = "", boolean: bool = False) -> Any:
+    if boolean:
+        return value if js_truthy(value) else default
+    return default if isinstance(value, Undefined) else value
+
+
+def _parse_int_prefix(value: Any) -> float | int:
+    m = re.match(r"\s*([-+]?\d+)", js_str(value))
+    return int(m.group(1)) if m else math.nan
+
+
+def _f_int(value: Any, default: int = 0) -> Any:
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    n = _parse_int_prefix(value)
+    return default if isinstance(n, float) and math.isnan(n) else n
+
+
+def _f_float(value: Any, default: float = 0.0) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    m = re.match(r"\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", js_str(value))
+    return _num(float(m.group(1))) if m else default
+
+
+def _f_round(value: Any, precision: int = 0, method: str = "common") -> Any:
+    x = to_js_number(value)
+    factor = 10**precision
+    if method == "ceil":
+        r = math.ceil(x * factor) / factor
+    elif method == "floor":
+        r = math.floor(x * factor) / factor
+    else:
+        r = math.floor(x * factor + 0.5) / factor  # Math.round rounds .5 up
+    return _num(r)
+
+
+def _f_length(value: Any) -> int:
+    if value is None or isinstance(value, Undefined):
+        return 0
+    if isinstance(value, (str, list, tuple, Mapping)):
+        return len(value)
+    return 0
+
+
+def _f_upper(value: Any) -> str:
+    return js_str(value).upper()
+
+
+def _f_lower(value: Any) -> str:
+    return js_str(value).lower()
+
+
+def _f_trim(value: Any) -> str:
+    return js_str(value).strip()
+
+
+def _f_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+    s, o, n = js_str(value), js_str(old), js_str(new)
+    return s.replace(o, n) if count is None else s.replace(o, n, count)
+
+
+def _f_first(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)):
+        return value[0] if value else None
+    return None
+
+
+def _f_last(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)):
+        return value[-1] if value else None
+    return None
+
+
+_FILTERS: dict[str, Callable[..., Any]] = {
+    "title": _f_title,
+    "capitalize": _f_capitalize,
+    "join": _f_join,
+    "dump": _f_dump,
+    "load": _f_load,
+    "default": _f_default,
+    "d": _f_default,
+    "int": _f_int,
+    "float": _f_float,
+    "round": _f_round,
+    "length": _f_length,
+    "count": _f_length,
+    "upper": _f_upper,
+    "lower": _f_lower,
+    "trim": _f_trim,
+    "replace": _f_replace,
+    "first": _f_first,
+    "last": _f_last,
+    "string": js_str,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Environment
+# --------------------------------------------------------------------------------------------
+
+
+def _binop(op: str, a: Any, b: Any) -> Any:
+    if op == "+":
+        if isinstance(a, str) or isinstance(b, str) or not _is_primitive(a) or not _is_primitive(b):
+            return js_str(a) + js_str(b)
+        return _num(to_js_number(a) + to_js_number(b))
+    x, y = to_js_number(a), to_js_number(b)
+    try:
+        if op == "-":
+            return _num(x - y)
+        if op == "*":
+            return _num(x * y)
+        if op == "/":
+            if y == 0:
+                return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
+            return _num(x / y)
+        if op == "//":
+            if y == 0:
+                return math.nan if x == 0 else math.copysign(math.inf, x)
+            return _num(math.floor(x / y))
+        if op == "%":
+            return math.nan if y == 0 else _num(math.fmod(x, y))
+        if op == "**":
+            return _num(float(x) ** float(y))
+    except (OverflowError, ValueError):
+        return math.nan
+    raise TemplateError(f"unsupported operator {op}")
+
+
+def _is_primitive(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, Undefined))
+
+
+class _NunjucksEnvironment(SandboxedEnvironment):
+    intercepted_binops = frozenset(["+", "-", "*", "/", "//", "%", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        return _binop(operator, left, right)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute == "length" and isinstance(obj, (str, list, tuple)):
+            return len(obj)
+        if isinstance(obj, Mapping):
+            if attribute in obj:
+                return obj[attribute]
+            if not hasattr(obj, attribute):
+                return self.undefined(obj=obj, name=attribute)
+        if obj is None:
+            return self.undefined(name=attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if obj is None:
+            return self.undefined(name=str(argument))
+        return super().getitem(obj, argument)
+
+
+class _JsUndefined(ChainableUndefined):
+    """Undefined that renders empty, chains, iterates empty and is falsy."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return ""
+
+
+def _finalize(value: Any) -> str:
+    return js_str(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _env() -> _NunjucksEnvironment:
+    env = _NunjucksEnvironment(
+        autoescape=False,
+        undefined=_JsUndefined,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+        cache_size=0,
+    )
+    env.filters.update(_FILTERS)
+    env.tests["truthy"] = js_truthy
+    return env
+
+
+@functools.lru_cache(maxsize=8192)
+def _compile(template: str) -> jinja2.Template:
+    try:
+        return _env().from_string(template)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"template syntax error (line {e.lineno}): {e.message}") from None
+
+
+def _env_global() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def render(template: str, vars: Mapping[str, Any]) -> str:
+    """Render a Nunjucks template with `vars`. Raises TemplateError."""
+    if "{" not in template:
+        return template
+    compiled = _compile(template)
+    ctx = {k: _wrap(v) for k, v in vars.items()}
+    if "env" not in ctx and "env" in template:
+        ctx["env"] = _env_global()
+    try:
+        return compiled.render(ctx)
+    except TemplateError:
+        raise
+    except jinja2.TemplateError as e:
+        raise TemplateError(f"template error: {e}") from None
+    except Exception as e:  # a filter or operator raised: Nunjucks throws, the row errors
+        raise TemplateError(f"template error: {type(e).__name__}: {e}") from None
+
+
+def check_syntax(template: str) -> None:
+    """Raise TemplateError when `template` does not parse."""
+    if "{" in template:
+        _compile(template)
+
+
+# --------------------------------------------------------------------------------------------
+# promptfoo's handling of vars before rendering (evaluatorHelpers.ts renderPrompt)
+# --------------------------------------------------------------------------------------------
+
+_PARTIAL_TAG = re.compile(r"({%[^%]*$|{{[^}]*$|{#[^#]*$)", re.M)
+_RAW_OPEN = re.compile(r"{%\s*raw\s*%}")
+_RAW_CLOSE = re.compile(r"{%\s*endraw\s*%}")
+_SIMPLE_REF = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_VAR_REFS = re.compile(r"\{\{[\s]*([^{}\s|]+)[\s]*(?:\|[^}]+)?\}\}|\{%[\s]*(?:if|for)[\s]+([^{}\s]+)[\s]*.*?%\}")
+_FOR_REFS = re.compile(r"\{%[\s]*for[\s]+(\w+)[\s]+in[\s]+(\w+)[\s]*%\}")
+_COMMENT = re.compile(r"\{#[\s\S]*?#\}")
+
+
+def auto_wrap_raw(template: str) -> str:
+    """promptfoo wraps a template with an unclosed tag in {% raw %} instead of failing."""
+    if _PARTIAL_TAG.search(template) and not (_RAW_OPEN.search(template) and _RAW_CLOSE.search(template)):
+        return "{% raw %}" + template + "{% endraw %}"
+    return template
+
+
+def template_variables(template: str) -> list[str]:
+    """promptfoo's extractVariablesFromTemplate (a regex scan, not a parse)."""
+    found: dict[str, None] = {}
+    text = _COMMENT.sub("", template)
+    for m in _VAR_REFS.finditer(text):
+        name = m.group(1) or m.group(2)
+        if name:
+            found[name] = None
+    for m in _FOR_REFS.finditer(text):
+        found.pop(m.group(1), None)
+        found[m.group(2)] = None
+    return list(found)
+
+
+def references_undefined(template: str, vars: Mapping[str, Any]) -> bool:
+    for name in template_variables(template):
+        m = re.match(r"^([A-Za-z_]\w*)", name)
+        if m and m.group(1) != "env" and m.group(1) not in vars:
+            return True
+    return False
+
+
+def resolve_simple_refs(vars: dict[str, Any]) -> dict[str, Any]:
+    """promptfoo's resolveVariables: up to 5 passes replacing `{{ name }}` with a defined var."""
+    for _ in range(5):
+        changed = False
+        for key in list(vars):
+            value = vars[key]
+            if not isinstance(value, str):
+                continue
+            m = _SIMPLE_REF.search(value)
+            if m and m.group(1) in vars:
+                vars[key] = value.replace(m.group(0), js_str(vars[m.group(1)]), 1)
+                changed = True
+        if not changed:
+            break
+    return vars
+
+
+def prepare_vars(vars: Mapping[str, Any]) -> dict[str, Any]:
+    """Strip one trailing newline from string vars (QUIRKS 9) and resolve `{{ name }}` refs."""
+    out: dict[str, Any] = {}
+    for k, v in vars.items():
+        if isinstance(v, str) and v.endswith("\n") and not hasattr(v, "moment"):
+            v = v[:-1]
+        out[k] = v
+    return resolve_simple_refs(out)
+
+
+def render_vars(vars: Mapping[str, Any]) -> dict[str, Any]:
+    """The vars a text prompt is rendered with (QUIRKS 9-10).
+
+    String vars lose exactly one trailing "\\n"; each string var is itself rendered as a template
+    with the other vars, unless it references an undefined variable, in which case it stays raw.
+    """
+    prepared = prepare_vars(vars)
+    return render_var_values(prepared)
+
+
+def render_var_values(prepared: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in prepared.items():
+        if isinstance(v, str) and "{" in v and not hasattr(v, "moment"):
+            if references_undefined(v, prepared):
+                out[k] = v
+            else:
+                out[k] = render(auto_wrap_raw(v), prepared)
+        else:
+            out[k] = v
+    return out
+
+
+def render_in_object(obj: Any, vars: Mapping[str, Any]) -> Any:
+    """promptfoo's renderVarsInObject: render every string inside a JSON value."""
+    if isinstance(obj, str):
+        return render(obj, vars)
+    if isinstance(obj, list):
+        return [render_in_object(v, vars) for v in obj]
+    if isinstance(obj, dict):
+        return {k: render_in_object(v, vars) for k, v in obj.items()}
+    return obj
