@@ -63,13 +63,16 @@ def render(d: VersionDiff) -> None:
 
     from workbench.format import fmt_cost, fmt_rate
 
-    click.echo(d.unified if d.unified else f"{d.family}/{d.v1.version} and {d.family}/{d.v2.version}: identical text")
+    if d.unified:
+        click.echo(d.unified, nl=False)
+    else:
+        click.echo(f"{d.family}/{d.v1.version} and {d.family}/{d.v2.version}: identical text")
     pct = f", {d.token_delta / d.v1.tokens:+.1%}" if d.v1.tokens else ""
     click.echo(f"Tokens: {d.v1.version} {d.v1.tokens}, {d.v2.version} {d.v2.tokens} ({d.token_delta:+d}{pct})")
     if d.run_id is None or not d.deltas:
         click.echo("No run includes both versions: run a suite with both to see result deltas.")
         return
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=True)
     table = Table(title=f"Results in run {d.run_id}: {d.v1.version} -> {d.v2.version}")
     for col in (
         "variant",

@@ -84,7 +84,7 @@ def render(rec: Recommendation) -> None:
 
     from workbench.format import fmt_cost, fmt_ms, fmt_rate
 
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=True)
     a = rec.acceptance
     rules = [f"pass rate >= {fmt_rate(a.min_pass_rate)}"]
     rules.append("guardrail failures allowed" if a.allow_guardrail_failures else "no guardrail failures")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from analysis_data import R, make_run, prompt
+
+from workbench.analysis.diff import diff_versions
+from workbench.errors import UsageError
+from workbench.store.db import open_db
+
+V1 = "Summarize the ticket.\nBe brief.\n{{text}}\n"
+V2 = "Summarize the ticket in one sentence.\nBe brief.\nNever include emails.\n{{text}}\n"
+
+
+def make(db_path: Path) -> tuple[object, int]:
+    db = open_db(db_path)
+    prompts = [prompt("ticket", "v1", V1), prompt("ticket", "v2", V2)]
+    results = []
+    for t in range(4):
+        results.append(R(0, 0, t, ok=True, cost=0.001, tokens_in=100, output=f"v1 answer {t}"))
+        # v2 breaks test 1 and 3 on model-a; fixed nothing; costs more
+        results.append(R(1, 0, t, ok=t not in (1, 3), cost=0.0015, tokens_in=120, output=f"v2 answer {t}"))
+        results.append(R(0, 1, t, ok=t != 2, cost=0.01, output=f"b1 {t}"))
+        results.append(R(1, 1, t, ok=True, cost=0.01, guardrail_fail=False, output=f"b2 {t}"))
+    return db, make_run(db, results, prompts=prompts, providers=["model-a", "model-b"], label="pr-7")
+
+
+def test_text_diff_tokens_and_result_deltas(db_path: Path) -> None:
+    db, run = make(db_path)
+    d = diff_versions(db, "ticket", "v1", "v2")  # type: ignore[arg-type]
+    assert d.run_id == run
+    assert d.unified.splitlines()[:2] == [
+        f"--- ticket/v1 ({d.v1.tokens} tokens)",
+        f"+++ ticket/v2 ({d.v2.tokens} tokens)",
+    ]
+    assert "-Summarize the ticket.\n" in d.unified
+    assert "+Summarize the ticket in one sentence.\n" in d.unified
+    assert "+Never include emails.\n" in d.unified
+    assert d.v2.tokens > d.v1.tokens and d.token_delta == d.v2.tokens - d.v1.tokens
+    deltas = {x.model: x for x in d.deltas}
+    assert deltas["model-a"].pass_rate == pytest.approx(-0.5)
+    assert deltas["model-a"].tokens_in == pytest.approx(20)
+    assert deltas["model-a"].cost == pytest.approx(0.0005)
+    assert deltas["model-b"].pass_rate == pytest.approx(0.25)
+    assert (d.flips_total, d.broke, d.fixed) == (3, 2, 1)
+    broke = [(f.model, f.test_idx, f.before_output, f.after_output) for f in d.flips if f.direction == "broke"]
+    assert broke == [("model-a", 1, "v1 answer 1", "v2 answer 1"), ("model-a", 3, "v1 answer 3", "v2 answer 3")]
+    fixed = [f for f in d.flips if f.direction == "fixed"]
+    assert [(f.model, f.test_idx, f.description) for f in fixed] == [("model-b", 2, "test 2")]
+
+
+def test_explicit_run_and_flip_limit(db_path: Path) -> None:
+    db, run = make(db_path)
+    d = diff_versions(db, "ticket", "v1", "v2", run_id="pr-7", flip_limit=1)  # type: ignore[arg-type]
+    assert d.run_id == run and d.flips_total == 3 and len(d.flips) == 1
+
+
+def test_versions_from_disk_without_runs(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    fam = tmp_path / "prompts" / "greet"
+    fam.mkdir(parents=True)
+    (fam / "v1.txt").write_text("Hello {{name}}\n")
+    (fam / "v2.txt").write_text("Hello there {{name}}\n")
+    d = diff_versions(db, "greet", "v1", "v2", prompts_dir=tmp_path / "prompts")
+    assert d.run_id is None and d.deltas == [] and d.v1.source == "file"
+    assert "-Hello {{name}}\n+Hello there {{name}}\n" in d.unified
+    with pytest.raises(UsageError, match="prompt version greet/v9 not found"):
+        diff_versions(db, "greet", "v1", "v9", prompts_dir=tmp_path / "prompts")
