@@ -1,0 +1,81 @@
+"""Outputs of a stored run: promptfoo-shaped JSON, JSONL, CSV, JUnit XML, YAML, and the terminal summary.
+
+`write_outputs(db, run_id, paths)` picks each file's format by its extension, like promptfoo's
+`-o`. Every writer streams from the database (see `source.py`), so output size never limits run size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from sqlite_utils import Database
+
+from workbench.errors import UsageError
+
+Writer = Callable[[Database, int, IO[str]], None]
+
+# Checked in order: `.junit.xml` before any plain extension.
+FORMATS: tuple[tuple[str, str], ...] = (
+    (".junit.xml", "junit"),
+    (".jsonl", "jsonl"),
+    (".json", "json"),
+    (".csv", "csv"),
+    (".yaml", "yaml"),
+    (".yml", "yaml"),
+)
+SUPPORTED = ", ".join(ext for ext, _ in FORMATS)
+
+
+def format_for(path: Path | str) -> str:
+    """The output format of `path`, or a UsageError naming the supported extensions."""
+    name = str(path).lower()
+    for ext, fmt in FORMATS:
+        if name.endswith(ext):
+            return fmt
+    suffix = Path(name).suffix or "(none)"
+    raise UsageError(f"{path}: unsupported output format {suffix}; use one of: {SUPPORTED}")
+
+
+def _writer(fmt: str) -> Writer:
+    if fmt == "json":
+        from workbench.report.promptfoo_json import write_json
+
+        return write_json
+    if fmt == "jsonl":
+        from workbench.report.jsonl import write_jsonl
+
+        return write_jsonl
+    if fmt == "csv":
+        from workbench.report.csv_out import write_csv
+
+        return write_csv
+    if fmt == "junit":
+        from workbench.report.junit import write_junit
+
+        return write_junit
+    from workbench.report.yaml_out import write_yaml
+
+    return write_yaml
+
+
+def check_output_paths(paths: list[Path]) -> None:
+    """Fail fast (UsageError, exit 2) on an unsupported extension, before anything runs."""
+    for p in paths:
+        format_for(p)
+
+
+def write_outputs(db: Database, run_id: int, paths: list[Path]) -> None:
+    """Write the run to each path; every format is checked before anything is written."""
+    plan = [(Path(p), _writer(format_for(p))) for p in paths]
+    for path, write in plan:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        # newline="" so csv controls its own line endings; UTF-8 whatever the locale.
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write(db, run_id, fh)
+        tmp.replace(path)
+
+
+__all__ = ["FORMATS", "SUPPORTED", "check_output_paths", "format_for", "write_outputs"]
