@@ -82,6 +82,7 @@ def evaluate_dataset(
         seed=seed,
     )
     report.update({"cheap_model": cheap, "strong_model": strong, "folds": folds, "run_ids": dataset.run_ids})
+    report["verdict"] = verdict(report)  # again, now with the model names
     return report
 
 
@@ -250,8 +251,8 @@ def _single(q_c: float, q_s: float, points: list[dict[str, Any]], target: float)
 
 def verdict(report: dict[str, Any]) -> str:
     """One plain paragraph: does routing pay off here?"""
-    cheap = report.get("cheap_model", "the cheap model")
-    strong = report.get("strong_model", "the strong model")
+    cheap = f"the cheap model ({report['cheap_model']})" if "cheap_model" in report else "the cheap model"
+    strong = f"The strong model ({report['strong_model']})" if "strong_model" in report else "The strong model"
     lo, hi = report["area_gain_ci"]
     parts = []
     if report["gap"] <= 0:

@@ -1,0 +1,74 @@
+"""`workbench failures`: failing results clustered into failure modes, per prompt version and model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from workbench.routing.clusters import FailureReport
+
+
+@click.command("failures")
+@click.option("--run", "run", help="Run id or label [default: the newest run; with --family/--version: all runs].")
+@click.option("--family", help="Prompt family (with --version).")
+@click.option("--version", "version", help="Prompt version (with --family).")
+@click.option("--model", help="Only this model (provider label).")
+@click.option("--max-k", type=click.IntRange(2, 30), default=8, show_default=True, help="Most clusters to try.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
+)
+def command(
+    run: str | None,
+    family: str | None,
+    version: str | None,
+    model: str | None,
+    max_k: int,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Cluster failing results (their assertion reasons, errors and outputs) into failure modes.
+
+    TF-IDF + k-means, k chosen by silhouette; each cluster shows its top terms, the most typical
+    failure and how many failures each prompt version and model contributed.
+    """
+    from workbench.routing.clusters import failure_clusters
+    from workbench.store.db import open_db
+
+    report = failure_clusters(
+        open_db(db, create=False), run=run, family=family, version=version, model=model, max_k=max_k
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(render(report))
+
+
+def render(report: FailureReport, width: int = 100) -> str:
+    runs = ", ".join(map(str, report.run_ids))
+    head = f"{report.failures} failing of {report.results} results (runs {runs})"
+    if not report.clusters:
+        return head + ": nothing to cluster."
+    sil = f", silhouette {report.silhouette:.2f}" if report.silhouette is not None else ""
+    lines = [f"{head}: {len(report.clusters)} failure mode(s), {report.method}{sil}.", ""]
+    for c in report.clusters:
+        terms = ", ".join(c.terms) if c.terms else "(identical failures)"
+        lines.append(f"#{c.id}  {c.size} failure(s)  [{terms}]")
+        for group, n in c.by_group.items():
+            lines.append(f"      {n:>4}  {group}")
+        ex = c.example
+        lines.append(f"      e.g. run {ex.run_id} test {ex.test_idx} ({ex.prompt} · {ex.model}):")
+        if ex.reason:
+            lines.append(f"        reason: {_clip(ex.reason, width)}")
+        lines.append(f"        output: {_clip(ex.output, width)}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _clip(text: str, width: int) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
