@@ -10,6 +10,7 @@ rendered (QUIRKS 9, 10, 34).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,15 @@ def load_file_vars(vars: dict[str, Any], base_dir: Path | None) -> dict[str, Any
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse_template_json(raw: str) -> tuple[bool, Any]:
+    """Is the template JSON (a chat prompt)? Cached: the same template is rendered per row."""
+    try:
+        return True, js_json_parse(raw)
+    except ValueError:
+        return False, None
+
+
 def render_prompt(
     prompt: Prompt,
     vars: dict[str, Any],
@@ -61,12 +71,7 @@ def render_prompt(
     """Return (prompt text, chat messages). Raises TemplateError (the row becomes an ERROR row)."""
     raw = f"{prefix or ''}{prompt.raw}{suffix or ''}"
     prepared = prepare_vars(load_file_vars(vars, base_dir))
-    parsed: Any
-    try:
-        parsed = js_json_parse(raw)
-        is_json = True
-    except ValueError:
-        is_json = False
+    is_json, parsed = _parse_template_json(raw)
     if is_json:
         rendered = render_in_object(parsed, prepared)
         text = js_json(rendered, 2)

@@ -117,7 +117,7 @@ def _load_one(path: Path) -> Suite:
     default = read_default_test(config.get("defaultTest"), base_dir, shown, local)
     raw_tests = read_tests(config.get("tests"), base_dir, shown)
     scenarios = read_scenarios(config.get("scenarios"), base_dir, shown, local)
-    tests = build_test_cases(raw_tests, default, scenarios, base_dir, local)
+    tests = build_test_cases(raw_tests, default, scenarios, base_dir, local, shown)
 
     evaluate = config.get("evaluateOptions") or {}
     expect_mapping(evaluate, shown, "evaluateOptions")

@@ -43,6 +43,7 @@ class RawTest:
     data: dict[str, Any]
     file: str | None
     where: str
+    base_dir: Path | None = None  # where its own file:// refs resolve (the tests file's folder)
 
 
 def _has_magic(s: str) -> bool:
@@ -131,23 +132,23 @@ def _read_file(path: Path, base_dir: Path, standalone: bool) -> list[RawTest]:
             raise SuiteError(shown, f"[{i}]", f"must be a test mapping, got {type_name(item)}")
         if described and not item.get("description"):
             item = {**item, "description": f"Row #{i + 1}"}
-        out.append(RawTest(item, shown, f"[{i}]"))
+        out.append(RawTest(item, shown, f"[{i}]", path.parent))
     return out
 
 
-def read_tests(value: Any, base_dir: Path, file: str | None) -> list[RawTest]:
+def read_tests(value: Any, base_dir: Path, file: str | None, key: str = "tests") -> list[RawTest]:
     """The `tests:` value -> raw tests in promptfoo's order."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [t for p in _glob(value, base_dir, file, "tests") for t in _read_file(p, base_dir, standalone=True)]
+        return [t for p in _glob(value, base_dir, file, key) for t in _read_file(p, base_dir, standalone=True)]
     if isinstance(value, dict) and isinstance(value.get("path"), str):
-        return [t for p in _glob(value["path"], base_dir, file, "tests") for t in _read_file(p, base_dir, True)]
+        return [t for p in _glob(value["path"], base_dir, file, key) for t in _read_file(p, base_dir, True)]
     if not isinstance(value, list):
-        raise SuiteError(file, "tests", f"must be a list of tests or a file:// path, got {type_name(value)}")
+        raise SuiteError(file, key, f"must be a list of tests or a file:// path, got {type_name(value)}")
     out: list[RawTest] = []
     for i, item in enumerate(value):
-        where = f"tests[{i}]"
+        where = f"{key}[{i}]"
         if isinstance(item, str):
             out.extend(t for p in _glob(item, base_dir, file, where) for t in _read_file(p, base_dir, False))
         elif isinstance(item, dict) and isinstance(item.get("path"), str) and "vars" not in item:
@@ -209,6 +210,7 @@ def _str_list(value: Any, file: str | None, where: str) -> list[str] | None:
 def normalize_test(raw: RawTest, base_dir: Path, warnings: list[str], *, is_default: bool = False) -> dict[str, Any]:
     """Validate one test mapping; load vars files. Returns a copy safe to merge."""
     t, file, where = raw.data, raw.file, raw.where
+    base_dir = raw.base_dir or base_dir
     check_keys(t, where, TEST_KEYS, warnings, TEST_PROMPTFOO_ONLY)
     out = dict(t)
     if "vars" in t and t["vars"] is not None:
@@ -263,7 +265,7 @@ def read_scenarios(value: Any, base_dir: Path, file: str | None, warnings: list[
                 expect_mapping(c, file, f"{w}.config[{j}]")
             tests = sc.get("tests")
             if tests is not None:
-                tests = [(t.data, t.where) for t in read_tests(tests, base_dir, file)]
+                tests = [(t.data, t.where) for t in read_tests(tests, base_dir, file, f"{w}.tests")]
                 for j, (t, _) in enumerate(tests):
                     expect_mapping(t, file, f"{w}.tests[{j}]")
             out.append({"config": config, "tests": tests, "where": w})
@@ -331,6 +333,7 @@ def build_test_cases(
     scenarios: list[dict[str, Any]],
     base_dir: Path,
     warnings: list[str],
+    file: str | None = None,
 ) -> list[TestCase]:
     entries: list[tuple[dict[str, Any], str | None, str]] = [
         (normalize_test(rt, base_dir, warnings), rt.file, rt.where) for rt in raw_tests
@@ -340,12 +343,12 @@ def build_test_cases(
     sc_idx = 0
     for sc in scenarios:
         for j, data in enumerate(sc["config"]):
-            tests = sc["tests"] if sc["tests"] is not None else [({}, "")]
-            for t, _tw in tests:
+            tests = sc["tests"] if sc["tests"] is not None else [({}, None)]
+            for t, tw in tests:
                 where = f"{sc['where']}.config[{j}]"
-                d = normalize_test(RawTest(data, None, where), base_dir, warnings, is_default=True)
-                tt = normalize_test(RawTest(t, None, where), base_dir, warnings, is_default=True)
-                entries.append((_scenario_test(default, d, tt, sc_idx), None, where))
+                d = normalize_test(RawTest(data, file, where), base_dir, warnings, is_default=True)
+                tt = normalize_test(RawTest(t, file, tw or where), base_dir, warnings, is_default=True)
+                entries.append((_scenario_test(default, d, tt, sc_idx), file, where))
             sc_idx += 1
     cases: list[TestCase] = []
     for test, file, where in entries:
