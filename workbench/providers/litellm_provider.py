@@ -1,0 +1,263 @@
+"""litellm-backed providers: promptfoo ids (`openai:gpt-4o-mini`) and litellm ids (`openai/gpt-4o-mini`).
+
+One call = up to `RetryPolicy.max_attempts` real HTTP attempts through `litellm.acompletion` with
+litellm's own retries off (`num_retries=0`, `max_retries=0`), each attempt inside the provider's
+concurrency/rpm limiter and bounded by the per-attempt timeout. Tokens come from the response's
+usage, else tiktoken (`token_source` says which); cost is tokens x the resolved Price, None when
+the price is unknown. API keys are resolved here and never leave this object (not in
+`identity()`, not in errors, not in metadata).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ProviderError
+from workbench.providers.base import ProviderFactory, register
+from workbench.providers.ids import to_litellm_model
+from workbench.providers.limits import Limiter
+from workbench.providers.pricing import Price, resolve_price
+from workbench.providers.retry import RetryPolicy, call_with_retries, describe
+from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
+
+# Config keys sent to the model. Everything else in `config` is workbench's (endpoint, key,
+# retries, limits, prices, fallbacks) or unknown to litellm, and is not sent.
+CALL_PARAMS = {
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "seed",
+    "stop",
+    "frequency_penalty",
+    "presence_penalty",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "reasoning_effort",
+    "user",
+}
+# promptfoo spellings -> OpenAI names.
+ALIASES = {
+    "maxTokens": "max_tokens",
+    "topP": "top_p",
+    "frequencyPenalty": "frequency_penalty",
+    "presencePenalty": "presence_penalty",
+    "responseFormat": "response_format",
+    "stopSequences": "stop",
+}
+API_BASE_KEYS = ("api_base", "apiBaseUrl", "apiHost", "base_url", "baseUrl")
+NO_KEY = "sk-workbench-no-key"  # OpenAI-compatible servers without auth still need a non-empty key
+
+
+@functools.lru_cache(maxsize=1)
+def litellm_module() -> Any:
+    """litellm, imported once, offline and quiet."""
+    from workbench.tokens import configure_offline
+
+    configure_offline()
+    os.environ.setdefault("LITELLM_LOG", "ERROR")
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    litellm.set_verbose = False
+    litellm.drop_params = True  # a param a provider does not support is dropped, not an error
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "openai"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    return litellm
+
+
+def call_params(*configs: dict[str, Any]) -> dict[str, Any]:
+    """The model parameters from provider config and request params (later ones win)."""
+    out: dict[str, Any] = {}
+    for cfg in configs:
+        for k, v in (cfg or {}).items():
+            name = ALIASES.get(k, k)
+            if name in CALL_PARAMS and v is not None:
+                out[name] = v
+    return out
+
+
+def policy_from(config: dict[str, Any], base: RetryPolicy | None = None) -> RetryPolicy:
+    """Retry settings: `max_attempts` (or `retries` = attempts - 1), `timeout` (s), `retry_base_delay`."""
+    p = base or RetryPolicy()
+    fields: dict[str, Any] = {}
+    try:
+        if "max_attempts" in config:
+            fields["max_attempts"] = int(config["max_attempts"])
+        elif "retries" in config:
+            fields["max_attempts"] = int(config["retries"]) + 1
+        if "timeout" in config:
+            fields["timeout"] = float(config["timeout"]) if config["timeout"] is not None else None
+        if "retry_base_delay" in config:
+            fields["base_delay"] = float(config["retry_base_delay"])
+        if "retry_max_delay" in config:
+            fields["max_delay"] = float(config["retry_max_delay"])
+    except (TypeError, ValueError) as e:
+        raise ProviderError(f"provider config: retry settings must be numbers ({e})") from None
+    if fields.get("max_attempts", 1) < 1:
+        raise ProviderError("provider config: max_attempts must be at least 1")
+    from dataclasses import replace
+
+    return replace(p, **fields)
+
+
+def limiter_from(config: dict[str, Any]) -> Limiter:
+    conc = config.get("max_concurrency", config.get("concurrency"))
+    rpm = config.get("rpm", config.get("requests_per_minute"))
+    try:
+        return Limiter(int(conc) if conc else None, float(rpm) if rpm else None)
+    except (TypeError, ValueError):
+        raise ProviderError(f"provider config: concurrency/rpm must be numbers (got {conc!r}, {rpm!r})") from None
+
+
+class LiteLLMProvider:
+    def __init__(
+        self,
+        spec: ProviderSpec,
+        base_dir: Path | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        price: Price | bool | None = True,  # True: resolve from config and litellm's map
+    ) -> None:
+        model = to_litellm_model(spec.id)
+        if model is None:
+            raise ProviderError(f"unknown provider id {spec.id!r} (see `workbench models` for known ids)")
+        self.spec = spec
+        self.model = model
+        config = spec.config or {}
+        self.api_base: str | None = next((str(config[k]) for k in API_BASE_KEYS if config.get(k)), None)
+        self._api_key = self._resolve_key(config)
+        self.policy = policy or policy_from(config)
+        self.limiter = limiter or limiter_from(config)
+        self.price: Price | None = resolve_price(model, config) if price is True else (price or None)
+
+    def _resolve_key(self, config: dict[str, Any]) -> str | None:
+        key = config.get("apiKey") or config.get("api_key")
+        env_name = config.get("apiKeyEnvar") or config.get("api_key_env")
+        if not key and env_name:
+            key = os.environ.get(str(env_name))
+            if not key:
+                raise ProviderError(f"provider {self.spec.display!r}: apiKeyEnvar {env_name} is not set")
+        if not key and self.api_base and self.model.startswith(("openai/", "text-completion-openai/")):
+            key = os.environ.get("OPENAI_API_KEY") or NO_KEY
+        return str(key) if key else None
+
+    def missing_credentials(self) -> str | None:
+        """A notice when no key can be found for a hosted API (for `make demo` skipping), else None."""
+        if self._api_key or self.api_base or self.model.startswith(("ollama", "hosted_vllm", "lm_studio")):
+            return None
+        env = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}.get(self.model.split("/")[0])
+        if env and not os.environ.get(env):
+            return f"{self.spec.display}: {env} is not set"
+        return None
+
+    def identity(self, request: ProviderRequest) -> dict[str, Any]:
+        """What determines the answer (for cache keys): no key, only the endpoint and parameters."""
+        return {
+            "provider": self.spec.id,
+            "model": self.model,
+            "api_base": self.api_base,
+            "params": call_params(self.spec.config, request.params),
+        }
+
+    async def call(self, request: ProviderRequest) -> ProviderResponse:
+        try:
+            litellm = litellm_module()
+        except ImportError as e:  # pragma: no cover - litellm is a core dependency
+            return ProviderResponse(error=f"litellm is not installed: {e}", attempts=0)
+        params = call_params(self.spec.config, request.params)
+        kwargs: dict[str, Any] = {"model": self.model, "messages": request.messages, **params}
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if self._api_key:
+            kwargs["api_key"] = self._api_key
+        timeout = self.policy.timeout
+        if timeout:
+            kwargs["timeout"] = timeout
+        latency: list[float] = []
+
+        async def attempt() -> Any:
+            async with self.limiter.slot():
+                t0 = time.perf_counter()
+                try:
+                    coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
+                    # A hung server must not stall the run even if the client's timeout misses it.
+                    return await (asyncio.wait_for(coro, timeout + 1.0) if timeout else coro)
+                finally:
+                    latency.append((time.perf_counter() - t0) * 1000)
+
+        outcome = await call_with_retries(attempt, self.policy)
+        if outcome.error is not None or outcome.value is None:
+            return ProviderResponse(
+                error=describe(outcome.error) if outcome.error else "empty response",
+                attempts=outcome.attempts,
+                latency_ms=latency[-1] if latency else None,
+                wall_ms=outcome.wall_ms,
+                model=self.model,
+            )
+        return self._response(outcome.value, request, outcome.attempts, latency[-1], outcome.wall_ms)
+
+    def _response(
+        self, raw: Any, request: ProviderRequest, attempts: int, latency_ms: float, wall_ms: float
+    ) -> ProviderResponse:
+        from workbench.tokens import count_message_tokens, count_tokens
+
+        choice = raw.choices[0]
+        message = choice.message
+        output: Any = message.content
+        tool_calls = getattr(message, "tool_calls", None)
+        if not output and tool_calls:
+            output = json.dumps([tc.model_dump() if hasattr(tc, "model_dump") else tc for tc in tool_calls])
+        if output is None:
+            output = ""
+        usage = getattr(raw, "usage", None)
+        tin = getattr(usage, "prompt_tokens", None) if usage else None
+        tout = getattr(usage, "completion_tokens", None) if usage else None
+        if tin or tout:  # litellm reports a missing usage block as zeros
+            source = "usage"
+        else:
+            source = "tiktoken"
+            tin = count_message_tokens(request.messages, self.model)
+            tout = count_tokens(output if isinstance(output, str) else json.dumps(output), self.model)
+        logprobs = None
+        lp = getattr(choice, "logprobs", None)
+        content = getattr(lp, "content", None) if lp is not None else None
+        if content:
+            logprobs = [float(getattr(t, "logprob", 0.0)) for t in content]
+        return ProviderResponse(
+            output=output,
+            tokens_in=int(tin or 0),
+            tokens_out=int(tout or 0),
+            token_source=source,
+            cost=self.price.cost(tin, tout) if self.price else None,
+            latency_ms=latency_ms,
+            wall_ms=wall_ms,
+            attempts=attempts,
+            finish_reason=getattr(choice, "finish_reason", None),
+            logprobs=logprobs,
+            model=self.model,
+            metadata={"price_source": self.price.source} if self.price else {},
+        )
+
+
+register(
+    ProviderFactory(
+        "litellm",
+        lambda pid: to_litellm_model(pid) is not None,
+        lambda spec, base: LiteLLMProvider(spec, base),
+    )
+)

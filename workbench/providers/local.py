@@ -1,0 +1,93 @@
+"""`local:<name>`: an embedded offline model (see `workbench/local_model.py`), e.g. `local:smollm2-135m`.
+
+Generation runs in a worker thread so the asyncio loop keeps serving other cells; one model
+generates one request at a time (a lock per model), which keeps greedy output deterministic and
+memory flat. Its price comes from the provider config or the suite (`workbench.prices`); unset
+means unknown (cost None), never 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ProviderError
+from workbench.providers.base import ProviderFactory, register
+from workbench.providers.pricing import Price, override_price
+from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
+
+PREFIX = "local:"
+DEFAULT_MAX_TOKENS = 128
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(name: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(name, threading.Lock())
+
+
+class LocalProvider:
+    def __init__(self, spec: ProviderSpec, base_dir: Path | None = None, *, price: Price | bool | None = True) -> None:
+        from workbench.local_model import LOCAL_MODELS
+
+        self.spec = spec
+        self.name = spec.id[len(PREFIX) :]
+        if self.name not in LOCAL_MODELS and not Path(self.name).expanduser().is_dir():
+            known = ", ".join(f"local:{n}" for n in sorted(LOCAL_MODELS))
+            raise ProviderError(f"unknown local model {spec.id!r} (known: {known})")
+        self.model = spec.id
+        self.price: Price | None = override_price(spec.config or {}) if price is True else (price or None)
+
+    def params(self, request: ProviderRequest) -> dict[str, Any]:
+        merged = {**(self.spec.config or {}), **(request.params or {})}
+        max_tokens = merged.get("max_tokens", merged.get("maxTokens", DEFAULT_MAX_TOKENS))
+        stop = merged.get("stop")
+        return {
+            "max_new_tokens": int(max_tokens),
+            "temperature": float(merged.get("temperature") or 0.0),
+            "top_p": merged.get("top_p"),
+            "seed": merged.get("seed"),
+            "stop": [stop] if isinstance(stop, str) else stop,
+        }
+
+    def identity(self, request: ProviderRequest) -> dict[str, Any]:
+        return {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
+
+    def _generate(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int, str, float]:
+        from workbench.local_model import generate_chat
+
+        with _lock_for(self.name):
+            t0 = time.perf_counter()
+            text, tin, tout, finish = generate_chat(self.name, messages, **params)
+            return text, tin, tout, finish, (time.perf_counter() - t0) * 1000
+
+    async def call(self, request: ProviderRequest) -> ProviderResponse:
+        start = time.perf_counter()
+        try:
+            text, tin, tout, finish, ms = await asyncio.to_thread(
+                self._generate, request.messages, self.params(request)
+            )
+        except ProviderError as e:
+            return ProviderResponse(error=str(e), wall_ms=(time.perf_counter() - start) * 1000, model=self.model)
+        except Exception as e:  # a provider never raises for a failed call
+            return ProviderResponse(
+                error=f"{type(e).__name__}: {e}", wall_ms=(time.perf_counter() - start) * 1000, model=self.model
+            )
+        return ProviderResponse(
+            output=text,
+            tokens_in=tin,
+            tokens_out=tout,
+            token_source="usage",  # the model's own tokenizer: exact
+            cost=self.price.cost(tin, tout) if self.price else None,
+            latency_ms=ms,
+            wall_ms=(time.perf_counter() - start) * 1000,
+            finish_reason=finish,
+            model=self.model,
+        )
+
+
+register(ProviderFactory("local", lambda pid: pid.startswith(PREFIX), lambda spec, base: LocalProvider(spec, base)))

@@ -1,0 +1,107 @@
+"""`build_provider`: the one call the engine makes to get a provider with everything around it.
+
+    cache (CachedProvider) -> fallbacks (FallbackProvider) -> provider (retries + limits + price)
+
+Settings come from the provider's `config` first, then the suite's `workbench:` block (which the
+engine passes as `run_options.extra["workbench"]`):
+
+    workbench:
+      retries: {max_attempts: 4, timeout: 60, retry_base_delay: 0.5}
+      fallbacks: {openai:gpt-4o-mini: [anthropic:messages:claude-3-5-haiku-20241022]}
+      prices: {local:smollm2-135m: {input_cost_per_1m: 0, output_cost_per_1m: 0}}
+      cache: {ttl: 86400}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ProviderError
+from workbench.providers import resolve
+from workbench.providers.base import Provider
+from workbench.providers.pricing import resolve_price
+from workbench.types import ProviderSpec
+
+NO_CACHE_IDS = {"echo"}  # instant and free: caching would only cost a database write
+
+
+def suite_settings(run_options: Any) -> dict[str, Any]:
+    extra = getattr(run_options, "extra", None) or {}
+    wb = extra.get("workbench") if isinstance(extra, dict) else None
+    return wb if isinstance(wb, dict) else {}
+
+
+def _as_spec(value: Any, where: str) -> ProviderSpec:
+    if isinstance(value, str):
+        return ProviderSpec(id=value)
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return ProviderSpec(id=value["id"], label=value.get("label"), config=dict(value.get("config") or {}))
+    raise ProviderError(f"{where}: a fallback is a provider id or {{id, config}}, got {value!r}")
+
+
+def fallback_specs(spec: ProviderSpec, settings: dict[str, Any]) -> list[ProviderSpec]:
+    raw = (spec.config or {}).get("fallbacks")
+    where = f"providers[{spec.display}].config.fallbacks"
+    if raw is None:
+        table = settings.get("fallbacks") or {}
+        if not isinstance(table, dict):
+            raise ProviderError("workbench.fallbacks: expected a mapping of provider id -> list of ids")
+        raw = table.get(spec.label or "") or table.get(spec.id)
+        where = f"workbench.fallbacks.{spec.label or spec.id}"
+    if raw is None:
+        return []
+    if isinstance(raw, (str, dict)):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise ProviderError(f"{where}: expected a list of provider ids")
+    return [_as_spec(v, f"{where}[{i}]") for i, v in enumerate(raw)]
+
+
+def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) -> Provider:
+    """Apply suite-level retries and prices to a built-in provider (plugins are left as they are)."""
+    from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
+    from workbench.providers.local import LocalProvider
+
+    prices = settings.get("prices") if isinstance(settings.get("prices"), dict) else None
+    if isinstance(provider, LiteLLMProvider):
+        retries = settings.get("retries") or {}
+        if not isinstance(retries, dict):
+            raise ProviderError("workbench.retries: expected a mapping (max_attempts, timeout, retry_base_delay)")
+        provider.policy = policy_from(spec.config or {}, policy_from(retries))
+        provider.price = resolve_price(provider.model, spec.config, prices, spec.label or spec.id)
+        if provider.price is None and spec.label:
+            provider.price = resolve_price(provider.model, None, prices, spec.id)
+    elif isinstance(provider, LocalProvider) and provider.price is None and prices:
+        provider.price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
+            None, None, prices, spec.id
+        )
+    return provider
+
+
+def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None, run_options: Any = None) -> Provider:
+    """The provider for `spec` with prices, retries, limits, fallbacks and (unless off) the cache.
+
+    `run_options` is the engine's RunConfig (or None): `use_cache`, `cache_ttl_s` and
+    `extra["workbench"]` (the suite's `workbench:` block) are read from it.
+    Raises ProviderError for an unknown id or bad settings (exit 2 before any call).
+    """
+    settings = suite_settings(run_options)
+    provider = configure(resolve(spec, base_dir), spec, settings)
+    fallbacks = fallback_specs(spec, settings)
+    if fallbacks:
+        from workbench.providers.fallbacks import FallbackProvider
+
+        chain = [configure(resolve(f, base_dir), f, settings) for f in fallbacks]
+        provider = FallbackProvider(provider, chain)
+    use_cache = getattr(run_options, "use_cache", True) if run_options is not None else True
+    if db is not None and use_cache and spec.id not in NO_CACHE_IDS:
+        from workbench.cache import CachedProvider
+
+        ttl = getattr(run_options, "cache_ttl_s", None)
+        if ttl is None:
+            cache_cfg = settings.get("cache")
+            if isinstance(cache_cfg, dict) and cache_cfg.get("ttl") is not None:
+                ttl = float(cache_cfg["ttl"])
+        provider = CachedProvider(provider, db, ttl)
+    return provider
