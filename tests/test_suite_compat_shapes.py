@@ -12,7 +12,7 @@ import pytest
 
 from workbench.render import render_prompt
 from workbench.suite import load
-from workbench.templating import TemplateError, js_json, js_json_parse
+from workbench.templating import TemplateError, js_json, js_json_parse, render_vars
 from workbench.types import Suite
 from workbench.types import TestCase as Case
 
@@ -121,3 +121,19 @@ def test_chat_json_prompt_messages() -> None:
     ]
     assert text == json.dumps(messages, indent=2)
     assert render_prompt(suite.prompts[0], {"output": "Paris"}) == ("Paris", [{"role": "user", "content": "Paris"}])
+
+
+def test_render_vars_then_render_prompt_is_not_double_rendered() -> None:
+    """The engine caches render_vars per test and passes the result to render_prompt."""
+    for case in ("equals", "regex", "nunjucks_prompt", "multi_prompts"):
+        suite = load(COMPAT / case / "promptfooconfig.yaml")
+        for t in suite.tests:
+            for p in suite.prompts:
+                try:
+                    direct = render_prompt(p, t.vars)
+                except TemplateError:
+                    continue
+                rendered = render_vars(t.vars)
+                assert render_prompt(p, rendered) == direct, f"{case} t{t.index}"
+    prepared = render_vars({"a": "x\n\n", "b": "{{ 1 + 1 }}"}).prepared
+    assert prepared == {"a": "x\n", "b": "{{ 1 + 1 }}"}

@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -537,14 +538,51 @@ def prepare_vars(vars: Mapping[str, Any]) -> dict[str, Any]:
     return resolve_simple_refs(out)
 
 
-def render_vars(vars: Mapping[str, Any]) -> dict[str, Any]:
+class RenderedVars(dict):
+    """The result of `render_vars`: the rendered values, plus `.prepared`, the vars promptfoo
+    hands to assertions and to chat (JSON) prompts (file vars loaded, one trailing newline
+    stripped, `{{ name }}` references resolved, but not rendered as templates).
+
+    `render_prompt` recognises it and does not prepare or render the vars a second time.
+    """
+
+    prepared: dict[str, Any]
+
+
+def load_file_vars(vars: Mapping[str, Any], base_dir: Path | None = None) -> dict[str, Any]:
+    """Replace `file://` string vars with the file's content, as promptfoo does at render time:
+    text is trimmed, `.yaml`/`.yml` files become JSON text."""
+    if not any(isinstance(v, str) and v.startswith("file://") for v in vars.values()):
+        return dict(vars)
+    from workbench.suite.yaml12 import load_yaml
+
+    out = dict(vars)
+    for key, value in vars.items():
+        if not (isinstance(value, str) and value.startswith("file://")):
+            continue
+        rel = value[len("file://") :]
+        path = (base_dir or Path.cwd()) / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise TemplateError(f"var '{key}': cannot read {rel}: {getattr(e, 'strerror', None) or e}") from None
+        out[key] = js_json(load_yaml(text, str(path))) if path.suffix in (".yaml", ".yml") else text.strip()
+    return out
+
+
+def render_vars(vars: Mapping[str, Any], base_dir: Path | None = None) -> RenderedVars:
     """The vars a text prompt is rendered with (QUIRKS 9-10).
 
-    String vars lose exactly one trailing "\\n"; each string var is itself rendered as a template
-    with the other vars, unless it references an undefined variable, in which case it stays raw.
+    `file://` vars are loaded (relative to `base_dir`, default the working directory); string
+    vars lose exactly one trailing "\\n"; each string var is itself rendered as a template with
+    the other vars, unless it references an undefined variable, in which case it stays raw.
     """
-    prepared = prepare_vars(vars)
-    return render_var_values(prepared)
+    if isinstance(vars, RenderedVars):
+        return vars
+    prepared = prepare_vars(load_file_vars(vars, base_dir))
+    out = RenderedVars(render_var_values(prepared))
+    out.prepared = prepared
+    return out
 
 
 def render_var_values(prepared: dict[str, Any]) -> dict[str, Any]:
