@@ -212,8 +212,9 @@ def load_run(db: Database, run_id: int) -> RunInfo:
     return RunInfo(run, prompts, providers, columns, (max_repeat or 0) + 1, fields)
 
 
-def iter_rows(db: Database, info: RunInfo, order: str = ORDER_BY_TEST, chunk: int = CHUNK) -> Iterator[Row]:
+def iter_rows(db: Database, info: RunInfo, order: str = ORDER_BY_TEST, chunk: int | None = None) -> Iterator[Row]:
     """Yield every result of the run in `order`, with its test case and assertion rows."""
+    chunk = chunk or CHUNK
     run_id = int(info.run["id"])
     conn = db.conn
     fields = info.has_fields

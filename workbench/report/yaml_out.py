@@ -18,10 +18,30 @@ from workbench.report.promptfoo_json import (
 from workbench.report.source import iter_rows, load_run
 
 
+def _dumper() -> Any:
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        def ignore_aliases(self, data: Any) -> bool:  # shared dicts are written out, never as &anchors
+            return True
+
+    return Dumper
+
+
+_DUMPER: Any = None
+
+
 def _dump(value: Any, indent: int) -> str:
     import yaml
 
-    text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30)
+    global _DUMPER
+    if _DUMPER is None:
+        _DUMPER = _dumper()
+    text = yaml.dump(
+        value, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30
+    )
     pad = " " * indent
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
 
