@@ -1,0 +1,120 @@
+"""The budget cap: stop scheduling calls once spent + in-flight estimates would pass `max_cost`.
+
+Before a call the engine asks `reserve(spec, text)`; the call's estimated cost (exact input
+tokens, `max_tokens` or a default for the output, the provider's price) is held as in flight.
+After the call `settle(spec, text, response)` releases that estimate and adds what the call
+really cost (0 for a cache hit). A call whose price is unknown cannot be bounded: it is allowed
+and counted in `unpriced_calls`, so the report can say the cap did not cover it.
+
+The amount-level pair `reserve_amount(estimate) -> bool` / `settle_amount(estimate, actual)` is
+the same thing for callers that price calls themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.types import ProviderResponse, ProviderSpec
+
+DEFAULT_OUTPUT_TOKENS = 256  # when a provider sets no max_tokens
+
+
+@dataclass
+class CallEstimate:
+    tokens_in: int
+    tokens_out: int
+    cost: float | None  # None: unknown price
+
+
+def output_tokens_cap(config: dict[str, Any] | None) -> int | None:
+    cfg = config or {}
+    for k in ("max_tokens", "maxTokens", "max_completion_tokens", "max_output_tokens"):
+        v = cfg.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+            return int(v)
+    return None
+
+
+def model_for(spec: ProviderSpec) -> str | None:
+    from workbench.providers.ids import to_litellm_model
+
+    return to_litellm_model(spec.id)
+
+
+class Budget:
+    def __init__(self, max_cost: float, *, prices: dict[str, Any] | None = None) -> None:
+        self.max_cost = float(max_cost)
+        self.prices = prices
+        self.spent = 0.0
+        self.in_flight = 0.0
+        self.calls = 0
+        self.refused = 0
+        self.unpriced_calls = 0
+
+    # -- amounts --------------------------------------------------------------------------------
+    def reserve_amount(self, estimate: float | None) -> bool:
+        """Hold `estimate` USD for one call, unless it would take spending past the cap."""
+        if estimate is None:
+            self.unpriced_calls += 1
+            self.calls += 1
+            return True
+        if self.spent + self.in_flight + estimate > self.max_cost + 1e-12:
+            self.refused += 1
+            return False
+        self.in_flight += estimate
+        self.calls += 1
+        return True
+
+    def settle_amount(self, estimate: float | None, actual: float | None) -> None:
+        if estimate is not None:
+            self.in_flight = max(0.0, self.in_flight - estimate)
+        if actual is not None:
+            self.spent += actual
+
+    @property
+    def remaining(self) -> float:
+        return self.max_cost - self.spent - self.in_flight
+
+    # -- the engine's hooks -----------------------------------------------------------------------
+    def estimate(self, spec: ProviderSpec, text: str) -> CallEstimate:
+        return _estimate(spec.id, spec.label, _freeze(spec.config), text, _freeze(self.prices))
+
+    def reserve(self, spec: ProviderSpec, text: str) -> bool:
+        return self.reserve_amount(self.estimate(spec, text).cost)
+
+    def settle(self, spec: ProviderSpec, text: str, response: ProviderResponse) -> None:
+        # An unknown price (cost None) adds nothing: it was counted in unpriced_calls at reserve.
+        self.settle_amount(self.estimate(spec, text).cost, response.cost)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "max_cost": self.max_cost,
+            "spent": self.spent,
+            "calls": self.calls,
+            "refused": self.refused,
+            "unpriced_calls": self.unpriced_calls,
+        }
+
+
+def _freeze(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+@functools.lru_cache(maxsize=4096)
+def _estimate(pid: str, label: str | None, config_json: str, text: str, prices_json: str) -> CallEstimate:
+    import json
+
+    from workbench.providers.pricing import resolve_price
+    from workbench.tokens import count_message_tokens
+
+    config = json.loads(config_json) or {}
+    prices = json.loads(prices_json)
+    model = model_for(ProviderSpec(id=pid))
+    tin = count_message_tokens([{"role": "user", "content": text}], model)
+    tout = output_tokens_cap(config) or DEFAULT_OUTPUT_TOKENS
+    price = resolve_price(model, config, prices, label or pid) or resolve_price(model, None, prices, pid)
+    return CallEstimate(tin, tout, price.cost(tin, tout) if price else None)

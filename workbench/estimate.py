@@ -1,0 +1,200 @@
+"""Dry-run estimate: what a run would cost, per prompt x provider, before any call is made.
+
+Input tokens are exact: every cell's prompt is rendered and counted with the model's tiktoken
+encoding (OpenAI's chat framing included). Output tokens are estimated, and the source is stated
+per row: the provider's `max_tokens` (an upper bound), else the mean output of earlier uncached
+results of the same prompt version (sha256) and provider id in the database, else a default.
+Prices: provider config, the suite's `workbench.prices`, then litellm's map; unknown stays None.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from workbench.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
+from workbench.types import Prompt, ProviderSpec, Suite
+
+
+@dataclass
+class EstimateRow:
+    prompt_idx: int
+    prompt: str
+    provider_idx: int
+    provider: str
+    model: str | None
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    out_per_call: float = 0.0
+    out_source: str = "default"  # max_tokens | history | default
+    input_cost_per_1m: float | None = None
+    output_cost_per_1m: float | None = None
+    cost: float | None = None  # None: unknown price
+
+
+@dataclass
+class Estimate:
+    rows: list[EstimateRow] = field(default_factory=list)
+    default_output_tokens: int = DEFAULT_OUTPUT_TOKENS
+    render_errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return sum(r.calls for r in self.rows)
+
+    @property
+    def cost(self) -> float:
+        """Total over the rows whose price is known."""
+        return sum(r.cost for r in self.rows if r.cost is not None)
+
+    @property
+    def unpriced_rows(self) -> int:
+        return sum(1 for r in self.rows if r.cost is None and r.calls)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": [asdict(r) for r in self.rows],
+            "calls": self.calls,
+            "tokens_in": sum(r.tokens_in for r in self.rows),
+            "tokens_out": sum(r.tokens_out for r in self.rows),
+            "cost": self.cost,
+            "unpriced_rows": self.unpriced_rows,
+            "default_output_tokens": self.default_output_tokens,
+            "render_errors": self.render_errors,
+            "notes": self.notes,
+        }
+
+
+def history_output_tokens(db: Any, prompt: Prompt, spec: ProviderSpec) -> float | None:
+    """Mean tokens_out of earlier successful, uncached results of this prompt version x provider."""
+    if db is None or not prompt.sha256:
+        return None
+    try:
+        row = db.execute(
+            "select avg(r.tokens_out), count(*) from results r"
+            " join prompt_versions pv on pv.id = r.prompt_version_id"
+            " where pv.sha256 = ? and r.provider_id = ? and r.error is null"
+            " and coalesce(r.cached, 0) = 0 and r.tokens_out is not null",
+            [prompt.sha256, spec.id],
+        ).fetchone()
+    except Exception:  # an older or foreign database: no history
+        return None
+    return float(row[0]) if row and row[1] else None
+
+
+def estimate_suite(
+    suite: Suite, config: Any, db: Any = None, *, default_output_tokens: int = DEFAULT_OUTPUT_TOKENS
+) -> Estimate:
+    """The estimate for running `suite` with `config` (the engine's RunConfig). Makes no calls."""
+    from workbench.engine import expand_cells
+    from workbench.providers.pricing import resolve_price
+    from workbench.render import render_prompt
+    from workbench.templating import render_vars
+    from workbench.tokens import count_message_tokens, encoding_name_for
+
+    prices = (suite.workbench or {}).get("prices")
+    prices = prices if isinstance(prices, dict) else None
+    est = Estimate(default_output_tokens=default_output_tokens)
+    rows: dict[tuple[int, int], EstimateRow] = {}
+    tokens: dict[tuple[int, int, str, str], int | None] = {}
+    tests = {t.index: t for t in suite.tests}
+    variants = set()
+    for cell in expand_cells(suite, config):
+        variants.add(cell.variant)
+        test = tests[cell.test_idx]
+        if test.provider_output is not None:
+            continue  # no call: the test supplies the output
+        prompt = suite.prompts[cell.prompt_idx]
+        spec = suite.providers[cell.provider_idx]
+        model = model_for(spec)
+        row = rows.get((cell.prompt_idx, cell.provider_idx))
+        if row is None:
+            row = EstimateRow(cell.prompt_idx, prompt.label, cell.provider_idx, spec.display, model)
+            cap = output_tokens_cap({**(spec.config or {}), **(prompt.config or {})})
+            hist = None if cap else history_output_tokens(db, prompt, spec)
+            row.out_per_call, row.out_source = (
+                (float(cap), "max_tokens")
+                if cap
+                else (hist, "history")
+                if hist is not None
+                else (float(default_output_tokens), "default")
+            )
+            price = resolve_price(model, spec.config, prices, spec.label or spec.id) or resolve_price(
+                model, None, prices, spec.id
+            )
+            if price is not None:
+                row.input_cost_per_1m, row.output_cost_per_1m = price.per_1m
+                row.cost = 0.0
+            rows[(cell.prompt_idx, cell.provider_idx)] = row
+        key = (cell.prompt_idx, cell.test_idx, encoding_name_for(model), cell.variant)
+        if key not in tokens:
+            try:
+                _, messages = render_prompt(prompt, render_vars(test.vars))  # as the engine renders
+                tokens[key] = count_message_tokens(messages, model)
+            except Exception:
+                tokens[key] = None
+                est.render_errors += 1
+        n_in = tokens[key]
+        if n_in is None:
+            continue
+        row.calls += 1
+        row.tokens_in += n_in
+        row.tokens_out += round(row.out_per_call)
+    for row in rows.values():
+        if row.cost is not None and row.input_cost_per_1m is not None and row.output_cost_per_1m is not None:
+            row.cost = (row.tokens_in * row.input_cost_per_1m + row.tokens_out * row.output_cost_per_1m) / 1e6
+    est.rows = sorted(rows.values(), key=lambda r: (r.prompt_idx, r.provider_idx))
+    if variants - {"none"}:
+        est.notes.append("input tokens are counted before compression variants (an upper bound for them)")
+    if any(r.out_source == "default" for r in est.rows):
+        est.notes.append(f"output tokens default to {default_output_tokens} per call where no max_tokens or history")
+    return est
+
+
+def format_estimate(est: Estimate) -> str:
+    """A plain table: one line per prompt x provider, then the total."""
+    from workbench.format import fmt_cost
+
+    header = ["prompt", "provider", "calls", "tokens in", "tokens out (est)", "out source", "est. cost"]
+    lines = [header]
+    for r in est.rows:
+        lines.append(
+            [
+                r.prompt,
+                r.provider,
+                str(r.calls),
+                str(r.tokens_in),
+                str(r.tokens_out),
+                r.out_source,
+                fmt_cost(r.cost),
+            ]
+        )
+    total = fmt_cost(est.cost)
+    if est.unpriced_rows:
+        total += f" (+ {est.unpriced_rows} row(s) with unknown price)"
+    lines.append(
+        [
+            "total",
+            "",
+            str(est.calls),
+            str(sum(r.tokens_in for r in est.rows)),
+            str(sum(r.tokens_out for r in est.rows)),
+            "",
+            total,
+        ]
+    )
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    out.insert(len(out) - 1, "  ".join("-" * w for w in widths))
+    out.extend(f"note: {n}" for n in est.notes)
+    if est.render_errors:
+        out.append(f"note: {est.render_errors} prompt(s) failed to render and are not counted")
+    return "\n".join(out)
+
+
+def estimate_json(est: Estimate) -> str:
+    return json.dumps(est.to_dict())
