@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from workbench import __version__
+from workbench import __version__, import_sqlite_utils_lean
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("workbench.cli.run", "Run suites: prompts x providers x tests, results to SQLite."),
@@ -39,6 +39,7 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
+        import_sqlite_utils_lean()
         try:
             module = importlib.import_module(entry[0])
         except ModuleNotFoundError as e:
