@@ -50,8 +50,10 @@ def test_repeats_and_runs_fold_into_one_row_per_test(tmp_path: Path) -> None:
     assert (b.n["strong"], b.passes["strong"]) == (2, 1)
     assert b.cost["strong"] == pytest.approx(0.025)
     assert data.model_cost == {"cheap": pytest.approx(0.002), "strong": pytest.approx(0.02)}
-    records, labels, groups = data.expanded("cheap")
-    assert sorted(zip(groups, labels)) == sorted([(a.identity, 1), (a.identity, 1), (a.identity, 0), (b.identity, 0)])
+    _records, labels, groups = data.expanded("cheap")
+    assert sorted(zip(groups, labels, strict=True)) == sorted(
+        [(a.identity, 1), (a.identity, 1), (a.identity, 0), (b.identity, 0)]
+    )
     rows = {i.identity: row for i, row in zip(data.inputs, data.pass_matrix(), strict=True)}
     assert rows == {a.identity: [2 / 3, 1.0], b.identity: [0.0, 0.5]}
 

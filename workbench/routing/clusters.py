@@ -79,7 +79,8 @@ def failure_clusters(
 
     if (family is None) != (version is None):
         raise UsageError("--family and --version go together")
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if run is not None:
         run_ids = [resolve_run(db, run)]
     elif family is None:
@@ -167,8 +168,8 @@ def cluster_examples(
         if best is None or sil > best[0] + 1e-9:
             best = (sil, k, km)
     if best is None or best[0] < MIN_SILHOUETTE:
-        sil = best[0] if best else None
-        return _build(examples, [0] * len(examples), vec, None), 1, sil, "tfidf+kmeans (no structure)"
+        weak = best[0] if best else None
+        return _build(examples, [0] * len(examples), vec, None), 1, weak, "tfidf+kmeans (no structure)"
     sil, k, km = best
     index = {d: i for i, d in enumerate(distinct)}
     labels = [int(km.labels_[index[d]]) for d in docs]
@@ -187,7 +188,7 @@ def _build(examples: list[FailureExample], labels: list[int], vec: Any, centers:
             x = vec.transform([document(e) for e in members])
             center = np.asarray(centers[c]) if centers is not None else np.asarray(x.mean(axis=0)).ravel()
             names = vec.get_feature_names_out()
-            terms = [str(names[i]) for i in np.argsort(-center)[:TOP_TERMS] if center[i] > 0]
+            terms = [str(names[i]) for i in np.argsort(-center, kind="stable")[:TOP_TERMS] if center[i] > 0]
             example = members[int(np.argmax(x @ center))]
         groups = Counter(f"{e.prompt} · {e.model}" for e in members)
         out.append(FailureCluster(0, len(members), terms, example, dict(groups.most_common())))
