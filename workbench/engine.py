@@ -134,7 +134,7 @@ class Engine:
             from workbench.templating import render_vars
 
             try:
-                cached = render_vars(test.vars)
+                cached = render_vars(test.vars, self.suite.base_dir)
             except Exception as e:  # a var that fails to render errors its rows, like promptfoo
                 cached = e
             self._vars_cache[test.index] = cached
@@ -158,10 +158,27 @@ class Engine:
         compression = None
         try:
             vars_ = self.test_vars(test)
-            text, messages = render_prompt(prompt, vars_)
+            opts = test.options
+            text, messages = render_prompt(
+                prompt,
+                vars_,
+                prefix=opts.get("prefix") or "",
+                suffix=opts.get("suffix") or "",
+                base_dir=self.suite.base_dir,
+            )
             if cell.variant != "none":
                 text, messages, compression = await apply_variant(
-                    cell.variant, text, messages, vars_, {"suite": self.suite, "prompt": prompt, "db": self.db}
+                    cell.variant,
+                    text,
+                    messages,
+                    vars_,
+                    {
+                        "suite": self.suite,
+                        "prompt": prompt,
+                        "db": self.db,
+                        "provider": spec,
+                        "render": lambda v: render_prompt(prompt, v),
+                    },
                 )
         except Exception as e:
             return self._error(cell, text, response, f"Error rendering prompt: {e}", test, started)
@@ -192,7 +209,7 @@ class Engine:
                 test,
                 output,
                 prompt=text,
-                vars=vars_,
+                vars=getattr(vars_, "prepared", vars_),  # promptfoo's assertions see unrendered vars
                 response=response,
                 provider=spec,
                 base_dir=self.suite.base_dir,
