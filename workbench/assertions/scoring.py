@@ -1,0 +1,407 @@
+"""Row grading with promptfoo 0.121.20 rules (src/assertions/index.ts, assertionsResult.ts).
+
+For each assertion: apply its `transform`, render its value (Nunjucks; `file://` values are
+loaded or, for .js/.py, computed), dispatch on the base type through `table.TABLE`, apply the
+`not-` prefix (unless the handler is inverse-aware), force `pass` for `weight: 0`. Results are
+aggregated like promptfoo's AssertionsResult: weighted mean score (0 when the total weight is
+0), pass = no failure, or `score >= threshold` when a test threshold is set; named scores are
+weight-normalized; `assert-set`s aggregate their children the same way and enter the row as
+one weighted component. Anything a handler raises that is not a graded failure becomes
+`AssertionConfigError`: the whole row is an ERROR (QUIRKS 1).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from workbench.assertions.base import AssertionContext, GradeConfig, Handler
+from workbench.errors import AssertionConfigError
+from workbench.scripts import ScriptError
+from workbench.types import GradingResult, ProviderResponse, ProviderSpec, TestCase
+
+SKIPPED_TYPES = ("max-score",)  # graded after all outputs of a test exist (see meta.grade_max_score)
+PENDING_TYPES = ("human",)
+
+
+def inverse_aware(handler: Handler) -> Handler:
+    """Mark a handler that applies the `not-` prefix itself (promptfoo's per-type rules)."""
+    handler.handles_inverse = True  # type: ignore[attr-defined]
+    return handler
+
+
+class _Aggregate:
+    """promptfoo's AssertionsResult."""
+
+    __slots__ = ("components", "failed_reason", "named", "named_weights", "threshold", "total_score", "total_weight")
+
+    def __init__(self, threshold: Any) -> None:
+        self.threshold = threshold
+        self.total_score = 0.0
+        self.total_weight = 0.0
+        self.failed_reason: str | None = None
+        self.components: list[GradingResult] = []
+        self.named: dict[str, float] = {}
+        self.named_weights: dict[str, float] = {}
+
+    def add(self, result: GradingResult, metric: str | None, weight: Any) -> None:
+        w = 1 if weight is None else weight
+        if not isinstance(w, (int, float)) or isinstance(w, bool):
+            w = _js_num(w)
+        self.total_score += result.score * w
+        self.total_weight += w
+        self.components.append(result)
+        if metric:
+            self.named[metric] = self.named.get(metric, 0.0) + result.score * w
+            self.named_weights[metric] = self.named_weights.get(metric, 0.0) + w
+        for name, score in result.named_scores.items():
+            if name != metric:
+                iw = result.metadata.get("namedScoreWeights", {}).get(name, 1) * w
+                self.named[name] = self.named.get(name, 0.0) + score * iw
+                self.named_weights[name] = self.named_weights.get(name, 0.0) + iw
+        if not result.pass_:
+            self.failed_reason = result.reason
+
+    def result(self) -> GradingResult:
+        score = self.total_score / self.total_weight if self.total_weight > 0 else 0.0
+        passed = self.failed_reason is None
+        reason = self.failed_reason or "All assertions passed"
+        t = self.threshold
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and not math.isnan(t):
+            passed = score >= t
+            reason = f"Aggregate score {score:.2f} {'≥' if passed else '<'} {_num(t)} threshold"
+        named = {k: (v / self.named_weights[k] if self.named_weights.get(k, 0) > 0 else 0.0) for k, v in self.named.items()}
+        out = GradingResult(pass_=passed, score=score, reason=reason, named_scores=named, component_results=self.components)
+        if self.named_weights:
+            out.metadata["namedScoreWeights"] = dict(self.named_weights)
+        return out
+
+
+def _num(x: float) -> str:
+    from workbench.scripts.jsvalues import js_number_str
+
+    return js_number_str(x)
+
+
+def _js_num(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class _Row:
+    """What every assertion of one row shares (computed once)."""
+
+    def __init__(
+        self,
+        test: TestCase,
+        output: Any,
+        prompt: str,
+        vars: dict[str, Any],
+        response: ProviderResponse,
+        provider: ProviderSpec | None,
+        base_dir: Path,
+        config: GradeConfig,
+    ) -> None:
+        self.test = test
+        self.output = output
+        self.prompt = prompt
+        self.vars = vars
+        self.response = response
+        self.provider = provider
+        self.base_dir = base_dir
+        self.config = config
+        self._script_context: dict[str, Any] | None = None
+
+    def script_context(self, assertion: dict[str, Any] | None = None) -> dict[str, Any]:
+        """promptfoo's assertion `context` for javascript/python code (JSON-able)."""
+        if self._script_context is None:
+            t = self.test
+            test_dict: dict[str, Any] = {"vars": self.vars, "assert": t.asserts, "options": t.options}
+            if t.description is not None:
+                test_dict["description"] = t.description
+            if t.threshold is not None:
+                test_dict["threshold"] = t.threshold
+            if t.metadata:
+                test_dict["metadata"] = t.metadata
+            r = self.response
+            provider = None
+            if self.provider is not None:
+                provider = {"id": self.provider.id, "label": self.provider.label, "config": self.provider.config}
+            ctx: dict[str, Any] = {
+                "prompt": self.prompt,
+                "vars": self.vars,
+                "test": test_dict,
+                "logProbs": r.logprobs,
+                "provider": provider,
+                "providerResponse": {
+                    "output": r.output,
+                    "cost": r.cost,
+                    "cached": r.cached,
+                    "finishReason": r.finish_reason,
+                    "tokenUsage": {"prompt": r.tokens_in, "completion": r.tokens_out},
+                    "metadata": r.metadata,
+                },
+            }
+            if r.metadata:
+                ctx["metadata"] = r.metadata
+            self._script_context = ctx
+        if assertion and "config" in assertion:
+            return {**self._script_context, "config": assertion["config"]}
+        return self._script_context
+
+
+async def grade_test(
+    test: TestCase,
+    output: Any,
+    *,
+    prompt: str,
+    vars: dict[str, Any],
+    response: ProviderResponse,
+    provider: ProviderSpec | None,
+    base_dir: Path,
+    config: GradeConfig | None = None,
+) -> GradingResult:
+    """Grade one row; raises AssertionConfigError where promptfoo records an ERROR row."""
+    if not test.asserts:
+        return GradingResult(pass_=True, score=1.0, reason="No assertions")
+    row = _Row(test, output, prompt, vars, response, provider, base_dir, config or GradeConfig())
+    main = _Aggregate(test.threshold)
+    sets: list[tuple[dict[str, Any], _Aggregate, int]] = []
+    slots: list[GradingResult | None] = []
+    main_items: list[tuple[int, GradingResult, dict[str, Any]]] = []
+    for i, assertion in enumerate(test.asserts):
+        if not isinstance(assertion, dict):
+            raise AssertionConfigError(f"Assertion must be an object: {assertion!r}")
+        if assertion.get("type") == "assert-set":
+            sub = _Aggregate(assertion.get("threshold"))
+            for child in assertion.get("assert") or []:
+                res = await run_assertion(child, row)
+                if res is not None:
+                    sub.add(res, render_metric(child.get("metric"), vars), child.get("weight"))
+            sets.append((assertion, sub, i))
+            slots.append(None)
+            continue
+        res = await run_assertion(assertion, row)
+        slots.append(None)
+        if res is None:
+            continue
+        main_items.append((i, res, assertion))
+    # promptfoo adds plain assertions first (in order) and the sets afterwards; the failing reason
+    # and named-score insertion order follow that, while components keep their index order.
+    for i, res, assertion in main_items:
+        if res.metadata.get("pending"):
+            slots[i] = res
+            continue
+        main.add(res, render_metric(assertion.get("metric"), vars), assertion.get("weight"))
+        slots[i] = res
+    for assertion, sub, i in sets:
+        set_result = sub.result()
+        set_result.metadata["assertSet"] = True
+        set_result.metadata["assertionSet"] = {
+            k: assertion[k] for k in ("type", "metric", "threshold", "weight") if k in assertion
+        } | {"assertionCount": len(assertion.get("assert") or [])}
+        for child, c in zip(set_result.component_results, assertion.get("assert") or []):
+            if child.assertion is None:
+                child.assertion = c
+        main.add(set_result, render_metric(assertion.get("metric"), vars), assertion.get("weight"))
+        slots[i] = set_result
+    main.components = [s for s in slots if s is not None]
+    result = main.result()
+    if test.assert_scoring_function:
+        result = await _apply_scoring_function(test.assert_scoring_function, result, main, row)
+    return result
+
+
+def render_metric(metric: Any, vars: dict[str, Any]) -> str | None:
+    if not metric:
+        return None
+    if not isinstance(metric, str) or "{" not in metric:
+        return str(metric)
+    from workbench.templating import render
+
+    try:
+        return render(metric, vars)
+    except Exception:
+        return metric
+
+
+def render_value(value: Any, vars: dict[str, Any]) -> Any:
+    """Strings and string members of lists are Nunjucks-rendered; objects are not (QUIRKS 11)."""
+    if isinstance(value, str):
+        if "{" not in value:
+            return value
+        from workbench.templating import render
+
+        try:
+            return render(value, vars)
+        except Exception as e:
+            raise AssertionConfigError(str(e)) from e
+    if isinstance(value, list):
+        return [render_value(v, vars) if isinstance(v, str) and not v.startswith("file://") else v for v in value]
+    return value
+
+
+def _load_file_value(ref: str, base_dir: Path) -> Any:
+    """promptfoo's processFileReference: .json/.yaml parsed, .txt and others as text."""
+    path = base_dir / ref[len("file://") :]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise AssertionConfigError(f"File does not exist: {path}") from e
+    if path.suffix == ".json":
+        return json.loads(text)
+    if path.suffix in (".yaml", ".yml"):
+        from workbench.suite.yaml12 import load_yaml
+
+        return load_yaml(text, str(path))
+    return text.strip() if path.suffix == ".txt" else text
+
+
+SCRIPT_TYPES = ("javascript", "python")
+
+
+async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult | None:
+    """Grade one assertion; None for types graded elsewhere (max-score, select-*)."""
+    from workbench.assertions.table import TABLE
+
+    atype = assertion.get("type")
+    if not atype or not isinstance(atype, str):
+        raise AssertionConfigError(f"Assertion must have a type: {json.dumps(assertion, default=str)}")
+    if atype.startswith("select-") or atype in SKIPPED_TYPES:
+        return None
+    inverse = atype.startswith("not-")
+    base = atype[4:] if inverse else atype
+    output = row.output
+    if assertion.get("transform"):
+        from workbench.scripts.transforms import apply_transform
+
+        ctx = {"vars": row.vars, "prompt": {"label": row.prompt}}
+        if row.response.metadata:
+            ctx["metadata"] = row.response.metadata
+        try:
+            output = apply_transform(assertion["transform"], output, ctx, row.base_dir, row.config)
+        except ScriptError as e:
+            raise AssertionConfigError(str(e)) from e
+
+    value = assertion.get("value")
+    if isinstance(value, str) and value.startswith("file://"):
+        if base not in SCRIPT_TYPES:
+            value = _value_from_file(value, output, row, assertion)
+    else:
+        value = render_value(value, row.vars)
+
+    handler = TABLE.get(base)
+    if handler is None:
+        raise AssertionConfigError(f"Unknown assertion type: {atype}")
+    ctx = AssertionContext(
+        output=output,
+        value=value,
+        assertion=assertion,
+        inverse=inverse,
+        test=row.test,
+        vars=row.vars,
+        prompt=row.prompt,
+        response=row.response,
+        provider=row.provider,
+        base_dir=row.base_dir,
+        config=row.config,
+    )
+    try:
+        res = handler(ctx)
+        if inspect.isawaitable(res):
+            res = await res
+    except AssertionConfigError:
+        raise
+    except Exception as e:  # promptfoo: an assertion that throws errors the whole row
+        raise AssertionConfigError(str(e) or type(e).__name__) from e
+    assert isinstance(res, GradingResult)
+    if inverse and not getattr(handler, "handles_inverse", False):
+        res.pass_ = not res.pass_
+        res.score = 1.0 - res.score
+        if not res.pass_:
+            res.reason = f"Expected the output not to pass {base}: {res.reason}"
+    if res.assertion is None:
+        res.assertion = assertion
+    if assertion.get("weight") == 0:
+        res.pass_ = True
+    return res
+
+
+def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]) -> Any:
+    from workbench.scripts.transforms import is_js_file, split_file_ref
+
+    rel, fn = split_file_ref(ref)
+    if not (is_js_file(rel) or rel.endswith(".py")):
+        return _load_file_value(ref, row.base_dir)
+    if not row.config.allow_code:
+        raise AssertionConfigError(f"code is disabled by --no-code-asserts: {ref}")
+    path = (row.base_dir / rel).resolve()
+    args = [output, row.script_context(assertion)]
+    try:
+        if is_js_file(rel):
+            from workbench.scripts.javascript import run_file_function
+
+            value = run_file_function(path, fn, args, row.config.script_timeout_s).value
+        else:
+            from workbench.scripts.python import run_file
+
+            value = run_file(path, fn or "get_assert", args, row.config.script_timeout_s)
+    except ScriptError as e:
+        raise AssertionConfigError(str(e)) from e
+    if isinstance(value, bool):
+        raise AssertionConfigError(
+            f'Script for "{assertion["type"]}" assertion returned a boolean. Only javascript/python/ruby '
+            "assertion types can return boolean values."
+        )
+    if isinstance(value, dict) and "pass" in value:
+        raise AssertionConfigError(
+            f'Script for "{assertion["type"]}" assertion returned a GradingResult. Only javascript/python/ruby '
+            "assertion types can return GradingResult objects."
+        )
+    return value
+
+
+async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggregate, row: _Row) -> GradingResult:
+    """`assertScoringFunction: file://scorer.py[:fn]` (or .js): replaces pass/score/reason."""
+    from workbench.assertions.scripts import grading_dict, is_grading_result
+    from workbench.scripts.transforms import is_js_file, split_file_ref
+
+    rel, fn = split_file_ref(ref)
+    context = {
+        "threshold": agg.threshold,
+        "componentResults": [grading_dict(c) for c in result.component_results],
+        "tokensUsed": {},
+    }
+    try:
+        if not row.config.allow_code:
+            raise ScriptError("assertScoringFunction is disabled by --no-code-asserts")
+        path = (row.base_dir / rel).resolve()
+        if is_js_file(rel):
+            from workbench.scripts.javascript import run_file_function
+
+            out = run_file_function(path, fn, [result.named_scores, context], row.config.script_timeout_s).value
+        elif rel.endswith(".py"):
+            from workbench.scripts.python import run_file
+
+            out = run_file(path, fn or "get_assert", [result.named_scores, context], row.config.script_timeout_s)
+        else:
+            raise ScriptError(f"Unsupported scoring function file: {ref}")
+        if isinstance(out, dict):
+            out = {"pass": out.get("pass", out.get("pass_")), **out}
+        if not is_grading_result(out):
+            raise ScriptError("assertion scoring function must return a GradingResult")
+        result.pass_ = bool(out["pass"])
+        result.score = float(out["score"])
+        result.reason = out["reason"]
+        if isinstance(out.get("namedScores"), dict):
+            result.named_scores = {k: float(v) for k, v in out["namedScores"].items()}
+    except ScriptError as e:
+        result.pass_ = False
+        result.score = 0.0
+        result.reason = f"Scoring function error: {e}"
+    return result

@@ -1,0 +1,209 @@
+"""JavaScript in an embedded V8 (mini-racer): one context on one worker thread, reused for every call.
+
+Values cross the boundary as JSON text. The result comes back as a small JSON envelope that
+keeps what JSON alone loses (`undefined`, `NaN`, functions, the `typeof`), so callers can apply
+promptfoo's type rules. Code files (`file://x.js:fn`) are loaded as CommonJS-style modules
+(`module.exports`, `exports.fn`) or as plain scripts defining the named function.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.scripts import ScriptError
+from workbench.scripts.jsvalues import UNDEFINED, json_stringify
+
+INSTALL_HINT = "JavaScript assertions need the embedded V8 engine: pip install mini-racer"
+
+_PRELUDE = r"""
+var __wb_process = {env: {}};
+function __wb_ser(r) {
+  var t = typeof r;
+  if (t === 'undefined') return JSON.stringify({t: 'undefined'});
+  if (t === 'function') return JSON.stringify({t: 'function'});
+  if (t === 'number' && !isFinite(r)) return JSON.stringify({t: 'number', special: String(r)});
+  if (t === 'bigint') return JSON.stringify({t: 'number', v: Number(r)});
+  var seen = [];
+  var v = JSON.stringify(r, function (k, val) {
+    if (typeof val === 'number' && !isFinite(val)) return {__wb_special: String(val)};
+    return val;
+  });
+  return JSON.stringify({t: r === null ? 'null' : (Array.isArray(r) ? 'array' : t), json: v});
+}
+function __wb_err(e) {
+  var msg = (e && e.message !== undefined) ? e.message : String(e);
+  return JSON.stringify({t: 'error', message: msg, name: e && e.name, stack: e && e.stack ? String(e.stack) : ''});
+}
+function __wb_finish(r) {
+  if (r && typeof r.then === 'function') {
+    return Promise.resolve(r).then(__wb_ser, __wb_err);
+  }
+  return __wb_ser(r);
+}
+function __wb_call_body(body, params, argsJson) {
+  var args = JSON.parse(argsJson);
+  try {
+    var fn = Function.apply(null, params.concat([body]));
+    return __wb_finish(fn.apply(null, args.concat([__wb_process])));
+  } catch (e) { return __wb_err(e); }
+}
+var __wb_modules = {};
+function __wb_load(key, source) {
+  var module = {exports: {}};
+  var f = new Function('module', 'exports', 'require', 'process', source + '\n;return module;');
+  __wb_modules[key] = f(module, module.exports, function (name) { throw new Error("require('" + name + "') is not available in the embedded JavaScript engine"); }, __wb_process);
+}
+function __wb_call_file(key, fnName, argsJson) {
+  var args = JSON.parse(argsJson);
+  try {
+    var m = __wb_modules[key].exports;
+    var fn = null;
+    if (fnName) { fn = (m && typeof m[fnName] === 'function') ? m[fnName] : (typeof globalThis[fnName] === 'function' ? globalThis[fnName] : null); }
+    else if (typeof m === 'function') { fn = m; }
+    else if (m && typeof m.default === 'function') { fn = m.default; }
+    if (!fn) throw new Error('JavaScript file must export a function' + (fnName ? ' named ' + fnName : ''));
+    return __wb_finish(fn.apply(null, args));
+  } catch (e) { return __wb_err(e); }
+}
+"""
+
+_local = threading.local()
+
+
+@dataclass
+class JsResult:
+    """A JavaScript value brought back: `type` is JS `typeof` (plus 'null', 'array'), `value` the data."""
+
+    type: str
+    value: Any
+
+
+def _context() -> Any:
+    ctx = getattr(_local, "ctx", None)
+    if ctx is None:
+        try:
+            from py_mini_racer import MiniRacer
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ScriptError(INSTALL_HINT) from e
+        ctx = MiniRacer()
+        ctx.eval(_PRELUDE)
+        _local.ctx = ctx
+        _local.loaded = {}
+    return ctx
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "__wb_special" in value:
+            return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[value["__wb_special"]]
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def _decode(raw: Any, timeout_s: float) -> JsResult:
+    if not isinstance(raw, str) and hasattr(raw, "get"):  # a promise
+        try:
+            raw = raw.get(timeout=timeout_s)
+        except Exception as e:
+            raise ScriptError(_message(e)) from e
+    env = json.loads(raw)
+    t = env["t"]
+    if t == "error":
+        raise ScriptError(env["message"] if not env.get("name") else f"{env['message']}")
+    if t == "undefined":
+        return JsResult("undefined", UNDEFINED)
+    if t == "function":
+        return JsResult("function", None)
+    if "special" in env:
+        return JsResult("number", {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[env["special"]])
+    if "v" in env:
+        return JsResult(t, env["v"])
+    return JsResult(t, _revive(json.loads(env["json"])))
+
+
+def _message(e: BaseException) -> str:
+    text = str(e)
+    if type(e).__name__ == "JSTimeoutException":
+        return "JavaScript timed out"
+    # mini-racer formats errors as "<anonymous>:1: SyntaxError: ...\n<source>\n^\n\n<stack>"
+    for line in text.splitlines():
+        if "Error" in line and ":" in line:
+            return line.split(": ", 1)[1] if line.startswith("<anonymous>") else line
+    return text
+
+
+def _args_json(args: list[Any]) -> str:
+    return json_stringify([None if a is UNDEFINED else a for a in args]) or "[]"
+
+
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _on_v8_thread(fn: Any, *args: Any) -> Any:
+    """Run on the one V8 thread: mini-racer binds a context to the asyncio loop it was created
+    under, so contexts live on a plain worker thread with no running loop."""
+    global _executor
+    if threading.current_thread().name.startswith("wb-v8"):
+        return fn(*args)
+    if _executor is None:
+        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-v8")
+    return _executor.submit(fn, *args).result()
+
+
+def run_function_body(body: str, params: list[str], args: list[Any], timeout_s: float = 10.0) -> JsResult:
+    """`new Function(...params, 'process', body)(...args, process)`: the value it returns."""
+    return _on_v8_thread(_run_function_body, body, params, args, timeout_s)
+
+
+def _run_function_body(body: str, params: list[str], args: list[Any], timeout_s: float) -> JsResult:
+    ctx = _context()
+    try:
+        raw = ctx.call("__wb_call_body", body, params, _args_json(args), timeout_sec=timeout_s)
+    except ScriptError:
+        raise
+    except Exception as e:
+        raise ScriptError(_message(e)) from e
+    return _decode(raw, timeout_s)
+
+
+def run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0) -> JsResult:
+    """Load a .js file once (re-read when it changes) and call its exported function."""
+    return _on_v8_thread(_run_file_function, path, fn_name, args, timeout_s)
+
+
+def _run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float) -> JsResult:
+    ctx = _context()
+    try:
+        stat = path.stat()
+    except OSError as e:
+        raise ScriptError(f"JavaScript file not found: {path}") from e
+    key = f"{path}:{stat.st_mtime_ns}"
+    loaded: dict[str, bool] = _local.loaded
+    try:
+        if key not in loaded:
+            source = path.read_text(encoding="utf-8")
+            source = source.replace("export default ", "module.exports = ")
+            ctx.call("__wb_load", key, source, timeout_sec=timeout_s)
+            loaded[key] = True
+        raw = ctx.call("__wb_call_file", key, fn_name or "", _args_json(args), timeout_sec=timeout_s)
+    except ScriptError:
+        raise
+    except Exception as e:
+        raise ScriptError(_message(e)) from e
+    return _decode(raw, timeout_s)
+
+
+def available() -> bool:
+    try:
+        import py_mini_racer  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""JavaScript value semantics needed by promptfoo-compatible checks: String(x), JSON.stringify(x).
+
+Python `None` stands for both `null` and `undefined`; `UNDEFINED` marks a real `undefined`
+where the difference matters (JSON.stringify(undefined) is undefined, String(undefined) is
+"undefined").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+class _Undefined:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNDEFINED: Any = _Undefined()
+
+
+def js_number_str(x: float | int) -> str:
+    """Number.prototype.toString() (shared with the templating module)."""
+    from workbench.templating import js_number_str as impl
+
+    return impl(x)
+
+
+def js_string(value: Any) -> str:
+    """String(value) as JavaScript prints it."""
+    if isinstance(value, str):
+        return str.__str__(value) if type(value) is str else str(value)
+    if value is None:
+        return "null"
+    if value is UNDEFINED:
+        return "undefined"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return js_number_str(value)
+    if isinstance(value, list):
+        return ",".join("" if v is None or v is UNDEFINED else js_string(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _default(o: Any) -> Any:
+    if o is UNDEFINED:
+        return None
+    return str(o)
+
+
+def _jsify(value: Any) -> Any:
+    if isinstance(value, float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+    if isinstance(value, dict):
+        return {str(k): _jsify(v) for k, v in value.items() if v is not UNDEFINED}
+    if isinstance(value, (list, tuple)):
+        return [_jsify(v) for v in value]
+    return value
+
+
+def json_stringify(value: Any, indent: int | None = None) -> str | None:
+    """JSON.stringify: compact, JS number format, NaN/Infinity -> null, undefined -> None."""
+    if value is UNDEFINED:
+        return None
+    if isinstance(value, str) and type(value) is not str and hasattr(value, "iso"):
+        return json.dumps(value.iso())  # a JsDate
+    sep = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(_jsify(value), ensure_ascii=False, separators=sep, indent=indent, default=_default)
+
+
+def coerce_string(value: Any) -> str:
+    """promptfoo's coerceString: strings as-is, anything else JSON.stringify'd."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str) and hasattr(value, "iso"):
+        return json_stringify(value) or ""
+    if isinstance(value, str):
+        return str.__str__(value)
+    s = json_stringify(value)
+    return "undefined" if s is None else s
+
+
+def js_truthy(value: Any) -> bool:
+    if value is None or value is UNDEFINED or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0 and not (isinstance(value, float) and math.isnan(value))
+    if isinstance(value, str):
+        return value != ""
+    return True
