@@ -8,6 +8,9 @@ reported apart and never counted as passes or failures of the other.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,27 +23,33 @@ CHANGE_LIMIT = 100
 
 PROMPT_NAME = (
     "case when pv.family is not null and pv.version is not null then pv.family || '/' || pv.version"
-    " else coalesce(pv.label, rp.label, 'prompt ' || r.prompt_idx) end"
+    " else coalesce(pv.label, rp.label, 'prompt ' || a.prompt_idx) end"
 )
 
+# Per (pair, test identity) of one run. The inner query aggregates results per cell group on the
+# covering index; names and identities are joined on the (much smaller) aggregated rows.
 PER_TEST = f"""
-    select {PROMPT_NAME} as prompt, r.variant as variant, r.provider_label as model, tc.identity as test,
-           count(*) as n, sum(r.success) as passes, sum(r.error is not null) as errors,
-           sum(coalesce(r.guardrail_failures, 0)) as gf, min(r.id) as rid
-    from results r
-    join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
-    left join prompt_versions pv on pv.id = r.prompt_version_id
-    left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_idx = r.prompt_idx
-    where r.run_id = ?
+    select {PROMPT_NAME} as prompt, a.variant as variant, a.model as model, tc.identity as test,
+           sum(a.n) as n, sum(a.passes) as passes, sum(a.errors) as errors, sum(a.gf) as gf, min(a.rid) as rid
+    from (
+        select prompt_version_id, prompt_idx, variant, provider_label as model, test_idx,
+               count(*) as n, sum(success) as passes, sum(error is not null) as errors,
+               sum(coalesce(guardrail_failures, 0)) as gf, min(id) as rid
+        from results where run_id = :run
+        group by prompt_version_id, prompt_idx, variant, provider_label, test_idx
+    ) a
+    join test_cases tc on tc.run_id = :run and tc.test_idx = a.test_idx
+    left join prompt_versions pv on pv.id = a.prompt_version_id
+    left join run_prompts rp on rp.run_id = :run and rp.prompt_idx = a.prompt_idx
     group by 1, 2, 3, 4
 """
 
-JOINED = f"""
-    with b as ({PER_TEST}), h as ({PER_TEST})
+JOINED = """
     select b.prompt, b.variant, b.model, b.test, b.n as bn, b.passes as bp, h.n as hn, h.passes as hp,
            b.errors as be, h.errors as he, b.gf as bg, h.gf as hg, b.rid as brid, h.rid as hrid,
            1.0 * b.passes / b.n as brate, 1.0 * h.passes / h.n as hrate
-    from b join h on h.prompt = b.prompt and h.variant = b.variant and h.model = b.model and h.test = b.test
+    from {base} b join {head} h on h.prompt = b.prompt and h.variant = b.variant and h.model = b.model
+     and h.test = b.test
 """
 
 
@@ -184,18 +193,19 @@ class RunComparison:
 def compare_runs(db: Database, base: str | int, head: str | int, change_limit: int = CHANGE_LIMIT) -> RunComparison:
     """Compare runs BASE and HEAD (ids or labels)."""
     base_id, head_id = queries.resolve_run(db, base), queries.resolve_run(db, head)
-    base_pairs = {p.key: p for p in pair_stats(db, [base_id])}
-    head_pairs = {p.key: p for p in pair_stats(db, [head_id])}
-    per_pair = {
-        (r[0], r[1], r[2]): r
-        for r in db.execute(
-            f"""with j as ({JOINED})
-            select prompt, variant, model, count(*), sum(hrate < brate), sum(hrate > brate),
-                   sum(hg > 0 and bg = 0), sum(he > 0 and be = 0), sum(bp), sum(bn), sum(hp), sum(hn)
-            from j group by prompt, variant, model""",
-            [base_id, head_id],
-        ).fetchall()
-    }
+    base_pairs = {p.key: p for p in pair_stats(db, [base_id], with_named_scores=False)}
+    head_pairs = {p.key: p for p in pair_stats(db, [head_id], with_named_scores=False)}
+    with _per_test_tables(db, base_id, head_id) as joined:
+        per_pair = {
+            (r[0], r[1], r[2]): r
+            for r in db.execute(
+                f"""select prompt, variant, model, count(*), sum(hrate < brate), sum(hrate > brate),
+                       sum(hg > 0 and bg = 0), sum(he > 0 and be = 0), sum(bp), sum(bn), sum(hp), sum(hn)
+                from ({joined}) group by prompt, variant, model"""
+            ).fetchall()
+        }
+        regressions = _changes(db, joined, "hrate < brate", "brate - hrate desc", change_limit)
+        improvements = _changes(db, joined, "hrate > brate", "hrate - brate desc", change_limit)
     pairs: list[PairComparison] = []
     for key in sorted(base_pairs.keys() | head_pairs.keys()):
         pc = PairComparison(key[0], key[1], key[2], base_pairs.get(key), head_pairs.get(key))
@@ -226,9 +236,27 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
         tests_only_in_base=_only_in(db, base_id, head_id),
         tests_only_in_head=_only_in(db, head_id, base_id),
     )
-    out.regressions = _changes(db, base_id, head_id, "hrate < brate", "brate - hrate desc", change_limit)
-    out.improvements = _changes(db, base_id, head_id, "hrate > brate", "hrate - brate desc", change_limit)
+    out.regressions, out.improvements = regressions, improvements
     return out
+
+
+_counter = itertools.count()
+
+
+@contextmanager
+def _per_test_tables(db: Database, base_id: int, head_id: int) -> Iterator[str]:
+    """Materialize each run's per-test rows once, indexed for the join; yields the joined SELECT."""
+    n = next(_counter)
+    names = (f"_cmp_base_{n}", f"_cmp_head_{n}", f"_cmp_joined_{n}")
+    try:
+        for name, run_id in zip(names[:2], (base_id, head_id), strict=True):
+            db.execute(f"create temp table {name} as {PER_TEST}", {"run": run_id})
+        db.execute(f"create index temp.{names[1]}_key on {names[1]} (prompt, variant, model, test)")
+        db.execute(f"create temp table {names[2]} as {JOINED.format(base=names[0], head=names[1])}")
+        yield f"select * from {names[2]}"
+    finally:
+        for name in names:
+            db.execute(f"drop table if exists temp.{name}")
 
 
 def _totals(db: Database, run_id: int) -> RunTotals:
@@ -260,15 +288,14 @@ def _only_in(db: Database, run_id: int, other_id: int) -> list[dict[str, Any]]:
     )
 
 
-def _changes(db: Database, base_id: int, head_id: int, cond: str, order: str, limit: int) -> list[TestChange]:
+def _changes(db: Database, joined: str, cond: str, order: str, limit: int) -> list[TestChange]:
     sql = f"""
-        with j as ({JOINED})
         select j.prompt || ' · ' || j.variant || ' · ' || j.model, j.test, tc.description, tc.vars,
                j.brate, j.hrate, rb.output, rh.output, rh.error, rh.prompt
-        from j
+        from ({joined}) j
         join results rh on rh.id = j.hrid
         join results rb on rb.id = j.brid
         left join test_cases tc on tc.run_id = rh.run_id and tc.test_idx = rh.test_idx
         where {cond} order by {order}, j.prompt, j.variant, j.model, tc.test_idx limit ?
     """
-    return [TestChange(*r) for r in db.execute(sql, [base_id, head_id, limit]).fetchall()]
+    return [TestChange(*r) for r in db.execute(sql, [limit]).fetchall()]

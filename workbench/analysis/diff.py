@@ -233,7 +233,7 @@ def diff_versions(
 
 
 def _fill_results(db: Database, out: VersionDiff, run_id: int, flip_limit: int) -> None:
-    pairs = pair_stats(db, [run_id])
+    pairs = pair_stats(db, [run_id], with_named_scores=False)
     before = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v1.prompt_version_id}
     after = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v2.prompt_version_id}
     out.deltas = [PairDelta(k[0], k[1], before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys())]
@@ -244,17 +244,19 @@ def _fill_results(db: Database, out: VersionDiff, run_id: int, flip_limit: int) 
     """
     where = "where a.run_id = ? and a.prompt_idx = ? and a.success != b.success"
     params = [out.v2.prompt_idx, run_id, out.v1.prompt_idx]
-    counts = db.execute(f"select count(*), coalesce(sum(b.success), 0) {pair_join} {where}", params).fetchone()
-    out.flips_total, out.fixed = int(counts[0]), int(counts[1])
-    out.broke = out.flips_total - out.fixed
+    # One pass: the window totals are computed over every flip before the limit applies.
     sql = f"""
         select a.test_idx, tc.description, tc.vars, a.variant, a.provider_label, a.repeat,
-               a.success, b.success, a.output, b.output, a.score, b.score
+               a.success, b.success, a.output, b.output, a.score, b.score,
+               count(*) over () as total, sum(b.success) over () as fixed
         {pair_join} left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
         {where}
         order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat limit ?
     """
-    for r in db.execute(sql, [*params, flip_limit]).fetchall():
+    rows = db.execute(sql, [*params, max(flip_limit, 1)]).fetchall()
+    out.flips_total, out.fixed = (int(rows[0][12]), int(rows[0][13] or 0)) if rows else (0, 0)
+    out.broke = out.flips_total - out.fixed
+    for r in rows[:flip_limit]:
         out.flips.append(
             Flip(
                 test_idx=r[0],

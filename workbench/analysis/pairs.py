@@ -93,13 +93,17 @@ def fit_prices(row: dict[str, Any]) -> tuple[float | None, float | None]:
     return max(a, 0.0), max(b, 0.0)
 
 
-def pair_stats(db: Database, run_ids: Sequence[int]) -> list[PairStats]:
-    """Every pair in the runs, sorted by prompt, variant and model."""
+def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool = True) -> list[PairStats]:
+    """Every pair in the runs, sorted by prompt, variant and model.
+
+    `with_named_scores=False` skips the named-metric means (a JSON scan of every result) for
+    callers that do not show them."""
     if not run_ids:
         return []
     aggregates = queries.pair_aggregates(db, run_ids)
-    p95 = queries.pair_p95_latency(db, run_ids)
-    named = queries.pair_named_scores(db, run_ids)
+    counts = {(r["prompt_version_id"], r["variant"], r["provider_label"]): int(r["n_latency"]) for r in aggregates}
+    p95 = queries.pair_p95_latency(db, run_ids, counts)
+    named = queries.pair_named_scores(db, run_ids) if with_named_scores else {}
     names = queries.prompt_names(db, run_ids)
     out: list[PairStats] = []
     for r in aggregates:

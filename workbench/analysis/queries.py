@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.stats import nearest_rank
 from workbench.errors import UsageError
 
 # Expected cost of a request without the cache: a cache hit stores 0 in `cost` and the original
@@ -89,7 +90,7 @@ def pair_aggregates(db: Database, run_ids: Sequence[int]) -> list[dict[str, Any]
           sum(coalesce(guardrail_failures, 0) > 0) as guardrail_failed_results,
           avg(tokens_in) as mean_tokens_in, avg(tokens_out) as mean_tokens_out,
           coalesce(sum(tokens_in), 0) as sum_tokens_in, coalesce(sum(tokens_out), 0) as sum_tokens_out,
-          avg(latency_ms) as mean_latency_ms,
+          avg(latency_ms) as mean_latency_ms, count(latency_ms) as n_latency,
           sum({uc}) as sum_cost, count({uc}) as priced,
           sum(error is null and {uc} is null) as unknown_cost,
           sum(cost) as actual_cost,
@@ -99,16 +100,35 @@ def pair_aggregates(db: Database, run_ids: Sequence[int]) -> list[dict[str, Any]
           sum(case when {uc} is not null then 1.0 * tokens_in * tokens_in end) as s_ii,
           sum(case when {uc} is not null then 1.0 * tokens_in * tokens_out end) as s_io,
           sum(case when {uc} is not null then 1.0 * tokens_out * tokens_out end) as s_oo,
-          sum({uc} * tokens_in) as s_ci, sum({uc} * tokens_out) as s_co,
-          group_concat(distinct model) as models
+          sum({uc} * tokens_in) as s_ci, sum({uc} * tokens_out) as s_co
         from results where {where}
         group by {PAIR_COLUMNS}
     """
     return rows(db, sql, params)
 
 
-def pair_p95_latency(db: Database, run_ids: Sequence[int]) -> dict[tuple[Any, ...], float]:
-    """Nearest-rank p95 latency per pair, computed by a window function in SQLite."""
+def pair_p95_latency(
+    db: Database, run_ids: Sequence[int], counts: dict[tuple[Any, ...], int] | None = None
+) -> dict[tuple[Any, ...], float]:
+    """Nearest-rank p95 latency per pair.
+
+    For one run with the latency counts known, one index seek per pair: the covering index orders
+    each pair's rows by latency, so `limit 1 offset rank-1` reads a slice of the index and sorts
+    nothing. Otherwise a window function over the runs.
+    """
+    if len(run_ids) == 1 and counts is not None:
+        out: dict[tuple[Any, ...], float] = {}
+        for (pv, variant, label), n in counts.items():
+            if not n:
+                continue
+            row = db.execute(
+                "select latency_ms from results where run_id = ? and prompt_version_id is ? and variant is ?"
+                " and provider_label is ? and latency_ms is not null order by latency_ms limit 1 offset ?",
+                [run_ids[0], pv, variant, label, nearest_rank(0.95, n) - 1],
+            ).fetchone()
+            if row:
+                out[(pv, variant, label)] = float(row[0])
+        return out
     where, params = run_ids_where(run_ids)
     sql = f"""
         select {PAIR_COLUMNS}, latency_ms from (

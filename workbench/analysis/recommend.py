@@ -188,10 +188,11 @@ def recommend(
     acceptance: Acceptance | None = None,
     requests_per_day: float | None = None,
     cache_hit_rate: float | None = None,
+    with_named_scores: bool = False,
 ) -> Recommendation:
     """Recommend a pair over the results of `run_ids` (one run, or several pooled)."""
     acceptance = acceptance or Acceptance()
-    pairs = pair_stats(db, run_ids)
+    pairs = pair_stats(db, run_ids, with_named_scores=with_named_scores)
     acceptable: list[PairStats] = []
     excluded: list[Excluded] = []
     for p in pairs:

@@ -8,8 +8,10 @@ any real router could reach here: the oracle knows the answer before it routes.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,49 +44,37 @@ def routing_bound(db: Database, run_ids: Sequence[int], acceptance: Acceptance |
     rec = recommend(db, run_ids, acceptance)
     names = {(p.prompt_version_id, p.variant, p.model): p.name for p in rec.pairs}
     pick = rec.pick
-    where, params = queries.run_ids_where(run_ids)
-    per_test = f"""
-        select tc.identity as test, r.prompt_version_id as pv, r.variant, r.provider_label as model,
-               min(r.success) as passed, avg({queries.UNCACHED_COST}) as cost,
-               sum({queries.UNCACHED_COST} is null) as unknown
-        from results r join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
-        where r.{where}
-        group by tc.identity, r.prompt_version_id, r.variant, r.provider_label
-    """
-    sql = f"""
-        with per as ({per_test}),
-        best as (
-          select test, pv, variant, model, cost,
-                 row_number() over (partition by test order by cost, pv, variant, model) as rn
-          from per where passed = 1 and unknown = 0
-        ),
-        tests as (select distinct test from per)
-        select t.test, b.pv, b.variant, b.model, b.cost, p.cost as pick_cost, p.passed as pick_passed
-        from tests t
-        left join best b on b.test = t.test and b.rn = 1
-        left join per p on p.test = t.test and p.pv is ? and p.variant is ? and p.model is ?
-    """
     pick_key = [pick.prompt_version_id, pick.variant, pick.model] if pick else [None, None, None]
-    rows = db.execute(sql, [*params, *pick_key]).fetchall()
-    tests = len(rows)
-    covered = sum(1 for r in rows if r[4] is not None)
     routed: Counter[str] = Counter()
-    oracle_total = 0.0
-    oracle_known = True
-    pick_total = 0.0
-    pick_passes = 0
-    for _test, pv, variant, model, cost, pick_cost, pick_passed in rows:
-        if cost is not None:
-            routed[names.get((pv, variant, model), f"{pv}:{variant}:{model}")] += 1
-            oracle_total += cost
-        elif pick_cost is not None:
-            routed[pick.name if pick else "?"] += 1
-            oracle_total += pick_cost
-        else:
-            oracle_known = False
-        pick_total += pick_cost or 0.0
-        pick_passes += int(pick_passed or 0)
-    oracle_cost = oracle_total / tests if tests and oracle_known and pick else None
+    tests = covered = pick_passes = unknown = 0
+    oracle_total = pick_total = 0.0
+    with _per_test_table(db, run_ids) as per:
+        sql = f"""
+            with best as (
+              select test, pv, variant, model, min(cost) as cost from {per}
+              where passed = 1 and unknown = 0 group by test
+            ),
+            tests as (select distinct test from {per})
+            select b.pv, b.variant, b.model, count(*), sum(coalesce(b.cost, pk.cost)),
+                   sum(b.cost is null and pk.cost is null), sum(pk.cost), sum(pk.passed)
+            from tests t
+            left join best b on b.test = t.test
+            left join {per} pk on pk.test = t.test and pk.pv is ? and pk.variant is ? and pk.model is ?
+            group by b.pv, b.variant, b.model
+        """
+        for pv, variant, model, n, total, missing, pick_cost_sum, passed in db.execute(sql, pick_key).fetchall():
+            tests += n
+            unknown += missing
+            oracle_total += total or 0.0
+            pick_total += pick_cost_sum or 0.0
+            pick_passes += passed or 0
+            if pv is None and variant is None and model is None:  # no pair passed: served by the pick
+                if pick and n - missing:
+                    routed[pick.name] += n - missing
+            else:
+                covered += n
+                routed[names.get((pv, variant, model), f"{pv}:{variant}:{model}")] += n
+    oracle_cost = oracle_total / tests if tests and not unknown and pick else None
     pick_cost = pick_total / tests if tests and pick else None
     return RoutingBound(
         label=LABEL,
@@ -96,5 +86,34 @@ def routing_bound(db: Database, run_ids: Sequence[int], acceptance: Acceptance |
         oracle_cost=oracle_cost,
         oracle_pass_rate=covered / tests if tests else 0.0,
         saving=(1 - oracle_cost / pick_cost) if oracle_cost is not None and pick_cost else None,
-        routed=dict(routed.most_common()),
+        routed=dict(sorted(routed.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
+
+
+_counter = itertools.count()
+
+
+@contextmanager
+def _per_test_table(db: Database, run_ids: Sequence[int]) -> Iterator[str]:
+    """One row per (test identity, pair): all repeats passed, mean uncached cost, unknown prices."""
+    name = f"_route_{next(_counter)}"
+    where, params = queries.run_ids_where(run_ids)
+    uc = queries.UNCACHED_COST
+    try:
+        db.execute(
+            f"""create temp table {name} as
+            select tc.identity as test, a.pv, a.variant, a.model, min(a.passed) as passed,
+                   sum(a.cost_sum) / sum(a.n) as cost, sum(a.unknown) as unknown
+            from (
+              select run_id, test_idx, prompt_version_id as pv, variant, provider_label as model,
+                     min(success) as passed, count(*) as n, sum({uc}) as cost_sum, sum({uc} is null) as unknown
+              from results where {where}
+              group by run_id, prompt_version_id, variant, provider_label, test_idx
+            ) a join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
+            group by tc.identity, a.pv, a.variant, a.model""",
+            params,
+        )
+        db.execute(f"create index temp.{name}_test on {name} (test, pv, variant, model)")
+        yield name
+    finally:
+        db.execute(f"drop table if exists temp.{name}")

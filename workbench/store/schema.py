@@ -199,3 +199,18 @@ def m002_routers(db: Database) -> None:
         pk="id",
     )
     db["routers"].create_index(["name"])
+
+
+@migrations()
+def m003_analysis_indexes(db: Database) -> None:
+    # Covering indexes for workbench/analysis: per-pair aggregates read the index, not the wide
+    # result rows (prompt/output text), and latency_ms follows the pair columns so p95 needs no sort.
+    db.execute(
+        "create index if not exists idx_results_pair_stats on results (run_id, prompt_version_id, variant,"
+        " provider_label, latency_ms, prompt_idx, test_idx, repeat, success, score, error, guardrail_failures,"
+        " tokens_in, tokens_out, cost, cached_cost, cached, attempts, fallback_used)"
+    )
+    db.execute(
+        "create index if not exists idx_results_named_scores on results (run_id, prompt_version_id, variant,"
+        " provider_label, named_scores) where named_scores is not null"
+    )
