@@ -59,3 +59,21 @@ def test_errors_exit_2_with_one_line(db_path: Path, tmp_path: Path) -> None:
     assert res.output == "Error: run 'nope' not found: pass a run id or label (list them with `workbench runs`)\n"
     res = runner.invoke(cli, ["recommend", "--db", str(db_path), "--min-pass-rate", "2"])
     assert res.exit_code == 2 and "is not in the range 0<=x<=1" in res.output
+
+
+def test_end_to_end_on_the_example_suite(db_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    suite = root / "suites" / "ticket_summary.yaml"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["run", str(suite), "--db", str(db_path), "--label", "e2e"])
+    assert res.exit_code in (0, 100), res.output
+    res = runner.invoke(cli, ["recommend", "--db", str(db_path), "--suite", str(suite), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert {p["prompt"] for p in data["pairs"]} == {"ticket_summary/v1", "ticket_summary/v2", "ticket_summary/v3"}
+    judged = {e["pair"] for e in data["excluded"]} | set(data["acceptable"])
+    assert judged == {p["name"] for p in data["pairs"]}
+    res = runner.invoke(cli, ["diff", "ticket_summary", "v1", "v2", "--db", str(db_path), "--run", "e2e"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("--- ticket_summary/v1 (")
+    assert "Results in run 1: v1 -> v2" in res.output
