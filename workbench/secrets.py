@@ -7,7 +7,18 @@ from typing import Any
 
 SECRET_KEY_RE = re.compile(r"(api[_-]?key|apikey|secret|token|password|authorization|bearer)", re.I)
 # Key names that match SECRET_KEY_RE but hold no secret.
-NOT_SECRET = {"max_tokens", "maxtokens", "max_completion_tokens", "apikeyenvar", "api_key_env", "tokens"}
+NOT_SECRET = {
+    "max_tokens",
+    "maxtokens",
+    "max_completion_tokens",
+    "apikeyenvar",
+    "api_key_env",
+    "tokens",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "max_input_tokens",
+    "max_output_tokens",
+}
 REDACTED = "[redacted]"
 
 
