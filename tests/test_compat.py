@@ -25,7 +25,18 @@ _reports: dict[str, CaseReport] = {}
 def run_case(case: Path, tmp: Path) -> Path:
     out = tmp / f"{case.name}.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "workbench", "run", "-c", "promptfooconfig.yaml", "-o", str(out), "--db", str(tmp / "compat.db")],
+        [
+            sys.executable,
+            "-m",
+            "workbench",
+            "run",
+            "-c",
+            "promptfooconfig.yaml",
+            "-o",
+            str(out),
+            "--db",
+            str(tmp / "compat.db"),
+        ],
         cwd=case,
         capture_output=True,
         text=True,
@@ -51,7 +62,9 @@ def test_case_agrees(case: Path, workdir: Path) -> None:
         tag = f"accepted ({d.accepted})" if d.accepted else "DIFFERS"
         print(f"  t{d.test_index} p{d.prompt_index} {tag}: {'; '.join(d.problems)}")
     bad = [d for d in report.diffs if not d.accepted]
-    assert not bad, f"{report.summary()}: " + " | ".join(f"t{d.test_index}p{d.prompt_index}: {'; '.join(d.problems)}" for d in bad)
+    assert not bad, f"{report.summary()}: " + " | ".join(
+        f"t{d.test_index}p{d.prompt_index}: {'; '.join(d.problems)}" for d in bad
+    )
     if case.name == "meteor":  # the oracle errors on every row; workbench grades them for real
         assert report.accepted == report.rows
 

@@ -65,7 +65,9 @@ def normalize_results(results_json: dict[str, Any]) -> dict[tuple[int, int], dic
             "pass": bool(r.get("success")),
             "score": r.get("score", 0) or 0,
             "error": error,
-            "per_assertion": [{"type": _component_type(c), "pass": bool(c.get("pass")), "score": c.get("score")} for c in comps],
+            "per_assertion": [
+                {"type": _component_type(c), "pass": bool(c.get("pass")), "score": c.get("score")} for c in comps
+            ],
         }
     return out
 
@@ -92,14 +94,20 @@ def compare_rows(expected: dict[str, Any], actual: dict[str, Any] | None, tol: f
     exp_pa, act_pa = expected.get("per_assertion") or [], actual.get("per_assertion") or []
     if len(exp_pa) != len(act_pa):
         problems.append(f"assertions: expected {len(exp_pa)}, got {len(act_pa)}")
-    for i, (e, a) in enumerate(zip(exp_pa, act_pa)):
+    for i, (e, a) in enumerate(zip(exp_pa, act_pa, strict=False)):
         if e["type"] != a["type"] or e["pass"] != a["pass"] or not _close(e["score"], a["score"], tol):
-            problems.append(f"assert[{i}] expected {e['type']} pass={e['pass']} score={e['score']}, got {a['type']} pass={a['pass']} score={a['score']}")
+            problems.append(
+                f"assert[{i}] expected {e['type']} pass={e['pass']} score={e['score']}, got {a['type']} pass={a['pass']} score={a['score']}"
+            )
     return problems
 
 
 def _accepted(case_dir: Path, expected: dict[str, Any]) -> str | None:
-    cfg = (case_dir / "promptfooconfig.yaml").read_text(encoding="utf-8") if (case_dir / "promptfooconfig.yaml").exists() else ""
+    cfg = (
+        (case_dir / "promptfooconfig.yaml").read_text(encoding="utf-8")
+        if (case_dir / "promptfooconfig.yaml").exists()
+        else ""
+    )
     if expected.get("error") and any(f"type: {t}" in cfg or f"type: not-{t}" in cfg for t in ACCEPTED_DIFFERENCES):
         for t, why in ACCEPTED_DIFFERENCES.items():
             if case_dir.name == t or f"type: {t}" in cfg:
@@ -110,10 +118,11 @@ def _accepted(case_dir: Path, expected: dict[str, Any]) -> str | None:
 def compare_case(case_dir: Path | str, results_json: dict[str, Any] | Path | str, tol: float = 1e-6) -> CaseReport:
     """Compare one case's expected.json with a `-o out.json` (a dict or a path)."""
     case_dir = Path(case_dir)
-    if not isinstance(results_json, dict):
-        results_json = json.loads(Path(results_json).read_text(encoding="utf-8"))
+    data = (
+        results_json if isinstance(results_json, dict) else json.loads(Path(results_json).read_text(encoding="utf-8"))
+    )
     expected = json.loads((case_dir / "expected.json").read_text(encoding="utf-8"))
-    actual = normalize_results(results_json)
+    actual = normalize_results(data)
     report = CaseReport(case=case_dir.name, rows=len(expected), agree=0, accepted=0)
     for e in expected:
         key = (int(e["test_index"]), int(e["prompt_index"]))

@@ -31,7 +31,17 @@ _KEYWORDS = _ANNOTATIONS | {
     "oneOf", "not", "format", "nullable", "discriminator",
 }  # fmt: skip
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
-_SCHEMA_ONE = ("additionalProperties", "additionalItems", "contains", "propertyNames", "if", "then", "else", "not", "items")
+_SCHEMA_ONE = (
+    "additionalProperties",
+    "additionalItems",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "not",
+    "items",
+)
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
 
 

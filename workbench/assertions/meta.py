@@ -59,10 +59,12 @@ def handle_finish_reason(ctx: AssertionContext) -> GradingResult:
     fr = ctx.response.finish_reason
     if not fr:
         passed = ctx.inverse
-        return GradingResult(passed, 1.0 if passed else 0.0, PASSED if passed else "Provider did not supply stop/finish reason")
+        return GradingResult(
+            passed, 1.0 if passed else 0.0, PASSED if passed else "Provider did not supply stop/finish reason"
+        )
     return binary(
         ctx,
-        v.lower() == fr.lower(),
+        str(v).lower() == fr.lower(),
         f'Expected finish reason {"not " if ctx.inverse else ""}"{v}" but got "{fr}"',
     )
 
@@ -80,7 +82,9 @@ def handle_perplexity(ctx: AssertionContext) -> GradingResult:
     t = ctx.assertion.get("threshold")
     passed = True if t is None else (ppl <= t) != ctx.inverse
     cmp = "less than or equal to" if ctx.inverse else "greater than"
-    return GradingResult(passed, 1.0 if passed else 0.0, PASSED if passed else f"Perplexity {ppl:.2f} is {cmp} threshold {js_string(t)}")
+    return GradingResult(
+        passed, 1.0 if passed else 0.0, PASSED if passed else f"Perplexity {ppl:.2f} is {cmp} threshold {js_string(t)}"
+    )
 
 
 @inverse_aware
@@ -109,7 +113,7 @@ def _validate_args(call: dict[str, Any], functions: list[dict[str, Any]]) -> Non
     name = call.get("name")
     fn = next((f for f in functions if f.get("name") == name), None)
     if fn is None:
-        raise ValueError(f"Called \"{name}\", but there is no function with that name")
+        raise ValueError(f'Called "{name}", but there is no function with that name')
     try:
         args = json.loads(call.get("arguments") or "{}")
     except ValueError as e:
@@ -120,7 +124,9 @@ def _validate_args(call: dict[str, Any], functions: list[dict[str, Any]]) -> Non
 
         errors = list(jsonschema.Draft7Validator(schema).iter_errors(args))
         if errors:
-            raise ValueError(f"Call to \"{name}\":\n{json_stringify(args)}\ndoes not match schema:\n{json_stringify(schema)}\n{errors[0].message}")
+            raise ValueError(
+                f'Call to "{name}":\n{json_stringify(args)}\ndoes not match schema:\n{json_stringify(schema)}\n{errors[0].message}'
+            )
 
 
 @inverse_aware
@@ -134,7 +140,12 @@ def handle_is_valid_openai_tools_call(ctx: AssertionContext) -> GradingResult:
     bad = (
         not isinstance(out, list)
         or not out
-        or any(not isinstance((c or {}).get("function", {}).get("name"), str) or not isinstance((c or {}).get("function", {}).get("arguments"), str) for c in out if isinstance(c, dict))
+        or any(
+            not isinstance((c or {}).get("function", {}).get("name"), str)
+            or not isinstance((c or {}).get("function", {}).get("arguments"), str)
+            for c in out
+            if isinstance(c, dict)
+        )
         or any(not isinstance(c, dict) for c in out)
     )
     if bad:
@@ -142,7 +153,9 @@ def handle_is_valid_openai_tools_call(ctx: AssertionContext) -> GradingResult:
     tools = (ctx.provider.config.get("tools") if ctx.provider else None) or None
     if not tools:
         return GradingResult(False, 0.0, "No tools configured in provider, but output contains tool calls")
-    functions = [t["function"] for t in tools if isinstance(t, dict) and t.get("type") == "function" and "function" in t]
+    functions = [
+        t["function"] for t in tools if isinstance(t, dict) and t.get("type") == "function" and "function" in t
+    ]
     try:
         for call in out:
             _validate_args(call["function"], functions)
@@ -168,7 +181,10 @@ def _tool_names(output: Any) -> list[str]:
 def handle_tool_call_f1(ctx: AssertionContext) -> GradingResult:
     v = ctx.value
     expected = [s.strip() for s in v.split(",")] if is_js_string(v) else v
-    invariant(isinstance(expected, list) and expected, '"tool-call-f1" assertion requires a value with the expected tool names')
+    invariant(
+        isinstance(expected, list) and expected,
+        '"tool-call-f1" assertion requires a value with the expected tool names',
+    )
     exp_set = {str(x) for x in expected}
     act_set = set(_tool_names(ctx.output))
     tp = len(exp_set & act_set)
@@ -193,12 +209,16 @@ def handle_guardrails(ctx: AssertionContext) -> GradingResult:
             reason = "Output failed safety checks"
         reason = g.get("reason") or reason
         passed = ctx.inverse
-        return GradingResult(passed, 1.0 if passed else 0.0, f"Guardrail correctly blocked: {reason}" if ctx.inverse else reason)
+        return GradingResult(
+            passed, 1.0 if passed else 0.0, f"Guardrail correctly blocked: {reason}" if ctx.inverse else reason
+        )
     passed = not ctx.inverse
     return GradingResult(
         passed,
         1.0 if passed else 0.0,
-        "Content was not blocked by guardrails (expected to be blocked)" if ctx.inverse else "Content passed safety checks",
+        "Content was not blocked by guardrails (expected to be blocked)"
+        if ctx.inverse
+        else "Content passed safety checks",
     )
 
 
@@ -247,12 +267,17 @@ def grade_max_score(outputs: list[Any], scores: list[float], assertion: dict[str
     """
     if not outputs:
         return []
-    value = assertion.get("value") if isinstance(assertion.get("value"), dict) else {}
+    raw = assertion.get("value")
+    value: dict[str, Any] = raw if isinstance(raw, dict) else {}
     threshold = value.get("threshold", assertion.get("threshold", 0)) or 0
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     results = []
     for i, s in enumerate(scores):
         win = i == best and s >= threshold
-        reason = f"Selected as highest scoring output (score: {s:.3f})" if win else f"Not selected (score: {s:.3f}, max: {scores[best]:.3f})"
+        reason = (
+            f"Selected as highest scoring output (score: {s:.3f})"
+            if win
+            else f"Not selected (score: {s:.3f}, max: {scores[best]:.3f})"
+        )
         results.append(GradingResult(win, 1.0 if win else 0.0, reason, assertion=assertion))
     return results

@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,12 @@ class _Aggregate:
         if isinstance(t, (int, float)) and not isinstance(t, bool) and not math.isnan(t):
             passed = score >= t
             reason = f"Aggregate score {score:.2f} {'≥' if passed else '<'} {_num(t)} threshold"
-        named = {k: (v / self.named_weights[k] if self.named_weights.get(k, 0) > 0 else 0.0) for k, v in self.named.items()}
-        out = GradingResult(pass_=passed, score=score, reason=reason, named_scores=named, component_results=self.components)
+        named = {
+            k: (v / self.named_weights[k] if self.named_weights.get(k, 0) > 0 else 0.0) for k, v in self.named.items()
+        }
+        out = GradingResult(
+            pass_=passed, score=score, reason=reason, named_scores=named, component_results=self.components
+        )
         if self.named_weights:
             out.metadata["namedScoreWeights"] = dict(self.named_weights)
         return out
@@ -180,13 +185,17 @@ async def grade_test(
         if assertion.get("type") == "assert-set":
             sub = _Aggregate(assertion.get("threshold"))
             for child in assertion.get("assert") or []:
-                res = await run_assertion(child, row)
+                res = _start(child, row)
+                if res is not None and type(res) is not GradingResult:
+                    res = await res  # type: ignore[misc]
                 if res is not None:
                     sub.add(res, render_metric(child.get("metric"), vars), child.get("weight"))
             sets.append((assertion, sub, i))
             slots.append(None)
             continue
-        res = await run_assertion(assertion, row)
+        res = _start(assertion, row)
+        if res is not None and type(res) is not GradingResult:
+            res = await res  # type: ignore[misc]
         slots.append(None)
         if res is None:
             continue
@@ -205,7 +214,7 @@ async def grade_test(
         set_result.metadata["assertionSet"] = {
             k: assertion[k] for k in ("type", "metric", "threshold", "weight") if k in assertion
         } | {"assertionCount": len(assertion.get("assert") or [])}
-        for child, c in zip(set_result.component_results, assertion.get("assert") or []):
+        for child, c in zip(set_result.component_results, assertion.get("assert") or [], strict=False):
             if child.assertion is None:
                 child.assertion = c
         main.add(set_result, render_metric(assertion.get("metric"), vars), assertion.get("weight"))
@@ -237,6 +246,9 @@ def render_value(value: Any, vars: dict[str, Any]) -> Any:
             return value
         from workbench.templating import render
 
+        if "{#" in value and "#}" not in value[value.index("{#") :]:
+            # Nunjucks: an unterminated `{#` comment is a template error (QUIRKS 11, regex t34)
+            raise AssertionConfigError(f"Template render error: expected end of comment, got end of file: {value}")
         try:
             return render(value, vars)
         except Exception as e:
@@ -265,10 +277,28 @@ def _load_file_value(ref: str, base_dir: Path) -> Any:
 SCRIPT_TYPES = ("javascript", "python")
 
 
+_TABLE: dict[str, Handler] | None = None
+
+
+def _table() -> dict[str, Handler]:
+    global _TABLE
+    if _TABLE is None:
+        from workbench.assertions.table import TABLE
+
+        _TABLE = TABLE
+    return _TABLE
+
+
 async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult | None:
     """Grade one assertion; None for types graded elsewhere (max-score, select-*)."""
-    from workbench.assertions.table import TABLE
+    res = _start(assertion, row)
+    if res is None or type(res) is GradingResult:
+        return res
+    return await res  # type: ignore[misc]
 
+
+def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[GradingResult] | None:
+    """Synchronous up to the handler; an async handler's result is finished by `_finish_async`."""
     atype = assertion.get("type")
     if not atype or not isinstance(atype, str):
         raise AssertionConfigError(f"Assertion must have a type: {json.dumps(assertion, default=str)}")
@@ -280,46 +310,55 @@ async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult |
     if assertion.get("transform"):
         from workbench.scripts.transforms import apply_transform
 
-        ctx = {"vars": row.vars, "prompt": {"label": row.prompt}}
+        tctx: dict[str, Any] = {"vars": row.vars, "prompt": {"label": row.prompt}}
         if row.response.metadata:
-            ctx["metadata"] = row.response.metadata
+            tctx["metadata"] = row.response.metadata
         try:
-            output = apply_transform(assertion["transform"], output, ctx, row.base_dir, row.config)
+            output = apply_transform(assertion["transform"], output, tctx, row.base_dir, row.config)
         except ScriptError as e:
             raise AssertionConfigError(str(e)) from e
 
     value = assertion.get("value")
-    if isinstance(value, str) and value.startswith("file://"):
-        if base not in SCRIPT_TYPES:
-            value = _value_from_file(value, output, row, assertion)
-    else:
+    if type(value) is str:
+        if value.startswith("file://"):
+            if base not in SCRIPT_TYPES:
+                value = _value_from_file(value, output, row, assertion)
+        elif "{" in value:
+            value = render_value(value, row.vars)
+    elif value is not None:
         value = render_value(value, row.vars)
 
-    handler = TABLE.get(base)
+    handler = _table().get(base)
     if handler is None:
         raise AssertionConfigError(f"Unknown assertion type: {atype}")
-    ctx = AssertionContext(
-        output=output,
-        value=value,
-        assertion=assertion,
-        inverse=inverse,
-        test=row.test,
-        vars=row.vars,
-        prompt=row.prompt,
-        response=row.response,
-        provider=row.provider,
-        base_dir=row.base_dir,
-        config=row.config,
-    )
+    ctx = AssertionContext(output, value, assertion, inverse, row.test, row.vars, row.prompt, row.response,
+                           row.provider, row.base_dir, row.config)  # fmt: skip
     try:
         res = handler(ctx)
-        if inspect.isawaitable(res):
-            res = await res
     except AssertionConfigError:
         raise
     except Exception as e:  # promptfoo: an assertion that throws errors the whole row
         raise AssertionConfigError(str(e) or type(e).__name__) from e
-    assert isinstance(res, GradingResult)
+    if type(res) is not GradingResult:
+        if inspect.isawaitable(res):
+            return _finish_async(res, handler, assertion, inverse, base)
+        raise AssertionConfigError(f"handler for {base} returned {type(res).__name__}, not a GradingResult")
+    return _finish(res, handler, assertion, inverse, base)
+
+
+async def _finish_async(
+    pending: Awaitable[GradingResult], handler: Handler, assertion: dict[str, Any], inverse: bool, base: str
+) -> GradingResult:
+    try:
+        res = await pending
+    except AssertionConfigError:
+        raise
+    except Exception as e:
+        raise AssertionConfigError(str(e) or type(e).__name__) from e
+    return _finish(res, handler, assertion, inverse, base)
+
+
+def _finish(res: GradingResult, handler: Handler, assertion: dict[str, Any], inverse: bool, base: str) -> GradingResult:
     if inverse and not getattr(handler, "handles_inverse", False):
         res.pass_ = not res.pass_
         res.score = 1.0 - res.score

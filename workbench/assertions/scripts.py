@@ -69,12 +69,18 @@ def normalize_result(
     """normalizeScriptAssertionResult: bool, number or GradingResult dict."""
     if isinstance(result, bool):
         passed = result != inverse
-        return GradingResult(passed, 1.0 if passed else 0.0, PASSED if passed else _suffix(f"{code_label} returned {str(result).lower()}", suffix))
+        return GradingResult(
+            passed,
+            1.0 if passed else 0.0,
+            PASSED if passed else _suffix(f"{code_label} returned {str(result).lower()}", suffix),
+        )
     if _is_num(result):
         t = assertion.get("threshold")
         raw = result > 0 if t is None else result >= t
         passed = raw != inverse
-        return GradingResult(passed, float(result), PASSED if passed else _suffix(f"{code_label} returned {str(raw).lower()}", suffix))
+        return GradingResult(
+            passed, float(result), PASSED if passed else _suffix(f"{code_label} returned {str(raw).lower()}", suffix)
+        )
     raw_pass = bool(result["pass"])
     passed = raw_pass != inverse
     if passed == raw_pass:
@@ -127,7 +133,9 @@ def _validate_js(r: Any, rtype: str) -> Any:
     if rtype == "object" and is_grading_result(r):
         return r
     shown = "undefined" if r is UNDEFINED else json_stringify(r)
-    raise ScriptError(f"Custom function must return a boolean, number, or GradingResult object. Got type {rtype}: {shown}")
+    raise ScriptError(
+        f"Custom function must return a boolean, number, or GradingResult object. Got type {rtype}: {shown}"
+    )
 
 
 @inverse_aware
@@ -184,7 +192,12 @@ def _context(ctx: AssertionContext) -> dict[str, Any]:
 
 def _snake_to_camel(obj: dict[str, Any]) -> dict[str, Any]:
     r = dict(obj)
-    for snake, camel in (("pass_", "pass"), ("named_scores", "namedScores"), ("component_results", "componentResults"), ("tokens_used", "tokensUsed")):
+    for snake, camel in (
+        ("pass_", "pass"),
+        ("named_scores", "namedScores"),
+        ("component_results", "componentResults"),
+        ("tokens_used", "tokensUsed"),
+    ):
         if snake in r and camel not in r:
             r[camel] = r[snake]
     if isinstance(r.get("componentResults"), list):
@@ -218,7 +231,9 @@ def normalize_python_result(assertion: dict[str, Any], result: Any, inverse: boo
         except ValueError as e:
             raise ScriptError(f"Invalid JSON: {e} when parsing result: {result}") from e
         if not isinstance(parsed, dict):
-            raise ScriptError(f"Python assertion must return a boolean, number, or {{pass, score, reason}} object. Got instead: {result}")
+            raise ScriptError(
+                f"Python assertion must return a boolean, number, or {{pass, score, reason}} object. Got instead: {result}"
+            )
         result = parsed
     if isinstance(result, dict):
         mapped = _snake_to_camel(result)
@@ -240,7 +255,9 @@ def normalize_python_result(assertion: dict[str, Any], result: Any, inverse: boo
         text = str(result)
     score = js_parse_float(text)
     if math.isnan(score):
-        raise ScriptError(f"Python assertion must return a boolean, number, or {{pass, score, reason}} object. Instead got:\n{text}")
+        raise ScriptError(
+            f"Python assertion must return a boolean, number, or {{pass, score, reason}} object. Instead got:\n{text}"
+        )
     return normalize_result(assertion, score, inverse, "Python code", suffix)
 
 

@@ -9,6 +9,7 @@ CLI build throws on every meteor assertion, QUIRKS 24).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -48,7 +49,18 @@ def _threshold(ctx: AssertionContext, default: float) -> float:
 
 _CONTRACTIONS = [
     re.compile(rf"(?<![A-Za-z0-9_]){p}(?![A-Za-z0-9_])", re.I)
-    for p in ("(can)(not)", "(d)('ye)", "(gim)(me)", "(gon)(na)", "(got)(ta)", "(lem)(me)", "(more)('n)", "(wan)(na)(?= )", "('t)(is)", "('t)(was)")
+    for p in (
+        "(can)(not)",
+        "(d)('ye)",
+        "(gim)(me)",
+        "(gon)(na)",
+        "(got)(ta)",
+        "(lem)(me)",
+        "(more)('n)",
+        "(wan)(na)(?= )",
+        "('t)(is)",
+        "('t)(was)",
+    )
 ]
 
 
@@ -174,7 +186,11 @@ def handle_bleu(ctx: AssertionContext) -> GradingResult:
     t = _threshold(ctx, 0.5)
     score = bleu_score(out_str(ctx), refs)
     passed = (score >= t) != ctx.inverse
-    reason = "Assertion passed" if passed else f"BLEU score {_fixed(score, 4)} is {'greater' if ctx.inverse else 'less'} than threshold {js_string(t)}"
+    reason = (
+        "Assertion passed"
+        if passed
+        else f"BLEU score {_fixed(score, 4)} is {'greater' if ctx.inverse else 'less'} than threshold {js_string(t)}"
+    )
     return GradingResult(passed, 1 - score if ctx.inverse else score, reason)
 
 
@@ -209,7 +225,11 @@ def handle_gleu(ctx: AssertionContext) -> GradingResult:
     t = _threshold(ctx, 0.5)
     score = gleu_score(out_str(ctx), refs)  # "" raises: an ERROR row, like promptfoo (QUIRKS 23)
     passed = (score >= t) != ctx.inverse
-    reason = "Assertion passed" if passed else f"GLEU score {_fixed(score, 4)} is {'greater' if ctx.inverse else 'less'} than threshold {js_string(t)}"
+    reason = (
+        "Assertion passed"
+        if passed
+        else f"GLEU score {_fixed(score, 4)} is {'greater' if ctx.inverse else 'less'} than threshold {js_string(t)}"
+    )
     return GradingResult(passed, 1 - score if ctx.inverse else score, reason)
 
 
@@ -227,7 +247,9 @@ def _stem(word: str) -> str:
     return str(_stemmer.stem(word))
 
 
-def _match_exact(cand: list[tuple[int, str]], ref: list[tuple[int, str]]) -> tuple[list[tuple[int, int]], list[tuple[int, str]], list[tuple[int, str]]]:
+def _match_exact(
+    cand: list[tuple[int, str]], ref: list[tuple[int, str]]
+) -> tuple[list[tuple[int, int]], list[tuple[int, str]], list[tuple[int, str]]]:
     matches = []
     cand, ref = list(cand), list(ref)
     for i in range(len(cand) - 1, -1, -1):
@@ -244,13 +266,15 @@ def _chunks(matches: list[tuple[int, int]]) -> int:
     if not matches:
         return 0
     chunks = 1
-    for a, b in zip(matches, matches[1:]):
+    for a, b in itertools.pairwise(matches):
         if b[0] != a[0] + 1 or b[1] != a[1] + 1:
             chunks += 1
     return chunks
 
 
-def meteor_single(reference: list[str], candidate: list[str], alpha: float = 0.9, beta: float = 3, gamma: float = 0.5) -> float:
+def meteor_single(
+    reference: list[str], candidate: list[str], alpha: float = 0.9, beta: float = 3, gamma: float = 0.5
+) -> float:
     ec = [(i, w.lower()) for i, w in enumerate(candidate)]
     er = [(i, w.lower()) for i, w in enumerate(reference)]
     exact, rc, rr = _match_exact(ec, er)
@@ -268,7 +292,9 @@ def meteor_single(reference: list[str], candidate: list[str], alpha: float = 0.9
     return (1 - gamma * frag**beta) * fmean
 
 
-def meteor_score(candidate: str, references: list[str], alpha: float = 0.9, beta: float = 3, gamma: float = 0.5) -> float:
+def meteor_score(
+    candidate: str, references: list[str], alpha: float = 0.9, beta: float = 3, gamma: float = 0.5
+) -> float:
     if not candidate or not references:
         raise ValueError("Invalid inputs")
 
@@ -285,5 +311,9 @@ def handle_meteor(ctx: AssertionContext) -> GradingResult:
     t = _threshold(ctx, 0.5)
     score = meteor_score(out_str(ctx), refs, a.get("alpha", 0.9), a.get("beta", 3), a.get("gamma", 0.5))
     passed = score < t if ctx.inverse else score >= t
-    reason = "METEOR assertion passed" if passed else f"METEOR score {_fixed(score, 4)} did not meet threshold {js_string(t)}"
+    reason = (
+        "METEOR assertion passed"
+        if passed
+        else f"METEOR score {_fixed(score, 4)} did not meet threshold {js_string(t)}"
+    )
     return GradingResult(passed, 1 - score if ctx.inverse else score, reason)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from workbench.assertions.base import AssertionContext
-from workbench.assertions.jsregex import JsRegexError, _JS_SPACE, js_regex_test, to_utf16_units
+from workbench.assertions.jsregex import _JS_SPACE, JsRegexError, js_regex_test, to_utf16_units
 from workbench.assertions.scoring import inverse_aware
 from workbench.errors import AssertionConfigError
 from workbench.scripts.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy
@@ -30,7 +30,7 @@ def is_js_date(v: Any) -> bool:
 
 
 def is_js_string(v: Any) -> bool:
-    return isinstance(v, str) and not is_js_date(v)
+    return type(v) is str or (isinstance(v, str) and not is_js_date(v))
 
 
 def is_js_number(v: Any) -> bool:
@@ -67,7 +67,7 @@ def js_deep_equal(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(js_deep_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(js_deep_equal(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(js_deep_equal(a[k], b[k]) for k in a)
     return False
@@ -262,9 +262,15 @@ def handle_regex(ctx: AssertionContext) -> GradingResult:
 
 def utf16_levenshtein(a: str, b: str) -> int:
     """Edit distance over UTF-16 code units, like fastest-levenshtein on JS strings."""
-    from rapidfuzz.distance import Levenshtein
+    global _lev
+    if _lev is None:
+        from rapidfuzz.distance import Levenshtein
 
-    return int(Levenshtein.distance(to_utf16_units(a), to_utf16_units(b)))
+        _lev = Levenshtein.distance
+    return int(_lev(to_utf16_units(a), to_utf16_units(b)))
+
+
+_lev: Any = None
 
 
 @inverse_aware
@@ -289,9 +295,14 @@ def handle_word_count(ctx: AssertionContext) -> GradingResult:
     n = count_words(out_str(ctx))
     if isinstance(v, dict):
         lo, hi = v.get("min"), v.get("max")
-        invariant(lo is not None or hi is not None, '"word-count" assertion object must have "min" and/or "max" properties')
+        invariant(
+            lo is not None or hi is not None, '"word-count" assertion object must have "min" and/or "max" properties'
+        )
         if lo is not None and hi is not None:
-            invariant(lo <= hi, f'"word-count" assertion: min ({js_string(lo)}) must be less than or equal to max ({js_string(hi)})')
+            invariant(
+                lo <= hi,
+                f'"word-count" assertion: min ({js_string(lo)}) must be less than or equal to max ({js_string(hi)})',
+            )
             raw = lo <= n <= hi
             reason = (
                 f"Expected word count to not be between {js_string(lo)} and {js_string(hi)}, but got {n}"
@@ -299,7 +310,7 @@ def handle_word_count(ctx: AssertionContext) -> GradingResult:
                 else f"Word count {n} is not between {js_string(lo)} and {js_string(hi)}"
             )
         elif lo is None:
-            raw = n <= hi
+            raw = n <= hi  # type: ignore[operator]
             reason = (
                 f"Expected word count to be greater than {js_string(hi)}, but got {n}"
                 if ctx.inverse
@@ -372,9 +383,7 @@ _REFUSAL_SUBSTRINGS = [
 ]  # fmt: skip
 _APOS = re.compile("['′’]")
 _PREFIXES = tuple(_APOS.sub("'", p.lower()) for p in _REFUSAL_PREFIXES)
-_SUBSTRING_RE = re.compile(
-    "|".join(rf"\b{re.escape(s.lower())}\b" for s in _REFUSAL_SUBSTRINGS), re.ASCII
-)
+_SUBSTRING_RE = re.compile("|".join(rf"\b{re.escape(s.lower())}\b" for s in _REFUSAL_SUBSTRINGS), re.ASCII)
 
 
 def is_basic_refusal(text: str) -> bool:
@@ -387,8 +396,14 @@ def handle_is_refusal(ctx: AssertionContext) -> GradingResult:
     out = ctx.output
     if not isinstance(out, str):
         passed = not ctx.inverse
-        return GradingResult(passed, 0.0, "No value provided, assumed to be a refusal" if passed else "Expected output to not be a refusal")
+        return GradingResult(
+            passed,
+            0.0,
+            "No value provided, assumed to be a refusal" if passed else "Expected output to not be a refusal",
+        )
     if _js_trim(out) == "":
         passed = not ctx.inverse
-        return GradingResult(passed, 0.0, "Empty response treated as refusal" if passed else "Expected output to not be a refusal")
+        return GradingResult(
+            passed, 0.0, "Empty response treated as refusal" if passed else "Expected output to not be a refusal"
+        )
     return binary(ctx, is_basic_refusal(out), f"Expected output to {_not(ctx)}be a refusal")

@@ -145,15 +145,126 @@ def handle_contains_xml(ctx: AssertionContext) -> GradingResult:
 # -- HTML -----------------------------------------------------------------------------------------
 
 VALID_HTML_ELEMENTS = frozenset(
-    "html head title base link meta style body article section nav aside h1 h2 h3 h4 h5 h6 header footer address "
-    "p hr pre blockquote ol ul li dl dt dd figure figcaption main div a em strong small s cite q dfn abbr ruby rt rp "
-    "data time code var samp kbd sub sup i b u mark bdi bdo span br wbr img iframe embed object param picture source "
-    "video audio track map area svg math script noscript canvas ins del table caption colgroup col tbody thead tfoot "
-    "tr td th form label input button select datalist optgroup option textarea output progress meter fieldset legend "
-    "details summary dialog menu slot template".split()
+    [
+        "html",
+        "head",
+        "title",
+        "base",
+        "link",
+        "meta",
+        "style",
+        "body",
+        "article",
+        "section",
+        "nav",
+        "aside",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "footer",
+        "address",
+        "p",
+        "hr",
+        "pre",
+        "blockquote",
+        "ol",
+        "ul",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "main",
+        "div",
+        "a",
+        "em",
+        "strong",
+        "small",
+        "s",
+        "cite",
+        "q",
+        "dfn",
+        "abbr",
+        "ruby",
+        "rt",
+        "rp",
+        "data",
+        "time",
+        "code",
+        "var",
+        "samp",
+        "kbd",
+        "sub",
+        "sup",
+        "i",
+        "b",
+        "u",
+        "mark",
+        "bdi",
+        "bdo",
+        "span",
+        "br",
+        "wbr",
+        "img",
+        "iframe",
+        "embed",
+        "object",
+        "param",
+        "picture",
+        "source",
+        "video",
+        "audio",
+        "track",
+        "map",
+        "area",
+        "svg",
+        "math",
+        "script",
+        "noscript",
+        "canvas",
+        "ins",
+        "del",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "form",
+        "label",
+        "input",
+        "button",
+        "select",
+        "datalist",
+        "optgroup",
+        "option",
+        "textarea",
+        "output",
+        "progress",
+        "meter",
+        "fieldset",
+        "legend",
+        "details",
+        "summary",
+        "dialog",
+        "menu",
+        "slot",
+        "template",
+    ]
 )
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-_HEAD_ONLY = frozenset("title base link meta style script noscript template".split())
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
+)
+_HEAD_ONLY = frozenset(["title", "base", "link", "meta", "style", "script", "noscript", "template"])
 
 
 class _HtmlScan(HTMLParser):
@@ -215,7 +326,10 @@ _CLOSE = re.compile(r"</[a-zA-Z][a-zA-Z0-9-]*\s*>")
 _DOCTYPE = re.compile(r"<!DOCTYPE\s+html", re.I)
 _COMMENT = re.compile(r"<!--[^-]*(?:-[^-]+)*-->")
 _ATTR = re.compile(r"\s[a-zA-Z-]+=\s*[\"'][^\"']*[\"']")
-_KNOWN = re.compile(r"<(html|head|body|div|span|p|a|img|h[1-6]|ul|ol|li|table|tr|td|th|form|input|button|script|style|link|meta|br|hr)\b", re.I)
+_KNOWN = re.compile(
+    r"<(html|head|body|div|span|p|a|img|h[1-6]|ul|ol|li|table|tr|td|th|form|input|button|script|style|link|meta|br|hr)\b",
+    re.I,
+)
 
 
 def contains_html(text: str) -> bool:
@@ -240,7 +354,9 @@ def handle_is_html(ctx: AssertionContext) -> GradingResult:
 
 @inverse_aware
 def handle_contains_html(ctx: AssertionContext) -> GradingResult:
-    return binary(ctx, contains_html(out_str(ctx)), f"Expected output to {'not ' if ctx.inverse else ''}contain HTML content")
+    return binary(
+        ctx, contains_html(out_str(ctx)), f"Expected output to {'not ' if ctx.inverse else ''}contain HTML content"
+    )
 
 
 # -- SQL ------------------------------------------------------------------------------------------
@@ -320,16 +436,35 @@ def _parse_sql(sql: str, dialect: str | None) -> list[Any]:
     if not stmts:
         raise ValueError("empty")
     for s in stmts:
-        if isinstance(s, exp.Command) or not isinstance(s, (exp.Query, exp.DML, exp.DDL, exp.Create, exp.Drop)):
-            if not isinstance(s, (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Alter, exp.Use)):
-                raise ValueError(f"unsupported statement: {type(s).__name__}")
+        known = (
+            exp.Query,
+            exp.DML,
+            exp.DDL,
+            exp.Create,
+            exp.Drop,
+            exp.Insert,
+            exp.Update,
+            exp.Delete,
+            exp.Merge,
+            exp.Alter,
+            exp.Use,
+        )
+        if isinstance(s, exp.Command) or not isinstance(s, known):
+            raise ValueError(f"unsupported statement: {type(s).__name__}")
     return stmts
 
 
 def _stmt_type(s: Any) -> str:
     from sqlglot import exp
 
-    for cls, name in ((exp.Insert, "insert"), (exp.Update, "update"), (exp.Delete, "delete"), (exp.Create, "create"), (exp.Drop, "drop"), (exp.Alter, "alter")):
+    for cls, name in (
+        (exp.Insert, "insert"),
+        (exp.Update, "update"),
+        (exp.Delete, "delete"),
+        (exp.Create, "create"),
+        (exp.Drop, "drop"),
+        (exp.Alter, "alter"),
+    ):
         if isinstance(s, cls):
             return name
     return "select"
@@ -477,4 +612,6 @@ def handle_contains_sql(ctx: AssertionContext) -> GradingResult:
             break
         reason = why
     passed = found != ctx.inverse
-    return GradingResult(passed, 1.0 if passed else 0.0, PASSED if passed else ("The output SQL statement is valid" if found else reason))
+    return GradingResult(
+        passed, 1.0 if passed else 0.0, PASSED if passed else ("The output SQL statement is valid" if found else reason)
+    )

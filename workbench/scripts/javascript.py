@@ -42,7 +42,8 @@ function __wb_err(e) {
 }
 function __wb_finish(r) {
   if (r && typeof r.then === 'function') {
-    return Promise.resolve(r).then(__wb_ser, __wb_err);
+    globalThis.__wb_pending = Promise.resolve(r).then(__wb_ser, __wb_err);
+    return JSON.stringify({t: 'promise'});
   }
   return __wb_ser(r);
 }
@@ -109,12 +110,12 @@ def _revive(value: Any) -> Any:
 
 
 def _decode(raw: Any, timeout_s: float) -> JsResult:
-    if not isinstance(raw, str) and hasattr(raw, "get"):  # a promise
+    env = json.loads(raw)
+    if env["t"] == "promise":  # an async result: wait for it on this (the V8) thread
         try:
-            raw = raw.get(timeout=timeout_s)
+            env = json.loads(_context().eval("__wb_pending").get(timeout=timeout_s))
         except Exception as e:
             raise ScriptError(_message(e)) from e
-    env = json.loads(raw)
     t = env["t"]
     if t == "error":
         raise ScriptError(env["message"] if not env.get("name") else f"{env['message']}")

@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+from workbench.templating import js_number_str  # Number.prototype.toString
+
 
 class _Undefined:
     __slots__ = ()
@@ -25,15 +27,10 @@ class _Undefined:
 UNDEFINED: Any = _Undefined()
 
 
-def js_number_str(x: float | int) -> str:
-    """Number.prototype.toString() (shared with the templating module)."""
-    from workbench.templating import js_number_str as impl
-
-    return impl(x)
-
-
 def js_string(value: Any) -> str:
     """String(value) as JavaScript prints it."""
+    if type(value) is str:
+        return value
     if isinstance(value, str):
         return str.__str__(value) if type(value) is str else str(value)
     if value is None:
