@@ -102,15 +102,19 @@ class FakeOpenAI:
         if loop is None:
             return
 
-        def shutdown() -> None:
+        async def shutdown() -> None:
             self._hang.set()
             if self._server is not None:
                 self._server.close()
             for w in list(self._writers):
                 w.transport.abort()
+            tasks = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             loop.stop()
 
-        loop.call_soon_threadsafe(shutdown)
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
         if self._thread is not None:
             self._thread.join(5)
 
@@ -196,6 +200,14 @@ def completion(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
     if usage is not None:
         out["usage"] = usage
     return out
+
+
+def spec_for(server: FakeOpenAI, model: str = "gpt-4o-mini", **config: Any) -> Any:
+    """A provider spec pointing litellm at the server (fast retries unless overridden)."""
+    from workbench.types import ProviderSpec
+
+    cfg = {"apiBaseUrl": server.base_url, "apiKey": "sk-test-SECRET-123", "retry_base_delay": 0.01, **config}
+    return ProviderSpec(id=f"openai:chat:{model}", config=cfg)
 
 
 @pytest.fixture
