@@ -46,7 +46,7 @@ def model_for(spec: ProviderSpec) -> str | None:
 class Budget:
     def __init__(self, max_cost: float, *, prices: dict[str, Any] | None = None) -> None:
         self.max_cost = float(max_cost)
-        self.prices = prices
+        self.prices = prices if isinstance(prices, dict) else None
         self.spent = 0.0
         self.in_flight = 0.0
         self.calls = 0

@@ -125,6 +125,7 @@ class Engine:
     def resolve_providers(self) -> None:
         """Resolve every provider up front: an unknown id is a load error (exit 2), not N ERROR rows."""
         build = _provider_builder()
+        self.config.extra.setdefault("workbench", self.suite.workbench or {})  # retries, fallbacks, prices
         for idx, spec in enumerate(self.suite.providers):
             self._providers[idx] = build(spec, self.suite.base_dir, self.db, self.config)
 
@@ -367,10 +368,11 @@ def run_suite(
     start = time.perf_counter()
     engine = Engine(suite, config, db)
     engine.resolve_providers()
-    if config.max_cost is not None:
+    max_cost = config.max_cost if config.max_cost is not None else (suite.workbench or {}).get("max_cost")
+    if max_cost is not None:
         from workbench.budget import Budget
 
-        engine.budget = Budget(config.max_cost)
+        engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
     if config.resume_run_id:
         writer = RunWriter(db, config.resume_run_id)
         writer.set_status("running")
