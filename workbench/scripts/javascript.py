@@ -59,6 +59,7 @@ function __wb_load(key, source) {
   var module = {exports: {}};
   var f = new Function('module', 'exports', 'require', 'process', source + '\n;return module;');
   __wb_modules[key] = f(module, module.exports, function (name) { throw new Error("require('" + name + "') is not available in the embedded JavaScript engine"); }, __wb_process);
+  return true;
 }
 function __wb_call_file(key, fnName, argsJson) {
   var args = JSON.parse(argsJson);
