@@ -32,3 +32,6 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "wb.db"
+
+
+pytest_plugins = ["fake_openai_server"]  # the loopback OpenAI-compatible server fixture `fake_openai`

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_openai_server import FakeOpenAI, fake_openai  # noqa: F401
+from fake_openai_server import FakeOpenAI
 
 from workbench.budget import DEFAULT_OUTPUT_TOKENS, Budget
 from workbench.engine import RunConfig, run_suite
@@ -78,7 +78,9 @@ def test_run_stops_at_max_cost(fake_openai: FakeOpenAI, tmp_path: Path, db_path:
     assert db.execute("select status from runs where id = ?", [outcome.run_id]).fetchone()[0] == "budget_exceeded"
 
 
-def test_max_cost_from_the_suite_and_concurrent_in_flight(fake_openai: FakeOpenAI, tmp_path: Path, db_path: Path) -> None:
+def test_max_cost_from_the_suite_and_concurrent_in_flight(
+    fake_openai: FakeOpenAI, tmp_path: Path, db_path: Path
+) -> None:
     fake_openai.default = {"usage": {"prompt_tokens": 10, "completion_tokens": 10}, "delay": 0.05}
     suite = load(write_suite(tmp_path, fake_openai, 30, max_cost=0.002))
     outcome = run_suite(suite, RunConfig(max_concurrency=8, use_cache=False), open_db(db_path))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_openai_server import FakeOpenAI, fake_openai, spec_for  # noqa: F401
+from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.cache import CachedProvider, cache_key
 from workbench.cli.main import cli
@@ -117,7 +117,9 @@ def test_stored_response_round_trips(fake_openai: FakeOpenAI, db_path: Path) -> 
     db = open_db(db_path)
     provider = build_provider(spec_for(fake_openai), None, db=db)
     first, hit = run(provider, req(), req())
-    expected = dataclasses.replace(first, cached=True, cost=0.0, cached_cost=first.cost, attempts=0, wall_ms=hit.wall_ms)
+    expected = dataclasses.replace(
+        first, cached=True, cost=0.0, cached_cost=first.cost, attempts=0, wall_ms=hit.wall_ms
+    )
     assert hit == expected
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_openai_server import FakeOpenAI, fake_openai  # noqa: F401
+from fake_openai_server import FakeOpenAI
 
 from workbench.engine import RunConfig, run_suite
 from workbench.estimate import estimate_suite, format_estimate
@@ -19,7 +19,9 @@ QUESTIONS = ["What is the capital of France?", "Summarize the ticket in one line
 def write_suite(tmp_path: Path, providers: str) -> Path:
     tests = "\n".join(f"  - vars: {{q: '{q}'}}" for q in QUESTIONS)
     path = tmp_path / "suite.yaml"
-    path.write_text(f"prompts: ['Q: {{{{q}}}}', 'Answer briefly. {{{{q}}}}']\nproviders:\n{providers}\ntests:\n{tests}\n")
+    path.write_text(
+        f"prompts: ['Q: {{{{q}}}}', 'Answer briefly. {{{{q}}}}']\nproviders:\n{providers}\ntests:\n{tests}\n"
+    )
     return path
 
 
@@ -72,5 +74,7 @@ def test_output_from_history(fake_openai: FakeOpenAI, tmp_path: Path, db_path: P
 
 def test_provider_output_tests_make_no_calls(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("prompts: ['x {{q}}']\nproviders: [openai:gpt-4o-mini]\ntests:\n  - vars: {q: a}\n    providerOutput: hi\n")
+    path.write_text(
+        "prompts: ['x {{q}}']\nproviders: [openai:gpt-4o-mini]\ntests:\n  - vars: {q: a}\n    providerOutput: hi\n"
+    )
     assert estimate_suite(load(path), RunConfig()).calls == 0

@@ -43,7 +43,9 @@ def test_overrides() -> None:
     p = resolve_price("openai/gpt-4o-mini", {"input_cost_per_1m": 1, "output_cost_per_1m": 1})
     assert p is not None and p.source == "config" and p.cost(1_000_000, 0) == pytest.approx(1.0)
     # a suite-level price by provider id beats the map too
-    p = resolve_price("openai/x", None, {"openai:x": {"input_cost_per_token": 0, "output_cost_per_token": 0}}, "openai:x")
+    p = resolve_price(
+        "openai/x", None, {"openai:x": {"input_cost_per_token": 0, "output_cost_per_token": 0}}, "openai:x"
+    )
     assert p is not None and p.cost(10, 10) == 0.0  # a known zero price is 0, not unknown
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fake_openai_server import FakeOpenAI, fake_openai, spec_for  # noqa: F401
+from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.providers.fallbacks import FallbackProvider
 from workbench.providers.stack import build_provider

