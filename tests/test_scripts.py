@@ -107,3 +107,25 @@ def test_values_render_before_running() -> None:
 def test_object_output_reaches_scripts() -> None:
     assert one({"type": "javascript", "value": "output.a === 1"}, {"a": 1}) == (True, 1.0)
     assert one({"type": "python", "value": "output['a'] == 1"}, {"a": 1}) == (True, 1.0)
+
+
+def test_missing_js_engine_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    from workbench.scripts import ScriptError
+    from workbench.scripts import javascript as js
+
+    monkeypatch.setitem(sys.modules, "py_mini_racer", None)  # import fails like a missing package
+    errors: list[str] = []
+
+    def probe() -> None:  # a fresh thread has no V8 context yet
+        try:
+            js._context()
+        except ScriptError as e:
+            errors.append(str(e))
+
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    assert errors == ["JavaScript assertions need the embedded V8 engine: pip install mini-racer"]
