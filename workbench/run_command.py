@@ -85,6 +85,9 @@ def execute(req: RunRequest) -> int:
 
         for v in build_config(suite, req).variants:
             parse_variant(v)
+        from workbench.variants import validate_variants
+
+        validate_variants(suite, build_config(suite, req).variants)
     db = open_db(req.db)
     exit_code = EXIT_OK
     for suite in suites:

@@ -1,21 +1,45 @@
 """Prompt variants: `none`, or a compression such as `llmlingua:0.5` (method + target rate).
 
-`apply_variant` is the one place the engine asks for a variant of a rendered prompt. The
-compression methods themselves live in `workbench/compression.py`.
+Only the *declared compressible vars* are compressed (e.g. `context`, `documents`, `history`),
+never the instructions, the question or the output-format text. The clean way to guarantee that
+is to compress the var values *before* rendering and then render the prompt with the compressed
+vars, so every other byte of the prompt comes from the template unchanged. Chat prompts get the
+same treatment: only the var text inside the message contents changes.
+
+Where the declarations come from (the suite wins over the family):
+- `prompts/<family>/prompt.yaml`: `compressible: [context]`, `question_var: question`
+- the suite's `workbench:` block: `workbench: {variants: [...], compressible: [...],
+  question_var: ..., compression: {model: PATH_OR_NAME, llmlingua2_model: PATH}}`
+
+`apply_variant` is the one call the engine makes per cell. Its `settings` dict carries:
+`suite` (Suite), `prompt` (Prompt), `db` (Database, for the compression cache), optionally
+`provider` (ProviderSpec: counts tokens with the target model's tokenizer) and `render`
+(`(vars) -> (text, messages)`, the engine's own renderer; default `render_prompt` with the
+suite's base dir). It returns the variant's `(text, messages, compression info)`.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from workbench.errors import UsageError
+from workbench.errors import SuiteError, UsageError
+
+RenderFn = Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]]
 
 
 def parse_variant(name: str) -> tuple[str, float | None]:
     """`none` -> ("none", None); `llmlingua:0.5` -> ("llmlingua", 0.5)."""
     if name == "none":
         return "none", None
+    from workbench.compression.lingua import METHODS
+
     method, _, rate = name.partition(":")
+    if method not in METHODS:
+        raise UsageError(f"variant {name!r}: unknown method {method!r} (known: none, {', '.join(METHODS)})")
     try:
         value = float(rate)
     except ValueError:
@@ -25,10 +49,165 @@ def parse_variant(name: str) -> tuple[str, float | None]:
     return method, value
 
 
+@dataclass
+class CompressionSettings:
+    compressible: list[str] = field(default_factory=list)
+    question_var: str | None = None
+    model: str | None = None  # causal LM: a local model name (smollm2-135m) or a directory
+    llmlingua2_model: str | None = None  # token-classification model directory
+
+
+def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
+    """Merge the family's `prompt.yaml` with the suite's `workbench:` block (the suite wins)."""
+    family: dict[str, Any] = {}
+    if getattr(prompt, "path", None) is not None:
+        from workbench.prompts import load_family_metadata
+
+        family = load_family_metadata(Path(prompt.path).parent)
+    wb = dict(getattr(suite, "workbench", None) or {})
+    comp = wb.get("compression") or {}
+    file = str(suite.path) if getattr(suite, "path", None) else None
+    if not isinstance(comp, dict):
+        raise SuiteError(file, "workbench.compression", "must be a mapping such as {model: smollm2-135m}")
+    compressible = wb.get("compressible", family.get("compressible") or [])
+    if isinstance(compressible, str):
+        compressible = [compressible]
+    if not isinstance(compressible, list) or not all(isinstance(c, str) for c in compressible):
+        raise SuiteError(file, "workbench.compressible", "must be a list of var names")
+    base = suite.base_dir if getattr(suite, "path", None) else Path.cwd()
+    return CompressionSettings(
+        compressible=list(compressible),
+        question_var=wb.get("question_var", family.get("question_var")),
+        model=_local_path(comp.get("model"), base),
+        llmlingua2_model=_local_path(comp.get("llmlingua2_model"), base),
+    )
+
+
+def _local_path(value: Any, base: Path) -> str | None:
+    """A configured model: a known local name stays a name; a relative path is relative to the suite."""
+    if not value:
+        return None
+    from workbench.local_model import LOCAL_MODELS
+
+    text = str(value)
+    if text in LOCAL_MODELS:
+        return text
+    p = Path(text).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def _compressor_model(method: str, cs: CompressionSettings) -> str:
+    from workbench.compression.lingua import compressor_model_for
+
+    return compressor_model_for(method, {"model": cs.model, "llmlingua2_model": cs.llmlingua2_model})
+
+
+def validate_variants(suite: Any, variants: list[str]) -> None:
+    """Check every variant against every prompt before a run starts (one-line errors, exit 2)."""
+    from workbench.compression.lingua import check_model
+
+    file = str(suite.path) if getattr(suite, "path", None) else None
+    for name in variants:
+        method, _ = parse_variant(name)
+        if method == "none":
+            continue
+        for prompt in suite.prompts:
+            cs = compression_settings(suite, prompt)
+            if not cs.compressible:
+                raise SuiteError(
+                    file,
+                    "workbench.compressible",
+                    f"variant {name!r} needs compressible vars for prompt {prompt.label!r}: declare "
+                    "`compressible: [context]` in prompts/<family>/prompt.yaml or the suite's workbench block",
+                )
+            if method == "longllmlingua" and not cs.question_var:
+                raise SuiteError(
+                    file, "workbench.question_var", f"variant {name!r} needs `question_var` (e.g. question)"
+                )
+            try:
+                check_model(method, _compressor_model(method, cs))
+            except UsageError as e:
+                raise SuiteError(file, "workbench.compression", str(e)) from None
+
+
+def _count(text: str, messages: list[dict[str, Any]], is_chat: bool, model: str | None) -> int:
+    from workbench.tokens import count_message_tokens, count_tokens
+
+    return count_message_tokens(messages, model) if is_chat else count_tokens(text, model)
+
+
 async def apply_variant(
     variant: str, text: str, messages: list[dict[str, Any]], vars: dict[str, Any], settings: dict[str, Any]
 ) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
-    """Return (text, messages, compression info) for the variant; `none` returns its input."""
-    if variant == "none":
+    """Return (text, messages, compression info) for the variant; `none` returns its input.
+
+    `text`/`messages` are the prompt rendered with the original vars (the baseline the savings
+    are measured against); the variant is rendered again from the compressed vars.
+    """
+    method, rate = parse_variant(variant)
+    if method == "none" or rate is None:
         return text, messages, None
-    raise UsageError(f"variant {variant!r} is not available yet")
+    from workbench.compression.service import compress_cached
+    from workbench.tokens import count_tokens
+
+    suite, prompt = settings["suite"], settings["prompt"]
+    cs = compression_settings(suite, prompt)
+    if not cs.compressible:
+        raise UsageError(f"variant {variant!r}: no compressible vars declared for prompt {prompt.label!r}")
+    model = _compressor_model(method, cs)
+    provider = settings.get("provider")
+    target = getattr(provider, "id", None)
+    base_dir = suite.base_dir if getattr(suite, "path", None) else None
+    render: RenderFn | None = settings.get("render")
+    if render is None:
+        from workbench.render import render_prompt
+
+        def render(v: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+            return render_prompt(prompt, v, base_dir=base_dir)
+
+    from workbench.render import load_file_vars
+
+    loaded = load_file_vars(vars, base_dir)  # `context: file://kb.md` is compressed as its text
+    question = str(loaded.get(cs.question_var, "") or "") if cs.question_var else ""
+    new_vars = dict(loaded)
+    started = time.perf_counter()
+    per_var: dict[str, dict[str, int]] = {}
+    compressor_seconds = 0.0
+    all_cached = True
+    for name in cs.compressible:
+        if name == cs.question_var or name not in loaded:
+            continue
+        value = loaded[name]
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(i, str) for i in items):
+            continue  # only text is compressible; structured values stay verbatim
+        out_items = []
+        for item in items:
+            done = await compress_cached(settings.get("db"), item, method, rate, model, question)
+            compressor_seconds += done.seconds
+            all_cached = all_cached and done.cached
+            out_items.append(done.text)
+        new_vars[name] = out_items if isinstance(value, list) else out_items[0]
+        per_var[name] = {
+            "original_tokens": sum(count_tokens(i, target) for i in items),
+            "compressed_tokens": sum(count_tokens(i, target) for i in out_items),
+        }
+    new_text, new_messages = render(new_vars)
+    is_chat = bool(getattr(prompt, "is_chat", False))
+    original_tokens = _count(text, messages, is_chat, target)
+    compressed_tokens = _count(new_text, new_messages, is_chat, target)
+    info = {
+        "method": method,
+        "rate": rate,
+        "compressor_model": model,
+        "target_model": target,
+        "original_tokens": original_tokens,  # whole prompt, target model's tokenizer
+        "compressed_tokens": compressed_tokens,
+        "ratio": round(compressed_tokens / original_tokens, 4) if original_tokens else None,
+        "tokens_saved": original_tokens - compressed_tokens,
+        "seconds": round(time.perf_counter() - started, 4),  # compressor wall time in this cell
+        "compressor_seconds": round(compressor_seconds, 4),  # what the compressions cost when computed
+        "cached": all_cached,
+        "vars": per_var,
+    }
+    return new_text, new_messages, info

@@ -79,6 +79,11 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option(
     "--no-code-asserts", is_flag=True, help="Refuse python/javascript assertions and transforms (untrusted suites)."
 )
+@click.option(
+    "--variants",
+    metavar="LIST",
+    help="Comma-separated prompt variants, e.g. none,llmlingua:0.5 [default: the suite's workbench.variants, else none].",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary table.")
 def command(
@@ -95,6 +100,7 @@ def command(
     filter_prompts: str | None,
     resume: int | None,
     no_code_asserts: bool,
+    variants: str | None,
     no_progress: bool,
     quiet: bool,
 ) -> None:
@@ -127,5 +133,6 @@ def command(
         allow_code=not no_code_asserts,
         progress=not no_progress and sys.stderr.isatty(),
         quiet=quiet,
+        extra={"variants": [v.strip() for v in variants.split(",") if v.strip()]} if variants else {},
     )
     sys.exit(execute(request))

@@ -1,0 +1,67 @@
+"""The compression cache: the `compressions` table (see workbench/store/schema.py).
+
+Compression is deterministic (greedy perplexity ranking, no sampling), so one row per
+(text, method, rate, compressor model, question) serves every later run: a rerun costs a
+primary-key lookup instead of a model pass. The question is part of the key because
+LongLLMLingua conditions on it; the other methods get "".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class CachedCompression:
+    compressed: str
+    seconds: float  # what the compression originally took
+
+
+def cache_key(text: str, method: str, rate: float, compressor_model: str, question: str = "") -> str:
+    payload = json.dumps([text, method, round(rate, 6), compressor_model, question], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def lookup(db: Database, key: str) -> CachedCompression | None:
+    row = db.execute("select compressed, seconds from compressions where key = ?", [key]).fetchone()
+    if row is None:
+        return None
+    return CachedCompression(row[0], float(row[1] or 0.0))
+
+
+def store(
+    db: Database,
+    key: str,
+    *,
+    method: str,
+    rate: float,
+    compressor_model: str,
+    original: str,
+    compressed: str,
+    original_tokens: int,
+    compressed_tokens: int,
+    seconds: float,
+) -> None:
+    """Insert one compression (cl100k token counts); a concurrent duplicate is ignored."""
+    row: dict[str, Any] = {
+        "key": key,
+        "method": method,
+        "rate": rate,
+        "compressor_model": compressor_model,
+        "original": original,
+        "compressed": compressed,
+        "original_tokens": original_tokens,
+        "compressed_tokens": compressed_tokens,
+        "seconds": seconds,
+        "created_at": time.time(),
+    }
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    with db.conn:  # its own short transaction; the run writer's batches are separate
+        db.execute(f"insert or ignore into compressions ({cols}) values ({marks})", list(row.values()))

