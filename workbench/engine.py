@@ -178,7 +178,13 @@ class Engine:
                         "prompt": prompt,
                         "db": self.db,
                         "provider": spec,
-                        "render": lambda v: render_prompt(prompt, v),
+                        "render": lambda v: render_prompt(
+                            prompt,
+                            v,
+                            prefix=opts.get("prefix") or "",
+                            suffix=opts.get("suffix") or "",
+                            base_dir=self.suite.base_dir,
+                        ),
                     },
                 )
         except Exception as e:
