@@ -1,6 +1,7 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1 for provider tests and benchmarks.
 
-It answers `POST /v1/chat/completions` (and `/chat/completions`). Each request takes the next
+It answers `POST /v1/chat/completions` (and `/chat/completions`); `GET /stats` returns the number
+of chat requests so far (for benchmarks that run it in another process). Each request takes the next
 scripted behaviour (a queue), else the behaviour set for its model, else the default. Behaviours:
 
     {"delay": 0.1}                         sleep before answering
@@ -108,10 +109,11 @@ class FakeOpenAI:
                 self._server.close()
             for w in list(self._writers):
                 w.transport.abort()
+            # Let handlers finish on their own (the hang event is set, transports are aborted):
+            # cancelling them makes asyncio's stream callback log a CancelledError traceback.
             tasks = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks:
+                await asyncio.wait(tasks, timeout=2)
             loop.stop()
 
         asyncio.run_coroutine_threadsafe(shutdown(), loop)
@@ -132,6 +134,11 @@ class FakeOpenAI:
                     if ":" in line:
                         k, v = line.split(":", 1)
                         headers[k.strip().lower()] = v.strip()
+                if lines[0].startswith("GET /stats"):
+                    data = str(self.count).encode()
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+                    await writer.drain()
+                    continue
                 raw = await reader.readexactly(int(headers.get("content-length") or 0))
                 try:
                     body = json.loads(raw or b"{}")
@@ -223,6 +230,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay", type=float, default=0.0)
+    ap.add_argument("--stats", action="store_true", help="(always on) GET /stats returns the request count")
     args = ap.parse_args()
     server = FakeOpenAI({"delay": args.delay} if args.delay else None).start(args.port)
     print(server.base_url, flush=True)

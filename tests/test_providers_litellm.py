@@ -19,6 +19,16 @@ from workbench.providers.stack import build_provider
 from workbench.types import ProviderRequest, ProviderSpec
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _warm_litellm() -> None:
+    """Pay litellm's import and first-call set-up once, outside the per-attempt timeouts below."""
+    server = FakeOpenAI().start()
+    try:
+        asyncio.run(resolve(spec_for(server)).call(request()))
+    finally:
+        server.stop()
+
+
 def request(text: str = "hello there", **params: Any) -> ProviderRequest:
     return ProviderRequest(prompt=text, messages=[{"role": "user", "content": text}], params=params)
 
@@ -207,3 +217,36 @@ def test_concurrency_limit(fake_openai: FakeOpenAI) -> None:
     assert wall >= 0.55  # 6 calls, 2 at a time, 0.2 s each: at least 3 rounds
     times = sorted(req["t"] for req in fake_openai.requests)
     assert times[2] - times[0] >= 0.15  # the third request waited for a slot
+
+
+@pytest.mark.parametrize("transport", ["litellm", "openai-compatible"])
+def test_both_transports_give_the_same_result_under_faults(fake_openai: FakeOpenAI, transport: str) -> None:
+    fake_openai.queue(
+        {"status": 500},
+        {"drop": True},
+        {"malformed": True},
+        {"hang": 10},
+        {"status": 429, "retry_after": 0.2},
+        {"content": "fine", "usage": {"prompt_tokens": 100, "completion_tokens": 20}},
+    )
+    r = call(resolve(spec_for(fake_openai, transport=transport, timeout=1.0, max_attempts=6)))
+    assert r.error is None, r.error
+    assert (r.output, r.attempts, fake_openai.count) == ("fine", 6, 6)
+    assert (r.tokens_in, r.tokens_out, r.token_source) == (100, 20, "usage")
+    assert r.cost == pytest.approx(100 * 0.15e-6 + 20 * 0.6e-6)
+    body = fake_openai.requests[-1]["body"]
+    assert body["model"] == "gpt-4o-mini" and body["messages"] == [{"role": "user", "content": "hello there"}]
+
+
+def test_openai_compatible_errors_and_settings(fake_openai: FakeOpenAI) -> None:
+    fake_openai.default = {"status": 400}
+    r = call(resolve(spec_for(fake_openai, transport="openai-compatible", max_attempts=3)))
+    assert r.error == "HTTPStatusError: HTTP 400: fake error 400" and r.attempts == 1
+    fake_openai.default = {"usage": None, "content": "a b c"}
+    r = call(resolve(spec_for(fake_openai, transport="openai-compatible", temperature=0, seed=1)))
+    assert r.token_source == "tiktoken" and r.tokens_out == 3
+    assert fake_openai.requests[-1]["body"]["seed"] == 1
+    with pytest.raises(ProviderError, match="transport must be one of litellm, openai-compatible"):
+        resolve(spec_for(fake_openai, transport="grpc"))
+    with pytest.raises(ProviderError, match="needs apiBaseUrl"):
+        resolve(ProviderSpec(id="openai:gpt-4o-mini", config={"transport": "openai-compatible"}))

@@ -23,6 +23,7 @@ from workbench.errors import ProviderError
 from workbench.providers.base import ProviderFactory, register
 from workbench.providers.ids import to_litellm_model
 from workbench.providers.limits import Limiter
+from workbench.providers.loop_cleanup import on_loop_shutdown
 from workbench.providers.pricing import Price, resolve_price
 from workbench.providers.retry import RetryPolicy, call_with_retries, describe
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
@@ -57,7 +58,8 @@ ALIASES = {
     "stopSequences": "stop",
 }
 API_BASE_KEYS = ("api_base", "apiBaseUrl", "apiHost", "base_url", "baseUrl")
-NO_KEY = "sk-workbench-no-key"  # OpenAI-compatible servers without auth still need a non-empty key
+NO_KEY = "sk-workbench-no-key"
+TRANSPORTS = ("litellm", "openai-compatible")  # OpenAI-compatible servers without auth still need a non-empty key
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,6 +79,16 @@ def litellm_module() -> Any:
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "openai"):
         logging.getLogger(name).setLevel(logging.ERROR)
     return litellm
+
+
+async def close_litellm_clients() -> None:
+    """Close litellm's cached HTTP clients (they are bound to the loop that is shutting down)."""
+    from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+    await close_litellm_async_clients()
+    cache = getattr(litellm_module().in_memory_llm_clients_cache, "cache_dict", None)
+    if isinstance(cache, dict):
+        cache.clear()
 
 
 def call_params(*configs: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +153,11 @@ class LiteLLMProvider:
         config = spec.config or {}
         self.api_base: str | None = next((str(config[k]) for k in API_BASE_KEYS if config.get(k)), None)
         self._api_key = self._resolve_key(config)
+        self.transport = str(config.get("transport") or "litellm")
+        if self.transport not in TRANSPORTS:
+            raise ProviderError(f"provider {spec.display!r}: transport must be one of {', '.join(TRANSPORTS)}")
+        if self.transport == "openai-compatible" and not self.api_base:
+            raise ProviderError(f"provider {spec.display!r}: transport openai-compatible needs apiBaseUrl")
         self.policy = policy or policy_from(config)
         self.limiter = limiter or limiter_from(config)
         self.price: Price | None = resolve_price(model, config) if price is True else (price or None)
@@ -179,6 +196,8 @@ class LiteLLMProvider:
             litellm = litellm_module()
         except ImportError as e:  # pragma: no cover - litellm is a core dependency
             return ProviderResponse(error=f"litellm is not installed: {e}", attempts=0)
+        if self.transport == "litellm":
+            await on_loop_shutdown("litellm", close_litellm_clients)
         params = call_params(self.spec.config, request.params)
         kwargs: dict[str, Any] = {"model": self.model, "messages": request.messages, **params}
         if self.api_base:
@@ -190,11 +209,19 @@ class LiteLLMProvider:
             kwargs["timeout"] = timeout
         latency: list[float] = []
 
+        direct = self.transport == "openai-compatible"
+        body = {"model": self.model.split("/", 1)[1], "messages": request.messages, **params}
+
         async def attempt() -> Any:
             async with self.limiter.slot():
                 t0 = time.perf_counter()
                 try:
-                    coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
+                    if direct:
+                        from workbench.providers.openai_compat import chat_completion
+
+                        coro = chat_completion(str(self.api_base), self._api_key, body, timeout)
+                    else:
+                        coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
                     # A hung server must not stall the run even if the client's timeout misses it.
                     return await (asyncio.wait_for(coro, timeout + 1.0) if timeout else coro)
                 finally:
@@ -216,28 +243,13 @@ class LiteLLMProvider:
     ) -> ProviderResponse:
         from workbench.tokens import count_message_tokens, count_tokens
 
-        choice = raw.choices[0]
-        message = choice.message
-        output: Any = message.content
-        tool_calls = getattr(message, "tool_calls", None)
-        if not output and tool_calls:
-            output = json.dumps([tc.model_dump() if hasattr(tc, "model_dump") else tc for tc in tool_calls])
-        if output is None:
-            output = ""
-        usage = getattr(raw, "usage", None)
-        tin = getattr(usage, "prompt_tokens", None) if usage else None
-        tout = getattr(usage, "completion_tokens", None) if usage else None
+        output, finish, tin, tout, logprobs = extract(raw)
         if tin or tout:  # litellm reports a missing usage block as zeros
             source = "usage"
         else:
             source = "tiktoken"
             tin = count_message_tokens(request.messages, self.model)
             tout = count_tokens(output if isinstance(output, str) else json.dumps(output), self.model)
-        logprobs = None
-        lp = getattr(choice, "logprobs", None)
-        content = getattr(lp, "content", None) if lp is not None else None
-        if content:
-            logprobs = [float(getattr(t, "logprob", 0.0)) for t in content]
         return ProviderResponse(
             output=output,
             tokens_in=int(tin or 0),
@@ -247,11 +259,34 @@ class LiteLLMProvider:
             latency_ms=latency_ms,
             wall_ms=wall_ms,
             attempts=attempts,
-            finish_reason=getattr(choice, "finish_reason", None),
+            finish_reason=finish,
             logprobs=logprobs,
             model=self.model,
             metadata={"price_source": self.price.source} if self.price else {},
         )
+
+
+def extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None]:
+    """(output, finish reason, prompt tokens, completion tokens, logprobs) from a completion.
+
+    `raw` is litellm's ModelResponse or the plain JSON dict of the openai-compatible transport.
+    """
+    data = raw if isinstance(raw, dict) else raw.model_dump()
+    choice = data["choices"][0]
+    message = choice.get("message") or {}
+    output: Any = message.get("content")
+    if not output and message.get("tool_calls"):
+        output = json.dumps(message["tool_calls"])
+    usage = data.get("usage") or {}
+    lp = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    logprobs = [float(t.get("logprob", 0.0)) for t in lp] if lp else None
+    return (
+        "" if output is None else output,
+        choice.get("finish_reason"),
+        usage.get("prompt_tokens"),
+        usage.get("completion_tokens"),
+        logprobs,
+    )
 
 
 register(

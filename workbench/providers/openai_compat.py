@@ -1,0 +1,81 @@
+"""A lean transport for OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1, loopback).
+
+Opt-in with `config: {transport: openai-compatible, apiBaseUrl: ...}`. litellm spends ~5 ms of
+CPU per call on logging, cost and response objects; against a fast self-hosted server at high
+concurrency that, not the server, bounds throughput. This transport posts the same JSON body to
+`{api_base}/chat/completions` over one shared aiohttp session per event loop and returns the
+parsed body. Retries, limits, tokens and prices stay in LiteLLMProvider, so both transports
+produce identical results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import weakref
+from typing import Any
+
+
+class HTTPStatusError(Exception):
+    """A non-200 answer; `status_code` and `headers` drive the retry decision (429, 5xx, Retry-After)."""
+
+    def __init__(self, status_code: int, message: str, headers: Any) -> None:
+        super().__init__(f"HTTP {status_code}: {message}")
+        self.status_code = status_code
+        self.headers = headers
+
+
+class TransportError(ConnectionError):
+    """Connection refused, reset or dropped mid-response (retried)."""
+
+
+class MalformedResponse(ValueError):
+    """A 200 whose body is not a chat completion (retried)."""
+
+
+_SESSIONS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+
+async def _session() -> Any:
+    import aiohttp
+
+    from workbench.providers.loop_cleanup import on_loop_shutdown
+
+    loop = asyncio.get_running_loop()
+    session = _SESSIONS.get(loop)
+    if session is None or session.closed:
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
+        session = aiohttp.ClientSession(connector=connector, json_serialize=json.dumps)
+        _SESSIONS[loop] = session
+        await on_loop_shutdown(f"openai-compatible:{id(session)}", session.close)
+    return session
+
+
+async def chat_completion(
+    api_base: str, api_key: str | None, body: dict[str, Any], timeout: float | None
+) -> dict[str, Any]:
+    """POST one chat completion; the parsed JSON body, or a typed error."""
+    import aiohttp
+
+    url = api_base.rstrip("/") + "/chat/completions"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        session = await _session()
+        async with session.post(url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            text = await resp.text()
+            if resp.status != 200:
+                try:
+                    message = json.loads(text)["error"]["message"]
+                except (ValueError, KeyError, TypeError):
+                    message = text[:200]
+                raise HTTPStatusError(resp.status, str(message), resp.headers)
+    except aiohttp.ClientError as e:
+        raise TransportError(f"{type(e).__name__}: {e}") from None
+    try:
+        data = json.loads(text)
+        data["choices"][0]["message"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise MalformedResponse(f"not a chat completion: {text[:120]!r}") from None
+    if not isinstance(data, dict):
+        raise MalformedResponse("not a chat completion")
+    return data
