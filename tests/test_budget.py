@@ -94,3 +94,15 @@ def test_generous_budget_completes(fake_openai: FakeOpenAI, tmp_path: Path, db_p
     suite = load(write_suite(tmp_path, fake_openai, 5))
     outcome = run_suite(suite, RunConfig(max_concurrency=2, max_cost=10.0), open_db(db_path))
     assert outcome.status == "completed" and fake_openai.count == 5
+
+
+def test_cli_max_cost(fake_openai: FakeOpenAI, tmp_path: Path, db_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli.main import cli
+
+    fake_openai.default = {"usage": {"prompt_tokens": 1000, "completion_tokens": 1000}}
+    suite = write_suite(tmp_path, fake_openai, 10)
+    out = CliRunner().invoke(cli, ["run", str(suite), "--db", str(db_path), "--max-cost", "0.002", "-j", "1"])
+    assert "(budget_exceeded)" in out.output
+    assert 1 <= fake_openai.count < 10

@@ -136,3 +136,27 @@ def test_cli_stats_and_clear(fake_openai: FakeOpenAI, db_path: Path) -> None:
     out = runner.invoke(cli, ["cache", "clear", "--db", str(db_path)])
     assert out.exit_code == 0 and out.output == "Deleted 2 cached response(s).\n"
     assert db.execute("select count(*) from cache").fetchone()[0] == 0
+
+
+def test_cli_rerun_is_cached_and_no_cache_calls_again(fake_openai: FakeOpenAI, tmp_path: Path, db_path: Path) -> None:
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "prompts: ['Say {{w}}']\n"
+        f"providers:\n  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}'}}}}\n"
+        "tests:\n  - vars: {w: a}\n  - vars: {w: b}\n"
+    )
+    runner = CliRunner()
+    args = ["run", str(suite), "--db", str(db_path), "--no-progress"]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert fake_openai.count == 2
+    out = runner.invoke(cli, args)
+    assert out.exit_code == 0 and fake_openai.count == 2
+    assert "(2 cached)" in out.output
+    db = open_db(db_path)
+    assert db.execute("select cached, cache_hit_ratio, cost from runs order by id").fetchall() == [
+        (0, 0.0, pytest.approx(2 * (11 * 1.5e-7 + 7 * 6e-7))),
+        (2, 1.0, 0.0),
+    ]
+    assert db.execute("select count(*) from results where cached = 1 and cached_cost > 0").fetchone()[0] == 2
+    assert runner.invoke(cli, [*args, "--no-cache"]).exit_code == 0
+    assert fake_openai.count == 4

@@ -78,3 +78,37 @@ def test_provider_output_tests_make_no_calls(tmp_path: Path) -> None:
         "prompts: ['x {{q}}']\nproviders: [openai:gpt-4o-mini]\ntests:\n  - vars: {q: a}\n    providerOutput: hi\n"
     )
     assert estimate_suite(load(path), RunConfig()).calls == 0
+
+
+def test_cli_dry_run_makes_no_calls_and_writes_nothing(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli.main import cli
+
+    provider = (
+        f"  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}', max_tokens: 10}}}}\n"
+    )
+    suite = write_suite(tmp_path, provider)
+    db = tmp_path / "dry.db"
+    out = CliRunner().invoke(cli, ["run", str(suite), "--db", str(db), "--dry-run"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == f"Dry run: {suite} (no calls made)"
+    assert lines[1].split() == [
+        "prompt",
+        "provider",
+        "calls",
+        "tokens",
+        "in",
+        "tokens",
+        "out",
+        "(est)",
+        "out",
+        "source",
+        "est.",
+        "cost",
+    ]
+    n_in = tokens("Q: {q}", "gpt-4o-mini")
+    assert lines[3].split()[:7] == ["Q:", "{{q}}", "openai:chat:gpt-4o-mini", "3", str(n_in), "30", "max_tokens"]
+    assert lines[-1].split()[:2] == ["total", "6"]
+    assert fake_openai.count == 0 and not db.exists()

@@ -16,6 +16,8 @@ from typing import Any
 from workbench.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
 from workbench.types import Prompt, ProviderSpec, Suite
 
+FREE_IDS = {"echo"}
+
 
 @dataclass
 class EstimateRow:
@@ -28,7 +30,7 @@ class EstimateRow:
     tokens_in: int = 0
     tokens_out: int = 0
     out_per_call: float = 0.0
-    out_source: str = "default"  # max_tokens | history | default
+    out_source: str = "default"  # max_tokens | history | default | none (echo)
     input_cost_per_1m: float | None = None
     output_cost_per_1m: float | None = None
     cost: float | None = None  # None: unknown price
@@ -66,6 +68,13 @@ class Estimate:
             "render_errors": self.render_errors,
             "notes": self.notes,
         }
+
+
+def prompt_name(prompt: Prompt) -> str:
+    if prompt.family and prompt.version:
+        return f"{prompt.family}/{prompt.version}"
+    label = " ".join(prompt.label.split())
+    return label if len(label) <= 40 else label[:39] + "…"
 
 
 def history_output_tokens(db: Any, prompt: Prompt, spec: ProviderSpec) -> float | None:
@@ -112,7 +121,7 @@ def estimate_suite(
         model = model_for(spec)
         row = rows.get((cell.prompt_idx, cell.provider_idx))
         if row is None:
-            row = EstimateRow(cell.prompt_idx, prompt.label, cell.provider_idx, spec.display, model)
+            row = EstimateRow(cell.prompt_idx, prompt_name(prompt), cell.provider_idx, spec.display, model)
             cap = output_tokens_cap({**(spec.config or {}), **(prompt.config or {})})
             hist = None if cap else history_output_tokens(db, prompt, spec)
             row.out_per_call, row.out_source = (
@@ -122,13 +131,22 @@ def estimate_suite(
                 if hist is not None
                 else (float(default_output_tokens), "default")
             )
+            if spec.id in FREE_IDS:
+                row.out_per_call, row.out_source = 0.0, "none"
             price = resolve_price(model, spec.config, prices, spec.label or spec.id) or resolve_price(
                 model, None, prices, spec.id
             )
+            if spec.id in FREE_IDS:
+                from workbench.providers.pricing import Price
+
+                price = Price(0.0, 0.0, "free")
             if price is not None:
                 row.input_cost_per_1m, row.output_cost_per_1m = price.per_1m
                 row.cost = 0.0
             rows[(cell.prompt_idx, cell.provider_idx)] = row
+        if spec.id in FREE_IDS:  # no tokens, no cost: counting would only slow big echo suites down
+            row.calls += 1
+            continue
         key = (cell.prompt_idx, cell.test_idx, encoding_name_for(model), cell.variant)
         if key not in tokens:
             try:
@@ -198,3 +216,41 @@ def format_estimate(est: Estimate) -> str:
 
 def estimate_json(est: Estimate) -> str:
     return json.dumps(est.to_dict())
+
+
+def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) -> str | None:
+    """One summary line comparing the pre-run estimate with what the run cost."""
+    from workbench.format import fmt_cost
+
+    if not estimate or not estimate.get("calls"):
+        return None
+    est = fmt_cost(estimate.get("cost"))
+    if estimate.get("unpriced_rows"):
+        est += " + unknown"
+    actual = fmt_cost(totals.get("cost"))
+    cached = totals.get("cached") or 0
+    tail = f" ({cached} cached)" if cached else ""
+    return (
+        f"Estimate: {est} for {estimate['calls']} calls, {estimate.get('tokens_in', 0)} tokens in,"
+        f" ~{estimate.get('tokens_out', 0)} out; actual: {actual}, {totals.get('tokens_in') or 0} in,"
+        f" {totals.get('tokens_out') or 0} out{tail}"
+    )
+
+
+def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, file: Any = None) -> int:
+    """`workbench run --dry-run`: print each suite's estimate; no calls, nothing written. Exit 0."""
+    import sys
+
+    from workbench.errors import StoreError
+    from workbench.store.db import open_db
+
+    out = file or sys.stdout
+    try:
+        db = open_db(db_path, create=False)  # earlier runs give the output-token history
+    except StoreError:
+        db = None
+    for suite, config in zip(suites, configs, strict=True):
+        est = estimate_suite(suite, config, db)
+        name = str(suite.path) if suite.path else "suite"
+        out.write(f"Dry run: {name} (no calls made)\n{format_estimate(est)}\n")
+    return 0

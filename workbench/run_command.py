@@ -36,6 +36,9 @@ class RunRequest:
     progress: bool = False
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    use_cache: bool = True  # --no-cache
+    max_cost: float | None = None  # --max-cost (else the suite's workbench.max_cost)
+    dry_run: bool = False  # --dry-run: print the estimate, make no calls
 
 
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
@@ -52,6 +55,8 @@ def build_config(suite: Suite, req: RunRequest) -> RunConfig:
         filter_providers=req.filter_providers,
         filter_prompts=req.filter_prompts,
         grade=GradeConfig(allow_code=req.allow_code),
+        use_cache=req.use_cache,
+        max_cost=req.max_cost,
         extra=dict(req.extra),
     )
 
@@ -88,6 +93,10 @@ def execute(req: RunRequest) -> int:
         from workbench.variants import validate_variants
 
         validate_variants(suite, build_config(suite, req).variants)
+    if req.dry_run:
+        from workbench.estimate import dry_run
+
+        return dry_run(suites, [build_config(s, req) for s in suites], req.db)
     db = open_db(req.db)
     exit_code = EXIT_OK
     for suite in suites:
@@ -106,7 +115,10 @@ def execute(req: RunRequest) -> int:
 
 
 def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:
+    from workbench.estimate import estimate_suite, estimate_vs_actual
     from workbench.report.summary import print_summary
+
+    estimate = estimate_suite(suite, config, db).to_dict()
 
     if req.progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -123,9 +135,12 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done)
 
-            outcome = run_suite(suite, config, db, progress=progress)
+            outcome = run_suite(suite, config, db, progress=progress, estimate=estimate)
     else:
-        outcome = run_suite(suite, config, db)
+        outcome = run_suite(suite, config, db, estimate=estimate)
     if not req.quiet:
         print_summary(db, outcome.run_id, wall_s=outcome.wall_s)
+        line = estimate_vs_actual(estimate, outcome.totals)
+        if line:
+            print(line)
     return outcome

@@ -84,6 +84,14 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     metavar="LIST",
     help="Comma-separated prompt variants, e.g. none,llmlingua:0.5 [default: the suite's workbench.variants, else none].",
 )
+@click.option("--no-cache", is_flag=True, help="Call every provider; neither read nor write the response cache.")
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    metavar="USD",
+    help="Stop scheduling calls before spending would pass USD [default: the suite's workbench.max_cost].",
+)
+@click.option("--dry-run", is_flag=True, help="Print the estimated tokens and cost per prompt x provider; no calls.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary table.")
 def command(
@@ -101,6 +109,9 @@ def command(
     resume: int | None,
     no_code_asserts: bool,
     variants: str | None,
+    no_cache: bool,
+    max_cost: float | None,
+    dry_run: bool,
     no_progress: bool,
     quiet: bool,
 ) -> None:
@@ -134,5 +145,8 @@ def command(
         progress=not no_progress and sys.stderr.isatty(),
         quiet=quiet,
         extra={"variants": [v.strip() for v in variants.split(",") if v.strip()]} if variants else {},
+        use_cache=not no_cache,
+        max_cost=max_cost,
+        dry_run=dry_run,
     )
     sys.exit(execute(request))
