@@ -1,0 +1,122 @@
+"""Guardrail failures of a run: counts by metric, by prompt version and by model, and the offending outputs.
+
+A guardrail is an assertion whose metric starts with `guardrail` or whose type is `guardrails` or
+`moderation` (the writer stores `assertion_results.is_guardrail`). Counts are failed guardrail
+*assertions* (as `PairStats.guardrail_failures`) and the results holding at least one. Everything
+is read through the `(run_id, is_guardrail, pass)` index; outputs are fetched one page at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+PAGE_SIZE = 25
+
+PROMPT_NAME = (
+    "case when pv.family is not null and pv.version is not null then pv.family || '/' || pv.version"
+    " else coalesce(pv.label, rp.label, 'prompt ' || r.prompt_idx) end"
+)
+METRIC = "coalesce(a.metric, a.type)"
+
+FAILED = """
+    from assertion_results a
+    join results r on r.id = a.result_id
+    left join prompt_versions pv on pv.id = r.prompt_version_id
+    left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_idx = r.prompt_idx
+    left join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
+    where a.run_id = ? and a.is_guardrail = 1 and a.pass = 0
+"""
+
+
+@dataclass
+class GuardrailCount:
+    name: str
+    failures: int  # failed guardrail assertions
+    results: int  # results with at least one
+
+
+@dataclass
+class GuardrailSummary:
+    run_id: int
+    checks: int  # guardrail assertions evaluated
+    failures: int
+    failed_results: int
+    by_metric: list[GuardrailCount] = field(default_factory=list)
+    by_prompt: list[GuardrailCount] = field(default_factory=list)
+    by_model: list[GuardrailCount] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GuardrailFailure:
+    result_id: int
+    test_idx: int
+    description: str | None
+    prompt: str
+    variant: str
+    model: str
+    metric: str
+    type: str | None
+    reason: str | None
+    output: str | None
+
+
+def guardrail_summary(db: Database, run_id: int) -> GuardrailSummary:
+    checks, failures = db.execute(
+        "select count(*), coalesce(sum(pass = 0), 0) from assertion_results where run_id = ? and is_guardrail = 1",
+        [run_id],
+    ).fetchone()
+
+    def grouped(expr: str) -> list[GuardrailCount]:
+        sql = f"select {expr}, count(*), count(distinct a.result_id) {FAILED} group by 1 order by 2 desc, 1"
+        return [GuardrailCount(str(n), int(f), int(r)) for n, f, r in db.execute(sql, [run_id])]
+
+    failed_results = db.execute(
+        "select count(distinct result_id) from assertion_results where run_id = ? and is_guardrail = 1 and pass = 0",
+        [run_id],
+    ).fetchone()[0]
+    return GuardrailSummary(
+        run_id=run_id,
+        checks=int(checks or 0),
+        failures=int(failures or 0),
+        failed_results=int(failed_results or 0),
+        by_metric=grouped(METRIC),
+        by_prompt=grouped(PROMPT_NAME),
+        by_model=grouped("coalesce(r.provider_label, '?')"),
+    )
+
+
+def guardrail_failures(
+    db: Database,
+    run_id: int,
+    *,
+    metric: str | None = None,
+    prompt: str | None = None,
+    model: str | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> tuple[int, list[GuardrailFailure]]:
+    """(total matching, one page of failures with their outputs), optionally of one metric/prompt/model."""
+    where = ""
+    params: list[Any] = [run_id]
+    for expr, value in ((METRIC, metric), (PROMPT_NAME, prompt), ("coalesce(r.provider_label, '?')", model)):
+        if value is not None:
+            where += f" and {expr} = ?"
+            params.append(value)
+    total = int(db.execute(f"select count(*) {FAILED}{where}", params).fetchone()[0])
+    sql = f"""
+        select r.id, r.test_idx, tc.description, {PROMPT_NAME}, coalesce(r.variant, 'none'),
+               coalesce(r.provider_label, '?'), {METRIC}, a.type, a.reason, r.output
+        {FAILED}{where}
+        order by r.test_idx, r.id, a.idx limit ? offset ?
+    """
+    out = [
+        GuardrailFailure(int(r[0]), int(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), str(r[6]), r[7], r[8], r[9])
+        for r in db.execute(sql, [*params, max(1, int(limit)), max(0, int(offset))])
+    ]
+    return total, out

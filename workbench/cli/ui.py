@@ -1,0 +1,63 @@
+"""`workbench ui`: serve the Streamlit UI on 127.0.0.1 (never 0.0.0.0 unless asked) with usage stats off."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    """The `streamlit run` command line `workbench ui` executes."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--global.developmentMode",
+        "false",
+    ]
+
+
+@click.command("ui")
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. The UI has no authentication: keep it on loopback unless you know why.",
+)
+def command(db: Path | None, port: int, host: str) -> None:
+    """Serve the Streamlit UI (runs, matrix, versions, guardrails, recommendation, cost, compare)."""
+    from workbench.store.db import default_db_path
+
+    env = dict(os.environ)
+    path = (db or default_db_path()).resolve()
+    env["WORKBENCH_DB"] = str(path)
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    click.echo(f"workbench UI on http://{host}:{port} (database {path}); Ctrl-C to stop.", err=True)
+    try:
+        code = subprocess.call(streamlit_command(host, port), env=env)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

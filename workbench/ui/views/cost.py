@@ -1,0 +1,147 @@
+"""Cost: by model, prompt version and variant; cost per passing test; monthly projection; $ saved by variants."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from workbench.analysis.cost import CostGroup
+from workbench.analysis.projection import DAYS_PER_MONTH
+from workbench.format import fmt_cost, fmt_rate
+from workbench.ui import data, state, widgets
+
+DEFAULT_RPD = 10_000.0
+
+
+def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "name": g.name,
+                "results": g.n,
+                "pass rate": g.pass_rate,
+                "cost / request": fmt_cost(g.mean_cost),
+                "cost / passing test": fmt_cost(g.cost_per_pass),
+                "spent": fmt_cost(g.spent),
+                "tokens in": g.tokens_in,
+                "tokens out": g.tokens_out,
+                "cache hits": fmt_rate(g.cache_hit_rate),
+                "$": g.mean_cost,
+            }
+            for g in groups
+        ]
+    )
+
+
+def render() -> None:
+    st.title("Cost")
+    runs = widgets.require_runs()
+    if runs is None:
+        return
+    run = widgets.pick_run(runs)
+    tok = widgets.token()
+    c = st.columns(3)
+    c[0].metric("Spent by this run", fmt_cost(run.cost))
+    c[1].metric("Cost per request", fmt_cost(run.cost_per_request))
+    hit = data.run_cache_hit_rate(tok, run.id)
+    c[2].metric("Measured cache hit rate", fmt_rate(hit))
+
+    tabs = st.tabs(["By model", "By prompt version", "By variant"])
+    for tab, dim in zip(tabs, ("model", "version", "variant"), strict=True):
+        with tab:
+            df = groups_table(data.cost_by(tok, run.id, dim))
+            known = df[df["$"].notna()]
+            if len(known):
+                chart = (
+                    alt.Chart(known)
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("$:Q", title="$ per request (uncached)", axis=alt.Axis(format="$.2~g")),
+                        y=alt.Y("name:N", sort="-x", title=None),
+                        tooltip=["name", "cost / request", "cost / passing test", "spent"],
+                    )
+                    .properties(height=max(60, 30 * len(known)))
+                )
+                st.altair_chart(chart, width="stretch")
+            st.dataframe(
+                df.drop(columns=["$"]),
+                hide_index=True,
+                column_config={
+                    "pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+                },
+            )
+
+    st.subheader("Monthly projection")
+    rpd = st.number_input(
+        "Requests per day", min_value=0.0, value=state.get_float("rpd", DEFAULT_RPD), step=1000.0, key="w_rpd"
+    )
+    state.put("rpd", int(rpd) if float(rpd).is_integer() else rpd, DEFAULT_RPD)
+    rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd))
+    pick = rec.pick.name if rec.pick else None
+    proj = pd.DataFrame(
+        [
+            {
+                "pair": p.pair + ("  ★ recommended" if p.pair == pick else ""),
+                "cost / request": fmt_cost(p.cost_per_request),
+                f"per month ({DAYS_PER_MONTH} days), no cache": fmt_cost(p.monthly_cost),
+                "cache hit rate (measured)": fmt_rate(p.cache_hit_rate),
+                "per month with that cache hit rate": fmt_cost(p.monthly_cost_cached),
+            }
+            for p in rec.projections
+        ]
+    )
+    if proj.empty:
+        st.info("No pair has a known price to project.")
+    else:
+        st.dataframe(proj, hide_index=True)
+
+    st.subheader("$ saved by compression variants")
+    savings = data.variant_savings(tok, run.id)
+    if not savings:
+        st.caption(
+            'This run has no variants besides `none`. Add `workbench: variants: [none, "llmlingua:0.5"]` to a suite '
+            "to measure what compression saves."
+        )
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "prompt": s.prompt,
+                        "model": s.model,
+                        "variant": s.variant,
+                        "tokens in (none → variant)": f"{s.baseline_tokens_in or 0:.0f} → {s.variant_tokens_in or 0:.0f}",
+                        "cost / request (none → variant)": f"{fmt_cost(s.baseline_cost)} → {fmt_cost(s.variant_cost)}",
+                        "saved / request": fmt_cost(s.saved_per_request),
+                        "saved share": fmt_rate(s.saved_share),
+                        "saved / month": fmt_cost(s.monthly_saved(float(rpd))),
+                        "Δ pass rate": widgets.delta_text(s.pass_rate_delta, "rate"),
+                    }
+                    for s in savings
+                ]
+            ),
+            hide_index=True,
+        )
+    extra = data.compression_deltas(tok, run.id) if savings else None
+    if extra:
+        st.caption("Compression details (`workbench.compression_report.variant_deltas`)")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "pair": f"{d.prompt} · {d.variant} · {d.model}",
+                        "compression ratio": d.compression_ratio,
+                        "tokens saved / request": d.tokens_saved_per_request,
+                        "cost saved / request": fmt_cost(d.cost_saved_per_request),
+                        "Δ pass rate": widgets.delta_text(d.pass_rate_delta, "rate"),
+                        "compressor s / call": d.compressor_seconds,
+                        "compressions cached": d.compressions_cached,
+                        "acceptable": d.acceptable,
+                    }
+                    for d in extra
+                ]
+            ),
+            hide_index=True,
+            column_config={"compression ratio": st.column_config.NumberColumn(format="%.2f")},
+        )

@@ -1,0 +1,204 @@
+"""Matrix: rows = test cases, columns = prompt version x variant x model; a cell opens its details."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from workbench.analysis.matrix import PAGE_SIZE, MatrixCell, MatrixColumn, MatrixFilters
+from workbench.errors import WorkbenchError
+from workbench.format import fmt_cost, fmt_ms, fmt_rate
+from workbench.ui import data, state, widgets
+
+PAGE_SIZES = [25, 50, 100, 200]
+
+
+def cell_text(cells: list[MatrixCell]) -> str:
+    """One cell: verdict, score, tokens in/out, cost, latency (first repeat; verdict over all)."""
+    if not cells:
+        return ""
+    c = cells[0]
+    passes = sum(x.success for x in cells)
+    if c.error and not c.success:
+        mark = "⚠ error"
+    elif len(cells) > 1:
+        mark = f"{'✅' if passes == len(cells) else '❌'} {passes}/{len(cells)}"
+    else:
+        mark = "✅ pass" if c.success else "❌ fail"
+    guard = f" · 🛡{c.guardrail_failures}" if any(x.guardrail_failures for x in cells) else ""
+    score = "" if c.score is None else f" · {c.score:.2f}"
+    tokens = f" · {c.tokens_in or 0}→{c.tokens_out or 0} tok"
+    cached = " (cached)" if c.cached else ""
+    return f"{mark}{score}{guard}{tokens} · {fmt_cost(c.cost)}{cached} · {fmt_ms(c.latency_ms)}"
+
+
+def column_names(columns: list[MatrixColumn]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    seen: set[str] = set()
+    for c in columns:
+        name = c.name if c.name not in seen else f"{c.name} [{c.key}]"
+        seen.add(name)
+        names[c.key] = name
+    return names
+
+
+def header_table(columns: list[MatrixColumn]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "column": c.name,
+                "results": c.n,
+                "pass rate": c.pass_rate,
+                "mean score": c.mean_score,
+                "cost / request": fmt_cost(c.mean_cost),
+                "total cost": fmt_cost(c.total_cost),
+                "errors": c.errors,
+                "guardrail failures": c.guardrail_failures,
+            }
+            for c in columns
+        ]
+    )
+
+
+def render() -> None:
+    st.title("Matrix")
+    runs = widgets.require_runs()
+    if runs is None:
+        return
+    run = widgets.pick_run(runs)
+    tok = widgets.token()
+    columns = data.columns(tok, run.id)
+    if not columns:
+        st.info(f"Run {run.name} has no results yet.")
+        return
+    st.dataframe(
+        header_table(columns),
+        hide_index=True,
+        column_config={
+            "pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "mean score": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
+
+    f = st.columns([1, 1, 1, 1, 3])
+    filters = MatrixFilters(
+        failures=f[0].checkbox("Failures", value=state.get_bool("fail"), key="w_fail"),
+        errors=f[1].checkbox("Errors", value=state.get_bool("err"), key="w_err"),
+        guardrails=f[2].checkbox("Guardrail failures", value=state.get_bool("guard"), key="w_guard"),
+        different=f[3].checkbox("Different across columns", value=state.get_bool("diff"), key="w_diff"),
+        search=f[4].text_input("Regex search (description, vars, outputs)", value=state.get_str("q", ""), key="w_q")
+        or None,
+    )
+    for key, value in (
+        ("fail", filters.failures),
+        ("err", filters.errors),
+        ("guard", filters.guardrails),
+        ("diff", filters.different),
+    ):
+        state.put(key, value, False)
+    state.put("q", filters.search)
+
+    p = st.columns([1, 1, 4])
+    size = p[1].selectbox(
+        "Rows per page", PAGE_SIZES, index=state.index_of(PAGE_SIZES, state.get_int("size", PAGE_SIZE), 1), key="w_size"
+    )
+    state.put("size", size, PAGE_SIZE)
+    page_no = p[0].number_input("Page", min_value=1, value=state.get_int("page", 1) or 1, step=1, key="w_page")
+    try:
+        page = data.matrix_page(tok, run.id, filters, int(page_no), int(size))
+    except WorkbenchError as e:
+        st.error(str(e))
+        return
+    state.put("page", page.page, 1)
+    p[2].markdown(f"&nbsp;  \n**{page.total:,}** test cases match · page {page.page} of {page.pages}")
+
+    names = column_names(columns)
+    rows: list[dict[str, Any]] = []
+    for r in page.rows:
+        row: dict[str, Any] = {"#": r.test_idx, "test": r.description or _vars_text(r.vars)}
+        for c in columns:
+            row[names[c.key]] = cell_text(r.cells.get(c.key, []))
+        rows.append(row)
+    grid = pd.DataFrame(rows, columns=["#", "test", *names.values()])
+    config: dict[str, Any] = {
+        names[c.key]: st.column_config.TextColumn(
+            names[c.key],
+            help=f"pass rate {fmt_rate(c.pass_rate)} · mean score "
+            f"{'-' if c.mean_score is None else f'{c.mean_score:.2f}'} · total cost {fmt_cost(c.total_cost)}",
+        )
+        for c in columns
+    }
+    st.caption("Click a cell to open its details (rendered prompt, output, every assertion).")
+    event = st.dataframe(
+        grid,
+        hide_index=True,
+        column_config=config,
+        on_select="rerun",
+        selection_mode="single-cell",
+        key=f"grid_{run.id}_{page.page}",
+    )
+    cells = getattr(getattr(event, "selection", None), "cells", None) or []
+    if cells:
+        row_pos, col_name = cells[0]
+        col_key = next((k for k, n in names.items() if n == col_name), None)
+        if col_key and 0 <= row_pos < len(page.rows) and page.rows[row_pos].cells.get(col_key):
+            state.put("cell", page.rows[row_pos].cells[col_key][0].result_id)
+    cell_id = state.get_int("cell")
+    if cell_id is not None:
+        show_cell(tok, cell_id, run.id)
+
+
+def _vars_text(vars: dict[str, Any]) -> str:
+    text = json.dumps(vars, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def show_cell(tok: str, result_id: int, run_id: int) -> None:
+    d = data.cell_detail(tok, result_id)
+    if d is None or d.run_id != run_id:
+        state.put("cell", None)
+        return
+    st.divider()
+    head = st.columns([6, 1])
+    head[0].subheader(f"Test #{d.test_idx}: {d.description or ''}")
+    if head[1].button("Close", key="close_cell"):
+        state.put("cell", None)
+        st.rerun()
+    verdict = "⚠ error" if d.error else ("✅ pass" if d.success else "❌ fail")
+    st.markdown(
+        f"**{d.prompt_name} · {d.variant} · {d.model}** (repeat {d.repeat}) — {verdict} · score "
+        f"{'-' if d.score is None else f'{d.score:.3f}'} · {d.tokens_in or 0}→{d.tokens_out or 0} tokens · "
+        f"{fmt_cost(d.cost)}{' (cached)' if d.cached else ''} · {fmt_ms(d.latency_ms)}"
+    )
+    if d.error:
+        st.error(d.error)
+    left, right = st.columns(2)
+    left.markdown("**Rendered prompt**")
+    left.code(d.prompt or "", language=None, wrap_lines=True)
+    right.markdown("**Output**")
+    right.code(d.output or "", language=None, wrap_lines=True)
+    st.markdown("**Assertions**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "": "✅" if a.passed else "❌",
+                    "type": ("  ↳ " if a.parent_idx is not None else "") + str(a.type),
+                    "metric": a.metric or "",
+                    "guardrail": "🛡" if a.is_guardrail else "",
+                    "score": a.score,
+                    "reason": a.reason or "",
+                    "value": a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False),
+                }
+                for a in d.assertions
+            ],
+            columns=["", "type", "metric", "guardrail", "score", "reason", "value"],
+        ),
+        hide_index=True,
+    )
+    if d.vars:
+        with st.expander("Vars"):
+            st.json(d.vars)

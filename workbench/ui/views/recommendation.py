@@ -1,0 +1,194 @@
+"""Recommendation: pass rate vs cost per request for every pair, the Pareto frontier, the pick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from workbench.analysis.pairs import PairStats
+from workbench.analysis.recommend import Recommendation
+from workbench.errors import WorkbenchError
+from workbench.format import fmt_cost, fmt_rate
+from workbench.ui import data, state, widgets
+
+
+def _role(p: PairStats, rec: Recommendation) -> str:
+    if rec.pick is not None and p.key == rec.pick.key:
+        return "pick"
+    if rec.runner_up is not None and p.key == rec.runner_up.key:
+        return "runner-up"
+    if any(p.key == a.key for a in rec.acceptable):
+        return "acceptable"
+    return "excluded"
+
+
+def scatter(rec: Recommendation, log_x: bool) -> alt.LayerChart | None:
+    frontier = {p.key for p in rec.frontier}
+    rows: list[dict[str, Any]] = [
+        {
+            "pair": p.name,
+            "cost per request": p.mean_cost,
+            "cost": fmt_cost(p.mean_cost),
+            "pass rate": p.pass_rate,
+            "low": p.interval[0],
+            "high": p.interval[1],
+            "n": p.n,
+            "role": _role(p, rec),
+            "frontier": p.key in frontier,
+        }
+        for p in rec.pairs
+        if p.mean_cost is not None and (not log_x or p.mean_cost > 0)
+    ]
+    if not rows:
+        return None
+    df = pd.DataFrame(rows)
+    x = alt.X(
+        "cost per request:Q",
+        title="$ per request (uncached)",
+        scale=alt.Scale(type="log") if log_x else alt.Scale(zero=True),
+        axis=alt.Axis(format="$.2~g"),
+    )
+    y = alt.Y("pass rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    colors = alt.Scale(
+        domain=["pick", "runner-up", "acceptable", "excluded"], range=["#2ca02c", "#ff7f0e", "#1f77b4", "#9e9e9e"]
+    )
+    tooltip = [
+        "pair",
+        "cost",
+        alt.Tooltip("pass rate:Q", format=".1%"),
+        alt.Tooltip("low:Q", format=".1%", title="95% low"),
+        alt.Tooltip("high:Q", format=".1%", title="95% high"),
+        "n",
+        "role",
+    ]
+    base = alt.Chart(df)
+    bars = base.mark_errorbar(ticks=True).encode(
+        x=x, y=alt.Y("low:Q", title="pass rate"), y2="high:Q", color=alt.Color("role:N", scale=colors)
+    )
+    points = base.mark_point(filled=True, size=120).encode(
+        x=x, y=y, color=alt.Color("role:N", scale=colors, title=None), shape=alt.Shape("frontier:N"), tooltip=tooltip
+    )
+    line = (
+        alt.Chart(df[df["frontier"]].sort_values("cost per request"))
+        .mark_line(strokeDash=[6, 3], color="#555")
+        .encode(x=x, y=y, order="cost per request:Q")
+    )
+    labels = (
+        base.transform_filter(alt.datum.role == "pick")
+        .mark_text(align="left", dx=10, dy=-10, fontWeight="bold")
+        .encode(x=x, y=y, text="pair:N")
+    )
+    return (line + bars + points + labels).properties(height=420)
+
+
+def render() -> None:
+    st.title("Recommendation")
+    runs = widgets.require_runs()
+    if runs is None:
+        return
+    run = widgets.pick_run(runs)
+    tok = widgets.token()
+    defaults = data.suite_acceptance(tok, run.id)
+    c = st.columns(3)
+    target = c[0].slider(
+        "Acceptance target (pass rate)",
+        0.0,
+        1.0,
+        state.get_float("target", defaults.min_pass_rate),
+        0.01,
+        key="w_target",
+    )
+    allow_g = c[1].checkbox(
+        "Tolerate guardrail failures",
+        value=state.get_bool("guardok", defaults.allow_guardrail_failures),
+        key="w_guardok",
+    )
+    allow_e = c[2].checkbox("Tolerate errors", value=state.get_bool("errok", defaults.allow_errors), key="w_errok")
+    state.put("target", round(target, 2), defaults.min_pass_rate)
+    state.put("guardok", allow_g, defaults.allow_guardrail_failures)
+    state.put("errok", allow_e, defaults.allow_errors)
+    acceptance = defaults.with_overrides(min_pass_rate=target, allow_guardrail_failures=allow_g, allow_errors=allow_e)
+    rec = data.recommendation(tok, run.id, acceptance, None)
+
+    if rec.pick is not None:
+        p = rec.pick
+        st.success(
+            f"**Recommended: {p.name}** — pass rate {fmt_rate(p.pass_rate)} ({p.passes}/{p.n}, 95% "
+            f"{p.interval[0]:.0%}–{p.interval[1]:.0%}) at {fmt_cost(p.mean_cost)} per request."
+        )
+        if rec.clearly_better is False:
+            st.warning(f"The pick is {rec.verdict}.")
+        elif rec.verdict:
+            st.caption(f"The pick is {rec.verdict}.")
+    else:
+        st.error(rec.verdict or "No acceptable pair.")
+
+    log_x = st.toggle("Log cost axis", value=state.get_bool("logx"), key="w_logx")
+    state.put("logx", log_x, False)
+    chart = scatter(rec, log_x)
+    if chart is None:
+        st.info("No pair has a known price, so there is nothing to plot on the cost axis.")
+    else:
+        st.altair_chart(chart, width="stretch")
+        st.caption(
+            "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and better)."
+        )
+
+    table = pd.DataFrame(
+        [
+            {
+                "pair": p.name,
+                "role": _role(p, rec),
+                "pass rate": p.pass_rate,
+                "95% interval": f"{p.interval[0]:.0%}–{p.interval[1]:.0%}",
+                "n": p.n,
+                "cost / request": fmt_cost(p.mean_cost),
+                "cost / pass": fmt_cost(p.cost_per_pass),
+                "mean score": p.mean_score,
+                "guardrail failures": p.guardrail_failures,
+                "errors": p.errors,
+                "why excluded": "; ".join(next((e.reasons for e in rec.excluded if e.pair.key == p.key), [])),
+            }
+            for p in rec.pairs
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={"pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    )
+    routing_section(tok)
+
+
+def routing_section(tok: str) -> None:
+    names = data.routers(tok)
+    if not names:
+        return
+    st.subheader("Trained router: single cheapest acceptable model vs routed")
+    name = st.selectbox("Router", names, index=state.index_of(names, state.get_str("router")), key="w_router")
+    state.put("router", name, names[0])
+    rpd = st.number_input(
+        "Requests per day", min_value=0.0, value=state.get_float("rpd", 10_000.0), step=1000.0, key="w_rrpd"
+    )
+    try:
+        s = data.routing(tok, name, float(rpd))
+    except WorkbenchError as e:
+        st.info(str(e))
+        return
+    single = s.get("single_cheapest_acceptable") or {}
+    routed = s.get("routed") or {}
+    c = st.columns(3)
+    c[0].metric(
+        f"Single: {single.get('model', 'none')}",
+        fmt_cost(single.get("monthly_cost")) + " / month" if single else "no single model meets the target",
+    )
+    c[1].metric(
+        f"Routed ({s['cheap_model']} → {s['strong_model']})",
+        fmt_cost(routed.get("monthly_cost")) + " / month",
+        help=f"pass rate {fmt_rate(routed.get('pass_rate'))}",
+    )
+    c[2].metric("Monthly saving", fmt_cost(s.get("monthly_saving")))
+    (st.success if s["choice"] == "routed" else st.info)(f"Choice: **{s['choice']}** — {s['verdict']}")
