@@ -87,7 +87,26 @@ class _PreloadedCompressor:
                 self.context_idxs: list[Any] = []
                 self.max_position_embeddings = int(getattr(model.config, "max_position_embeddings", 2048) or 2048)
 
-        return Preloaded(model_name=name, device_map="cpu", use_llmlingua2=llmlingua2)
+        return Preloaded(
+            model_name=_llmlingua2_alias(tokenizer, name) if llmlingua2 else name,
+            device_map="cpu",
+            use_llmlingua2=llmlingua2,
+        )
+
+
+def _llmlingua2_alias(tokenizer: Any, path: str) -> str:
+    """llmlingua's word merging picks the sub-word convention from a substring of `model_name`
+    (utils.is_begin_of_new_word): `##` pieces for multilingual BERT, `▁` for XLM-RoBERTa. A local
+    path carries neither name, so name the convention from the tokenizer class instead."""
+    kind = type(tokenizer).__name__.lower()
+    if "xlmroberta" in kind:
+        return "xlm-roberta-large"
+    if "bert" in kind:
+        return "bert-base-multilingual-cased"
+    raise UsageError(
+        f"llmlingua2 model {path!r}: tokenizer {type(tokenizer).__name__} is not supported "
+        "(llmlingua 0.2.2 knows BERT (WordPiece) and XLM-RoBERTa (SentencePiece) token classifiers)"
+    )
 
 
 def _load_token_classifier(path: str) -> tuple[Any, Any]:
@@ -143,7 +162,11 @@ def _run(compressor: Any, text: str, method: str, rate: float, question: str) ->
             [text], rate=rate, force_tokens=["\n", "?", ".", "!"], drop_consecutive=True, use_context_level_filter=False
         )
         return str(res["compressed_prompt"])
-    target = max(1, int(compressor.get_token_length(text, add_special_tokens=False) * rate))
+    n_tokens = compressor.get_token_length(text, add_special_tokens=False)
+    target = max(1, int(n_tokens * rate))
+    # llmlingua prunes in windows of `iterative_size` tokens and leaves a text shorter than one
+    # window untouched, so short contexts get proportionally smaller windows.
+    window = max(16, min(200, n_tokens // 2))
     if method == "llmlingua":
         res = compressor.compress_prompt(
             [text],
@@ -152,6 +175,7 @@ def _run(compressor: Any, text: str, method: str, rate: float, question: str) ->
             use_sentence_level_filter=False,
             use_token_level_filter=True,
             concate_question=False,
+            iterative_size=window,
         )
         return str(res["compressed_prompt"]).strip()
     from workbench.compression.sentences import chunk_units
@@ -173,5 +197,6 @@ def _run(compressor: Any, text: str, method: str, rate: float, question: str) ->
         use_sentence_level_filter=False,
         use_token_level_filter=True,
         concate_question=False,
+        iterative_size=window,
     )
     return str(res["compressed_prompt"]).strip()

@@ -56,7 +56,7 @@ def split_sentences(text: str) -> list[str]:
         candidate = text[start : m.start()].rstrip()
         last = candidate.rsplit(None, 1)[-1] if candidate.split() else ""
         word = last.rstrip(".!?\"')]").lower()
-        if last.endswith(".") and (word in ABBREVIATIONS or len(word) == 1):
+        if last.endswith(".") and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
             continue  # "e.g. The", "J. Smith": not a boundary
         out.append(text[start : m.start()].strip())
         start = m.end()

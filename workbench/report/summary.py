@@ -209,3 +209,8 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
         console.print(totals_line(db, run_id, wall_s))
     else:
         out.write(plain_table(rows) + "\n" + totals_line(db, run_id, wall_s) + "\n")
+    from workbench.compression_report import format_deltas, variant_deltas
+
+    deltas = format_deltas(variant_deltas(db, run_id))
+    if deltas:  # compression variants: quality cost and savings against `none` (issue 5)
+        out.write("Compression variants vs none:\n" + "".join(f"  {line}\n" for line in deltas))

