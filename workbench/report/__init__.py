@@ -24,6 +24,7 @@ FORMATS: tuple[tuple[str, str], ...] = (
     (".csv", "csv"),
     (".yaml", "yaml"),
     (".yml", "yaml"),
+    (".md", "markdown"),
 )
 SUPPORTED = ", ".join(ext for ext, _ in FORMATS)
 
@@ -55,6 +56,10 @@ def _writer(fmt: str) -> Writer:
         from workbench.report.junit import write_junit
 
         return write_junit
+    if fmt == "markdown":
+        from workbench.report.markdown import write_markdown
+
+        return write_markdown
     from workbench.report.yaml_out import write_yaml
 
     return write_yaml

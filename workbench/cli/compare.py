@@ -1,0 +1,198 @@
+"""`workbench compare BASE HEAD`: what a change did, and whether it may ship (exit 100 when a gate trips)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from workbench.compare_inputs import Review
+    from workbench.gates import GateConfig
+
+COMPARE_FORMATS = (".md", ".junit.xml", ".json")
+
+
+def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The gate flags, shared by `compare` and `run --baseline`."""
+    options = [
+        click.option(
+            "--fail-on-regression", is_flag=True, help="Gate: fail when any test passed in BASE and fails in HEAD."
+        ),
+        click.option(
+            "--max-pass-rate-drop",
+            type=click.FloatRange(min=0),
+            metavar="PTS",
+            help="Gate: fail when a pair's (or the overall) matched pass rate drops more than PTS percentage points.",
+        ),
+        click.option(
+            "--max-new-guardrail-failures",
+            type=click.IntRange(min=-1),
+            default=0,
+            show_default=True,
+            metavar="N",
+            help="Gate: fail when more than N tests newly fail a guardrail (-1: off).",
+        ),
+        click.option(
+            "--max-cost-increase",
+            type=click.FloatRange(min=0),
+            metavar="PCT",
+            help="Gate: fail when a pair's cost per request rises more than PCT percent.",
+        ),
+        click.option(
+            "--max-prompt-token-growth",
+            type=click.FloatRange(min=0),
+            metavar="PCT",
+            help="Gate (prompt bloat): fail when a pair's input tokens per request grow more than PCT percent.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def gate_config(
+    fail_on_regression: bool,
+    max_pass_rate_drop: float | None,
+    max_new_guardrail_failures: int | None,
+    max_cost_increase: float | None,
+    max_prompt_token_growth: float | None,
+) -> GateConfig:
+    from workbench.gates import GateConfig
+
+    return GateConfig(
+        fail_on_regression=fail_on_regression,
+        max_pass_rate_drop=max_pass_rate_drop,
+        max_new_guardrail_failures=None if max_new_guardrail_failures == -1 else max_new_guardrail_failures,
+        max_cost_increase=max_cost_increase,
+        max_prompt_token_growth=max_prompt_token_growth,
+    )
+
+
+def check_compare_outputs(paths: list[Path]) -> None:
+    from workbench.errors import UsageError
+
+    for p in paths:
+        if not str(p).lower().endswith(COMPARE_FORMATS):
+            raise UsageError(f"{p}: unsupported report format; use one of: {', '.join(COMPARE_FORMATS)}")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def terminal_summary(review: Review) -> str:
+    lines = [f"BASE {review.inputs.base_label} vs HEAD {review.inputs.head_label}"]
+    for s in review.suites:
+        c = s.comparison
+        if c is None:
+            lines.append(f"[{s.name}] only in {'HEAD' if s.base_id is None else 'BASE'}: not compared")
+            continue
+        b, h = c.base_matched_pass_rate, c.head_matched_pass_rate
+        rate = "n/a" if b is None or h is None else f"{b:.1%} -> {h:.1%} ({(h - b) * 100:+.1f} pts)"
+        lines.append(
+            f"[{s.name}] pass rate {rate} on {c.matched} matched tests; {c.regressed} regressed, {c.improved} improved;"
+            f" {c.new_guardrail_failures} new guardrail failures; {c.new_errors} new errors"
+        )
+        for t in c.regressions[:10]:
+            lines.append(f"  regressed: {t.description or t.test} ({t.pair})")
+        if not c.same_tests:
+            lines.append(
+                f"  different tests: {len(c.tests_only_in_base)} only in BASE, {len(c.tests_only_in_head)} only in HEAD"
+            )
+    lines.append("PASS: no gate tripped" if review.ok else f"FAIL: {len(review.tripped)} gate(s) tripped")
+    return "\n".join(lines)
+
+
+def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
+    """Write the reports, the GitHub step summary and the gate lines; return the exit code."""
+    from workbench.gates import EXIT_GATE
+    from workbench.report.compare_junit import render_compare_junit
+    from workbench.report.markdown import render_review
+
+    markdown: str | None = None
+    for p in outputs:
+        name = str(p).lower()
+        if name.endswith(".md"):
+            markdown = markdown or render_review(review)
+            _write(p, markdown)
+        elif name.endswith(".junit.xml"):
+            _write(p, render_compare_junit(review))
+        else:
+            _write(p, json.dumps(review.to_dict(), indent=2, default=str) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        markdown = markdown or render_review(review)
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(markdown + "\n")
+    if as_json:
+        click.echo(json.dumps(review.to_dict(), indent=2, default=str))
+    else:
+        click.echo(terminal_summary(review))
+    for g in review.tripped:
+        click.echo(g.line(), err=True)
+    return EXIT_GATE if review.tripped else 0
+
+
+@click.command("compare")
+@click.argument("base")
+@click.argument("head")
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
+)
+@gate_options
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Write the report: .md (pull-request comment), .junit.xml, .json; repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison and gate verdicts as JSON.")
+def command(
+    base: str,
+    head: str,
+    db: Path | None,
+    fail_on_regression: bool,
+    max_pass_rate_drop: float | None,
+    max_new_guardrail_failures: int | None,
+    max_cost_increase: float | None,
+    max_prompt_token_growth: float | None,
+    outputs: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Compare run BASE with run HEAD and gate on regressions.
+
+    BASE and HEAD are run ids, run labels (e.g. `--label base` given to `workbench run`; a label
+    over several suites compares each suite with its counterpart), or promptfoo-shaped JSON files
+    (`workbench run -o x.json` or `promptfoo eval -o x.json`). Tests are matched by description +
+    vars; tests in one run only are listed, never counted. Exit codes: 0 no gate tripped, 100 a
+    gate tripped (one `gate ...:` line each on stderr), 2 invalid input. When $GITHUB_STEP_SUMMARY
+    is set, the Markdown report is appended to it.
+    """
+    from workbench.compare_inputs import resolve_inputs, review
+
+    check_compare_outputs(list(outputs))
+    config = gate_config(
+        fail_on_regression, max_pass_rate_drop, max_new_guardrail_failures, max_cost_increase, max_prompt_token_growth
+    )
+    result = review(resolve_inputs(base, head, db), config)
+    sys.exit(emit(result, list(outputs), as_json))
+
+
+def run_baseline(baseline: str, db: Path | None, run_ids: list[int], config: GateConfig, outputs: list[Path]) -> int:
+    """`workbench run --baseline BASE`: compare the runs just made with BASE, apply the gates."""
+    from workbench.compare_inputs import resolve_inputs, review
+
+    result = review(resolve_inputs(baseline, "this run", db, head_ids=run_ids), config)
+    md = [p for p in outputs if str(p).lower().endswith(".md")]
+    return emit(result, md)
