@@ -39,6 +39,9 @@ class RunRequest:
     use_cache: bool = True  # --no-cache
     max_cost: float | None = None  # --max-cost (else the suite's workbench.max_cost)
     dry_run: bool = False  # --dry-run: print the estimate, make no calls
+    baseline: str | None = None  # --baseline: compare with this run/label/JSON and gate (cli/compare.py)
+    gates: Any = None  # workbench.gates.GateConfig for --baseline
+    changed_since: str | None = None  # --changed-since REF: only the suites a change touches
 
 
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
@@ -81,6 +84,12 @@ def execute(req: RunRequest) -> int:
     from workbench.suite import load
 
     check_output_paths(req.outputs)
+    if req.changed_since:
+        from workbench.changed import select_changed
+
+        req.paths = select_changed(req.paths, req.changed_since)
+        if not req.paths:
+            return EXIT_OK
     suites = [load(p) for p in req.paths]
     for suite in suites:
         for w in suite.warnings:
@@ -99,9 +108,11 @@ def execute(req: RunRequest) -> int:
         return dry_run(suites, [build_config(s, req) for s in suites], req.db)
     db = open_db(req.db)
     exit_code = EXIT_OK
+    run_ids: list[int] = []
     for suite in suites:
         config = build_config(suite, req)
         outcome = _run_one(suite, config, db, req)
+        run_ids.append(outcome.run_id)
         if outcome.status == "interrupted":
             print(
                 f"Run {outcome.run_id} interrupted; resume with: workbench run {suite.path} --resume {outcome.run_id}",
@@ -110,6 +121,12 @@ def execute(req: RunRequest) -> int:
         write_outputs(db, outcome.run_id, output_paths(req.outputs, suite, len(suites)))
         rate = outcome.totals.get("pass_rate")
         if rate is None or rate * 100 < req.threshold - 1e-9:
+            exit_code = EXIT_BELOW_THRESHOLD
+    if req.baseline:
+        from workbench.cli.compare import run_baseline
+        from workbench.gates import GateConfig
+
+        if run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
             exit_code = EXIT_BELOW_THRESHOLD
     return exit_code
 

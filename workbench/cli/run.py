@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.compare import gate_config, gate_options
 from workbench.errors import UsageError
 
 
@@ -52,7 +53,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     "outputs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml; repeatable.",
+    help="Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md; repeatable.",
 )
 @click.option(
     "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
@@ -92,6 +93,13 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     help="Stop scheduling calls before spending would pass USD [default: the suite's workbench.max_cost].",
 )
 @click.option("--dry-run", is_flag=True, help="Print the estimated tokens and cost per prompt x provider; no calls.")
+@click.option(
+    "--baseline",
+    metavar="BASE",
+    help="Then compare with BASE (run id, label or JSON file) and apply the gate flags (exit 100 when one trips).",
+)
+@gate_options
+@click.option("--changed-since", metavar="REF", help="Run only the suites that use files changed since git REF.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary table.")
 def command(
@@ -112,6 +120,13 @@ def command(
     no_cache: bool,
     max_cost: float | None,
     dry_run: bool,
+    baseline: str | None,
+    fail_on_regression: bool,
+    max_pass_rate_drop: float | None,
+    max_new_guardrail_failures: int | None,
+    max_cost_increase: float | None,
+    max_prompt_token_growth: float | None,
+    changed_since: str | None,
     no_progress: bool,
     quiet: bool,
 ) -> None:
@@ -135,7 +150,10 @@ def command(
         db=db,
         max_concurrency=max_concurrency,
         repeat=repeat,
-        threshold=_threshold(pass_rate_threshold),
+        # with --baseline the gates decide; the pass-rate threshold applies only when asked for
+        threshold=0.0
+        if baseline and pass_rate_threshold is None and not os.environ.get("PROMPTFOO_PASS_RATE_THRESHOLD")
+        else _threshold(pass_rate_threshold),
         label=label,
         shard=_shard(shard),
         filter_providers=filter_providers,
@@ -148,5 +166,14 @@ def command(
         use_cache=not no_cache,
         max_cost=max_cost,
         dry_run=dry_run,
+        baseline=baseline,
+        gates=gate_config(
+            fail_on_regression,
+            max_pass_rate_drop,
+            max_new_guardrail_failures,
+            max_cost_increase,
+            max_prompt_token_growth,
+        ),
+        changed_since=changed_since,
     )
     sys.exit(execute(request))
