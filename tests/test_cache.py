@@ -160,3 +160,21 @@ def test_cli_rerun_is_cached_and_no_cache_calls_again(fake_openai: FakeOpenAI, t
     assert db.execute("select count(*) from results where cached = 1 and cached_cost > 0").fetchone()[0] == 2
     assert runner.invoke(cli, [*args, "--no-cache"]).exit_code == 0
     assert fake_openai.count == 4
+
+
+def test_writes_are_batched_and_flushed_when_the_loop_ends(fake_openai: FakeOpenAI, db_path: Path) -> None:
+    db = open_db(db_path)
+    provider = build_provider(spec_for(fake_openai), None, db=db)
+    assert isinstance(provider, CachedProvider)
+    provider.cache.flush_s = 3600  # only the batch size or the end of the loop flushes
+
+    async def go() -> list[int]:
+        counts = []
+        for text in ("a", "b", "a"):
+            await provider.call(req(text))
+            counts.append(db.execute("select count(*) from cache").fetchone()[0])
+        return counts
+
+    assert asyncio.run(go()) == [0, 0, 0]  # pending in memory (and served from there: "a" hit)
+    assert fake_openai.count == 2
+    assert db.execute("select count(*), sum(hits) from cache").fetchone() == (2, 1)  # flushed at loop end

@@ -66,44 +66,76 @@ def _from_json(text: str) -> ProviderResponse | None:
 
 
 class ResponseCache:
-    """get/put/stats/clear over the `cache` table. `ttl_s` None = entries never expire."""
+    """get/put over the `cache` table. `ttl_s` None = entries never expire.
 
-    def __init__(self, db: Database, ttl_s: float | None = None) -> None:
+    Writes are batched (new entries and hit counters, one transaction per `batch` writes or
+    `flush_s` seconds, and at the end of the run's event loop): one commit per call would cost
+    more than the cached call itself. Unflushed entries are served from memory meanwhile; a
+    killed run loses at most one batch of cache entries, never a result.
+    """
+
+    def __init__(self, db: Database, ttl_s: float | None = None, *, batch: int = 200, flush_s: float = 1.0) -> None:
         self.db = db
         self.ttl_s = ttl_s
+        self.batch = batch
+        self.flush_s = flush_s
         self.hits = 0
         self.misses = 0
+        self._pending: dict[str, tuple[str, str | None, str, float]] = {}
+        self._pending_hits: dict[str, int] = {}
+        self._last_flush = time.monotonic()
 
     def get(self, key: str) -> ProviderResponse | None:
-        row = self.db.execute("select response, created_at from cache where key = ?", [key]).fetchone()
-        if row is None or (self.ttl_s is not None and time.time() - float(row[1]) > self.ttl_s):
+        pending = self._pending.get(key)
+        text: str | None
+        if pending is not None:
+            text, created = pending[2], pending[3]
+        else:
+            row = self.db.execute("select response, created_at from cache where key = ?", [key]).fetchone()
+            text, created = (row[0], float(row[1])) if row else (None, 0.0)
+        if text is None or (self.ttl_s is not None and time.time() - created > self.ttl_s):
             self.misses += 1
             return None
-        response = _from_json(row[0])
+        response = _from_json(text)
         if response is None or response.error is not None:
             self.misses += 1
             return None
         self.hits += 1
-        try:
-            with self.db.conn:
-                self.db.execute("update cache set hits = hits + 1 where key = ?", [key])
-        except sqlite3.OperationalError:
-            pass  # the hit counter is a statistic; a busy database must not fail the call
+        self._pending_hits[key] = self._pending_hits.get(key, 0) + 1
+        self._maybe_flush()
         return response
 
     def put(self, key: str, spec: ProviderSpec, response: ProviderResponse) -> None:
         if response.error is not None or response.cached:
             return
         stored = dataclasses.replace(response, metadata=strip_secrets(dict(response.metadata)))
+        self._pending[key] = (spec.id, response.model, _to_json(stored), time.time())
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        n = len(self._pending) + len(self._pending_hits)
+        if n >= self.batch or time.monotonic() - self._last_flush > self.flush_s:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending entries and hit counts in one transaction (never raises on a busy database)."""
+        self._last_flush = time.monotonic()
+        if not self._pending and not self._pending_hits:
+            return
+        rows = [(k, pid, model, text, created) for k, (pid, model, text, created) in self._pending.items()]
+        hits = [(n, k) for k, n in self._pending_hits.items()]
         try:
             with self.db.conn:
-                self.db.execute(
+                self.db.conn.executemany(
                     "insert or replace into cache (key, provider_id, model, response, created_at, hits)"
                     " values (?, ?, ?, ?, ?, 0)",
-                    [key, spec.id, response.model, _to_json(stored), time.time()],
+                    rows,
                 )
+                self.db.conn.executemany("update cache set hits = hits + ? where key = ?", hits)
         except sqlite3.OperationalError:
-            pass  # failing to cache must not fail the call
+            return  # failing to cache must not fail the run; keep the entries for the next flush
+        self._pending.clear()
+        self._pending_hits.clear()
 
 
 def as_hit(original: ProviderResponse, wall_ms: float) -> ProviderResponse:
@@ -125,6 +157,11 @@ class CachedProvider:
         self.inner = provider
         self.spec = provider.spec
         self.cache = ResponseCache(db, ttl_s)
+        self._hooked = False
+
+    async def _flush_async(self) -> None:
+        self.cache.flush()
+        self._hooked = False  # a later event loop (another run) hooks again
 
     @property
     def model(self) -> str | None:
@@ -135,6 +172,11 @@ class CachedProvider:
 
     async def call(self, request: ProviderRequest) -> ProviderResponse:
         start = time.perf_counter()
+        if not self._hooked:
+            from workbench.providers.loop_cleanup import on_loop_shutdown
+
+            await on_loop_shutdown(f"cache:{id(self)}", self._flush_async)
+            self._hooked = True
         key = cache_key(self.inner, request)
         hit = self.cache.get(key)
         if hit is not None:
