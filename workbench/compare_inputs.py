@@ -136,20 +136,25 @@ def import_json(db: Database, path: Path, label: str | None = None) -> int:
                 fam = family_version_of(Path(ppath)) if ppath else None
                 if wb.get("promptVersion") and "/" in str(wb["promptVersion"]):
                     fam = tuple(str(wb["promptVersion"]).rsplit("/", 1))  # type: ignore[assignment]
-                db.table("prompt_versions").insert(
-                    {
-                        "sha256": normalized_sha256(raw),
-                        "family": fam[0] if fam else None,
-                        "version": fam[1] if fam else None,
-                        "label": plabel,
-                        "path": ppath,
-                        "text": raw,
-                        "is_chat": 0,
-                        "tokens": count_tokens(raw),
-                        "first_seen": now_iso(),
-                    }
-                )
-                pv = int(db.execute("select last_insert_rowid()").fetchone()[0])
+                sha = normalized_sha256(raw)
+                found = db.execute(
+                    "select id from prompt_versions where sha256 = ? and label = ? and path is ?", [sha, plabel, ppath]
+                ).fetchone()
+                if not found:
+                    db.table("prompt_versions").insert(
+                        {
+                            "sha256": sha,
+                            "family": fam[0] if fam else None,
+                            "version": fam[1] if fam else None,
+                            "label": plabel,
+                            "path": ppath,
+                            "text": raw,
+                            "is_chat": 0,
+                            "tokens": count_tokens(raw),
+                            "first_seen": now_iso(),
+                        }
+                    )
+                pv = int(found[0]) if found else int(db.execute("select last_insert_rowid()").fetchone()[0])
                 prompt_ids[p_idx] = pv
                 db.table("run_prompts").insert(
                     {"run_id": run_id, "prompt_idx": p_idx, "prompt_version_id": pv, "label": plabel}
