@@ -6,7 +6,7 @@ scripted behaviour (a queue), else the behaviour set for its model, else the def
 
     {"delay": 0.1}                         sleep before answering
     {"status": 429, "retry_after": 1}      error status, optional Retry-After header (seconds)
-    {"status": 500}
+    {"status": 500, "message": "..."}        (the error body's message defaults to `fake error <status>`)
     {"hang": 5}                            sleep past the client's timeout, then close
     {"drop": True}                         close the connection without a response
     {"malformed": True}                    200 with a body that is not JSON
@@ -160,7 +160,8 @@ class FakeOpenAI:
                 status = int(b.get("status", 200))
                 extra: dict[str, str] = {}
                 if status != 200:
-                    data = json.dumps({"error": {"message": f"fake error {status}", "type": "server_error"}}).encode()
+                    message = b.get("message", f"fake error {status}")
+                    data = json.dumps({"error": {"message": message, "type": "server_error"}}).encode()
                     if "retry_after" in b:
                         extra["Retry-After"] = str(b["retry_after"])
                 elif b.get("malformed"):

@@ -250,3 +250,10 @@ def test_openai_compatible_errors_and_settings(fake_openai: FakeOpenAI) -> None:
         resolve(spec_for(fake_openai, transport="grpc"))
     with pytest.raises(ProviderError, match="needs apiBaseUrl"):
         resolve(ProviderSpec(id="openai:gpt-4o-mini", config={"transport": "openai-compatible"}))
+
+
+def test_a_key_echoed_in_an_error_is_redacted(fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue({"status": 401, "message": "Incorrect API key provided: sk-test-SECRET-123"})
+    r = call(resolve(spec_for(fake_openai, max_attempts=3)))
+    assert r.error is not None and "Incorrect API key provided: [redacted]" in r.error
+    assert "sk-test-SECRET-123" not in r.error and r.attempts == 1

@@ -229,8 +229,11 @@ class LiteLLMProvider:
 
         outcome = await call_with_retries(attempt, self.policy)
         if outcome.error is not None or outcome.value is None:
+            error = describe(outcome.error) if outcome.error else "empty response"
+            if self._api_key and self._api_key != NO_KEY:
+                error = error.replace(self._api_key, "[redacted]")  # some servers echo the key back
             return ProviderResponse(
-                error=describe(outcome.error) if outcome.error else "empty response",
+                error=error,
                 attempts=outcome.attempts,
                 latency_ms=latency[-1] if latency else None,
                 wall_ms=outcome.wall_ms,
