@@ -32,6 +32,8 @@ def streamlit_command(host: str, port: int) -> list[str]:
         "none",
         "--global.developmentMode",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 
@@ -56,8 +58,14 @@ def command(db: Path | None, port: int, host: str) -> None:
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     click.echo(f"workbench UI on http://{host}:{port} (database {path}); Ctrl-C to stop.", err=True)
+    cmd = streamlit_command(host, port)
+    if os.name == "posix":
+        # Become the server process: signals (Ctrl-C, SIGTERM from a supervisor) reach it directly
+        # and no orphaned child is left behind.
+        sys.stderr.flush()
+        os.execve(cmd[0], cmd, env)
     try:
-        code = subprocess.call(streamlit_command(host, port), env=env)
+        code = subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)

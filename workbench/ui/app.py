@@ -17,19 +17,19 @@ from workbench.ui import data
 HERE = Path(__file__).resolve().parent
 
 PAGES = [
-    ("overview", "Overview", "🏠"),
-    ("matrix", "Matrix", "🧮"),
-    ("versions", "Versions", "📝"),
-    ("guardrails", "Guardrails", "🛡️"),
-    ("recommendation", "Recommendation", "🎯"),
-    ("cost", "Cost", "💲"),
-    ("compare", "Compare runs", "⚖️"),
+    ("overview", "Overview", ":material/home:"),
+    ("matrix", "Matrix", ":material/grid_on:"),
+    ("versions", "Versions", ":material/difference:"),
+    ("guardrails", "Guardrails", ":material/shield:"),
+    ("recommendation", "Recommendation", ":material/recommend:"),
+    ("cost", "Cost", ":material/payments:"),
+    ("compare", "Compare runs", ":material/compare_arrows:"),
 ]
 
 
 def main() -> None:
     configure_offline()
-    st.set_page_config(page_title="workbench", page_icon="🧪", layout="wide")
+    st.set_page_config(page_title="workbench", page_icon=":material/science:", layout="wide")
     pages = [
         st.Page(HERE / "pages" / f"{name}.py", title=title, icon=icon, url_path=name, default=i == 0)
         for i, (name, title, icon) in enumerate(PAGES)

@@ -10,20 +10,45 @@ from workbench.format import fmt_rate
 from workbench.ui import data, state, widgets
 
 
-def _change(c: TestChange, kind: str) -> None:
-    title = (
-        f"{kind} · {c.pair} · {c.description or c.test} · {fmt_rate(c.base_pass_rate)} → {fmt_rate(c.head_pass_rate)}"
+def _changes_table(changes: list[TestChange]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "pair": c.pair,
+                "test": c.description or c.test,
+                "pass rate baseline": fmt_rate(c.base_pass_rate),
+                "pass rate newer": fmt_rate(c.head_pass_rate),
+                "newer output": (c.head_output or "")[:120],
+            }
+            for c in changes
+        ],
+        columns=["pair", "test", "pass rate baseline", "pass rate newer", "newer output"],
     )
-    with st.expander(title):
-        if c.head_error:
-            st.error(c.head_error)
-        a, b = st.columns(2)
-        a.markdown("**Baseline output**")
-        a.code(c.base_output or "", language=None, wrap_lines=True)
-        b.markdown("**Newer output**")
-        b.code(c.head_output or "", language=None, wrap_lines=True)
-        if c.prompt:
-            st.markdown("**Newer rendered prompt**")
+
+
+def _drilldown(changes: list[tuple[str, TestChange]]) -> None:
+    """One change in full: both outputs and the newer rendered prompt (choice kept in the URL)."""
+    if not changes:
+        return
+    labels = [f"{kind} · {c.pair} · {c.description or c.test}" for kind, c in changes]
+    i = st.selectbox(
+        "Drill into a test",
+        range(len(labels)),
+        index=min(state.get_int("item", 0) or 0, len(labels) - 1),
+        format_func=lambda k: labels[k],
+        key="w_item",
+    )
+    state.put("item", i, 0)
+    c = changes[i][1]
+    if c.head_error:
+        st.error(c.head_error)
+    a, b = st.columns(2)
+    a.markdown(f"**Baseline output** (pass rate {fmt_rate(c.base_pass_rate)})")
+    a.code(c.base_output or "", language=None, wrap_lines=True)
+    b.markdown(f"**Newer output** (pass rate {fmt_rate(c.head_pass_rate)})")
+    b.code(c.head_output or "", language=None, wrap_lines=True)
+    if c.prompt:
+        with st.expander("Newer rendered prompt"):
             st.code(c.prompt, language=None, wrap_lines=True)
 
 
@@ -90,13 +115,14 @@ def render() -> None:
         hide_index=True,
     )
     st.subheader(f"Regressions ({cmp.regressed})")
-    if not cmp.regressions:
+    if cmp.regressions:
+        st.dataframe(_changes_table(cmp.regressions), hide_index=True)
+    else:
         st.caption("None.")
-    for ch in cmp.regressions:
-        _change(ch, "🔴 regressed")
     st.subheader(f"Improvements ({cmp.improved})")
-    if not cmp.improvements:
+    if cmp.improvements:
+        st.dataframe(_changes_table(cmp.improvements), hide_index=True)
+    else:
         st.caption("None.")
-    for ch in cmp.improvements:
-        _change(ch, "🟢 improved")
+    _drilldown([("regressed", c) for c in cmp.regressions] + [("improved", c) for c in cmp.improvements])
     state.put("base", base.id)

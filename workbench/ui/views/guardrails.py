@@ -79,9 +79,37 @@ def render() -> None:
             tok, run.id, choices[0], choices[1], choices[2], PAGE_SIZE, (page - 1) * PAGE_SIZE
         )
     st.caption(f"{total:,} failed guardrail checks match.")
-    for g in failures:
-        with st.expander(
-            f"🛡 {g.metric} · test #{g.test_idx} {g.description or ''} · {g.prompt} · {g.variant} · {g.model}"
-        ):
-            st.markdown(f"**{g.type}**: {g.reason or ''}")
-            st.code(g.output or "", language=None, wrap_lines=True)
+    if not failures:
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "metric": g.metric,
+                    "test": f"#{g.test_idx} {g.description or ''}",
+                    "prompt": g.prompt,
+                    "variant": g.variant,
+                    "model": g.model,
+                    "reason": g.reason or "",
+                    "output": (g.output or "")[:160],
+                }
+                for g in failures
+            ]
+        ),
+        hide_index=True,
+    )
+    labels = [
+        f"{g.metric} · test #{g.test_idx} {g.description or ''} · {g.prompt} · {g.variant} · {g.model}"
+        for g in failures
+    ]
+    i = st.selectbox(
+        "Offending output of",
+        range(len(labels)),
+        index=min(state.get_int("item", 0) or 0, len(labels) - 1),
+        format_func=lambda k: labels[k],
+        key="w_gitem",
+    )
+    state.put("item", i, 0)
+    g = failures[i]
+    st.markdown(f"**{g.type}** ({g.metric}): {g.reason or ''}")
+    st.code(g.output or "", language=None, wrap_lines=True)

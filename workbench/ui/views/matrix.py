@@ -25,10 +25,10 @@ def cell_text(cells: list[MatrixCell]) -> str:
     if c.error and not c.success:
         mark = "⚠ error"
     elif len(cells) > 1:
-        mark = f"{'✅' if passes == len(cells) else '❌'} {passes}/{len(cells)}"
+        mark = f"{'✓' if passes == len(cells) else '✗'} {passes}/{len(cells)}"
     else:
-        mark = "✅ pass" if c.success else "❌ fail"
-    guard = f" · 🛡{c.guardrail_failures}" if any(x.guardrail_failures for x in cells) else ""
+        mark = "✓ pass" if c.success else "✗ fail"
+    guard = f" · guardrail ✗{c.guardrail_failures}" if any(x.guardrail_failures for x in cells) else ""
     score = "" if c.score is None else f" · {c.score:.2f}"
     tokens = f" · {c.tokens_in or 0}→{c.tokens_out or 0} tok"
     cached = " (cached)" if c.cached else ""
@@ -167,7 +167,7 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
     if head[1].button("Close", key="close_cell"):
         state.put("cell", None)
         st.rerun()
-    verdict = "⚠ error" if d.error else ("✅ pass" if d.success else "❌ fail")
+    verdict = "⚠ error" if d.error else ("✓ pass" if d.success else "✗ fail")
     st.markdown(
         f"**{d.prompt_name} · {d.variant} · {d.model}** (repeat {d.repeat}) — {verdict} · score "
         f"{'-' if d.score is None else f'{d.score:.3f}'} · {d.tokens_in or 0}→{d.tokens_out or 0} tokens · "
@@ -185,10 +185,10 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
         pd.DataFrame(
             [
                 {
-                    "": "✅" if a.passed else "❌",
+                    "": "✓" if a.passed else "✗",
                     "type": ("  ↳ " if a.parent_idx is not None else "") + str(a.type),
                     "metric": a.metric or "",
-                    "guardrail": "🛡" if a.is_guardrail else "",
+                    "guardrail": "yes" if a.is_guardrail else "",
                     "score": a.score,
                     "reason": a.reason or "",
                     "value": a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False),

@@ -69,7 +69,11 @@ def scatter(rec: Recommendation, log_x: bool) -> alt.LayerChart | None:
         x=x, y=alt.Y("low:Q", title="pass rate"), y2="high:Q", color=alt.Color("role:N", scale=colors)
     )
     points = base.mark_point(filled=True, size=120).encode(
-        x=x, y=y, color=alt.Color("role:N", scale=colors, title=None), shape=alt.Shape("frontier:N"), tooltip=tooltip
+        x=x,
+        y=y,
+        color=alt.Color("role:N", scale=colors, title=None),
+        shape=alt.Shape("frontier:N", title="on Pareto frontier"),
+        tooltip=tooltip,
     )
     line = (
         alt.Chart(df[df["frontier"]].sort_values("cost per request"))

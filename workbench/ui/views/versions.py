@@ -9,8 +9,6 @@ from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state, widgets
 
-FLIPS_SHOWN = 50
-
 
 def render() -> None:
     st.title("Versions")
@@ -93,14 +91,41 @@ def render() -> None:
     st.subheader(f"Flipped tests: {diff.broke} broke, {diff.fixed} fixed")
     if diff.flips_total > len(diff.flips):
         st.caption(f"Showing {len(diff.flips)} of {diff.flips_total}.")
-    for f in diff.flips[:FLIPS_SHOWN]:
-        mark = "🔴 broke" if f.direction == "broke" else "🟢 fixed"
-        with st.expander(f"{mark} · test #{f.test_idx} {f.description or ''} · {f.variant} · {f.model}"):
-            a, b = st.columns(2)
-            a.markdown(f"**{v1}** ({'pass' if f.before_pass else 'fail'})")
-            a.code(f.before_output or "", language=None, wrap_lines=True)
-            b.markdown(f"**{v2}** ({'pass' if f.after_pass else 'fail'})")
-            b.code(f.after_output or "", language=None, wrap_lines=True)
+    if diff.flips:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "": f.direction,
+                        "test": f"#{f.test_idx} {f.description or ''}",
+                        "variant": f.variant,
+                        "model": f.model,
+                        "repeat": f.repeat,
+                        f"{v1} output": (f.before_output or "")[:100],
+                        f"{v2} output": (f.after_output or "")[:100],
+                    }
+                    for f in diff.flips
+                ]
+            ),
+            hide_index=True,
+        )
+        labels = [
+            f"{f.direction} · test #{f.test_idx} {f.description or ''} · {f.variant} · {f.model}" for f in diff.flips
+        ]
+        i = st.selectbox(
+            "Both outputs of",
+            range(len(labels)),
+            index=min(state.get_int("flip", 0) or 0, len(labels) - 1),
+            format_func=lambda k: labels[k],
+            key="w_flip",
+        )
+        state.put("flip", i, 0)
+        f = diff.flips[i]
+        a, b = st.columns(2)
+        a.markdown(f"**{v1}** ({'pass' if f.before_pass else 'fail'})")
+        a.code(f.before_output or "", language=None, wrap_lines=True)
+        b.markdown(f"**{v2}** ({'pass' if f.after_pass else 'fail'})")
+        b.code(f.after_output or "", language=None, wrap_lines=True)
     clusters_section(tok, diff.run_id, family, v2)
 
 

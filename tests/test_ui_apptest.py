@@ -1,0 +1,242 @@
+"""Every UI page rendered with Streamlit's AppTest on a small real database (tests/ui_data.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_data import PICK, build_ui_db
+
+from workbench.analysis.cost import cost_by
+from workbench.analysis.pairs import pair_stats
+from workbench.analysis.projection import project
+from workbench.format import fmt_cost
+from workbench.store.db import open_db
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "workbench" / "ui" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def ui_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ui")
+    path = root / "wb.db"
+    assert build_ui_db(root, path) == [1, 2]
+    return path
+
+
+@pytest.fixture
+def use_db(ui_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("WORKBENCH_DB", str(ui_db))
+    yield ui_db
+
+
+def render(page: str, **params: Any) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in ("markdown", "caption", "success", "warning", "info", "error", "subheader", "title"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [e.label for e in at.expander]
+    parts += [f"{m.label}={m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def frames(at: AppTest) -> str:
+    return "\n".join(df.value.to_string() for df in at.dataframe)
+
+
+def test_overview_lists_runs_and_trend(use_db: Path) -> None:
+    at = render("overview")
+    runs = at.dataframe[0].value
+    assert list(runs["run"]) == [2, 1]
+    assert list(runs["label"]) == ["head", "base"]
+    assert runs["results"].tolist() == [20, 20]
+    assert runs["pass rate"].tolist() == [0.0, 0.5]
+    assert runs["guardrail failures"].tolist() == [10, 10]
+    assert "Trend across runs of a suite" in texts(at)
+    assert len(at.get("vega_lite_chart")) >= 1
+
+
+def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
+    at = render("matrix", run=1)
+    header = at.dataframe[0].value
+    assert set(header["column"]) == {f"reply/{v} · none · {m}" for v in ("v1", "v2") for m in ("gpt-4o-mini", "gpt-4o")}
+    row = header[header["column"] == PICK].iloc[0]
+    assert row["pass rate"] == 1.0
+    assert row["results"] == 5
+    grid = at.dataframe[1].value
+    assert len(grid) == 5
+    assert grid[PICK].str.startswith("✓ pass").all()
+    assert grid["reply/v1 · none · gpt-4o"].str.startswith("✗ fail").all()
+    assert "5** test cases match" in texts(at)
+
+    # Filters from the URL: a regex over descriptions/vars/outputs narrows the rows.
+    at = render("matrix", run=1, q="charged|parcel")
+    assert at.dataframe[1].value["test"].tolist() == ["charged twice", "parcel stuck"]
+    assert at.text_input[0].value == "charged|parcel"
+    # "different across columns": every test differs in run 1 (v1 fails, v2 passes), none in run 2.
+    assert len(render("matrix", run=1, diff=1).dataframe[1].value) == 5
+    assert len(render("matrix", run=2, diff=1).dataframe[1].value) == 0
+    # An invalid regex is a message, not a traceback.
+    assert "invalid regular expression" in texts(render("matrix", run=1, q="("))
+
+    db = open_db(use_db)
+    rid = db.execute(
+        "select r.id from results r join test_cases t on t.run_id = r.run_id and t.test_idx = r.test_idx"
+        " where r.run_id = 1 and t.description = 'refund for a torn backpack' and r.provider_label = 'gpt-4o'"
+        " and r.prompt_idx = 0"
+    ).fetchone()[0]
+    at = render("matrix", run=1, cell=rid)
+    out = texts(at)
+    assert "Test #0: refund for a torn backpack" in out
+    codes = [c.value for c in at.code]
+    assert (
+        "Write a reply to Maria <maria@example.com> about this ticket: The strap is torn, I want my money back."
+        in codes
+    )
+    assert any(c.startswith("echo: Write a reply to Maria") for c in codes)
+    assertions = at.dataframe[2].value
+    assert assertions["metric"].tolist() == ["quality/name", "guardrail/pii", "quality/order-id"]
+    assert assertions[""].tolist() == ["✓", "✗", "✗"]
+    assert assertions["reason"].iloc[2] == 'Expected output to contain "NW-1"'
+
+
+def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
+    at = render("versions", family="reply", v1="v1", v2="v2", run=1)
+    versions = at.dataframe[0].value
+    assert versions["version"].tolist() == ["v1", "v2"]
+    diff = "\n".join(c.value for c in at.code if c.language == "diff")
+    assert "-Write a reply to {{name}} <{{email}}> about this ticket: {{ticket}}" in diff
+    assert "+Reply to {{name}}" in diff
+    deltas = at.dataframe[1].value
+    assert set(deltas["model"]) == {"gpt-4o-mini", "gpt-4o"}
+    assert deltas["Δ pass rate"].tolist() == ["+100.0 pp", "+100.0 pp"]
+    assert deltas["Δ guardrail failures"].tolist() == ["-5", "-5"]
+    out = texts(at)
+    assert "Flipped tests: 0 broke, 10 fixed" in out
+    flips = at.dataframe[2].value
+    assert flips[""].tolist() == ["fixed"] * 10
+    # The first flip's two outputs, in full.
+    codes = [c.value for c in at.code if c.language != "diff"]
+    assert codes[0].startswith("echo: Write a reply to Maria <maria@example.com>")
+    assert codes[1] == "echo: Reply to Maria about order NW-1. Ticket: The strap is torn, I want my money back."
+
+
+def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
+    at = render("guardrails", run=1)
+    out = texts(at)
+    assert "Guardrail checks=20" in out
+    assert "Failed checks=10" in out
+    failures = at.dataframe[0].value
+    assert len(failures) == 10
+    assert set(failures["metric"]) == {"guardrail/pii"}
+    assert set(failures["prompt"]) == {"reply/v1"}
+    assert "maria@example.com" in at.code[0].value
+    assert len(at.get("vega_lite_chart")) == 3
+    at = render("guardrails", run=1, model="gpt-4o", metric="guardrail/pii", item=1)
+    failures = at.dataframe[0].value
+    assert failures["model"].tolist() == ["gpt-4o"] * 5
+    assert "tom@example.com" in at.code[0].value
+
+
+def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
+    at = render("recommendation", run=1)
+    assert PICK in at.success[0].value
+    assert "$1.80e-05 per request" in at.success[0].value
+    assert "not clearly better than the runner-up" in at.warning[0].value
+    table = at.dataframe[0].value
+    assert table.set_index("pair").loc[PICK, "role"] == "pick"
+    why = table.set_index("pair").loc["reply/v1 · none · gpt-4o", "why excluded"]
+    assert "5 guardrail failures" in why
+    assert len(at.get("vega_lite_chart")) == 1
+    # Run 2 fails the target everywhere: no pick, and the page says why.
+    at = render("recommendation", run=2)
+    assert "no pair meets the criteria" in at.error[0].value
+    # Lower the target and tolerate guardrail failures: v1 on the small model becomes acceptable.
+    at = render("recommendation", run=2, target=0.0, guardok=1)
+    assert "reply/v2 · none · gpt-4o-mini" in at.success[0].value
+    assert at.slider[0].value == 0.0
+    assert at.checkbox[0].value is True
+
+
+def test_cost_breakdowns_and_projection(use_db: Path) -> None:
+    at = render("cost", run=1, rpd=1000)
+    by_model = at.dataframe[0].value.set_index("name")
+    db = open_db(use_db)
+    expected = {g.name: g for g in cost_by(db, 1, "model")}
+    for name in ("gpt-4o-mini", "gpt-4o"):
+        assert by_model.loc[name, "cost / request"] == fmt_cost(expected[name].mean_cost)
+        assert by_model.loc[name, "spent"] == fmt_cost(expected[name].spent)
+    assert expected["gpt-4o"].mean_cost > expected["gpt-4o-mini"].mean_cost > 0
+    by_version = at.dataframe[1].value
+    assert set(by_version["name"]) == {"reply/v1", "reply/v2"}
+    proj = at.dataframe[3].value.set_index("pair")
+    pick = next(p for p in pair_stats(db, [1]) if p.name == PICK)
+    assert proj.loc[f"{PICK}  ★ recommended", "per month (30 days), no cache"] == fmt_cost(
+        project(pick, 1000).monthly_cost
+    )
+    assert at.number_input[0].value == 1000.0
+    assert "has no variants besides `none`" in texts(at)
+
+
+def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:
+    at = render("compare", base=1, head=2)
+    out = texts(at)
+    assert "Regressed=10" in out
+    assert "Improved=0" in out
+    pairs = at.dataframe[0].value
+    assert pairs["pair"].tolist()[:2] == ["reply/v2 · none · gpt-4o", "reply/v2 · none · gpt-4o-mini"]
+    assert pairs["regressed"].tolist() == [5, 5, 0, 0]
+    regressions = at.dataframe[1].value
+    assert len(regressions) == 10
+    assert set(regressions["pass rate baseline"]) == {"100.0%"}
+    assert set(regressions["pass rate newer"]) == {"0.0%"}
+    assert "No improvements" not in out and "None." in out  # no improvements
+    codes = [c.value for c in at.code]
+    assert codes[0].startswith("echo: Reply to") and "about order NW-" in codes[0]
+    assert codes[1].startswith("echo: Reply to") and "about order" not in codes[1]
+
+
+def test_empty_and_missing_database_show_how_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "nope.db"
+    monkeypatch.setenv("WORKBENCH_DB", str(missing))
+    for page in ("overview", "matrix", "recommendation", "compare"):
+        out = texts(render(page))
+        assert "does not exist yet" in out
+        assert "workbench run suites/ticket_summary.yaml" in out
+    assert not missing.exists()  # the UI never creates a database
+    open_db(missing).conn.close()
+    for page in ("overview", "versions", "guardrails", "cost"):
+        assert "No runs yet" in texts(render(page))
+
+
+def test_older_schema_is_migrated(ui_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = tmp_path / "old.db"
+    old.write_bytes(ui_db.read_bytes())
+    conn = sqlite3.connect(old)
+    conn.execute("drop table routers")
+    conn.execute("drop index idx_results_pair_stats")
+    conn.execute("drop index idx_results_named_scores")
+    conn.execute("delete from _sqlite_migrations where name != 'm001_initial'")
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("WORKBENCH_DB", str(old))
+    at = render("recommendation", run=1)
+    assert PICK in at.success[0].value
+    conn = sqlite3.connect(old)
+    names = {r[0] for r in conn.execute("select name from _sqlite_migrations")}
+    assert {"m002_routers", "m003_analysis_indexes"} <= names

@@ -1,0 +1,133 @@
+"""Drive the real UI: start `workbench ui` on a free loopback port and visit pages in headless chromium.
+
+Shared by tests/test_ui_browser.py and bench/ui_first_render.py. Installs nothing: chromium is the
+Debian package at /usr/bin/chromium, driven by Playwright for Python (never `playwright install`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@dataclass
+class PageCheck:
+    name: str
+    path: str  # url path + query string, e.g. "recommendation?run=1"
+    expect: str  # text that must appear once the page has rendered
+
+
+@dataclass
+class PageVisit:
+    name: str
+    url: str
+    seconds: float  # navigation start -> expected text visible and the script run finished
+    screenshot: Path | None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(db_path: Path, *, timeout: float = 90.0, log: Path | None = None) -> Iterator[str]:
+    """Run `workbench ui --db DB --port N` on loopback; yields the base URL once /_stcore/health is ok."""
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_DB": str(db_path)}
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "ui", "--db", str(db_path), "--port", str(port)],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so stopping it stops exactly what we started
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"workbench ui exited with {proc.returncode} before serving")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"workbench ui did not answer {base}/_stcore/health within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def visit(
+    base: str,
+    checks: list[PageCheck],
+    screenshots: Path | None = None,
+    *,
+    timeout_ms: int = 60_000,
+    width: int = 1400,
+    height: int = 1000,
+) -> list[PageVisit]:
+    """Open each page in a fresh tab; time until its expected text shows and the script run ends."""
+    from playwright.sync_api import sync_playwright
+
+    visits: list[PageVisit] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            for check in checks:
+                page = context.new_page()
+                url = f"{base}/{check.path}"
+                start = time.perf_counter()
+                page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+                page.get_by_text(check.expect, exact=False).first.wait_for(state="visible", timeout=timeout_ms)
+                # The script run is over when the app is no longer "running" (status widget gone).
+                page.wait_for_function(
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+                )
+                seconds = time.perf_counter() - start
+                shot = None
+                if screenshots is not None:
+                    screenshots.mkdir(parents=True, exist_ok=True)
+                    page.wait_for_timeout(600)  # let charts finish drawing
+                    shot = screenshots / f"{check.name}.png"
+                    page.screenshot(path=str(shot), full_page=True)
+                visits.append(PageVisit(check.name, url, seconds, shot))
+                page.close()
+        finally:
+            browser.close()
+    return visits
