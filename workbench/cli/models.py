@@ -24,7 +24,7 @@ def command(query: str | None, provider: str | None, priced: bool, all_modes: bo
     """
     from workbench.providers.catalog import list_local_models, list_models
 
-    local = list_local_models(query)
+    local = list_local_models(query) if provider in (None, "local") and not priced else []
     rows = list_models(query, provider=provider, priced_only=priced, chat_only=not all_modes)
     shown = rows if limit == 0 else rows[:limit]
     if as_json:
