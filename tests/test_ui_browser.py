@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ui_browser import CHROMIUM, PageCheck, serve, visit
 from ui_data import PICK, build_ui_db
 

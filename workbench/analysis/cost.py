@@ -108,7 +108,7 @@ def cost_by(db: Database, run_id: int, dimension: str) -> list[CostGroup]:
                 cache_hit_rate=float(hit or 0.0),
             )
         )
-    out.sort(key=lambda g: (-(g.mean_cost if g.mean_cost is not None else float("inf")), g.name))
+    out.sort(key=lambda g: (g.mean_cost is None, -(g.mean_cost or 0.0), g.name))  # unknown last
     return out
 
 
