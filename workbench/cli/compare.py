@@ -99,7 +99,7 @@ def terminal_summary(review: Review) -> str:
         b, h = c.base_matched_pass_rate, c.head_matched_pass_rate
         rate = "n/a" if b is None or h is None else f"{b:.1%} -> {h:.1%} ({(h - b) * 100:+.1f} pts)"
         lines.append(
-            f"[{s.name}] pass rate {rate} on {c.matched} matched tests; {c.regressed} regressed, {c.improved} improved;"
+            f"[{s.name}] pass rate {rate} on {c.matched} matched (test, pair) rows; {c.regressed} regressed, {c.improved} improved;"
             f" {c.new_guardrail_failures} new guardrail failures; {c.new_errors} new errors"
         )
         for t in c.regressions[:10]:

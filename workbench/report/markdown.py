@@ -108,8 +108,8 @@ def render_review(review: Review, db_note: str | None = None) -> str:
 def _headline(c: RunComparison) -> list[str]:
     out = [
         f"**Pass rate** {pct(c.base_matched_pass_rate)} → {pct(c.head_matched_pass_rate)}"
-        f" ({pts(_d(c.base_matched_pass_rate, c.head_matched_pass_rate))}) on {c.matched} matched test"
-        f"{'s' * (c.matched != 1)} · **{c.regressed} regressed**, {c.improved} improved"
+        f" ({pts(_d(c.base_matched_pass_rate, c.head_matched_pass_rate))}) on {c.matched} matched (test, pair)"
+        f" row{'s' * (c.matched != 1)} · **{c.regressed} regressed**, {c.improved} improved"
         f" · {c.new_guardrail_failures} new guardrail failure{'s' * (c.new_guardrail_failures != 1)}"
         f" · {c.new_errors} new error{'s' * (c.new_errors != 1)}",
         f"**Cost per request** {money(c.base.cost_per_request)} → {money(c.head.cost_per_request)}"
