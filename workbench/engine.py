@@ -396,11 +396,13 @@ def run_suite(
             version=__version__,
         )
     status = "failed"
+    done = skipped = 0
     try:
         done, skipped, status = asyncio.run(engine.run(writer, progress))
     except KeyboardInterrupt:
+        # Ctrl-C: asyncio.run cancelled the workers and engine.run flushed every finished result;
+        # the caller reports the interruption and how to resume (exit 130).
         status = "interrupted"
-        raise
     finally:
         totals = writer.finish(status)
     return RunOutcome(writer.run_id, status, totals, done, skipped, time.perf_counter() - start)

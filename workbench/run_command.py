@@ -17,6 +17,7 @@ from workbench.types import Suite
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 100
+EXIT_INTERRUPTED = 130
 
 
 @dataclass
@@ -31,7 +32,8 @@ class RunRequest:
     shard: tuple[int, int] | None = None
     filter_providers: str | None = None
     filter_prompts: str | None = None
-    resume: int | None = None
+    resume: int | str | None = None  # a run id, or "latest"
+    force: bool = False  # --force: resume even though the suite changed
     allow_code: bool = True
     progress: bool = False
     quiet: bool = False
@@ -53,7 +55,7 @@ def build_config(suite: Suite, req: RunRequest) -> RunConfig:
         repeat=req.repeat or int(opts.get("repeat") or 1),
         variants=[str(v) for v in variants],
         label=req.label,
-        resume_run_id=req.resume,
+        resume_run_id=req.resume if isinstance(req.resume, int) else None,
         shard=req.shard,
         filter_providers=req.filter_providers,
         filter_prompts=req.filter_prompts,
@@ -106,18 +108,26 @@ def execute(req: RunRequest) -> int:
         from workbench.estimate import dry_run
 
         return dry_run(suites, [build_config(s, req) for s in suites], req.db)
+    if req.resume is not None and len(suites) > 1:
+        from workbench.errors import UsageError
+
+        raise UsageError("--resume: give exactly one suite (the one the run was made of)")
     db = open_db(req.db)
     exit_code = EXIT_OK
     run_ids: list[int] = []
     for suite in suites:
         config = build_config(suite, req)
+        if req.resume is not None:
+            _apply_resume(db, suite, config, req)
         outcome = _run_one(suite, config, db, req)
         run_ids.append(outcome.run_id)
         if outcome.status == "interrupted":
+            db_flag = f" --db {req.db}" if req.db else ""
             print(
-                f"Run {outcome.run_id} interrupted; resume with: workbench run {suite.path} --resume {outcome.run_id}",
+                f"Run {outcome.run_id} interrupted; resume with: workbench run {suite.path}{db_flag} --resume {outcome.run_id}",
                 file=sys.stderr,
             )
+            return EXIT_INTERRUPTED
         write_outputs(db, outcome.run_id, output_paths(req.outputs, suite, len(suites)))
         rate = outcome.totals.get("pass_rate")
         if rate is None or rate * 100 < req.threshold - 1e-9:
@@ -129,6 +139,18 @@ def execute(req: RunRequest) -> int:
         if run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
             exit_code = EXIT_BELOW_THRESHOLD
     return exit_code
+
+
+def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> None:
+    """Point `config` at the run to resume, with the stored run's matrix options (same cells)."""
+    from workbench.resume import find_run, matrix_options
+
+    if req.resume is None:
+        return
+    target = find_run(db, suite, req.resume, force=req.force)
+    config.resume_run_id = target.run_id
+    for key, value in matrix_options(target.config).items():
+        setattr(config, key, value)
 
 
 def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:

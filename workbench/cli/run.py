@@ -76,7 +76,16 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--shard", "shard", metavar="I/N", help="Run only shard I of N of the cells (deterministic).")
 @click.option("--filter-providers", metavar="REGEX", help="Only providers whose id or label matches.")
 @click.option("--filter-prompts", metavar="REGEX", help="Only prompts whose label matches.")
-@click.option("--resume", "resume", type=int, metavar="RUN_ID", help="Complete the missing cells of an unfinished run.")
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="latest",
+    metavar="[RUN_ID]",
+    help="Complete the missing cells of an unfinished run: RUN_ID, or with no value (or 'latest') the latest"
+    " unfinished run of the same suite. Put it after the suite.",
+)
+@click.option("--force", is_flag=True, help="With --resume: resume even though the suite file changed since the run.")
 @click.option(
     "--no-code-asserts", is_flag=True, help="Refuse python/javascript assertions and transforms (untrusted suites)."
 )
@@ -114,7 +123,8 @@ def command(
     shard: str | None,
     filter_providers: str | None,
     filter_prompts: str | None,
-    resume: int | None,
+    resume: str | None,
+    force: bool,
     no_code_asserts: bool,
     variants: str | None,
     no_cache: bool,
@@ -136,6 +146,7 @@ def command(
     so existing promptfoo projects run unchanged. Exit codes: 0 pass rate at or above the
     threshold, 100 below it, 2 invalid input, 1 internal error.
     """
+    from workbench.resume import parse_resume
     from workbench.run_command import RunRequest, execute
 
     paths = list(suites) + list(configs)
@@ -158,7 +169,8 @@ def command(
         shard=_shard(shard),
         filter_providers=filter_providers,
         filter_prompts=filter_prompts,
-        resume=resume,
+        resume=parse_resume(resume),
+        force=force,
         allow_code=not no_code_asserts,
         progress=not no_progress and sys.stderr.isatty(),
         quiet=quiet,

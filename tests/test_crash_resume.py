@@ -1,0 +1,229 @@
+"""Crash safety and resume through the real CLI: kill -9 at several points, Ctrl-C, `--resume`.
+
+A loopback OpenAI-compatible server answers every call after a delay, so the kills land mid-run.
+After each kill the database must pass `PRAGMA integrity_check` and keep every committed row;
+`--resume` must complete only the missing cells, and the finished run must equal an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from fake_openai_server import FakeOpenAI
+from reliability_helpers import (
+    count_results,
+    integrity,
+    loopback_suite,
+    query,
+    results_of,
+    run,
+    start,
+    wait_for,
+    wait_for_run_row,
+    wb_env,
+)
+
+N_TESTS = 48
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI({"delay": 0.08}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def baseline(slow_server: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, ...]]:
+    """The uninterrupted run's results: cell_key -> (output, success, score, error)."""
+    d = tmp_path_factory.mktemp("baseline")
+    suite = loopback_suite(d / "suite.yaml", slow_server.base_url, N_TESTS)
+    db = d / "base.db"
+    proc = run([str(suite), "--db", str(db), "-q", "--no-progress", "-j", "4"], d, wb_env(db))
+    assert proc.returncode == 0, proc.stderr
+    rows = results_of(db, 1)
+    assert len(rows) == N_TESTS
+    return rows
+
+
+@pytest.mark.slow
+def test_kill_9_at_several_points_then_resume_equals_uninterrupted(
+    slow_server: FakeOpenAI, baseline: dict[str, tuple[object, ...]], tmp_path: Path
+) -> None:
+    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
+    db = tmp_path / "crash.db"
+    env = wb_env(db)
+    args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
+
+    # 1: killed right after the run row is written (before or around the first batch).
+    proc = start(args, tmp_path, env)
+    wait_for_run_row(db, proc)
+    proc.kill()
+    proc.wait()
+    assert integrity(db) == "ok"
+    kept = [count_results(db)]
+    assert query(db, "select id, status from runs") == [(1, "running")]  # kill -9 cannot mark it
+
+    # 2 and 3: resume (no id: the latest unfinished run of this suite), killed mid-run each time.
+    for target in (12, 30):
+        proc = start([*args, "--resume"], tmp_path, env)
+        seen = wait_for(db, target, proc)
+        proc.kill()
+        proc.wait()
+        assert integrity(db) == "ok"
+        n = count_results(db)
+        assert n >= seen >= kept[-1]  # every committed row survives the kill
+        kept.append(n)
+        assert query(db, "select count(*) from runs") == [(1,)]  # resumed in place, no new run
+
+    # 4: resume by id to the end.
+    done = run([*args, "--resume", "1"], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    assert integrity(db) == "ok"
+    rows = results_of(db, 1)
+    assert rows == baseline  # same cell keys, same outputs and verdicts
+    assert query(db, "select count(*), count(distinct cell_key) from results") == [(N_TESTS, N_TESTS)]
+    status, results, passes = query(db, "select status, results, passes from runs where id = 1")[0]
+    assert (status, results, passes) == ("completed", N_TESTS, N_TESTS)
+
+
+@pytest.mark.slow
+def test_ctrl_c_flushes_marks_interrupted_says_how_to_resume(
+    slow_server: FakeOpenAI, baseline: dict[str, tuple[object, ...]], tmp_path: Path
+) -> None:
+    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
+    db = tmp_path / "int.db"
+    env = wb_env(db)
+    args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
+    proc = start(args, tmp_path, env)
+    seen = wait_for(db, 6, proc)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines[-1] == f"Run 1 interrupted; resume with: workbench run {suite} --db {db} --resume 1"
+    status, stored = query(db, "select status, results from runs where id = 1")[0]
+    assert status == "interrupted"
+    assert stored == count_results(db) >= seen  # finished results were flushed before exiting
+    assert stored < N_TESTS
+    # Resuming it is the same path as after a kill (tested above); every stored row is correct.
+    mine = results_of(db, 1)
+    assert mine == {k: baseline[k] for k in mine}
+
+
+# -- refusals: in-process CLI on `echo` (fast) ----------------------------------------------------
+
+
+def _echo_suite(path: Path, n: int = 3) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "prompts": ["Say {{n}}"],
+                "providers": ["echo"],
+                "tests": [{"vars": {"n": i}, "assert": [{"type": "contains", "value": str(i)}]} for i in range(n)],
+            }
+        )
+    )
+    return path
+
+
+def _cli(args: list[str]) -> tuple[int, str, str]:
+    from workbench.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["run", *args], catch_exceptions=False)
+    return res.exit_code, res.stdout, res.stderr
+
+
+def _interrupted_run(suite: Path, db: Path, keep: int) -> None:
+    """A stored run of `suite` marked interrupted, with only its first `keep` results."""
+    code, _, err = _cli([str(suite), "--db", str(db), "-q", "--no-progress"])
+    assert code == 0, err
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    with conn:
+        ids = [r[0] for r in conn.execute("select id from results order by id")][keep:]
+        conn.executemany("delete from assertion_results where result_id = ?", [(i,) for i in ids])
+        conn.executemany("delete from results where id = ?", [(i,) for i in ids])
+        conn.execute("update runs set status = 'interrupted'")
+    conn.close()
+
+
+def test_resume_refuses_a_changed_suite_unless_forced(tmp_path: Path) -> None:
+    suite = _echo_suite(tmp_path / "s.yaml")
+    db = tmp_path / "r.db"
+    _interrupted_run(suite, db, keep=1)
+    suite.write_text(suite.read_text() + "# edited\n")
+    before = db.read_bytes()
+    code, _, err = _cli([str(suite), "--db", str(db), "-q", "--resume", "1"])
+    assert code == 2
+    assert err == (
+        f"Error: {suite}: changed since run 1 was made (sha256 differs); resuming would mix two suites"
+        " (pass --force to resume anyway, or start a new run)\n"
+    )
+    assert query(db, "select count(*) from results") == [(1,)]
+    assert db.read_bytes() == before
+    code, _out, err = _cli([str(suite), "--db", str(db), "-q", "--resume", "1", "--force"])
+    assert code == 0, err
+    assert query(db, "select count(*), count(distinct cell_key) from results") == [(3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--resume", "7"], "Error: --resume 7: no such run in the database"),
+        (
+            ["--resume", "x"],
+            "Error: --resume 'x': expected a run id or 'latest' (put --resume after the suite: workbench run SUITE --resume)",
+        ),
+        (["--resume", "0"], "Error: --resume '0': a run id is a positive integer"),
+    ],
+)
+def test_resume_refuses_bad_ids(tmp_path: Path, extra: list[str], message: str) -> None:
+    suite = _echo_suite(tmp_path / "s.yaml")
+    db = tmp_path / "r.db"
+    _interrupted_run(suite, db, keep=1)
+    code, _, err = _cli([str(suite), "--db", str(db), "-q", *extra])
+    assert (code, err) == (2, message + "\n")
+
+
+def test_resume_latest_picks_the_latest_unfinished_run_of_the_same_suite(tmp_path: Path) -> None:
+    a = _echo_suite(tmp_path / "a.yaml", 4)
+    b = _echo_suite(tmp_path / "b.yaml", 4)
+    db = tmp_path / "r.db"
+    _interrupted_run(a, db, keep=2)  # run 1 of a: unfinished
+    code, _, err = _cli([str(b), "--db", str(db), "-q"])  # run 2 of b: completed
+    assert code == 0, err
+    code, _, err = _cli([str(a), "--db", str(db), "-q", "--resume"])
+    assert code == 0, err
+    assert query(db, "select id, status, results from runs order by id") == [(1, "completed", 4), (2, "completed", 4)]
+    # Nothing left to resume: a clean refusal, not a new run.
+    code, _, err = _cli([str(a), "--db", str(db), "-q", "--resume", "latest"])
+    assert (code, err) == (2, f"Error: {a}: no unfinished run of this suite to resume\n")
+
+
+def test_resume_keeps_the_stored_matrix(tmp_path: Path) -> None:
+    """The stored run's --repeat shapes the cells, whatever today's flags say."""
+    suite = _echo_suite(tmp_path / "s.yaml", 2)
+    db = tmp_path / "r.db"
+    code, _, err = _cli([str(suite), "--db", str(db), "-q", "--repeat", "3"])
+    assert code == 0, err
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("delete from assertion_results where result_id in (select id from results where repeat = 2)")
+        conn.execute("delete from results where repeat = 2")
+        conn.execute("update runs set status = 'interrupted'")
+    conn.close()
+    code, _, err = _cli([str(suite), "--db", str(db), "-q", "--resume"])
+    assert code == 0, err
+    assert query(db, "select count(*), count(distinct cell_key) from results") == [(6, 6)]

@@ -1,0 +1,104 @@
+"""Find the run to resume and check it still matches the suite.
+
+`workbench run SUITE --resume [RUN_ID|latest]` completes the missing cells of a stored run. The
+resumed run must expand to the same cells as the original, so the matrix options that shape the
+cells (repeat, variants, shard, filters) come from the stored run, not from today's flags; and the
+suite file must be byte-identical (its sha256 is stored on the run) unless `--force`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.errors import UsageError
+from workbench.types import Suite
+
+LATEST = "latest"
+FINISHED = "completed"
+
+
+def parse_resume(value: str | None) -> int | str | None:
+    """The `--resume` value: None (not resuming), a run id, or "latest"."""
+    if value is None:
+        return None
+    if value == LATEST:
+        return LATEST
+    try:
+        run_id = int(value)
+    except ValueError:
+        raise UsageError(
+            f"--resume {value!r}: expected a run id or 'latest' (put --resume after the suite: workbench run SUITE --resume)"
+        ) from None
+    if run_id < 1:
+        raise UsageError(f"--resume {value!r}: a run id is a positive integer")
+    return run_id
+
+
+@dataclass
+class ResumeTarget:
+    run_id: int
+    config: dict[str, Any]  # the stored RunConfig.public()
+
+
+def _same_suite(stored: str | None, suite: Suite) -> bool:
+    if not stored or suite.path is None:
+        return False
+    return Path(stored).resolve() == suite.path.resolve()
+
+
+def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = False) -> ResumeTarget:
+    """The run to resume; UsageError (exit 2, one line) when there is none or the suite changed."""
+    shown = str(suite.path) if suite.path else "suite"
+    if wanted == LATEST:
+        row = None
+        for candidate in db.execute(
+            "select id, suite_path, suite_sha256, status, config from runs where status != ? order by id desc",
+            [FINISHED],
+        ):
+            if _same_suite(candidate[1], suite):
+                row = candidate
+                break
+        if row is None:
+            raise UsageError(f"{shown}: no unfinished run of this suite to resume")
+    else:
+        row = db.execute(
+            "select id, suite_path, suite_sha256, status, config from runs where id = ?", [wanted]
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"--resume {wanted}: no such run in the database")
+        if not _same_suite(row[1], suite) and not force:
+            raise UsageError(
+                f"--resume {wanted}: run {wanted} is of {row[1]}, not {shown} (pass --force to resume it anyway)"
+            )
+    run_id, _, sha, _, config = row
+    if sha != suite.sha256 and not force:
+        raise UsageError(
+            f"{shown}: changed since run {run_id} was made (sha256 differs); resuming would mix two suites"
+            " (pass --force to resume anyway, or start a new run)"
+        )
+    try:
+        stored = json.loads(config or "{}")
+    except ValueError:
+        stored = {}
+    return ResumeTarget(int(run_id), stored if isinstance(stored, dict) else {})
+
+
+def matrix_options(stored: dict[str, Any]) -> dict[str, Any]:
+    """The RunConfig fields that decide which cells exist, as the stored run had them."""
+    out: dict[str, Any] = {}
+    if isinstance(stored.get("repeat"), int):
+        out["repeat"] = stored["repeat"]
+    if isinstance(stored.get("variants"), list) and stored["variants"]:
+        out["variants"] = [str(v) for v in stored["variants"]]
+    shard = stored.get("shard")
+    if isinstance(shard, list) and len(shard) == 2:
+        out["shard"] = (int(shard[0]), int(shard[1]))
+    for key in ("filter_providers", "filter_prompts"):
+        if key in stored:
+            out[key] = stored[key]
+    return out
