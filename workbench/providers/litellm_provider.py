@@ -192,11 +192,10 @@ class LiteLLMProvider:
         }
 
     async def call(self, request: ProviderRequest) -> ProviderResponse:
-        try:
+        direct = self.transport == "openai-compatible"
+        litellm: Any = None
+        if not direct:  # the lean transport never pays for importing litellm
             litellm = litellm_module()
-        except ImportError as e:  # pragma: no cover - litellm is a core dependency
-            return ProviderResponse(error=f"litellm is not installed: {e}", attempts=0)
-        if self.transport == "litellm":
             await on_loop_shutdown("litellm", close_litellm_clients)
         params = call_params(self.spec.config, request.params)
         kwargs: dict[str, Any] = {"model": self.model, "messages": request.messages, **params}
@@ -208,8 +207,6 @@ class LiteLLMProvider:
         if timeout:
             kwargs["timeout"] = timeout
         latency: list[float] = []
-
-        direct = self.transport == "openai-compatible"
         body = {"model": self.model.split("/", 1)[1], "messages": request.messages, **params}
 
         async def attempt() -> Any:
