@@ -7,6 +7,7 @@ Each command lives in its own module under `workbench/cli/`; `COMMANDS` maps the
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from typing import Any

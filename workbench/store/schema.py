@@ -15,7 +15,7 @@ migrations = Migrations("workbench")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "label": str,  # e.g. the git ref the run was made at
@@ -44,7 +44,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["prompt_versions"].create(
+    db.table("prompt_versions").create(
         {
             "id": int,
             "sha256": str,
@@ -60,19 +60,19 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["prompt_versions"].create_index(["sha256", "label", "path"], unique=True)
-    db["prompt_versions"].create_index(["family", "version"])
-    db["run_prompts"].create(
+    db.table("prompt_versions").create_index(["sha256", "label", "path"], unique=True)
+    db.table("prompt_versions").create_index(["family", "version"])
+    db.table("run_prompts").create(
         {"run_id": int, "prompt_idx": int, "prompt_version_id": int, "label": str},
         pk=("run_id", "prompt_idx"),
         foreign_keys=[("run_id", "runs", "id"), ("prompt_version_id", "prompt_versions", "id")],
     )
-    db["run_providers"].create(
+    db.table("run_providers").create(
         {"run_id": int, "provider_idx": int, "provider_id": str, "label": str, "config": str},
         pk=("run_id", "provider_idx"),
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["test_cases"].create(
+    db.table("test_cases").create(
         {
             "run_id": int,
             "test_idx": int,
@@ -85,7 +85,7 @@ def m001_initial(db: Database) -> None:
         pk=("run_id", "test_idx"),
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["results"].create(
+    db.table("results").create(
         {
             "id": int,
             "run_id": int,
@@ -125,10 +125,10 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["results"].create_index(["run_id", "cell_key"], unique=True)
-    db["results"].create_index(["run_id", "prompt_idx", "variant", "provider_idx"])
-    db["results"].create_index(["run_id", "test_idx"])
-    db["assertion_results"].create(
+    db.table("results").create_index(["run_id", "cell_key"], unique=True)
+    db.table("results").create_index(["run_id", "prompt_idx", "variant", "provider_idx"])
+    db.table("results").create_index(["run_id", "test_idx"])
+    db.table("assertion_results").create(
         {
             "id": int,
             "result_id": int,
@@ -147,9 +147,9 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("result_id", "results", "id"), ("run_id", "runs", "id")],
     )
-    db["assertion_results"].create_index(["result_id"])
-    db["assertion_results"].create_index(["run_id", "is_guardrail", "pass"])
-    db["cache"].create(
+    db.table("assertion_results").create_index(["result_id"])
+    db.table("assertion_results").create_index(["run_id", "is_guardrail", "pass"])
+    db.table("cache").create(
         {
             "key": str,  # sha256 of canonical JSON (provider, model, messages, params, repeat, seed)
             "provider_id": str,
@@ -160,7 +160,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="key",
     )
-    db["compressions"].create(
+    db.table("compressions").create(
         {
             "key": str,  # sha256 of text, method, rate, compressor model
             "method": str,
@@ -181,7 +181,7 @@ def m001_initial(db: Database) -> None:
 def m002_routers(db: Database) -> None:
     # Trained cost routers (workbench/routing). `artifact` holds joblib bytes of a scikit-learn
     # pipeline: loading it unpickles, so only load databases you trust.
-    db["routers"].create(
+    db.table("routers").create(
         {
             "id": int,  # also the router's version: a name trained again gets a new id
             "name": str,
@@ -198,7 +198,7 @@ def m002_routers(db: Database) -> None:
         },
         pk="id",
     )
-    db["routers"].create_index(["name"])
+    db.table("routers").create_index(["name"])
 
 
 @migrations()

@@ -82,7 +82,7 @@ class RunWriter:
     ) -> RunWriter:
         def write() -> int:
             with db.conn:
-                db["runs"].insert(
+                db.table("runs").insert(
                     {
                         "label": label,
                         "suite_path": str(suite.path) if suite.path else None,
@@ -108,10 +108,10 @@ class RunWriter:
     def _write_matrix(self, suite: Suite) -> None:
         for idx, prompt in enumerate(suite.prompts):
             pv_id = upsert_prompt_version(self.db, prompt)
-            self.db["run_prompts"].insert(
+            self.db.table("run_prompts").insert(
                 {"run_id": self.run_id, "prompt_idx": idx, "prompt_version_id": pv_id, "label": prompt.label}
             )
-        self.db["run_providers"].insert_all(
+        self.db.table("run_providers").insert_all(
             {
                 "run_id": self.run_id,
                 "provider_idx": i,
@@ -121,7 +121,7 @@ class RunWriter:
             }
             for i, p in enumerate(suite.providers)
         )
-        self.db["test_cases"].insert_all(
+        self.db.table("test_cases").insert_all(
             (
                 {
                     "run_id": self.run_id,
@@ -237,7 +237,7 @@ class RunWriter:
         def write() -> dict[str, Any]:
             with self.db.conn:
                 totals = run_totals(self.db, self.run_id)
-                self.db["runs"].update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
+                self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
             return totals
 
         return dict(with_retry(write))
@@ -245,7 +245,7 @@ class RunWriter:
     def set_status(self, status: str) -> None:
         def write() -> None:
             with self.db.conn:
-                self.db["runs"].update(self.run_id, {"status": status})
+                self.db.table("runs").update(self.run_id, {"status": status})
 
         with_retry(write)
 
@@ -286,7 +286,7 @@ def upsert_prompt_version(db: Database, prompt: Prompt) -> int:
         return int(existing[0])
     from workbench.prompts import git_commit_of
 
-    db["prompt_versions"].insert(
+    db.table("prompt_versions").insert(
         {
             "sha256": prompt.sha256,
             "family": prompt.family,
