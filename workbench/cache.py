@@ -52,8 +52,12 @@ def cache_key(provider: Provider, request: ProviderRequest) -> str:
     return hashlib.sha256(canonical(doc).encode()).hexdigest()
 
 
+_FIELDS = tuple(f.name for f in dataclasses.fields(ProviderResponse))
+
+
 def _to_json(response: ProviderResponse) -> str:
-    return canonical(dataclasses.asdict(response))
+    # Shallow: dataclasses.asdict deep-copies every value, which costs more than the JSON itself.
+    return canonical({name: getattr(response, name) for name in _FIELDS})
 
 
 def _from_json(text: str) -> ProviderResponse | None:
@@ -61,8 +65,7 @@ def _from_json(text: str) -> ProviderResponse | None:
         data = json.loads(text)
     except ValueError:
         return None
-    names = {f.name for f in dataclasses.fields(ProviderResponse)}
-    return ProviderResponse(**{k: v for k, v in data.items() if k in names})
+    return ProviderResponse(**{k: v for k, v in data.items() if k in _FIELDS})
 
 
 class ResponseCache:

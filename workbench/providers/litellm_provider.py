@@ -216,10 +216,10 @@ class LiteLLMProvider:
                     if direct:
                         from workbench.providers.openai_compat import chat_completion
 
-                        coro = chat_completion(str(self.api_base), self._api_key, body, timeout)
-                    else:
-                        coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
-                    # A hung server must not stall the run even if the client's timeout misses it.
+                        # aiohttp's total timeout bounds the whole exchange, body included.
+                        return await chat_completion(str(self.api_base), self._api_key, body, timeout)
+                    coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
+                    # A hung server must not stall the run even if litellm's timeout misses it.
                     return await (asyncio.wait_for(coro, timeout + 1.0) if timeout else coro)
                 finally:
                     latency.append((time.perf_counter() - t0) * 1000)
