@@ -101,6 +101,8 @@ class Recommendation:
     requests_per_day: float | None = None
     projections: list[Projection] = field(default_factory=list)
     avalanche: list[Projection] = field(default_factory=list)  # the pick at context x1, x2, x4
+    # A trained router for the run's suite: workbench.routing.summary.routing_summary(), else None.
+    routing: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +121,7 @@ class Recommendation:
             "requests_per_day": self.requests_per_day,
             "projections": [p.to_dict() for p in self.projections],
             "avalanche": [p.to_dict() for p in self.avalanche],
+            "routing": self.routing,
         }
 
 
@@ -262,4 +265,18 @@ def recommend_for(
         row = db.execute("select suite_path from runs where id = ?", [run_id]).fetchone()
         suite_path = row[0] if row else None
     acceptance = acceptance_from_suite_file(suite_path).with_overrides(**overrides)
-    return recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)
+    rec = recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)
+    rec.routing = routed_alternative(db, run_id, requests_per_day)
+    return rec
+
+
+def routed_alternative(db: Database, run_id: int, requests_per_day: float | None) -> dict[str, Any] | None:
+    """The newest trained router for the run's suite: single cheapest acceptable model vs routed,
+    with the monthly saving at `requests_per_day` (the router's default volume when None)."""
+    from workbench.routing.summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
+
+    router_id = router_for_run(db, run_id)
+    if router_id is None:
+        return None
+    volume = DEFAULT_REQUESTS_PER_DAY if requests_per_day is None else requests_per_day
+    return routing_summary(db, requests_per_day=volume, router_id=router_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -157,3 +157,36 @@ def render(rec: Recommendation) -> None:
             for pr in rec.avalanche
         ]
         console.print(f"Token avalanche (pick, context x1/x2/x4, per month): {', '.join(parts)}")
+    if rec.routing:
+        console.print()
+        for line in routed_lines(rec.routing):
+            console.print(escape(line))
+
+
+def routed_lines(s: dict[str, Any]) -> list[str]:
+    """The "single cheapest acceptable model vs routed" section (workbench.routing.summary)."""
+    from workbench.format import fmt_cost, fmt_rate
+
+    r, single = s["routed"], s["single_cheapest_acceptable"]
+    lo, hi = r["pass_rate_ci"]
+    lines = [
+        f"Routed (trained router {s['name']!r}, id {s['id']}: {s['cheap_model']} -> {s['strong_model']},"
+        f" {s['tests']} tests, cross-validated) at {s['requests_per_day']:,.0f} requests/day:",
+    ]
+    if single is None:
+        lines.append(f"  single cheapest acceptable model: none of the two meets {fmt_rate(s['min_pass_rate'])}")
+    else:
+        lines.append(
+            f"  single cheapest acceptable model: {single['model']}  pass {fmt_rate(single['pass_rate'])}"
+            f"  {fmt_cost(single['cost_per_request'])}/request  {fmt_cost(single['monthly_cost'])}/month"
+        )
+    lines.append(
+        f"  routed ({fmt_rate(r['strong_share'])} to {s['strong_model']}, threshold {r['threshold']:.3f}):"
+        f"  pass {fmt_rate(r['pass_rate'])} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
+        f"  {fmt_cost(r['cost_per_request'])}/request  {fmt_cost(r['monthly_cost'])}/month"
+    )
+    if s["monthly_saving"] is not None:
+        lines.append(f"  projected saving: {fmt_cost(s['monthly_saving'])}/month")
+    choice = "the router" if s["choice"] == "routed" else "a single model"
+    lines.append(f"  Ship: {choice}. {s['verdict']}")
+    return lines

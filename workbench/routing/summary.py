@@ -6,6 +6,7 @@ The numbers come from the router's stored cross-validated evaluation (no retrain
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -14,10 +15,14 @@ from workbench.errors import UsageError
 from workbench.routing.train import router_row
 
 DAYS_PER_MONTH = 30
+DEFAULT_REQUESTS_PER_DAY = 1000.0
 
 
 def routing_summary(
-    db: Database, name: str | None = None, requests_per_day: float = 1000.0, router_id: int | None = None
+    db: Database,
+    name: str | None = None,
+    requests_per_day: float = DEFAULT_REQUESTS_PER_DAY,
+    router_id: int | None = None,
 ) -> dict[str, Any]:
     """Single cheapest acceptable model vs the routed pair, with the projected monthly saving.
 
@@ -77,3 +82,39 @@ def routing_summary(
 
 def _point_at(points: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     return dict(min(points, key=lambda p: abs(p["threshold"] - threshold)))
+
+
+def router_for_run(db: Database, run_id: int) -> int | None:
+    """The newest router trained on this run's suite (or on this run), by id; None when there is none.
+
+    A router belongs to the run's suite when it was trained on the run itself, or on a run of the
+    same suite file (same resolved path or same content hash), or with `--suite` naming that file.
+    """
+    if "routers" not in db.table_names():
+        return None
+    suite_of = {
+        int(rid): (_resolved(path), sha)
+        for rid, path, sha in db.execute("select id, suite_path, suite_sha256 from runs").fetchall()
+    }
+    if run_id not in suite_of:
+        return None
+    path, sha = suite_of[run_id]
+    for router_id, suite_path, run_ids_json in db.execute(
+        "select id, suite_path, run_ids from routers order by id desc"
+    ).fetchall():
+        trained_on = [int(r) for r in json.loads(run_ids_json or "[]")]
+        if run_id in trained_on:
+            return int(router_id)
+        if path is not None and suite_path and _resolved(suite_path) == path:
+            return int(router_id)
+        for r in trained_on:
+            other_path, other_sha = suite_of.get(r, (None, None))
+            if (sha and other_sha == sha) or (path is not None and other_path == path):
+                return int(router_id)
+    return None
+
+
+def _resolved(path: str | None) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).resolve()) if path else None
