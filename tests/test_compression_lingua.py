@@ -27,8 +27,8 @@ needs_model = pytest.mark.skipif(
 
 @pytest.mark.slow
 @needs_model
-@pytest.mark.parametrize("rate", [0.5, 0.33])
-def test_llmlingua_shortens_to_about_the_rate(rate: float) -> None:
+def test_llmlingua_shortens_to_about_the_rate() -> None:
+    rate = 0.5  # 0.33 is covered by bench/compression_throughput.py; each call costs seconds on CPU
     out = lingua.compress_text(CONTEXT, "llmlingua", rate, "smollm2-135m")
     before, after = count_tokens(CONTEXT), count_tokens(out.text)
     assert 0 < after < before
