@@ -8,7 +8,7 @@ here too (`workbench/assertions/model_graded.py`).
 
 from __future__ import annotations
 
-from workbench.assertions import jsonish, meta, scripts, similarity, strings, structured
+from workbench.assertions import jsonish, meta, model_graded, scripts, similarity, strings, structured
 from workbench.assertions.base import Handler
 
 TABLE: dict[str, Handler] = {
@@ -49,3 +49,4 @@ TABLE: dict[str, Handler] = {
     "webhook": meta.handle_webhook,
     "human": meta.handle_human,
 }
+TABLE.update(model_graded.TABLE)  # llm-rubric, factuality, similar, ... (select-best: engine)
