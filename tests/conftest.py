@@ -16,6 +16,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+# The converted local model (a ~15 s GGUF conversion) is shared by all tests and kept between
+# runs in the checkout's .cache/ (git-ignored); test_local_model.py tests the conversion itself.
+MODELS_DIR = ROOT / ".cache" / "models"
+os.environ["WORKBENCH_MODELS_DIR"] = str(MODELS_DIR)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own WORKBENCH_HOME and WORKBENCH_DB; API keys are removed."""

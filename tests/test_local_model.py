@@ -28,6 +28,7 @@ def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def home(shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """One WORKBENCH_HOME for the module, so the GGUF is converted once, not per test."""
     monkeypatch.setenv("WORKBENCH_HOME", str(shared_home))
+    monkeypatch.delenv("WORKBENCH_MODELS_DIR", raising=False)  # this module tests the conversion itself
     yield shared_home
 
 

@@ -50,7 +50,9 @@ def workbench_home() -> Path:
 
 
 def cache_dir(name: str) -> Path:
-    return workbench_home() / "models" / name
+    """Where the converted copy lives: `$WORKBENCH_MODELS_DIR/<name>`, else `$WORKBENCH_HOME/models/<name>`."""
+    models = os.environ.get("WORKBENCH_MODELS_DIR")
+    return (Path(models).expanduser() if models else workbench_home() / "models") / name
 
 
 def gguf_path(name: str) -> Path | None:
