@@ -182,15 +182,15 @@ def test_cost_breakdowns_and_projection(use_db: Path) -> None:
         assert by_model.loc[name, "cost / request"] == fmt_cost(expected[name].mean_cost)
         assert by_model.loc[name, "spent"] == fmt_cost(expected[name].spent)
     assert expected["gpt-4o"].mean_cost > expected["gpt-4o-mini"].mean_cost > 0
-    by_version = at.dataframe[1].value
-    assert set(by_version["name"]) == {"reply/v1", "reply/v2"}
-    proj = at.dataframe[3].value.set_index("pair")
+    proj = at.dataframe[1].value.set_index("pair")
     pick = next(p for p in pair_stats(db, [1]) if p.name == PICK)
     assert proj.loc[f"{PICK}  ★ recommended", "per month (30 days), no cache"] == fmt_cost(
         project(pick, 1000).monthly_cost
     )
     assert at.number_input[0].value == 1000.0
     assert "has no variants besides `none`" in texts(at)
+    at = render("cost", run=1, by="version")
+    assert set(at.dataframe[0].value["name"]) == {"reply/v1", "reply/v2"}
 
 
 def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:

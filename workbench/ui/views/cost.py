@@ -27,7 +27,7 @@ def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
                 "tokens in": g.tokens_in,
                 "tokens out": g.tokens_out,
                 "cache hits": fmt_rate(g.cache_hit_rate),
-                "$": g.mean_cost,
+                "usd_per_request": g.mean_cost,
             }
             for g in groups
         ]
@@ -47,34 +47,44 @@ def render() -> None:
     hit = data.run_cache_hit_rate(tok, run.id)
     c[2].metric("Measured cache hit rate", fmt_rate(hit))
 
-    tabs = st.tabs(["By model", "By prompt version", "By variant"])
-    for tab, dim in zip(tabs, ("model", "version", "variant"), strict=True):
-        with tab:
-            df = groups_table(data.cost_by(tok, run.id, dim))
-            known = df[df["$"].notna()]
-            if len(known):
-                chart = (
-                    alt.Chart(known)
-                    .mark_bar()
-                    .encode(
-                        x=alt.X("$:Q", title="$ per request (uncached)", axis=alt.Axis(format="$.2~g")),
-                        y=alt.Y("name:N", sort="-x", title=None),
-                        tooltip=["name", "cost / request", "cost / passing test", "spent"],
-                    )
-                    .properties(height=max(60, 30 * len(known)))
-                )
-                st.altair_chart(chart, width="stretch")
-            st.dataframe(
-                df.drop(columns=["$"]),
-                hide_index=True,
-                column_config={
-                    "pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
-                },
+    dims = {"model": "By model", "version": "By prompt version", "variant": "By variant"}
+    keys = list(dims)
+    dim = st.radio(
+        "Group cost",
+        keys,
+        index=state.index_of(keys, state.get_str("by", "model")),
+        format_func=dims.__getitem__,
+        horizontal=True,
+        key="w_by",
+    )
+    state.put("by", dim, "model")
+    df = groups_table(data.cost_by(tok, run.id, dim))
+    known = df[df["usd_per_request"].notna()]
+    if len(known):
+        chart = (
+            alt.Chart(known)
+            .mark_bar()
+            .encode(
+                x=alt.X("usd_per_request:Q", title="$ per request (uncached)", axis=alt.Axis(format="$.2~g")),
+                y=alt.Y("name:N", sort="-x", title=None),
+                tooltip=["name", "cost / request", "cost / passing test", "spent"],
             )
+        )
+        st.altair_chart(chart, width="stretch", height=max(120, 40 * len(known) + 60))
+    st.dataframe(
+        df.drop(columns=["usd_per_request"]),
+        hide_index=True,
+        column_config={"pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    )
 
     st.subheader("Monthly projection")
     rpd = st.number_input(
-        "Requests per day", min_value=0.0, value=state.get_float("rpd", DEFAULT_RPD), step=1000.0, key="w_rpd"
+        "Requests per day",
+        min_value=0.0,
+        value=state.get_float("rpd", DEFAULT_RPD),
+        step=1000.0,
+        format="%.0f",
+        key="w_rpd",
     )
     state.put("rpd", int(rpd) if float(rpd).is_integer() else rpd, DEFAULT_RPD)
     rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd))

@@ -22,7 +22,7 @@ def _chart(rows: list[GuardrailCount], title: str) -> alt.Chart:
             y=alt.Y("name:N", sort="-x", title=None),
             tooltip=["name", "failures", alt.Tooltip("results:Q", title="results affected")],
         )
-        .properties(title=title, height=max(60, 28 * len(df)))
+        .properties(title=title)
     )
 
 
@@ -53,7 +53,7 @@ def render() -> None:
         (cols[1], s.by_prompt, "By prompt version"),
         (cols[2], s.by_model, "By model"),
     ):
-        col.altair_chart(_chart(rows, title), width="stretch")
+        col.altair_chart(_chart(rows, title), width="stretch", height=max(120, 32 * len(rows) + 70))
 
     st.subheader("Offending outputs")
     f = st.columns(3)

@@ -85,7 +85,7 @@ def scatter(rec: Recommendation, log_x: bool) -> alt.LayerChart | None:
         .mark_text(align="left", dx=10, dy=-10, fontWeight="bold")
         .encode(x=x, y=y, text="pair:N")
     )
-    return (line + bars + points + labels).properties(height=420)
+    return line + bars + points + labels
 
 
 def render() -> None:
@@ -136,7 +136,7 @@ def render() -> None:
     if chart is None:
         st.info("No pair has a known price, so there is nothing to plot on the cost axis.")
     else:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch", height=440)
         st.caption(
             "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and better)."
         )

@@ -30,6 +30,7 @@ def render() -> None:
         pd.DataFrame(versions).rename(columns={"tokens": "tokens (template)", "id": "prompt version id"}),
         hide_index=True,
     )
+    st.caption("The newest stored copy of each version; the diff below shows the texts the chosen run used.")
     labels = [v["version"] for v in versions]
     if len(labels) < 2:
         st.info(f"{family} has one version so far: add another to see a diff.")
