@@ -44,6 +44,8 @@ class RunRequest:
     baseline: str | None = None  # --baseline: compare with this run/label/JSON and gate (cli/compare.py)
     gates: Any = None  # workbench.gates.GateConfig for --baseline
     changed_since: str | None = None  # --changed-since REF: only the suites a change touches
+    test_filter: Any = None  # workbench.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
+    grader: str | None = None  # --grader: provider for model-graded assertions
 
 
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
@@ -59,7 +61,7 @@ def build_config(suite: Suite, req: RunRequest) -> RunConfig:
         shard=req.shard,
         filter_providers=req.filter_providers,
         filter_prompts=req.filter_prompts,
-        grade=GradeConfig(allow_code=req.allow_code),
+        grade=GradeConfig(allow_code=req.allow_code, grader=req.grader),
         use_cache=req.use_cache,
         max_cost=req.max_cost,
         extra=dict(req.extra),
@@ -93,6 +95,10 @@ def execute(req: RunRequest) -> int:
         if not req.paths:
             return EXIT_OK
     suites = [load(p) for p in req.paths]
+    if req.test_filter:
+        from workbench.filters import select_tests
+
+        suites = [select_tests(s, req.test_filter) for s in suites]
     for suite in suites:
         for w in suite.warnings:
             print(f"warning: {w}", file=sys.stderr)

@@ -76,6 +76,25 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--shard", "shard", metavar="I/N", help="Run only shard I of N of the cells (deterministic).")
 @click.option("--filter-providers", metavar="REGEX", help="Only providers whose id or label matches.")
 @click.option("--filter-prompts", metavar="REGEX", help="Only prompts whose label matches.")
+@click.option("--filter-pattern", metavar="REGEX", help="Only tests whose description matches.")
+@click.option(
+    "--filter-metadata",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Only tests whose metadata KEY contains VALUE; repeatable (all must hold).",
+)
+@click.option("-n", "--filter-first-n", type=click.IntRange(min=0), metavar="N", help="Only the first N tests.")
+@click.option(
+    "--filter-failing",
+    type=click.Path(path_type=Path),
+    metavar="JSON",
+    help="Only tests that failed or errored in a previous promptfoo-shaped JSON output.",
+)
+@click.option(
+    "--grader",
+    metavar="PROVIDER",
+    help="Provider id for model-graded assertions [default: local:smollm2-135m offline].",
+)
 @click.option(
     "--resume",
     "resume",
@@ -123,6 +142,11 @@ def command(
     shard: str | None,
     filter_providers: str | None,
     filter_prompts: str | None,
+    filter_pattern: str | None,
+    filter_metadata: tuple[str, ...],
+    filter_first_n: int | None,
+    filter_failing: Path | None,
+    grader: str | None,
     resume: str | None,
     force: bool,
     no_code_asserts: bool,
@@ -146,6 +170,7 @@ def command(
     so existing promptfoo projects run unchanged. Exit codes: 0 pass rate at or above the
     threshold, 100 below it, 2 invalid input, 1 internal error.
     """
+    from workbench.filters import TestFilter
     from workbench.resume import parse_resume
     from workbench.run_command import RunRequest, execute
 
@@ -169,6 +194,8 @@ def command(
         shard=_shard(shard),
         filter_providers=filter_providers,
         filter_prompts=filter_prompts,
+        test_filter=TestFilter(filter_pattern, list(filter_metadata), filter_first_n, filter_failing),
+        grader=grader,
         resume=parse_resume(resume),
         force=force,
         allow_code=not no_code_asserts,
