@@ -120,6 +120,7 @@ class Engine:
         self._providers: dict[int, Any] = {}
         self.budget: Any = None
         self.budget_exceeded = False
+        self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -135,13 +136,26 @@ class Engine:
             from workbench.templating import render_vars
 
             try:
-                cached = render_vars(test.vars, self.suite.base_dir)
+                cached = render_vars(self._input_vars(test), self.suite.base_dir)
             except Exception as e:  # a var that fails to render errors its rows, like promptfoo
                 cached = e
             self._vars_cache[test.index] = cached
         if isinstance(cached, Exception):
             raise cached
         return cached
+
+    def _input_vars(self, test: TestCase) -> dict[str, Any]:
+        """promptfoo's order: test vars, then `transformVars` merged in, then storeOutputAs registers."""
+        raw = dict(test.vars)
+        code = test.options.get("transformVars")
+        if code:
+            from workbench.scripts.transforms import apply_transform
+
+            out = apply_transform(code, raw, {"prompt": {}}, self.suite.base_dir, self.config.grade, input_name="vars")
+            if not isinstance(out, dict):
+                raise ValueError("Transform function did not return a valid object")
+            raw.update(out)
+        return {**raw, **self.registers}
 
     # -- one cell ---------------------------------------------------------------------------------
     async def run_cell(self, cell: Cell) -> CellResult:
@@ -224,6 +238,8 @@ class Engine:
             )
         except AssertionConfigError as e:
             return self._error(cell, text, response, str(e), test, started, compression)
+        if test.options.get("storeOutputAs") and output:
+            self.registers[str(test.options["storeOutputAs"])] = output
         return CellResult(
             cell=cell,
             prompt_text=text,
@@ -299,6 +315,10 @@ class Engine:
             pending = []
             last_flush = time.monotonic()
 
+        from workbench.cross_output import CrossOutputGroups
+
+        groups = CrossOutputGroups(self.suite, self.config, done)
+
         async def worker() -> None:
             nonlocal finished, status
             for cell in cells:  # a shared iterator: each cell goes to exactly one worker
@@ -309,16 +329,18 @@ class Engine:
                 except BudgetExceeded:
                     status = "budget_exceeded"
                     return
-                pending.append(result)
+                pending.extend(await groups.add(result))  # select-best/max-score rows wait for their test
                 finished += 1
                 if len(pending) >= self.config.batch_size or time.monotonic() - last_flush > self.config.batch_seconds:
                     flush()
                 if progress:
                     progress(finished, total)
 
-        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.config.max_concurrency))]
+        serial = any(t.options.get("storeOutputAs") for t in self.suite.tests)  # promptfoo runs these one by one
+        workers = [asyncio.create_task(worker()) for _ in range(1 if serial else max(1, self.config.max_concurrency))]
         try:
             await asyncio.gather(*workers)
+            pending.extend(await groups.drain())
         except asyncio.CancelledError:
             status = "interrupted"
             for w in workers:
