@@ -187,6 +187,12 @@ def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
         f"Run {run_id} ({status}): {n} results, {ok} passed, {fail} failed, {err} errors;"
         f" pass rate {fmt_rate(rate)}; cost {fmt_cost(cost)}"
     )
+    retries, fallbacks = db.execute(
+        "select sum(max(coalesce(attempts, 1) - 1, 0)), sum(fallback_used is not null) from results where run_id = ?",
+        [run_id],
+    ).fetchone()
+    if retries or fallbacks:  # provider faults survived: say so, they cost time and money
+        text += f"; {retries or 0} retries, {fallbacks or 0} fallbacks"
     if wall_s is not None:
         text += f"; {wall_s:.1f} s"
     return text
