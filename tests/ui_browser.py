@@ -41,7 +41,7 @@ class PageCheck:
 class PageVisit:
     name: str
     url: str
-    seconds: float  # navigation start -> expected text visible and the script run finished
+    seconds: float  # navigation start -> expected text visible, script run finished, chunks loaded
     screenshot: Path | None
 
 
@@ -118,6 +118,12 @@ def visit(
                 # The script run is over when the app is no longer "running" (status widget gone).
                 page.wait_for_function(
                     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+                )
+                # Tables and charts are lazily loaded JS chunks, and elements the script has not sent yet
+                # show as skeletons: wait until the chunks are fetched and no skeleton is left.
+                page.wait_for_load_state("networkidle", timeout=timeout_ms)
+                page.wait_for_function(
+                    "() => !document.querySelector('[data-testid^=\"stSkeleton\"]')", timeout=timeout_ms
                 )
                 seconds = time.perf_counter() - start
                 shot = None

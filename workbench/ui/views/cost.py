@@ -22,7 +22,7 @@ def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
                 "results": g.n,
                 "pass rate": g.pass_rate,
                 "cost / request": fmt_cost(g.mean_cost),
-                "cost / passing test": fmt_cost(g.cost_per_pass),
+                "cost / passing test": fmt_cost(g.cost_per_pass) if g.passes else "- (no passes)",
                 "spent": fmt_cost(g.spent),
                 "tokens in": g.tokens_in,
                 "tokens out": g.tokens_out,

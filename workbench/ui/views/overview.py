@@ -86,9 +86,9 @@ def render() -> None:
         y=alt.Y("pass rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["run", "started", alt.Tooltip("pass rate:Q", format=".1%"), "cost", "errors", "guardrail failures"],
     )
-    st.altair_chart(rate.properties(height=220, title="Pass rate"), width="stretch", height=260)
+    st.altair_chart(rate.properties(title="Pass rate"), width="stretch", height=260)
     if df["cost per request"].notna().any():
         costs = base.mark_bar(opacity=0.6).encode(
             y=alt.Y("cost per request:Q", title="$ per request", axis=alt.Axis(format="$.2~g")), tooltip=["run", "cost"]
         )
-        st.altair_chart(costs.properties(height=160, title="Cost per request"), width="stretch", height=200)
+        st.altair_chart(costs.properties(title="Cost per request"), width="stretch", height=200)

@@ -150,7 +150,7 @@ def render() -> None:
                 "95% interval": f"{p.interval[0]:.0%}–{p.interval[1]:.0%}",
                 "n": p.n,
                 "cost / request": fmt_cost(p.mean_cost),
-                "cost / pass": fmt_cost(p.cost_per_pass),
+                "cost / pass": fmt_cost(p.cost_per_pass) if p.passes else "- (no passes)",
                 "mean score": p.mean_score,
                 "guardrail failures": p.guardrail_failures,
                 "errors": p.errors,
