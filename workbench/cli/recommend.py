@@ -168,20 +168,26 @@ def routed_lines(s: dict[str, Any]) -> list[str]:
     from workbench.format import fmt_cost, fmt_rate
 
     r, single = s["routed"], s["single_cheapest_acceptable"]
+    models = s.get("models") or [s["cheap_model"], s["strong_model"]]
     lo, hi = r["pass_rate_ci"]
     lines = [
-        f"Routed (trained router {s['name']!r}, id {s['id']}: {s['cheap_model']} -> {s['strong_model']},"
+        f"Routed (trained router {s['name']!r}, id {s['id']}: {' -> '.join(models)},"
         f" {s['tests']} tests, cross-validated) at {s['requests_per_day']:,.0f} requests/day:",
     ]
     if single is None:
-        lines.append(f"  single cheapest acceptable model: none of the two meets {fmt_rate(s['min_pass_rate'])}")
+        lines.append(f"  single cheapest acceptable model: none meets {fmt_rate(s['min_pass_rate'])}")
     else:
         lines.append(
             f"  single cheapest acceptable model: {single['model']}  pass {fmt_rate(single['pass_rate'])}"
             f"  {fmt_cost(single['cost_per_request'])}/request  {fmt_cost(single['monthly_cost'])}/month"
         )
+    mix = (
+        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in r["shares"].items())
+        if len(models) > 2
+        else f"{fmt_rate(r['strong_share'])} to {s['strong_model']}"
+    )
     lines.append(
-        f"  routed ({fmt_rate(r['strong_share'])} to {s['strong_model']}, threshold {r['threshold']:.3f}):"
+        f"  routed ({mix}, threshold {r['threshold']:.3f}):"
         f"  pass {fmt_rate(r['pass_rate'])} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
         f"  {fmt_cost(r['cost_per_request'])}/request  {fmt_cost(r['monthly_cost'])}/month"
     )

@@ -31,8 +31,13 @@ def _db(path: Path | None, create: bool = False) -> Any:
 @command.command("train")
 @click.option("--suite", type=click.Path(path_type=Path), help="Learn from every run of this suite.")
 @click.option("--runs", "runs", multiple=True, help="Run ids or labels (repeatable, or comma-separated).")
-@click.option("--cheap", required=True, help="The cheap model (provider label as stored in results).")
-@click.option("--strong", required=True, help="The strong model (provider label as stored in results).")
+@click.option("--cheap", help="The cheap model (provider label as stored in results).")
+@click.option("--strong", help="The strong model (provider label as stored in results).")
+@click.option(
+    "--models",
+    help="Instead of --cheap/--strong: two or more models, comma-separated (a cascade: each input goes to the"
+    " cheapest model predicted to pass; ordered by measured cost).",
+)
 @click.option("--name", help="Router name [default: CHEAP->STRONG]; training a name again adds a new version.")
 @click.option("--min-pass-rate", type=click.FloatRange(0, 1), default=0.9, show_default=True, help="Acceptance target.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the CV split and the bootstrap.")
@@ -40,8 +45,9 @@ def _db(path: Path | None, create: bool = False) -> Any:
 def train(
     suite: Path | None,
     runs: tuple[str, ...],
-    cheap: str,
-    strong: str,
+    cheap: str | None,
+    strong: str | None,
+    models: str | None,
     name: str | None,
     min_pass_rate: float,
     seed: int,
@@ -55,6 +61,7 @@ def train(
         _db(db),
         cheap=cheap,
         strong=strong,
+        models=[m.strip() for m in models.split(",") if m.strip()] if models is not None else None,
         suite_path=suite,
         runs=run_refs or None,
         name=name,
@@ -62,8 +69,9 @@ def train(
         seed=seed,
     )
     rep = trained.report
+    chain = " -> ".join(rep.get("models") or [trained.cheap_model, trained.strong_model])
     click.echo(
-        f"Trained router {trained.name!r} (id {trained.id}): {cheap} -> {strong}, {rep['tests']} tests from"
+        f"Trained router {trained.name!r} (id {trained.id}): {chain}, {rep['tests']} tests from"
         f" runs {', '.join(map(str, rep['run_ids']))}, {trained.fitted}; threshold {trained.threshold:.3f}."
     )
     click.echo(rep["verdict"])
@@ -103,8 +111,10 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
         return f"{x * 100:+.1f} pp"
 
     cheap, strong = summary["cheap_model"], summary["strong_model"]
+    cascade = len(summary.get("models") or []) > 2
     lines = [
-        f"Router {summary['name']!r} (id {summary['id']}, {summary['created_at']}): {cheap} -> {strong}",
+        f"Router {summary['name']!r} (id {summary['id']}, {summary['created_at']}):"
+        f" {' -> '.join(summary.get('models') or [cheap, strong])}",
         f"{report['tests']} tests, runs {', '.join(map(str, report['run_ids']))}; {report['folds']}-fold CV grouped by"
         f" test; 95 % intervals: bootstrap over tests ({report['bootstrap']['samples']} samples).",
         "",
@@ -113,7 +123,8 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
         f"  {'oracle (bound)':<14}{fmt_rate(report['oracle']['pass_rate']):>8}  {fmt_cost(report['oracle']['cost_per_request'])}/request"
         f"  ({fmt_rate(report['oracle']['strong_share'])} to strong)",
         "",
-        f"  {'threshold':>9} {'to strong':>9} {'pass rate':>9} {'95% CI':>13} {'$/request':>10} {'PGR':>6}"
+        *(_cascade_header(report) if cascade else []),
+        f"  {'threshold':>9} {'position' if cascade else 'to strong':>9} {'pass rate':>9} {'95% CI':>13} {'$/request':>10} {'PGR':>6}"
         f" {'random':>8} {'gain vs random (95% CI)':>30}",
     ]  # fmt: skip
     chosen = summary["routed"]["threshold"]
@@ -137,9 +148,14 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
     r = summary["routed"]
     target = fmt_rate(summary["min_pass_rate"])
     status = "meets" if summary["routed_meets_target"] else "misses"
+    mix = (
+        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in r["shares"].items())
+        if cascade
+        else f"{fmt_rate(r['strong_share'])} to {strong}"
+    )
     lines.append(
-        f"Chosen threshold {r['threshold']:.3f} ({status} the {target} target): {fmt_rate(r['strong_share'])} to"
-        f" {strong}, pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}), {fmt_cost(r['cost_per_request'])}/request."
+        f"Chosen threshold {r['threshold']:.3f} ({status} the {target} target): {mix},"
+        f" pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}), {fmt_cost(r['cost_per_request'])}/request."
     )
     single = summary["single_cheapest_acceptable"]
     rpd = f"{summary['requests_per_day']:,.0f}"
@@ -157,6 +173,20 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
     )
     lines.append(f"Ship: {'the router' if summary['choice'] == 'routed' else 'a single model'}. {summary['verdict']}")
     return "\n".join(lines)
+
+
+def _cascade_header(report: dict[str, Any]) -> list[str]:
+    from workbench.format import fmt_cost, fmt_rate
+
+    lines = [
+        f"  {'alone: ' + s['model']:<40}{fmt_rate(s['pass_rate']):>8}  {fmt_cost(s['cost_per_request'])}/request"
+        for s in report["model_stats"]
+    ]
+    lines.append(
+        "  Cascade: each input goes to the cheapest model whose P(pass) >= threshold, else the last one;"
+        " position = the chosen model's place between the cheapest (0) and the last (1) by cost."
+    )
+    return [*lines, ""]
 
 
 def _display_points(points: list[dict[str, Any]], chosen: float, rows: int = 11) -> list[dict[str, Any]]:
@@ -209,11 +239,17 @@ def predict_(
     decision = predict(router, body, variables)
     if as_json:
         out = {"router": router.name, "id": router.id, **decision.__dict__}
+        if decision.p_pass is None:  # two models: p_pass_cheap says it all
+            del out["p_pass"]
         click.echo(json.dumps(out, indent=2))
         return
+    probs = (
+        "P(pass): " + ", ".join(f"{m} {p:.3f}" for m, p in decision.p_pass.items())
+        if decision.p_pass is not None
+        else f"P(cheap passes) = {decision.p_pass_cheap:.3f}"
+    )
     click.echo(
-        f"{decision.model}  (P(cheap passes) = {decision.p_pass_cheap:.3f}, threshold {decision.threshold:.3f},"
-        f" router {router.name!r} id {router.id})"
+        f"{decision.model}  ({probs}, threshold {decision.threshold:.3f}, router {router.name!r} id {router.id})"
     )
 
 

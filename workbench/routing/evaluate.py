@@ -107,7 +107,6 @@ def evaluate_predictions(
     p = np.asarray(p_cheap, dtype=float)
     qc = np.asarray(q_cheap, dtype=float)
     qs = np.asarray(q_strong, dtype=float)
-    n = len(p)
     costs_known = all(c is not None for c in cost_cheap) and all(c is not None for c in cost_strong)
     cc = np.asarray([c or 0.0 for c in cost_cheap], dtype=float)
     cs = np.asarray([c or 0.0 for c in cost_strong], dtype=float)
@@ -115,14 +114,52 @@ def evaluate_predictions(
     thresholds = _thresholds(p)
     routed = np.stack([p < t for t in thresholds], axis=1)  # inputs x points
     quality = np.where(routed, qs[:, None], qc[:, None])
-    share = routed.mean(axis=0)
+    cost = np.where(routed, cs[:, None], cc[:, None])
+    oracle_strong = qs > qc  # the cheaper model whenever it does at least as well
+    oracle = {
+        "pass_rate": float(np.maximum(qc, qs).mean()),
+        "strong_share": float(oracle_strong.mean()),
+        "cost_per_request": float(np.where(oracle_strong, cs, cc).mean()) if costs_known else None,
+    }
+    report = curve_report(
+        thresholds, routed.astype(float), quality, cost, qc, qs, groups,
+        costs_known=costs_known, oracle=oracle, min_pass_rate=min_pass_rate, n_boot=n_boot, seed=seed,
+    )  # fmt: skip
+    report["verdict"] = verdict(report)
+    return report
+
+
+def curve_report(
+    thresholds: Sequence[float],
+    position: Any,
+    quality: Any,
+    cost: Any,
+    qc: Any,
+    qs: Any,
+    groups: Sequence[str],
+    *,
+    costs_known: bool,
+    oracle: dict[str, Any],
+    min_pass_rate: float,
+    n_boot: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The report for a family of routing rules (one per threshold), given per input and point:
+    `position` (0 = the cheap model, 1 = the strong one; a cascade's middle models lie between),
+    `quality` (pass fraction of the chosen model) and `cost`; `qc`/`qs` are the cheap and strong
+    models' pass fractions per input. Random routing at a point mixes cheap and strong at the
+    same mean position."""
+    import numpy as np
+
+    n = len(qc)
+    share = position.mean(axis=0)
     pass_rate = quality.mean(axis=0)
-    cost = np.where(routed, cs[:, None], cc[:, None]).mean(axis=0)
-    q_c, q_s = float(qc.mean()), float(qs.mean())
+    mean_cost = cost.mean(axis=0)
+    q_c, q_s = float(np.mean(qc)), float(np.mean(qs))
     gap = q_s - q_c
     random_rate = q_c + share * gap
 
-    boot = _bootstrap(groups, routed, quality, qc, qs, n_boot, seed)
+    boot = _bootstrap(groups, position, quality, qc, qs, n_boot, seed)
     points = []
     for j, t in enumerate(thresholds):
         lo, hi = boot["gain_ci"][j]
@@ -132,25 +169,18 @@ def evaluate_predictions(
                 "strong_share": float(share[j]),
                 "pass_rate": float(pass_rate[j]),
                 "pass_rate_ci": list(boot["pass_ci"][j]),
-                "cost_per_request": float(cost[j]) if costs_known else None,
+                "cost_per_request": float(mean_cost[j]) if costs_known else None,
                 "pgr": float((pass_rate[j] - q_c) / gap) if gap > 0 else None,
                 "random_pass_rate": float(random_rate[j]),
                 "gain_over_random": float(pass_rate[j] - random_rate[j]),
                 "gain_over_random_ci": [lo, hi],
             }
         )
-
-    oracle_strong = qs > qc  # the cheaper model whenever it does at least as well
-    oracle = {
-        "pass_rate": float(np.maximum(qc, qs).mean()),
-        "strong_share": float(oracle_strong.mean()),
-        "cost_per_request": float(np.where(oracle_strong, cs, cc).mean()) if costs_known else None,
-    }
     area_gain = float(_area(share, pass_rate) - (q_c + q_s) / 2)
     beats_random = gap > 0 and boot["area_ci"][0] > 0
     recommended = _recommend(points, min_pass_rate, costs_known)
     single = _single(q_c, q_s, points, min_pass_rate)
-    report: dict[str, Any] = {
+    return {
         "tests": len(set(groups)),
         "inputs": n,
         "min_pass_rate": min_pass_rate,
@@ -168,8 +198,6 @@ def evaluate_predictions(
         "single_cheapest_acceptable": single,
         "bootstrap": {"samples": n_boot, "unit": "test", "seed": seed},
     }
-    report["verdict"] = verdict(report)
-    return report
 
 
 def _thresholds(p: Any) -> list[float]:
@@ -194,7 +222,7 @@ def _area(share: Any, rate: Any) -> float:
 
 
 def _bootstrap(
-    groups: Sequence[str], routed: Any, quality: Any, qc: Any, qs: Any, n_boot: int, seed: int
+    groups: Sequence[str], position: Any, quality: Any, qc: Any, qs: Any, n_boot: int, seed: int
 ) -> dict[str, Any]:
     """Percentile 95 % intervals by resampling tests (groups) with replacement."""
     import numpy as np
@@ -205,7 +233,7 @@ def _bootstrap(
     for i, g in enumerate(groups):
         member[index[g], i] = 1.0
     n_g = member.sum(axis=1)  # inputs per group
-    s_routed = member @ routed.astype(float)  # groups x points
+    s_routed = member @ position  # groups x points
     s_quality = member @ quality
     s_qc = member @ qc
     s_qs = member @ qs

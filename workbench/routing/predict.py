@@ -16,7 +16,7 @@ Loading unpickles the stored artifact: trusted databases only.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -36,6 +36,7 @@ class Router:
     fitted: str
     metrics: dict[str, Any]
     sklearn_version: str | None = None
+    models: list[str] = field(default_factory=list)  # cheapest first; more than two = a cascade
 
 
 @dataclass
@@ -43,6 +44,7 @@ class RouteDecision:
     model: str
     p_pass_cheap: float
     threshold: float
+    p_pass: dict[str, float] | None = None  # a cascade: P(pass) per model but the last
 
 
 def load_router(db: Database, name: str | None = None, router_id: int | None = None) -> Router:
@@ -69,6 +71,7 @@ def load_router(db: Database, name: str | None = None, router_id: int | None = N
         fitted=str(payload.get("fitted", "")),
         metrics=row["metrics"],
         sklearn_version=row["sklearn_version"],
+        models=[str(m) for m in payload.get("models") or row["models"]],
     )
 
 
@@ -76,6 +79,13 @@ def predict(router: Router, text: str, vars: dict[str, Any] | None = None) -> Ro
     """The model to call for this input, with the predicted probability that the cheap one passes."""
     from workbench.routing.features import pass_probability
 
+    if isinstance(router.estimator, list):  # a cascade: the first model whose P(pass) clears the threshold
+        record = [{"text": text, "vars": vars or {}}]
+        probs = {
+            m: float(pass_probability(e, record)[0]) for m, e in zip(router.models, router.estimator, strict=False)
+        }
+        chosen = next((m for m, p in probs.items() if p >= router.threshold), router.models[-1])
+        return RouteDecision(chosen, probs[router.models[0]], router.threshold, probs)
     p = float(pass_probability(router.estimator, [{"text": text, "vars": vars or {}}])[0])
     model = router.strong_model if p < router.threshold else router.cheap_model
     return RouteDecision(model=model, p_pass_cheap=p, threshold=router.threshold)

@@ -44,7 +44,8 @@ def routing_summary(
     single = report.get("single_cheapest_acceptable")
     single_out = None
     if single is not None:
-        single_out = {**single, "model": models[single["model"]], "monthly_cost": monthly(single["cost_per_request"])}
+        model = models.get(single["model"], single["model"])  # a cascade stores the model's name
+        single_out = {**single, "model": model, "monthly_cost": monthly(single["cost_per_request"])}
     routed_out = {**routed, "monthly_cost": monthly(routed["cost_per_request"])}
     meets = routed["pass_rate"] >= report["min_pass_rate"] - 1e-12
     saving = None
@@ -62,6 +63,7 @@ def routing_summary(
         "created_at": row["created_at"],
         "cheap_model": models["cheap"],
         "strong_model": models["strong"],
+        "models": row["models"],
         "threshold": row["threshold"],
         "tests": report["tests"],
         "min_pass_rate": report["min_pass_rate"],

@@ -28,7 +28,7 @@ ARTIFACT_FORMAT = 1
 
 @dataclass
 class TrainedRouter:
-    id: int
+    id: int  # cheap_model/strong_model: the first and last model (of a cascade: report["models"])
     name: str
     cheap_model: str
     strong_model: str
@@ -53,8 +53,9 @@ def build_dataset(
 def train_router(
     db: Database,
     *,
-    cheap: str,
-    strong: str,
+    cheap: str | None = None,
+    strong: str | None = None,
+    models: Sequence[str] | None = None,
     suite_path: str | Path | None = None,
     runs: Sequence[str | int] | None = None,
     name: str | None = None,
@@ -62,9 +63,29 @@ def train_router(
     seed: int = 0,
     n_boot: int | None = None,
 ) -> TrainedRouter:
-    """Evaluate, fit on everything, store. Returns the stored router with its report."""
+    """Evaluate, fit on everything, store. Returns the stored router with its report.
+
+    Either `cheap` and `strong`, or `models` (two or more; more than two trains a cascade, see
+    `cascade.py`, ordered by measured cost when every price is known).
+    """
     if not 0 <= min_pass_rate <= 1:
         raise UsageError(f"--min-pass-rate must be in [0, 1], got {min_pass_rate}")
+    if models is not None and (cheap is not None or strong is not None):
+        raise UsageError("give --models, or --cheap and --strong, not both")
+    if models is None:
+        if cheap is None or strong is None:
+            raise UsageError("give --cheap and --strong (or --models A,B,C)")
+        models = [cheap, strong]
+    else:
+        if len(models) < 2 or len(set(models)) != len(models):
+            raise UsageError(f"--models needs two or more different models, got {', '.join(models) or 'none'}")
+        models = _cost_order(db, models, suite_path, runs)
+    if len(models) > 2:
+        return _train_cascade(
+            db, list(models), suite_path=suite_path, runs=runs, name=name, min_pass_rate=min_pass_rate,
+            seed=seed, n_boot=n_boot,
+        )  # fmt: skip
+    cheap, strong = models
     from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
     from workbench.routing.features import fit_classifier
 
@@ -89,6 +110,50 @@ def train_router(
         fitted=fitted,
     )
     return TrainedRouter(router_id, name, cheap, strong, threshold, fitted, report)
+
+
+def _train_cascade(
+    db: Database,
+    models: list[str],
+    *,
+    suite_path: str | Path | None,
+    runs: Sequence[str | int] | None,
+    name: str | None,
+    min_pass_rate: float,
+    seed: int,
+    n_boot: int | None,
+) -> TrainedRouter:
+    from workbench.routing.cascade import evaluate_cascade
+    from workbench.routing.evaluate import N_BOOTSTRAP
+    from workbench.routing.features import fit_classifier
+
+    run_ids = resolve_runs(db, suite_path, runs)
+    data = load_dataset(db, run_ids, str(suite_path) if suite_path else None).restrict(models)
+    if not data.inputs:
+        raise UsageError(f"no test has results for all of {', '.join(models)} in runs {run_ids}")
+    report = evaluate_cascade(data, models, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
+    report["oracle_all_pairs"] = _oracle_all_pairs(db, data.run_ids, min_pass_rate)
+    threshold = choose_threshold(report)
+    fits = [fit_classifier(*data.expanded(m)) for m in models[:-1]]
+    fitted = ", ".join(f for _, f in fits)
+    report["fitted"] = fitted
+    report["threshold"] = threshold
+    name = name or "->".join(models)
+    router_id = save_router(
+        db, name=name, suite_path=data.suite_path, run_ids=data.run_ids, models=models, threshold=threshold,
+        metrics=report, estimator=[e for e, _ in fits], fitted=fitted,
+    )  # fmt: skip
+    return TrainedRouter(router_id, name, models[0], models[-1], threshold, fitted, report)
+
+
+def _cost_order(
+    db: Database, models: Sequence[str], suite_path: str | Path | None, runs: Sequence[str | int] | None
+) -> list[str]:
+    """`models` cheapest first by measured mean cost per request; as given when a price is unknown."""
+    data = load_dataset(db, resolve_runs(db, suite_path, runs)).restrict(models)
+    if any(data.model_cost[m] is None for m in models):
+        return list(models)
+    return sorted(models, key=lambda m: data.model_cost[m] or 0.0)
 
 
 def _oracle_all_pairs(db: Database, run_ids: list[int], min_pass_rate: float) -> dict[str, Any] | None:
@@ -135,6 +200,7 @@ def save_router(
     from workbench.store.writer import now_iso, with_retry
 
     buf = io.BytesIO()
+    # Two models: `estimator` predicts P(cheap passes). A cascade: a list, one per model but the last.
     joblib.dump({"format": ARTIFACT_FORMAT, "estimator": estimator, "fitted": fitted, "models": list(models)}, buf)
     row = {
         "name": name,
