@@ -33,12 +33,15 @@ class CaseReport:
     agree: int
     accepted: int
     diffs: list[RowDiff] = field(default_factory=list)
+    error: str | None = None  # the case could not be run or compared at all
 
     @property
     def ok(self) -> bool:
-        return all(d.accepted for d in self.diffs)
+        return self.error is None and all(d.accepted for d in self.diffs)
 
     def summary(self) -> str:
+        if self.error:
+            return f"{self.case}: ERROR {self.error}"
         extra = f" ({self.accepted} accepted differences)" if self.accepted else ""
         return f"{self.case}: {self.agree}/{self.rows} rows agree{extra}"
 
@@ -122,6 +125,13 @@ def compare_case(case_dir: Path | str, results_json: dict[str, Any] | Path | str
         results_json if isinstance(results_json, dict) else json.loads(Path(results_json).read_text(encoding="utf-8"))
     )
     expected = json.loads((case_dir / "expected.json").read_text(encoding="utf-8"))
+    return compare_records(case_dir, expected, data, tol)
+
+
+def compare_records(
+    case_dir: Path, expected: list[dict[str, Any]], data: dict[str, Any], tol: float = 1e-6
+) -> CaseReport:
+    """Compare normalized expected records with a promptfoo-shaped `-o out.json` dict."""
     actual = normalize_results(data)
     report = CaseReport(case=case_dir.name, rows=len(expected), agree=0, accepted=0)
     for e in expected:
@@ -135,3 +145,77 @@ def compare_case(case_dir: Path | str, results_json: dict[str, Any] | Path | str
             report.accepted += 1
         report.diffs.append(RowDiff(key[0], key[1], problems, why))
     return report
+
+
+DEFAULT_EXPECTED = ("expected.json", "oracle.json", "output.json")
+
+
+def records_from_output(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """promptfoo's raw `-o out.json` -> the corpus' normalized records (sorted by test, prompt)."""
+    rows = normalize_results(data)
+    return [{"test_index": t, "prompt_index": p, **rec} for (t, p), rec in sorted(rows.items())]
+
+
+def load_expected(path: Path) -> list[dict[str, Any]]:
+    """Normalized records from an `expected.json` (a list) or a raw promptfoo output (an object)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        return records_from_output(data)
+    raise ValueError(f"{path}: neither normalized records (a list) nor a promptfoo `-o` JSON output")
+
+
+def case_dirs(root: Path) -> list[Path]:
+    """`root` itself when it holds a promptfooconfig.yaml, else each subdirectory that does."""
+    root = Path(root)
+    if (root / "promptfooconfig.yaml").is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if (p / "promptfooconfig.yaml").is_file())
+
+
+def expected_file(case_dir: Path, expected_name: str | None) -> Path | None:
+    names = (expected_name,) if expected_name else DEFAULT_EXPECTED
+    return next((case_dir / n for n in names if (case_dir / n).is_file()), None)
+
+
+def run_workbench(case_dir: Path, out: Path, db: Path) -> None:
+    """Run the case's promptfooconfig.yaml through workbench (in its directory) into `out`."""
+    import contextlib
+
+    from workbench.run_command import RunRequest, execute
+
+    with contextlib.chdir(case_dir):
+        execute(RunRequest(paths=[Path("promptfooconfig.yaml")], outputs=[out], db=db, quiet=True, threshold=0))
+
+
+def check_directory(root: Path | str, expected_name: str | None = None, tol: float = 1e-6) -> list[CaseReport]:
+    """Run every promptfoo config under `root` through workbench and compare with its stored output.
+
+    The stored output is `expected_name` when given, else the first of expected.json (normalized
+    corpus records), oracle.json, output.json (promptfoo's raw `-o` output). Runs go to a
+    temporary database; nothing is written next to the cases.
+    """
+    import tempfile
+
+    from workbench.errors import WorkbenchError
+
+    reports: list[CaseReport] = []
+    with tempfile.TemporaryDirectory(prefix="workbench-compat-") as tmp:
+        for i, case in enumerate(case_dirs(Path(root))):
+            name = case.name
+            exp_path = expected_file(case, expected_name)
+            if exp_path is None:
+                wanted = expected_name or " / ".join(DEFAULT_EXPECTED)
+                reports.append(CaseReport(name, 0, 0, 0, error=f"no stored promptfoo output ({wanted})"))
+                continue
+            try:
+                expected = load_expected(exp_path)
+                out = Path(tmp) / f"{i}.json"
+                run_workbench(case.resolve(), out, Path(tmp) / "compat.db")
+                data = json.loads(out.read_text(encoding="utf-8"))
+            except (WorkbenchError, ValueError, OSError) as e:
+                reports.append(CaseReport(name, 0, 0, 0, error=str(e)))
+                continue
+            reports.append(compare_records(case, expected, data, tol))
+    return reports
