@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from workbench import __version__
 from workbench.assertions.base import GradeConfig
+from workbench.errors import ProviderError, SuiteError
 from workbench.store.writer import RunWriter
 from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
 
@@ -128,7 +129,11 @@ class Engine:
         build = _provider_builder()
         self.config.extra.setdefault("workbench", self.suite.workbench or {})  # retries, fallbacks, prices
         for idx, spec in enumerate(self.suite.providers):
-            self._providers[idx] = build(spec, self.suite.base_dir, self.db, self.config)
+            try:
+                self._providers[idx] = build(spec, self.suite.base_dir, self.db, self.config)
+            except ProviderError as e:  # name the file and the key, like every other input error
+                where = None if str(e).startswith("workbench.") else f"providers[{idx}]"
+                raise SuiteError(str(self.suite.path) if self.suite.path else None, where, str(e)) from None
 
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)

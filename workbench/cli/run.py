@@ -25,6 +25,17 @@ def _threshold(flag: float | None) -> float:
     return 100.0
 
 
+def _regex(flag: str, value: str | None) -> str | None:
+    if value is not None:
+        import re
+
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise UsageError(f"{flag} {value!r}: invalid regular expression ({e})") from None
+    return value
+
+
 def _shard(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
@@ -192,8 +203,8 @@ def command(
         else _threshold(pass_rate_threshold),
         label=label,
         shard=_shard(shard),
-        filter_providers=filter_providers,
-        filter_prompts=filter_prompts,
+        filter_providers=_regex("--filter-providers", filter_providers),
+        filter_prompts=_regex("--filter-prompts", filter_prompts),
         test_filter=TestFilter(filter_pattern, list(filter_metadata), filter_first_n, filter_failing),
         grader=grader,
         resume=parse_resume(resume),

@@ -164,9 +164,10 @@ def load_vars_files(value: Any, base_dir: Path, file: str | None, where: str) ->
     """`vars: file://vars.yaml` (or a list of globs): the files' mappings merged in order."""
     refs = value if isinstance(value, list) else [value]
     merged: dict[str, Any] = {}
-    for ref in refs:
+    for i, ref in enumerate(refs):
         if not isinstance(ref, str):
-            raise SuiteError(file, where, f"must be a mapping or file:// paths, got {type_name(ref)}")
+            at = f"{where}[{i}]" if isinstance(value, list) else where
+            raise SuiteError(file, at, f"must be a mapping or file:// paths, got {type_name(ref)}")
         for path in _glob(ref, base_dir, file, where):
             shown = _rel(path, base_dir)
             data = load_yaml(_read(path, file, where, shown), shown)
