@@ -100,7 +100,8 @@ def pick(raw: Any, kind: str) -> ProviderSpec | None:
 def default_text_spec() -> ProviderSpec:
     if os.environ.get("OPENAI_API_KEY"):
         return ProviderSpec(id=OPENAI_GRADER)
-    return ProviderSpec(id=LOCAL_GRADER, config={"max_tokens": GRADER_MAX_TOKENS, "temperature": 0})
+    # runs on this machine: no API spend, so its price is 0 (recorded, not unknown)
+    return ProviderSpec(id=LOCAL_GRADER, config={"max_tokens": GRADER_MAX_TOKENS, "temperature": 0, "cost": 0})
 
 
 def default_embedding_spec() -> ProviderSpec:
