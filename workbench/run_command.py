@@ -35,6 +35,7 @@ class RunRequest:
     resume: int | str | None = None  # a run id, or "latest"
     force: bool = False  # --force: resume even though the suite changed
     allow_code: bool = True
+    providers: list[str] = field(default_factory=list)  # --providers: replaces the suite's
     progress: bool = False
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -81,6 +82,15 @@ def output_paths(outputs: list[Path], suite: Suite, n_suites: int) -> list[Path]
     return out
 
 
+def _with_providers(suite: Suite, ids: list[str]) -> Suite:
+    """`--providers`: replace the suite's providers (promptfoo's `eval --providers`)."""
+    import dataclasses
+
+    from workbench.suite.providers_loader import load_providers
+
+    return dataclasses.replace(suite, providers=load_providers(list(ids), Path.cwd(), "--providers", suite.warnings))
+
+
 def execute(req: RunRequest) -> int:
     """Run every suite of the request; return the exit code."""
     from workbench.report import check_output_paths, write_outputs
@@ -95,6 +105,8 @@ def execute(req: RunRequest) -> int:
         if not req.paths:
             return EXIT_OK
     suites = [load(p) for p in req.paths]
+    if req.providers:
+        suites = [_with_providers(s, req.providers) for s in suites]
     if req.test_filter:
         from workbench.filters import select_tests
 

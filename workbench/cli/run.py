@@ -67,6 +67,14 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     help="Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md; repeatable.",
 )
 @click.option(
+    "-r",
+    "--providers",
+    "providers",
+    multiple=True,
+    metavar="ID",
+    help="Run these providers instead of the suite's (promptfoo's --providers); repeatable.",
+)
+@click.option(
     "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
 )
 @click.option(
@@ -145,6 +153,7 @@ def command(
     suites: tuple[Path, ...],
     configs: tuple[Path, ...],
     outputs: tuple[Path, ...],
+    providers: tuple[str, ...],
     db: Path | None,
     max_concurrency: int | None,
     repeat: int | None,
@@ -194,6 +203,7 @@ def command(
     request = RunRequest(
         paths=paths,
         outputs=list(outputs),
+        providers=list(providers),
         db=db,
         max_concurrency=max_concurrency,
         repeat=repeat,
