@@ -209,13 +209,14 @@ def check_directory(root: Path | str, expected_name: str | None = None, tol: flo
                 wanted = expected_name or " / ".join(DEFAULT_EXPECTED)
                 reports.append(CaseReport(name, 0, 0, 0, error=f"no stored promptfoo output ({wanted})"))
                 continue
+            expected: list[dict[str, Any]] = []
             try:
                 expected = load_expected(exp_path)
                 out = Path(tmp) / f"{i}.json"
                 run_workbench(case.resolve(), out, Path(tmp) / "compat.db")
                 data = json.loads(out.read_text(encoding="utf-8"))
             except (WorkbenchError, ValueError, OSError) as e:
-                reports.append(CaseReport(name, 0, 0, 0, error=str(e)))
+                reports.append(CaseReport(name, len(expected), 0, 0, error=str(e)))
                 continue
             reports.append(compare_records(case, expected, data, tol))
     return reports

@@ -58,7 +58,9 @@ def load_config(path: Path | str) -> dict[str, Any]:
         raise SuiteError(shown, None, "the suite file is empty")
     if not isinstance(data, dict):
         raise SuiteError(shown, None, f"a suite must be a mapping, got {type_name(data)}")
-    return data
+    from workbench.suite.refs import resolve_local_refs
+
+    return resolve_local_refs(data, shown)
 
 
 def load(paths: list[Path] | list[str] | Path | str) -> Suite:
