@@ -85,6 +85,7 @@ def _run(suite: Path, db: Path, *extra: str) -> tuple[int, str, str]:
     return res.exit_code, res.stdout, res.stderr
 
 
+@pytest.mark.slow
 def test_thirty_percent_faults_every_cell_accounted_for(faulty: FaultyServer, tmp_path: Path) -> None:
     fallback = {"id": f"openai:chat:{FALLBACK}", "config": {"apiBaseUrl": faulty.base_url, "apiKey": API_KEY}}
     suite = loopback_suite(
