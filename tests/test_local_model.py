@@ -38,7 +38,8 @@ def test_ids() -> None:
         resolve(ProviderSpec(id="local:nope"))
 
 
-def test_not_installed_is_an_error_row(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_installed_is_an_error_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(tmp_path / "no-models"))  # no converted copy either
     monkeypatch.setattr(local_model, "gguf_path", lambda name: None)
     monkeypatch.setattr(local_model, "_LOADED", {})
     r = asyncio.run(LocalProvider(ProviderSpec(id="local:smollm2-135m")).call(REQ))
