@@ -4,6 +4,12 @@ Pairs are matched by (prompt "family/version" or label, variant, model); results
 identity (sha of description + vars) and pair, so a reordered test file still matches. With
 repeats, a test regressed when its pass fraction dropped. Tests present in only one run are
 reported apart and never counted as passes or failures of the other.
+
+Two ways to the same numbers. When neither run has repeats and, in each run, test identities,
+prompt names and model labels are unique (what `workbench run` writes almost always), every
+(pair, test) is one result per side and the runs are joined result to result on the per-cell
+index (`_direct`: a few index passes, no temp tables). Otherwise per-test pass fractions are
+materialized per side in temp tables and joined (`_per_test_tables`).
 """
 
 from __future__ import annotations
@@ -195,17 +201,21 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
     base_id, head_id = queries.resolve_run(db, base), queries.resolve_run(db, head)
     base_pairs = {p.key: p for p in pair_stats(db, [base_id], with_named_scores=False)}
     head_pairs = {p.key: p for p in pair_stats(db, [head_id], with_named_scores=False)}
-    with _per_test_tables(db, base_id, head_id) as joined:
-        per_pair = {
-            (r[0], r[1], r[2]): r
-            for r in db.execute(
-                f"""select prompt, variant, model, count(*), sum(hrate < brate), sum(hrate > brate),
-                       sum(hg > 0 and bg = 0), sum(he > 0 and be = 0), sum(bp), sum(bn), sum(hp), sum(hn)
-                from ({joined}) group by prompt, variant, model"""
-            ).fetchall()
-        }
-        regressions = _changes(db, joined, "hrate < brate", "brate - hrate desc", change_limit)
-        improvements = _changes(db, joined, "hrate > brate", "hrate - brate desc", change_limit)
+    direct = _direct_maps(db, base_id, head_id)
+    if direct is not None:
+        per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit)
+    else:
+        with _per_test_tables(db, base_id, head_id) as joined:
+            per_pair = {
+                (r[0], r[1], r[2]): r
+                for r in db.execute(
+                    f"""select prompt, variant, model, count(*), sum(hrate < brate), sum(hrate > brate),
+                           sum(hg > 0 and bg = 0), sum(he > 0 and be = 0), sum(bp), sum(bn), sum(hp), sum(hn)
+                    from ({joined}) group by prompt, variant, model"""
+                ).fetchall()
+            }
+            regressions = _changes(db, joined, "hrate < brate", "brate - hrate desc", change_limit)
+            improvements = _changes(db, joined, "hrate > brate", "hrate - brate desc", change_limit)
     pairs: list[PairComparison] = []
     for key in sorted(base_pairs.keys() | head_pairs.keys()):
         pc = PairComparison(key[0], key[1], key[2], base_pairs.get(key), head_pairs.get(key))
@@ -299,3 +309,165 @@ def _changes(db: Database, joined: str, cond: str, order: str, limit: int) -> li
         where {cond} order by {order}, j.prompt, j.variant, j.model, tc.test_idx limit ?
     """
     return [TestChange(*r) for r in db.execute(sql, [limit]).fetchall()]
+
+
+# -- the direct path -------------------------------------------------------------------------
+
+RUN_PROMPT_NAMES = PROMPT_NAME.replace("a.prompt_idx", "rp.prompt_idx")
+
+# One HEAD result and the BASE result of the same (pair, test). The prompt and model maps are
+# small VALUES lists made from run_prompts / run_providers (HEAD idx -> BASE idx). CROSS JOIN fixes
+# the loop order (SQLite never reorders it): HEAD's results in index order outermost, so the
+# group by needs no sort, then one index seek into BASE.
+DIRECT_JOIN = """
+    from results h
+    cross join pm on pm.h = h.prompt_idx
+    cross join mm on mm.h = h.provider_idx
+    {tests}
+    cross join results b on b.run_id = :base and b.prompt_idx = pm.b and b.variant = h.variant
+     and b.provider_idx = mm.b and b.test_idx = {base_test} and b.repeat = 0
+    where h.run_id = :head
+"""
+# Both runs hold the same tests at the same indexes (a suite run again): no map needed.
+SAME_TESTS = {"tests": "", "base_test": "h.test_idx"}
+# Otherwise HEAD test_idx -> BASE test_idx through the identity (a small CTE, indexed by SQLite).
+TEST_MAP = {"tests": "cross join tm on tm.h = h.test_idx", "base_test": "tm.b"}
+TEST_MAP_CTE = (
+    ", tm(h, b) as materialized (select th.test_idx, tb.test_idx from test_cases th"
+    " join test_cases tb on tb.run_id = :base and tb.identity = th.identity where th.run_id = :head)"
+)
+
+DIRECT_PAIRS = """
+    select pm.name, h.variant, mm.label, count(*), sum(h.success < b.success), sum(h.success > b.success),
+           sum(coalesce(h.guardrail_failures, 0) > 0 and coalesce(b.guardrail_failures, 0) = 0),
+           sum(h.error is not null and b.error is null), sum(b.success), count(*), sum(h.success), count(*),
+           h.prompt_idx, h.provider_idx
+    {join}
+    group by h.prompt_idx, h.variant, h.provider_idx
+"""
+
+# The changes of one pair in HEAD test order, read on the index until `:limit` are found.
+DIRECT_PAIR_CHANGES = """
+    select h.id, b.id {join} and h.prompt_idx = :hp and h.variant = :variant and h.provider_idx = :hm and {cond}
+    order by h.test_idx limit :limit
+"""
+
+CHANGE_ROWS = """
+    select th.identity, th.description, th.vars, 1.0 * b.success, 1.0 * h.success, b.output, h.output, h.error,
+           h.prompt
+    from results h join results b on b.id = :bid
+    join test_cases th on th.run_id = h.run_id and th.test_idx = h.test_idx
+    where h.id = :hid
+"""
+
+
+def _names(db: Database, run_id: int) -> tuple[dict[int, str], dict[int, str]] | None:
+    """prompt_idx -> prompt name and provider_idx -> model label, when both are one-to-one."""
+    prompts = {
+        int(i): str(n)
+        for i, n in db.execute(
+            f"select rp.prompt_idx, {RUN_PROMPT_NAMES} from run_prompts rp"
+            " left join prompt_versions pv on pv.id = rp.prompt_version_id where rp.run_id = ?",
+            [run_id],
+        )
+    }
+    models = {
+        int(i): str(n)
+        for i, n in db.execute("select provider_idx, label from run_providers where run_id = ?", [run_id])
+        if n is not None
+    }
+    if len(set(prompts.values())) != len(prompts) or len(set(models.values())) != len(models):
+        return None
+    return prompts, models
+
+
+def _tests_cover_results(db: Database, run_id: int) -> bool:
+    """The run's tests are 0..n-1 and every result's test_idx is one of them (index-only checks)."""
+    lo, hi, n = db.execute(
+        "select min(test_idx), max(test_idx), count(*) from test_cases where run_id = ?", [run_id]
+    ).fetchone()
+    r_lo = db.execute("select min(test_idx) from results where run_id = ?", [run_id]).fetchone()[0]
+    r_hi = db.execute("select max(test_idx) from results where run_id = ?", [run_id]).fetchone()[0]
+    if r_lo is None:
+        return True
+    return bool(n) and lo == 0 and hi == n - 1 and r_lo >= 0 and r_hi <= hi
+
+
+def _same_tests(db: Database, base_id: int, head_id: int) -> bool:
+    """Both runs hold the same test identities at the same indexes."""
+    same = db.execute(
+        "select count(*) from test_cases th join test_cases tb on tb.run_id = ? and tb.test_idx = th.test_idx"
+        " and tb.identity = th.identity where th.run_id = ?",
+        [base_id, head_id],
+    ).fetchone()[0]
+    counts = [
+        db.execute("select count(*) from test_cases where run_id = ?", [r]).fetchone()[0] for r in (base_id, head_id)
+    ]
+    return bool(same == counts[0] == counts[1])
+
+
+def _direct_maps(
+    db: Database, base_id: int, head_id: int
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
+    """(HEAD idx, BASE idx, name) of the prompts and of the models in both runs; None: use temp tables.
+
+    The conditions under which each (pair, test) is exactly one result per run and every result
+    has its test case: no repeats, unique test identities, tests numbered 0..n-1, one prompt_idx
+    per prompt name and one provider_idx per model label."""
+    for run_id in (base_id, head_id):
+        if db.execute("select 1 from results where run_id = ? and repeat != 0 limit 1", [run_id]).fetchone():
+            return None
+        n, distinct = db.execute(
+            "select count(*), count(distinct identity) from test_cases where run_id = ?", [run_id]
+        ).fetchone()
+        if n != distinct or not _tests_cover_results(db, run_id):
+            return None
+    base, head = _names(db, base_id), _names(db, head_id)
+    if base is None or head is None:
+        return None
+    maps = []
+    for b_names, h_names in zip(base, head, strict=True):
+        by_name = {name: idx for idx, name in b_names.items()}
+        maps.append([(h, by_name[name], name) for h, name in sorted(h_names.items()) if name in by_name])
+    return maps[0], maps[1]
+
+
+def _direct(
+    db: Database,
+    base_id: int,
+    head_id: int,
+    prompts: list[tuple[int, int, str]],
+    models: list[tuple[int, int, str]],
+    limit: int,
+) -> tuple[dict[tuple[Any, ...], tuple[Any, ...]], list[TestChange], list[TestChange]]:
+    """Per-pair counts in one pass over HEAD; then the first changes of each pair, pairs in order."""
+    if not prompts or not models:
+        return {}, [], []
+    # The maps' VALUES lists hold only named placeholders (:p0, :p1, ...); the values are bound.
+    flat = [x for row in (*prompts, *models) for x in row]
+    marks = [f"(:p{i}, :p{i + 1}, :p{i + 2})" for i in range(0, len(flat), 3)]
+    maps = (
+        "with pm(h, b, name) as (values " + ", ".join(marks[: len(prompts)]) + "),"
+        " mm(h, b, label) as (values " + ", ".join(marks[len(prompts) :]) + ")"
+    )
+    params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(flat)} | {"base": base_id, "head": head_id}
+    tests = SAME_TESTS if _same_tests(db, base_id, head_id) else TEST_MAP
+    if tests is TEST_MAP:
+        maps += TEST_MAP_CTE
+    join = DIRECT_JOIN.format(**tests)
+    per_pair = {(r[0], r[1], r[2]): r for r in db.execute(maps + DIRECT_PAIRS.format(join=join), params)}
+
+    def changes(column: int, cond: str) -> list[TestChange]:
+        out: list[TestChange] = []
+        for key in sorted(k for k, r in per_pair.items() if r[column]):
+            if len(out) >= limit:
+                break
+            r = per_pair[key]
+            sql = maps + DIRECT_PAIR_CHANGES.format(join=join, cond=cond)
+            bound = params | {"hp": r[12], "variant": key[1], "hm": r[13], "limit": limit - len(out)}
+            for hid, bid in db.execute(sql, bound).fetchall():
+                row = db.execute(CHANGE_ROWS, {"hid": hid, "bid": bid}).fetchone()
+                out.append(TestChange(" · ".join(key), *row))
+        return out
+
+    return per_pair, changes(4, "h.success < b.success"), changes(5, "h.success > b.success")

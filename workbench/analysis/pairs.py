@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
+from workbench.analysis import pair_totals, queries
 from workbench.analysis.stats import wilson_interval
 
 
@@ -100,9 +100,17 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
     callers that do not show them."""
     if not run_ids:
         return []
-    aggregates = queries.pair_aggregates(db, run_ids)
-    counts = {(r["prompt_version_id"], r["variant"], r["provider_label"]): int(r["n_latency"]) for r in aggregates}
-    p95 = queries.pair_p95_latency(db, run_ids, counts)
+    if len(run_ids) == 1:
+        # A finished run's sums are stored once (pair_totals); other runs are aggregated here.
+        aggregates = pair_totals.pair_rows(db, run_ids[0])
+        p95: dict[tuple[Any, ...], float] = {
+            (r["prompt_version_id"], r["variant"], r["provider_label"]): float(r["p95_latency_ms"])
+            for r in aggregates
+            if r["p95_latency_ms"] is not None
+        }
+    else:
+        aggregates = queries.pair_aggregates(db, run_ids)
+        p95 = queries.pair_p95_latency(db, run_ids)
     named = queries.pair_named_scores(db, run_ids) if with_named_scores else {}
     names = queries.prompt_names(db, run_ids)
     out: list[PairStats] = []

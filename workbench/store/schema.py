@@ -214,3 +214,67 @@ def m003_analysis_indexes(db: Database) -> None:
         "create index if not exists idx_results_named_scores on results (run_id, prompt_version_id, variant,"
         " provider_label, named_scores) where named_scores is not null"
     )
+
+
+@migrations()
+def m004_fast_analysis(db: Database) -> None:
+    # UI first render on 100k-result runs (issue 7). Per-cell index: run comparisons and version
+    # diffs join results cell to cell (prompt_idx, variant, provider_idx, test_idx, repeat) on the
+    # index alone. It extends the m001 (run_id, prompt_idx, variant, provider_idx) index, which
+    # is dropped as redundant.
+    db.execute(
+        "create index if not exists idx_results_cells on results (run_id, prompt_idx, variant, provider_idx,"
+        " test_idx, repeat, success, provider_label, guardrail_failures, error)"
+    )
+    db.execute("drop index if exists idx_results_run_id_prompt_idx_variant_provider_idx")
+    # Empty unless a run has repeats: "does this run have repeats?" is one seek.
+    db.execute("create index if not exists idx_results_repeats on results (run_id) where repeat != 0")
+    db.execute("create index if not exists idx_test_cases_identity on test_cases (run_id, identity)")
+    # Guardrail counts by metric read the index, not the assertion rows (reason/value text).
+    db.execute(
+        "create index if not exists idx_assertion_results_guardrails on assertion_results"
+        " (run_id, is_guardrail, pass, metric, type, result_id)"
+    )
+    db.execute("drop index if exists idx_assertion_results_run_id_is_guardrail_pass")
+    # Per-pair sums of a finished run, written once by RunWriter.finish (workbench/analysis/
+    # pair_totals.py): the pair statistics of a 100k-result run without reading its results.
+    # Rows are trusted only while `run_results` equals runs.results, the run is not running and
+    # `version` is the reader's; otherwise the statistics are computed from the results.
+    db.table("pair_totals").create(
+        {
+            "run_id": int,
+            "prompt_version_id": int,
+            "variant": str,
+            "provider_label": str,
+            "prompt_idx": int,  # the pair's first prompt_idx
+            "n": int,
+            "passes": int,
+            "errors": int,
+            "mean_score": float,
+            "guardrail_failures": int,
+            "guardrail_failed_results": int,
+            "mean_tokens_in": float,
+            "mean_tokens_out": float,
+            "sum_tokens_in": int,
+            "sum_tokens_out": int,
+            "mean_latency_ms": float,
+            "n_latency": int,
+            "p95_latency_ms": float,
+            "sum_cost": float,
+            "priced": int,
+            "unknown_cost": int,
+            "actual_cost": float,
+            "cache_hit_rate": float,
+            "retry_share": float,
+            "fallback_share": float,
+            "s_ii": float,
+            "s_io": float,
+            "s_oo": float,
+            "s_ci": float,
+            "s_co": float,
+            "run_results": int,  # runs.results when these rows were written
+            "version": int,  # of the aggregate definition (pair_totals.VERSION)
+        },
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db.table("pair_totals").create_index(["run_id"])

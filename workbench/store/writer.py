@@ -238,6 +238,9 @@ class RunWriter:
             with self.db.conn:
                 totals = run_totals(self.db, self.run_id)
                 self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
+                from workbench.analysis.pair_totals import store as store_pair_totals  # the pages' per-pair sums
+
+                store_pair_totals(self.db, self.run_id)
             return totals
 
         return dict(with_retry(write))

@@ -1,0 +1,103 @@
+"""The fast paths of issue 7 give the same numbers as the general ones.
+
+compare_runs joins results directly when both runs are one result per (pair, test) and falls back
+to per-test temp tables otherwise; pair_stats reads a finished run's stored pair_totals. Each is
+checked against the other path on the same real database.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from analysis_data import R, make_run, prompt
+
+from workbench.analysis import compare, pair_totals
+from workbench.analysis.pairs import pair_stats
+from workbench.store.db import open_db
+
+PROMPTS = [prompt("fam", "v1", "one {{text}}"), prompt("fam", "v2", "two {{text}}")]
+
+
+def scripted(seed: int, tests: int, *, shuffle: bool = False, drop: int = 0) -> tuple[list[R], list[dict]]:
+    rnd = random.Random(seed)
+    names = [f"case {i}" for i in range(tests)]
+    if shuffle:
+        rnd.shuffle(names)
+    names = names[drop:]
+    cases = [{"description": n, "vars": {"text": n}} for n in names]
+    results = [
+        R(
+            p,
+            m,
+            t,
+            ok=rnd.random() < 0.6,
+            variant=v,
+            guardrail_fail=rnd.random() < 0.1,
+            error="boom" if rnd.random() < 0.05 else None,
+            latency=rnd.uniform(10, 900),
+            cost=rnd.choice([0.001, 0.002, None]) if m == 1 else 0.001 * (t % 3 + 1),
+            tokens_in=rnd.randint(10, 90),
+        )
+        for p in range(2)
+        for v in ("none", "llmlingua:0.5")
+        for m in range(2)
+        for t in range(len(cases))
+    ]
+    return results, cases
+
+
+def both_paths(db, base: int, head: int, monkeypatch: pytest.MonkeyPatch, limit: int) -> tuple[dict, dict]:
+    fast = compare.compare_runs(db, base, head, change_limit=limit).to_dict()
+    with monkeypatch.context() as m:
+        m.setattr(compare, "_direct_maps", lambda *a: None)
+        slow = compare.compare_runs(db, base, head, change_limit=limit).to_dict()
+    return fast, slow
+
+
+@pytest.mark.parametrize("shuffle,drop", [(False, 0), (True, 3)])
+@pytest.mark.parametrize("limit", [5, 1000])
+def test_direct_compare_equals_temp_table_compare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shuffle: bool, drop: int, limit: int
+) -> None:
+    db = open_db(tmp_path / "w.db")
+    results, cases = scripted(1, 40)
+    base = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    results, cases = scripted(2, 40, shuffle=shuffle, drop=drop)
+    head = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    assert compare._direct_maps(db, base, head) is not None  # the direct path is the one under test
+    fast, slow = both_paths(db, base, head, monkeypatch, limit)
+    assert fast["regressed"] > 5 and fast["improved"] > 5 and fast["new_errors"] > 0
+    assert fast == slow
+
+
+def test_repeats_take_the_general_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = open_db(tmp_path / "w.db")
+    base = make_run(db, [R(0, 0, 0, ok=True, repeat=r) for r in range(2)], tests=1)
+    head = make_run(db, [R(0, 0, 0, ok=r == 0, repeat=r) for r in range(2)], tests=1)
+    assert compare._direct_maps(db, base, head) is None
+    c = compare.compare_runs(db, base, head)
+    assert (c.regressed, c.regressions[0].head_pass_rate) == (1, 0.5)
+
+
+def test_stored_pair_totals_equal_computed_and_go_stale(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "w.db")
+    results, cases = scripted(3, 30)
+    run = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    stored = pair_totals.load(db, run)
+    assert stored is not None and len(stored) == 8  # written by RunWriter.finish
+    computed = pair_totals.compute(db, run)
+    key = lambda r: (r["prompt_version_id"], r["variant"], r["provider_label"])
+    assert sorted(stored, key=key) == sorted(computed, key=key)
+    from_store = [p.to_dict() for p in pair_stats(db, [run])]
+    db.execute("delete from pair_totals")
+    assert [p.to_dict() for p in pair_stats(db, [run])] == from_store
+    # A resumed run is running again: stored rows are not trusted until it finishes.
+    with db.conn:
+        pair_totals.store(db, run)
+        db.execute("update runs set status = 'running' where id = ?", [run])
+    assert pair_totals.load(db, run) is None
+    with db.conn:
+        db.execute("update runs set status = 'completed', results = results - 1 where id = ?", [run])
+    assert pair_totals.load(db, run) is None  # written for another result count
