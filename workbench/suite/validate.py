@@ -25,6 +25,7 @@ TOP_LEVEL = {
     "env",
     "metadata",
     "workbench",
+    "assertionTemplates",  # resolved through `$ref` (suite/refs.py)
 }
 TOP_LEVEL_PROMPTFOO_ONLY = {
     "tags",
