@@ -22,6 +22,26 @@ from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.errors import UsageError
 
 FLIP_LIMIT = 200
+
+# v1's results of a run and v2's result of the same cell (variant, provider, test, repeat) whose
+# verdicts differ. CROSS JOIN keeps v1's results (index order) as the outer loop.
+FLIPS = """
+    from results a cross join results b on b.run_id = a.run_id and b.prompt_idx = :p2 and b.variant = a.variant
+     and b.provider_idx = a.provider_idx and b.test_idx = a.test_idx and b.repeat = a.repeat
+    where a.run_id = :run and a.prompt_idx = :p1 and a.success != b.success
+"""
+FLIP_PAGE = f"""
+    select a.test_idx, tc.description, tc.vars, a.variant, a.provider_label, a.repeat,
+           a.success, b.success, a.output, b.output, a.score, b.score
+    from (
+        select a.id as aid, b.id as bid {FLIPS}
+        order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat limit :limit
+    ) f
+    join results a on a.id = f.aid
+    join results b on b.id = f.bid
+    left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
+    order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat
+"""
 PROMPT_EXTENSIONS = (".txt", ".md", ".j2", ".json", ".yaml", ".yml")
 
 
@@ -237,26 +257,14 @@ def _fill_results(db: Database, out: VersionDiff, run_id: int, flip_limit: int) 
     before = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v1.prompt_version_id}
     after = {(p.variant, p.model): p for p in pairs if p.prompt_version_id == out.v2.prompt_version_id}
     out.deltas = [PairDelta(k[0], k[1], before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys())]
-    pair_join = """
-        from results a join results b
-          on b.run_id = a.run_id
-         and b.cell_key = ? || ':' || a.variant || ':' || a.provider_idx || ':' || a.test_idx || ':' || a.repeat
-    """
-    where = "where a.run_id = ? and a.prompt_idx = ? and a.success != b.success"
-    params = [out.v2.prompt_idx, run_id, out.v1.prompt_idx]
-    # One pass: the window totals are computed over every flip before the limit applies.
-    sql = f"""
-        select a.test_idx, tc.description, tc.vars, a.variant, a.provider_label, a.repeat,
-               a.success, b.success, a.output, b.output, a.score, b.score,
-               count(*) over () as total, sum(b.success) over () as fixed
-        {pair_join} left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
-        {where}
-        order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat limit ?
-    """
-    rows = db.execute(sql, [*params, max(flip_limit, 1)]).fetchall()
-    out.flips_total, out.fixed = (int(rows[0][12]), int(rows[0][13] or 0)) if rows else (0, 0)
+    # The same cell of the other version: one seek on the per-cell index (m004) per v1 result;
+    # counts and the page's order read only index columns, outputs are fetched for the page.
+    params = {"run": run_id, "p1": out.v1.prompt_idx, "p2": out.v2.prompt_idx}
+    total, fixed = db.execute(f"select count(*), sum(b.success) {FLIPS}", params).fetchone()
+    out.flips_total, out.fixed = int(total), int(fixed or 0)
     out.broke = out.flips_total - out.fixed
-    for r in rows[:flip_limit]:
+    rows = db.execute(FLIP_PAGE, params | {"limit": max(flip_limit, 0)}).fetchall()
+    for r in rows:
         out.flips.append(
             Flip(
                 test_idx=r[0],

@@ -2,16 +2,23 @@
 
 A guardrail is an assertion whose metric starts with `guardrail` or whose type is `guardrails` or
 `moderation` (the writer stores `assertion_results.is_guardrail`). Counts are failed guardrail
-*assertions* (as `PairStats.guardrail_failures`) and the results holding at least one. Everything
-is read through the `(run_id, is_guardrail, pass)` index; outputs are fetched one page at a time.
+*assertions* (as `PairStats.guardrail_failures`) and the results holding at least one. Totals and
+counts by metric read the `(run_id, is_guardrail, pass, metric, type, result_id)` index (m004);
+counts by prompt version and by model are sums of the pair statistics (`results.guardrail_failures`,
+which RunWriter writes from the same graded assertions in the same transaction), so a 100k-result
+run is not joined assertion by assertion. Outputs are fetched one page at a time, walking the
+run's results in test order until the page is full.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
+
+from workbench.analysis.pairs import PairStats, pair_stats
 
 PAGE_SIZE = 25
 
@@ -28,6 +35,19 @@ FAILED = """
     left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_idx = r.prompt_idx
     left join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
     where a.run_id = ? and a.is_guardrail = 1 and a.pass = 0
+"""
+
+# The same rows as FAILED, read in the page's order: the run's results by (test_idx, id) on the
+# (run_id, test_idx) index, each with its failed guardrail assertions (looked up by result_id:
+# the unary + keeps SQLite off the run-wide guardrail index there), so LIMIT stops the walk.
+PAGE = """
+    from results r
+    cross join assertion_results a on a.result_id = r.id and +a.run_id = r.run_id and +a.is_guardrail = 1
+     and +a.pass = 0
+    left join prompt_versions pv on pv.id = r.prompt_version_id
+    left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_idx = r.prompt_idx
+    left join test_cases tc on tc.run_id = r.run_id and tc.test_idx = r.test_idx
+    where r.run_id = ?
 """
 
 
@@ -71,24 +91,34 @@ def guardrail_summary(db: Database, run_id: int) -> GuardrailSummary:
         "select count(*), coalesce(sum(pass = 0), 0) from assertion_results where run_id = ? and is_guardrail = 1",
         [run_id],
     ).fetchone()
-
-    def grouped(expr: str) -> list[GuardrailCount]:
-        sql = f"select {expr}, count(*), count(distinct a.result_id) {FAILED} group by 1 order by 2 desc, 1"
-        return [GuardrailCount(str(n), int(f), int(r)) for n, f, r in db.execute(sql, [run_id])]
-
-    failed_results = db.execute(
-        "select count(distinct result_id) from assertion_results where run_id = ? and is_guardrail = 1 and pass = 0",
-        [run_id],
-    ).fetchone()[0]
+    by_metric = [
+        GuardrailCount(str(n), int(f), int(r))
+        for n, f, r in db.execute(
+            f"select {METRIC}, count(*), count(distinct a.result_id) from assertion_results a"
+            " where a.run_id = ? and a.is_guardrail = 1 and a.pass = 0 group by 1 order by 2 desc, 1",
+            [run_id],
+        )
+    ]
+    pairs = pair_stats(db, [run_id], with_named_scores=False) if failures else []
     return GuardrailSummary(
         run_id=run_id,
         checks=int(checks or 0),
         failures=int(failures or 0),
-        failed_results=int(failed_results or 0),
-        by_metric=grouped(METRIC),
-        by_prompt=grouped(PROMPT_NAME),
-        by_model=grouped("coalesce(r.provider_label, '?')"),
+        failed_results=sum(p.guardrail_failed_results for p in pairs),
+        by_metric=by_metric,
+        by_prompt=_by(pairs, lambda p: p.prompt),
+        by_model=_by(pairs, lambda p: p.model),
     )
+
+
+def _by(pairs: list[PairStats], name: Callable[[PairStats], str]) -> list[GuardrailCount]:
+    """Failed guardrail checks and results per group of pairs, most failures first."""
+    sums: dict[str, list[int]] = {}
+    for p in pairs:
+        s = sums.setdefault(name(p), [0, 0])
+        s[0] += p.guardrail_failures
+        s[1] += p.guardrail_failed_results
+    return sorted((GuardrailCount(n, f, r) for n, (f, r) in sums.items() if f), key=lambda c: (-c.failures, c.name))
 
 
 def guardrail_failures(
@@ -108,11 +138,18 @@ def guardrail_failures(
         if value is not None:
             where += f" and {expr} = ?"
             params.append(value)
-    total = int(db.execute(f"select count(*) {FAILED}{where}", params).fetchone()[0])
+    if where:
+        total = int(db.execute(f"select count(*) {FAILED}{where}", params).fetchone()[0])
+    else:  # every failed guardrail assertion, counted on the index
+        total = int(
+            db.execute(
+                "select count(*) from assertion_results where run_id = ? and is_guardrail = 1 and pass = 0", [run_id]
+            ).fetchone()[0]
+        )
     sql = f"""
         select r.id, r.test_idx, tc.description, {PROMPT_NAME}, coalesce(r.variant, 'none'),
                coalesce(r.provider_label, '?'), {METRIC}, a.type, a.reason, r.output
-        {FAILED}{where}
+        {PAGE}{where}
         order by r.test_idx, r.id, a.idx limit ? offset ?
     """
     out = [
