@@ -84,9 +84,10 @@ def _summary(db: Database, r: tuple[Any, ...]) -> RunSummary:
     )
 
 
-def list_run_summaries(db: Database, limit: int = RUN_LIMIT) -> list[RunSummary]:
-    """The newest runs first."""
-    rows = db.execute(f"select {COLUMNS} from runs order by id desc limit ?", [int(limit)]).fetchall()
+def list_run_summaries(db: Database, limit: int = RUN_LIMIT, suite: str | None = None) -> list[RunSummary]:
+    """The newest runs first; `suite` keeps runs whose suite path contains it."""
+    where, params = ("where suite_path like ?", [f"%{suite}%"]) if suite else ("", [])
+    rows = db.execute(f"select {COLUMNS} from runs {where} order by id desc limit ?", [*params, int(limit)]).fetchall()
     return [_summary(db, r) for r in rows]
 
 

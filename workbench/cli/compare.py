@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from workbench.cli.options import db_option
+
 if TYPE_CHECKING:
     from workbench.compare_inputs import Review
     from workbench.gates import GateConfig
@@ -145,9 +147,7 @@ def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
 @click.command("compare")
 @click.argument("base")
 @click.argument("head")
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 @gate_options
 @click.option(
     "-o",

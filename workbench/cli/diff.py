@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.cli.options import db_option
+
 if TYPE_CHECKING:
     from workbench.analysis.diff import VersionDiff
 
@@ -26,9 +28,7 @@ if TYPE_CHECKING:
 )
 @click.option("--flips", "flip_limit", default=20, show_default=True, help="How many flipped tests to show.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 def command(
     family: str, v1: str, v2: str, run: str | None, prompts_dir: Path, flip_limit: int, as_json: bool, db: Path | None
 ) -> None:

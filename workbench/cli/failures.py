@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.cli.options import db_option
+
 if TYPE_CHECKING:
     from workbench.routing.clusters import FailureReport
 
@@ -19,9 +21,7 @@ if TYPE_CHECKING:
 @click.option("--model", help="Only this model (provider label).")
 @click.option("--max-k", type=click.IntRange(2, 30), default=8, show_default=True, help="Most clusters to try.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 def command(
     run: str | None,
     family: str | None,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from workbench.cli.options import db_option
+
 if TYPE_CHECKING:
     from workbench.analysis.recommend import Recommendation
 
@@ -31,9 +33,7 @@ if TYPE_CHECKING:
     "--cache-hit-rate", type=click.FloatRange(0, 1), help="Cache hit rate for the projection [default: measured]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 def command(
     run: str | None,
     suite: Path | None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.compare import gate_config, gate_options
+from workbench.cli.options import db_option
 from workbench.errors import UsageError
 
 
@@ -74,9 +75,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     metavar="ID",
     help="Run these providers instead of the suite's (promptfoo's --providers); repeatable.",
 )
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 @click.option(
     "-j",
     "--max-concurrency",

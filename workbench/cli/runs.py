@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.options import db_option
+
 
 @click.command("runs")
 @click.argument("run", required=False)
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 @click.option("--suite", help="Only runs whose suite path contains this.")
 @click.option("-n", "--limit", default=20, show_default=True, help="How many runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -21,37 +21,38 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
     from rich.console import Console
     from rich.table import Table
 
+    from workbench.analysis.queries import resolve_run
+    from workbench.analysis.trend import list_run_summaries
     from workbench.format import fmt_cost, fmt_rate
-    from workbench.runs import find_run, list_runs
     from workbench.store.db import open_db
 
     database = open_db(db, create=False)
     if run is not None:
         from workbench.report.summary import print_summary
 
-        print_summary(database, find_run(database, run))
+        print_summary(database, resolve_run(database, run))
         return
-    rows = list_runs(database, suite=suite, limit=limit)
+    runs = list_run_summaries(database, limit=limit, suite=suite)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.to_dict() for r in runs], indent=2))
         return
-    if not rows:
+    if not runs:
         click.echo("No runs yet. Start with: workbench run suites/ticket_summary.yaml")
         return
     table = Table(
         "id", "label", "suite", "started", "status", "results", "pass rate", "errors", "tokens in/out", "cost"
     )
-    for r in rows:
+    for r in runs:
         table.add_row(
-            str(r["id"]),
-            r["label"] or "",
-            Path(r["suite_path"] or "").name,
-            (r["started_at"] or "")[:19].replace("T", " "),
-            r["status"] or "",
-            str(r["results"] or 0),
-            fmt_rate(r["pass_rate"]),
-            str(r["errors"] or 0),
-            f"{r['tokens_in'] or 0}/{r['tokens_out'] or 0}",
-            fmt_cost(r["cost"]),
+            str(r.id),
+            r.label or "",
+            r.suite,
+            (r.started_at or "")[:19].replace("T", " "),
+            r.status or "",
+            str(r.results),
+            fmt_rate(r.pass_rate),
+            str(r.errors),
+            f"{r.tokens_in}/{r.tokens_out}",
+            fmt_cost(r.cost),
         )
     Console().print(table)

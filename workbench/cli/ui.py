@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.options import db_option
+
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
 
@@ -38,9 +40,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 @click.command("ui")
-@click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
-)
+@db_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
 @click.option(
     "--host",

@@ -1,6 +1,6 @@
 """Cached access to the results database for the pages.
 
-Every number comes from a library function (`workbench.analysis.*`, `workbench.runs`); this module
+Every number comes from a library function (`workbench.analysis.*`); this module
 only opens the database (one connection per server thread) and memoizes results with
 `st.cache_data`. Cache keys include a token that changes when the database file changes (its and
 its WAL's size and mtime), so a new run shows up on the next rerun without a manual refresh.
