@@ -31,9 +31,12 @@ def wb_env(db: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _default_sigint() -> None:
-    # A child of a shell job may inherit SIGINT ignored; the Ctrl-C test needs Python's handler.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+# A test process started from a shell job may have SIGINT ignored, which its children would
+# inherit; the Ctrl-C test needs Python's handler in the child. Restore it here, at import (in the
+# main thread), rather than in a preexec_fn: Python code between fork and exec can deadlock (a
+# garbage-collected V8 context closing in the child).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def start(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -44,7 +47,6 @@ def start(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
     )
 
 

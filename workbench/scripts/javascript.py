@@ -76,6 +76,10 @@ function __wb_call_file(key, fnName, argsJson) {
 """
 
 _local = threading.local()
+# Every context ever made, kept alive until exit: a context dropped with its thread would be
+# closed by the garbage collector at an arbitrary moment, and closing V8 from a forked child
+# (e.g. between fork and exec in subprocess) deadlocks on locks its threads held.
+_ALL_CONTEXTS: list[Any] = []
 
 
 @dataclass
@@ -95,6 +99,7 @@ def _context() -> Any:
             raise ScriptError(INSTALL_HINT) from e
         ctx = MiniRacer()
         ctx.eval(_PRELUDE)
+        _ALL_CONTEXTS.append(ctx)
         _local.ctx = ctx
         _local.loaded = {}
     return ctx
