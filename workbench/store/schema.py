@@ -276,5 +276,6 @@ def m004_fast_analysis(db: Database) -> None:
             "version": int,  # of the aggregate definition (pair_totals.VERSION)
         },
         foreign_keys=[("run_id", "runs", "id")],
+        if_not_exists=True,
     )
-    db.table("pair_totals").create_index(["run_id"])
+    db.table("pair_totals").create_index(["run_id"], if_not_exists=True)
