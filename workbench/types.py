@@ -46,6 +46,8 @@ class ProviderSpec:
 class TestCase:
     """One test row after defaultTest merge, CSV loading and vars-array expansion."""
 
+    __test__ = False  # not a pytest test class
+
     index: int  # promptfoo's testIdx
     vars: dict[str, Any]
     asserts: list[dict[str, Any]]  # raw assertion dicts, defaultTest's first
