@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WB=".venv/bin/workbench"
 export WORKBENCH_DB=${WORKBENCH_DB:-results/workbench.db}
-LOCAL_TESTS=${DEMO_LOCAL_TESTS:-4}   # tickets for the CPU model (~5-15 s per answer here)
+LOCAL_TESTS=${DEMO_LOCAL_TESTS:-3}   # tickets for the CPU model (~5-15 s per answer here)
 mkdir -p results
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
