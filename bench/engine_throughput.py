@@ -46,10 +46,24 @@ def main() -> None:
         sys.exit(f"{GENERATOR}: the shared benchmark generator is missing")
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        subprocess.run([sys.executable, str(GENERATOR), str(d), "--tests", str(args.tests)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(GENERATOR), str(d), "--tests", str(args.tests)], check=True, stdout=subprocess.DEVNULL
+        )
         suite = d / "promptfooconfig.yaml"
         env = {**os.environ, "WORKBENCH_DB": str(d / "bench.db")}
-        cmd = [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(d / "bench.db"), "-q", "--no-progress", "-j", str(args.j)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "workbench",
+            "run",
+            str(suite),
+            "--db",
+            str(d / "bench.db"),
+            "-q",
+            "--no-progress",
+            "-j",
+            str(args.j),
+        ]
         for o in args.output:
             cmd += ["-o", o]
         wall, rss, code = timed(cmd, d, env)
@@ -58,7 +72,9 @@ def main() -> None:
         n = sqlite3.connect(d / "bench.db").execute("select count(*) from results").fetchone()[0]
         print(f"workbench: {n} results in {wall:.2f} s ({n / wall:,.0f} results/s), peak RSS {rss:.0f} MB, exit {code}")
         if args.promptfoo:
-            pf_wall, pf_rss, _ = timed([args.promptfoo, "eval", "-c", str(suite), "--no-cache", "-o", str(d / "pf.json")], d, env)
+            pf_wall, pf_rss, _ = timed(
+                [args.promptfoo, "eval", "-c", str(suite), "--no-cache", "-o", str(d / "pf.json")], d, env
+            )
             print(f"promptfoo: {pf_wall:.2f} s, peak RSS {pf_rss:.0f} MB (max over children so far)")
             print(f"speed-up: {pf_wall / wall:.1f}x")
 

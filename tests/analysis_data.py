@@ -90,8 +90,6 @@ def make_run(
         workbench=workbench or {},
         sha256="s",
     )
-    for p in prompts:
-        _store_prompt_version(db, p)
     writer = RunWriter.create(db, suite, config={}, cells_planned=len(results), label=label)
     pv_ids = {
         r[0]: r[1]
@@ -102,28 +100,6 @@ def make_run(
     writer.write_results([_cell(r) for r in results], specs, pv_ids)
     writer.finish("completed")
     return writer.run_id
-
-
-def _store_prompt_version(db: Database, p: PromptT) -> None:
-    """Store the version up front (what upsert_prompt_version would write, minus the git commit)."""
-    from workbench.tokens import count_tokens
-
-    if db.execute(
-        "select 1 from prompt_versions where sha256 = ? and label = ? and path is null", [p.sha256, p.label]
-    ).fetchone():
-        return
-    db["prompt_versions"].insert(
-        {
-            "sha256": p.sha256,
-            "family": p.family,
-            "version": p.version,
-            "label": p.label,
-            "path": None,
-            "text": p.raw,
-            "is_chat": 0,
-            "tokens": count_tokens(p.raw),
-        }
-    )
 
 
 def _cell(r: R) -> CellResult:

@@ -38,29 +38,6 @@ def grade(asserts: list[dict[str, Any]], passes: list[bool]) -> GradingResult:
     )
 
 
-def _ensure_prompt_versions(db: Database, suite: Suite) -> None:
-    """Register the suite's prompts ahead of RunWriter when `workbench.prompts` has not landed yet."""
-    try:
-        import workbench.prompts  # noqa: F401
-    except ImportError:
-        for p in suite.prompts:
-            if not db.execute(
-                "select 1 from prompt_versions where sha256 = ? and label = ? and path is ?", [p.sha256, p.label, None]
-            ).fetchone():
-                db["prompt_versions"].insert(
-                    {
-                        "sha256": p.sha256,
-                        "family": p.family,
-                        "version": p.version,
-                        "label": p.label,
-                        "path": None,
-                        "text": p.raw,
-                        "is_chat": 0,
-                        "tokens": 0,
-                    }
-                )
-
-
 def make_run(
     db: Database,
     suite: Suite,
@@ -69,7 +46,6 @@ def make_run(
     status: str = "completed",
     config: dict[str, Any] | None = None,
 ) -> int:
-    _ensure_prompt_versions(db, suite)
     writer = RunWriter.create(db, suite, config=config or {}, cells_planned=len(results), version="test")
     pv = {
         r[0]: r[1]
@@ -99,7 +75,6 @@ def bench_db(path: Path, n_tests: int, n_prompts: int = 2) -> tuple[Database, in
         for i in range(n_tests)
     ]
     suite = Suite(path=None, description="bench", prompts=prompts, providers=[ProviderSpec(id="echo")], tests=tests)
-    _ensure_prompt_versions(db, suite)
     writer = RunWriter.create(db, suite, config={}, cells_planned=n_tests * n_prompts, version="bench")
     pv = {
         r[0]: r[1]

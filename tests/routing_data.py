@@ -96,7 +96,6 @@ def write_scenario(db: Database, sc: Scenario, *, suite_path: Path | None = None
     for k, raw in enumerate(sc.prompts):
         p = Prompt(raw=raw, label=f"ticket/v{k + 1}", family="ticket", version=f"v{k + 1}",
                    sha256=hashlib.sha256(raw.encode()).hexdigest())  # fmt: skip
-        _store_prompt_version(db, p)
         prompts.append(p)
     specs = [ProviderSpec(id=f"echo:{p}", label=p) for p in sc.providers]
     cases = [
@@ -119,26 +118,6 @@ def write_scenario(db: Database, sc: Scenario, *, suite_path: Path | None = None
     writer.write_results(cells, specs, pv_ids)
     writer.finish("completed")
     return writer.run_id
-
-
-def _store_prompt_version(db: Database, p: Prompt) -> None:
-    """Store the version up front (what upsert_prompt_version writes, minus the git commit)."""
-    if db.execute(
-        "select 1 from prompt_versions where sha256 = ? and label = ? and path is null", [p.sha256, p.label]
-    ).fetchone():
-        return
-    db["prompt_versions"].insert(
-        {
-            "sha256": p.sha256,
-            "family": p.family,
-            "version": p.version,
-            "label": p.label,
-            "path": None,
-            "text": p.raw,
-            "is_chat": 0,
-            "tokens": len(p.raw.split()),
-        }
-    )
 
 
 def _cell(o: Outcome, prompt_text: str, vars: dict[str, Any]) -> CellResult:

@@ -69,7 +69,8 @@ def test_plain_text_summary_when_not_a_tty(tmp_path: Path) -> None:
     assert lines[4].split()[10] == "unknown"
     assert "\x1b[" not in buf.getvalue()
     assert (
-        lines[-1] == "Run 1 (completed): 12 results, 4 passed, 4 failed, 4 errors; pass rate 33.3%; cost unknown; 6 retries, 0 fallbacks; 2.5 s"
+        lines[-1]
+        == "Run 1 (completed): 12 results, 4 passed, 4 failed, 4 errors; pass rate 33.3%; cost unknown; 6 retries, 0 fallbacks; 2.5 s"
     )
 
 

@@ -23,4 +23,3 @@ def import_sqlite_utils_lean() -> None:
     finally:
         for m in blocked:
             sys.modules.pop(m, None)
-
