@@ -124,6 +124,16 @@ def _ctx_vars(ctx: AssertionContext) -> dict[str, Any]:
     return dict(ctx.vars or {})
 
 
+async def _ask_grader(
+    ctx: AssertionContext, default_template: str, variables: dict[str, Any], usage: Any
+) -> tuple[str, str | None]:
+    """Render the assertion's rubric prompt (else `default_template`) with `variables` and ask the
+    grader: (the prompt sent, the grader's text or None)."""
+    template = grader.load_rubric_prompt(_rubric_prompt(ctx), default_template, ctx.base_dir)
+    prompt = grader.render_rubric(template, variables)
+    return prompt, await grader.call_text(_text_spec(ctx), prompt, usage)
+
+
 # -- llm-rubric ---------------------------------------------------------------------------------------
 async def llm_rubric_core(ctx: AssertionContext, template_default: str, label: str) -> GradingResult:
     value = ctx.value
@@ -131,11 +141,12 @@ async def llm_rubric_core(ctx: AssertionContext, template_default: str, label: s
         raise AssertionConfigError(f'"{label}" assertion type must have a string or object value')
     rubric = value if value not in (None, "") else ""
     usage = grader.Usage()
-    template = grader.load_rubric_prompt(_rubric_prompt(ctx), template_default, ctx.base_dir)
-    prompt = grader.render_rubric(
-        template, {**_ctx_vars(ctx), "output": try_parse(_output_string(ctx.output)), "rubric": rubric}
+    prompt, out = await _ask_grader(
+        ctx,
+        template_default,
+        {**_ctx_vars(ctx), "output": try_parse(_output_string(ctx.output)), "rubric": rubric},
+        usage,
     )
-    out = await grader.call_text(_text_spec(ctx), prompt, usage)
     if out is None:
         return _grader_fail("No output", usage)
     objects = extract_json_objects(out)
@@ -193,17 +204,17 @@ async def handle_closed_qa(ctx: AssertionContext) -> GradingResult:
         raise AssertionConfigError("model-graded-closedqa assertion type must have a string value")
     _require_prompt(ctx, "model-graded-closedqa")
     usage = grader.Usage()
-    template = grader.load_rubric_prompt(_rubric_prompt(ctx), rubrics.CLOSED_QA, ctx.base_dir)
-    prompt = grader.render_rubric(
-        template,
+    _prompt, out = await _ask_grader(
+        ctx,
+        rubrics.CLOSED_QA,
         {
             **_ctx_vars(ctx),
             "input": ctx.prompt,
             "criteria": ctx.value,
             "completion": try_parse(_output_string(ctx.output)),
         },
+        usage,
     )
-    out = await grader.call_text(_text_spec(ctx), prompt, usage)
     if out is None:
         return _grader_fail("No output", usage)
     tail = out.rstrip()
@@ -252,17 +263,17 @@ async def handle_factuality(ctx: AssertionContext) -> GradingResult:
         raise AssertionConfigError("factuality assertion type must have a string value")
     _require_prompt(ctx, "factuality")
     usage = grader.Usage()
-    template = grader.load_rubric_prompt(_rubric_prompt(ctx), rubrics.FACTUALITY, ctx.base_dir)
-    prompt = grader.render_rubric(
-        template,
+    _prompt, out = await _ask_grader(
+        ctx,
+        rubrics.FACTUALITY,
         {
             **_ctx_vars(ctx),
             "input": ctx.prompt,
             "ideal": ctx.value,
             "completion": try_parse(_output_string(ctx.output)),
         },
+        usage,
     )
-    out = await grader.call_text(_text_spec(ctx), prompt, usage)
     if out is None:
         return _grader_fail("No output", usage)
     try:
@@ -504,11 +515,9 @@ async def handle_context_recall(ctx: AssertionContext) -> GradingResult:
     context = _resolve_context(ctx, ctx.prompt)
     threshold = _threshold(ctx, 0)
     usage = grader.Usage()
-    template = grader.load_rubric_prompt(_rubric_prompt(ctx), rubrics.CONTEXT_RECALL, ctx.base_dir)
-    prompt = grader.render_rubric(
-        template, {**_ctx_vars(ctx), "context": _serialize(context), "groundTruth": ctx.value}
+    _prompt, out = await _ask_grader(
+        ctx, rubrics.CONTEXT_RECALL, {**_ctx_vars(ctx), "context": _serialize(context), "groundTruth": ctx.value}, usage
     )
-    out = await grader.call_text(_text_spec(ctx), prompt, usage)
     if out is None:
         return _grader_fail("No output", usage)
     att, nat = rubrics.CONTEXT_RECALL_ATTRIBUTED.lower(), rubrics.CONTEXT_RECALL_NOT_ATTRIBUTED.lower()
@@ -534,9 +543,9 @@ async def handle_context_relevance(ctx: AssertionContext) -> GradingResult:
     context = _resolve_context(ctx, None)
     threshold = _threshold(ctx, 0)
     usage = grader.Usage()
-    template = grader.load_rubric_prompt(_rubric_prompt(ctx), rubrics.CONTEXT_RELEVANCE, ctx.base_dir)
-    prompt = grader.render_rubric(template, {"context": _serialize(context), "query": query})
-    out = await grader.call_text(_text_spec(ctx), prompt, usage)
+    _prompt, out = await _ask_grader(
+        ctx, rubrics.CONTEXT_RELEVANCE, {"context": _serialize(context), "query": query}, usage
+    )
     if out is None:
         return _grader_fail("No output", usage)
     presegmented = isinstance(context, list) or len(_lines(context)) > 1
