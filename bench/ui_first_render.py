@@ -192,7 +192,7 @@ def main() -> None:
         # One throwaway visit so the server process has imported its modules (a server start-up
         # cost, not a page's), then every page in a new tab.
         visit(base, [PageCheck("warmup", "?run=0", "Overview")])
-        visits = visit(base, checks(), args.screenshots)
+        visits = visit(base, checks(), args.screenshots, warm_bundle=True)
     floor = hello_world_floor(root)
     server = server_times(db)
     import sqlite3

@@ -100,8 +100,12 @@ def visit(
     timeout_ms: int = 60_000,
     width: int = 1400,
     height: int = 1000,
+    warm_bundle: bool = False,
 ) -> list[PageVisit]:
-    """Open each page in a fresh tab; time until its expected text shows and the script run ends."""
+    """Open each page in a fresh tab; time until its expected text shows and the script run ends.
+
+    `warm_bundle` first loads the app once in the same browser, so the timings exclude the one-time
+    download of Streamlit's static JavaScript (as for a user who has the UI open already)."""
     from playwright.sync_api import sync_playwright
 
     visits: list[PageVisit] = []
@@ -109,23 +113,39 @@ def visit(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": width, "height": height})
+            if warm_bundle:
+                warm = context.new_page()
+                warm.goto(base, wait_until="networkidle", timeout=timeout_ms)
+                warm.close()
             for check in checks:
                 page = context.new_page()
                 url = f"{base}/{check.path}"
+                last_network = [0.0]  # when the last HTTP request of the page finished
+
+                def _done(_request: object, mark: list[float] = last_network) -> None:
+                    mark[0] = time.perf_counter()
+
+                page.on("requestfinished", _done)
+                page.on("requestfailed", _done)
+                no_skeleton = "() => !document.querySelector('[data-testid^=\"stSkeleton\"]')"
                 start = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
                 page.get_by_text(check.expect, exact=False).first.wait_for(state="visible", timeout=timeout_ms)
-                # The script run is over when the app is no longer "running" (status widget gone).
+                # The script run is over when the app is no longer "running" (status widget gone), and
+                # elements the script has not sent yet show as skeletons.
                 page.wait_for_function(
                     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
                 )
-                # Tables and charts are lazily loaded JS chunks, and elements the script has not sent yet
-                # show as skeletons: wait until the chunks are fetched and no skeleton is left.
+                page.wait_for_function(no_skeleton, timeout=timeout_ms)
+                rendered = time.perf_counter()
+                # Tables and charts are lazily loaded JS chunks: the page is complete when the last of
+                # them has arrived. `networkidle` only fires after 500 ms of quiet, which is not render
+                # time, so the render ends at the later of the script's end and the last request.
                 page.wait_for_load_state("networkidle", timeout=timeout_ms)
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid^=\"stSkeleton\"]')", timeout=timeout_ms
-                )
-                seconds = time.perf_counter() - start
+                if page.evaluate(no_skeleton) is False:
+                    page.wait_for_function(no_skeleton, timeout=timeout_ms)
+                    rendered = time.perf_counter()
+                seconds = max(rendered, last_network[0]) - start
                 shot = None
                 if screenshots is not None:
                     screenshots.mkdir(parents=True, exist_ok=True)
