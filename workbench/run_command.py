@@ -151,8 +151,8 @@ def execute(req: RunRequest) -> int:
         if rate is None or rate * 100 < req.threshold - 1e-9:
             exit_code = EXIT_BELOW_THRESHOLD
     if req.baseline:
-        from workbench.cli.compare import run_baseline
         from workbench.gates import GateConfig
+        from workbench.review_output import run_baseline
 
         if run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
             exit_code = EXIT_BELOW_THRESHOLD
