@@ -46,6 +46,24 @@ def test_cost_by_dimension(run: tuple) -> None:
     assert run_cache_hit_rate(db, rid) == pytest.approx(1 / 12)
 
 
+def test_finished_run_groups_from_stored_pair_totals_match_the_results(run: tuple) -> None:
+    """A finished run's cost groups are sums of its stored pair totals; without them (a running or
+    pre-m004 run) the same groups are computed from the results: the two must be identical."""
+    db, rid = run
+    assert db.execute("select count(*) from pair_totals where run_id = ?", [rid]).fetchone()[0] == 3
+    stored = {d: cost_by(db, rid, d) for d in ("model", "version", "variant")}
+    hit = run_cache_hit_rate(db, rid)
+    db.execute("delete from pair_totals where run_id = ?", [rid])
+    db.execute("update runs set cache_hit_ratio = null where id = ?", [rid])
+
+    def rounded(groups: list) -> list[dict]:
+        return [{k: round(v, 12) if isinstance(v, float) else v for k, v in g.to_dict().items()} for g in groups]
+
+    for d, groups in stored.items():
+        assert rounded(cost_by(db, rid, d)) == rounded(groups), d
+    assert run_cache_hit_rate(db, rid) == pytest.approx(hit) == pytest.approx(1 / 12)
+
+
 def test_variant_savings_and_projection(run: tuple) -> None:
     db, rid = run
     [s] = variant_savings(db, rid)

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from analysis_data import make_run, pair_results
 
-from workbench.analysis.recommend import Acceptance, acceptance_from_suite_file, recommend, recommend_for
+from workbench.analysis.recommend import (
+    Acceptance,
+    acceptance_from_suite_file,
+    recommend,
+    recommend_for,
+    run_acceptance,
+)
 from workbench.errors import SuiteError, UsageError
 from workbench.store.db import open_db
 
@@ -136,6 +143,33 @@ def test_suite_block_sets_defaults_and_flags_override(db_path: Path, tmp_path: P
     assert recommend_for(db, run=str(run), min_pass_rate=0.9).pick.model == "strong"  # type: ignore[union-attr]
     with pytest.raises(UsageError, match="run 'nope' not found"):
         recommend_for(db, run="nope")
+
+
+def test_run_keeps_the_acceptance_it_was_made_with(db_path: Path, tmp_path: Path) -> None:
+    """`workbench run` stores the suite's acceptance block in the run's config: recommending for the
+    run later needs no suite file (moved, edited or huge); older runs fall back to the file."""
+    from workbench.engine import RunConfig, run_suite
+    from workbench.suite import load as load_suite
+
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n  - vars: {x: hi}\n    assert: [{type: contains, value: hi}]\n"
+        "workbench:\n  acceptance:\n    min_pass_rate: 0.5\n    allow_errors: true\n"
+    )
+    db = open_db(db_path)
+    run = run_suite(load_suite(suite), RunConfig(), db).run_id
+    assert json.loads(db.execute("select config from runs where id = ?", [run]).fetchone()[0])["acceptance"] == {
+        "min_pass_rate": 0.5,
+        "allow_errors": True,
+    }
+    suite.write_text("prompts: ['Say {{x}}']\n")  # edited afterwards: the run still knows its block
+    assert run_acceptance(db, run) == Acceptance(0.5, False, True)
+    assert recommend_for(db, run=run).acceptance == Acceptance(0.5, False, True)
+    assert recommend_for(db, run=run, suite=suite).acceptance == Acceptance()  # an explicit suite wins
+    # A run stored before the block was kept in its config: the suite file is read.
+    db.execute("update runs set config = '{}' where id = ?", [run])
+    suite.write_text("prompts: [x]\nworkbench:\n  acceptance:\n    allow_guardrail_failures: true\n")
+    assert run_acceptance(db, run) == Acceptance(0.9, True, False)
 
 
 def test_bad_acceptance_block_is_a_suite_error(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +42,19 @@ def render(page: str, **params: Any) -> AppTest:
     at.run()
     for k, v in params.items():
         at.query_params[k] = str(v)
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"routes/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
+    validate_charts(at)
     return at
+
+
+def validate_charts(at: AppTest) -> None:
+    """Every chart a page draws is valid Vega-Lite (the pages skip Altair's own validation for speed)."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    for chart in at.get("vega_lite_chart"):
+        validate_jsonschema(json.loads(chart.proto.spec), load_schema())
 
 
 def texts(at: AppTest) -> str:
@@ -68,7 +79,9 @@ def test_overview_lists_runs_and_trend(use_db: Path) -> None:
     assert runs["pass rate"].tolist() == [0.0, 0.5]
     assert runs["guardrail failures"].tolist() == [10, 10]
     assert "Trend across runs of a suite" in texts(at)
-    assert len(at.get("vega_lite_chart")) >= 1
+    [trend] = at.get("vega_lite_chart")  # pass rate and cost per request: two panels of one chart
+    panels = json.loads(trend.proto.spec)["vconcat"]
+    assert [panel["title"] for panel in panels] == ["Pass rate", "Cost per request"]
 
 
 def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
@@ -130,7 +143,10 @@ def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
     assert "Flipped tests: 0 broke, 10 fixed" in out
     flips = at.dataframe[2].value
     assert flips[""].tolist() == ["fixed"] * 10
-    # The first flip's two outputs, in full.
+    # Outputs in full open from the table (a clicked row, or `flip` in a shared URL).
+    assert [c for c in at.code if c.language != "diff"] == []
+    assert "Click a row to see both outputs in full." in texts(at)
+    at = render("versions", family="reply", v1="v1", v2="v2", run=1, flip=0)
     codes = [c.value for c in at.code if c.language != "diff"]
     assert codes[0].startswith("echo: Write a reply to Maria <maria@example.com>")
     assert codes[1] == "echo: Reply to Maria about order NW-1. Ticket: The strap is torn, I want my money back."
@@ -145,8 +161,14 @@ def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
     assert len(failures) == 10
     assert set(failures["metric"]) == {"guardrail/pii"}
     assert set(failures["prompt"]) == {"reply/v1"}
-    assert "maria@example.com" in at.code[0].value
-    assert len(at.get("vega_lite_chart")) == 3
+    assert not at.code  # the whole output opens from its row
+    assert "maria@example.com" in render("guardrails", run=1, item=0).code[0].value
+    # One chart, grouped by metric unless the URL asks for prompt version or model.
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1 and '"By metric"' in charts[0].proto.spec
+    for by, title in (("prompt", "By prompt version"), ("model", "By model")):
+        charts = render("guardrails", run=1, by=by).get("vega_lite_chart")
+        assert len(charts) == 1 and f'"title": "{title}"' in charts[0].proto.spec
     at = render("guardrails", run=1, model="gpt-4o", metric="guardrail/pii", item=1)
     failures = at.dataframe[0].value
     assert failures["model"].tolist() == ["gpt-4o"] * 5
@@ -201,14 +223,23 @@ def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:
     pairs = at.dataframe[0].value
     assert pairs["pair"].tolist()[:2] == ["reply/v2 · none · gpt-4o", "reply/v2 · none · gpt-4o-mini"]
     assert pairs["regressed"].tolist() == [5, 5, 0, 0]
+    # One list of changed tests at a time: the regressions first.
+    assert at.get("button_group")[0].proto.label == "Changed tests"
+    assert len(at.dataframe) == 2
     regressions = at.dataframe[1].value
     assert len(regressions) == 10
     assert set(regressions["pass rate baseline"]) == {"100.0%"}
     assert set(regressions["pass rate newer"]) == {"0.0%"}
-    assert "No improvements" not in out and "None." in out  # no improvements
+    assert not at.code  # both outputs open from a row
+    at = render("compare", base=1, head=2, item=0)
     codes = [c.value for c in at.code]
     assert codes[0].startswith("echo: Reply to") and "about order NW-" in codes[0]
     assert codes[1].startswith("echo: Reply to") and "about order" not in codes[1]
+    # The improvements list (empty here) is one click away, and the choice is in the URL.
+    at = render("compare", base=1, head=2, show="improved", item=0)
+    assert len(at.dataframe) == 1
+    assert "None." in texts(at)
+    assert not at.code
 
 
 def test_empty_and_missing_database_show_how_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

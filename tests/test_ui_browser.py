@@ -64,3 +64,35 @@ def test_ui_serves_on_loopback_only(tmp_path: Path) -> None:
                 s.connect((addr, port))
     log = (tmp_path / "ui.log").read_text()
     assert f"http://127.0.0.1:{port}" in log
+
+
+def test_clicking_a_row_opens_its_details(tmp_path: Path) -> None:
+    """A shared deep link as a fresh server's first request gets the full app (navigation, wide
+    layout); the drill-downs open from a click on a table row (not on first render), and the row
+    goes into the URL so the link reopens it."""
+    pytest.importorskip("playwright")
+    from playwright.sync_api import sync_playwright
+    from ui_browser import CHROMIUM_ARGS
+
+    db = tmp_path / "wb.db"
+    build_ui_db(tmp_path, db)
+    with serve(db, log=tmp_path / "ui.log") as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/compare?base=1&head=2")
+        page.get_by_text("Click a row to see both outputs").wait_for()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_text("Database:").count() == 1  # app.py ran: not a bare legacy page
+        assert sidebar.get_by_text("Compare runs").count() == 1
+        assert page.get_by_text("Baseline output").count() == 0
+        grid = page.locator('[data-testid="stDataFrame"]').nth(1)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box is not None
+        # The row marker (checkbox) column of the first data row, below the header row.
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        page.get_by_text("Baseline output").wait_for(timeout=30_000)
+        page.wait_for_url("**item=0**")
+        assert "about order NW-" in page.locator('[data-testid="stCode"]').first.inner_text()
+        page.screenshot(path=str(tmp_path / "compare_row.png"), full_page=True)
+        browser.close()

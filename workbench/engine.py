@@ -414,7 +414,8 @@ def run_suite(
         writer = RunWriter.create(
             db,
             suite,
-            config=config.public(),
+            # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
+            config={**config.public(), "acceptance": (suite.workbench or {}).get("acceptance") or {}},
             cells_planned=count_cells(suite, config),
             label=config.label,
             git_sha=sha,

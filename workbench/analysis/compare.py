@@ -201,9 +201,10 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
     base_id, head_id = queries.resolve_run(db, base), queries.resolve_run(db, head)
     base_pairs = {p.key: p for p in pair_stats(db, [base_id], with_named_scores=False)}
     head_pairs = {p.key: p for p in pair_stats(db, [head_id], with_named_scores=False)}
+    same_tests = _same_tests(db, base_id, head_id)
     direct = _direct_maps(db, base_id, head_id)
     if direct is not None:
-        per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit)
+        per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit, same_tests)
     else:
         with _per_test_tables(db, base_id, head_id) as joined:
             per_pair = {
@@ -243,8 +244,8 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
         new_errors=sum(p.new_errors for p in pairs),
         base_matched_pass_rate=bp / bn if bn else None,
         head_matched_pass_rate=hp / hn if hn else None,
-        tests_only_in_base=_only_in(db, base_id, head_id),
-        tests_only_in_head=_only_in(db, head_id, base_id),
+        tests_only_in_base=[] if same_tests else _only_in(db, base_id, head_id),
+        tests_only_in_head=[] if same_tests else _only_in(db, head_id, base_id),
     )
     out.regressions, out.improvements = regressions, improvements
     return out
@@ -439,6 +440,7 @@ def _direct(
     prompts: list[tuple[int, int, str]],
     models: list[tuple[int, int, str]],
     limit: int,
+    same_tests: bool,
 ) -> tuple[dict[tuple[Any, ...], tuple[Any, ...]], list[TestChange], list[TestChange]]:
     """Per-pair counts in one pass over HEAD; then the first changes of each pair, pairs in order."""
     if not prompts or not models:
@@ -451,7 +453,7 @@ def _direct(
         " mm(h, b, label) as (values " + ", ".join(marks[len(prompts) :]) + ")"
     )
     params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(flat)} | {"base": base_id, "head": head_id}
-    tests = SAME_TESTS if _same_tests(db, base_id, head_id) else TEST_MAP
+    tests = SAME_TESTS if same_tests else TEST_MAP
     if tests is TEST_MAP:
         maps += TEST_MAP_CTE
     join = DIRECT_JOIN.format(**tests)

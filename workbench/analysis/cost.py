@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
+from workbench.analysis import pair_totals, queries
 from workbench.analysis.pairs import PairStats, pair_stats, prompt_display
 from workbench.analysis.projection import DAYS_PER_MONTH, Projection, project
 from workbench.errors import UsageError
@@ -73,22 +73,20 @@ class VariantSaving:
 
 
 def cost_by(db: Database, run_id: int, dimension: str) -> list[CostGroup]:
-    """Cost per group of `dimension` (model, version or variant), most expensive first."""
+    """Cost per group of `dimension` (model, version or variant), most expensive first.
+
+    A finished run's groups are sums of its stored pair totals (a pair lies in exactly one group of
+    each dimension); other runs are grouped from their results in SQLite. Both give the same rows."""
     column = DIMENSIONS.get(dimension)
     if column is None:
         raise UsageError(f"cost dimension must be one of {', '.join(DIMENSIONS)}, got {dimension!r}")
-    uc = queries.UNCACHED_COST
-    sql = f"""
-        select {column}, min(prompt_idx), count(*), coalesce(sum(success), 0), sum(error is not null),
-               sum(error is null and {uc} is null), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0),
-               sum({uc}), count({uc}), sum(cost), avg(cached)
-        from results where run_id = ? group by {column}
-    """
+    stored = pair_totals.load(db, run_id)
+    rows = _group_pair_rows(stored, column) if stored is not None else _group_results(db, run_id, column)
     names = queries.prompt_names(db, [run_id]) if dimension == "version" else {}
     out = []
-    for key, prompt_idx, n, passes, errors, unknown, tin, tout, ucost, priced, spent, hit in db.execute(sql, [run_id]):
-        known = not unknown and priced
-        mean = ucost / priced if known else None
+    for key, prompt_idx, n, passes, errors, unknown, tin, tout, ucost, priced, spent, hit in rows:
+        known = not unknown and priced and ucost is not None
+        mean = ucost / priced if known and ucost is not None else None
         if dimension == "version":
             name = prompt_display(names.get(key), f"prompt {prompt_idx}")
         else:
@@ -104,11 +102,59 @@ def cost_by(db: Database, run_id: int, dimension: str) -> list[CostGroup]:
                 tokens_out=int(tout),
                 mean_cost=mean,
                 spent=None if unknown else spent,
-                cost_per_pass=(ucost / passes) if known and passes else None,
+                cost_per_pass=(ucost / passes) if known and ucost is not None and passes else None,
                 cache_hit_rate=float(hit or 0.0),
             )
         )
     out.sort(key=lambda g: (g.mean_cost is None, -(g.mean_cost or 0.0), g.name))  # unknown last
+    return out
+
+
+GroupRow = tuple[Any, int, int, int, int, int, int, int, float | None, int, float | None, float]
+
+
+def _group_results(db: Database, run_id: int, column: str) -> list[GroupRow]:
+    uc = queries.UNCACHED_COST
+    sql = f"""
+        select {column}, min(prompt_idx), count(*), coalesce(sum(success), 0), sum(error is not null),
+               sum(error is null and {uc} is null), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0),
+               sum({uc}), count({uc}), sum(cost), avg(cached)
+        from results where run_id = ? group by {column}
+    """
+    return [tuple(r) for r in db.execute(sql, [run_id]).fetchall()]
+
+
+def _sum_known(values: list[Any]) -> Any:
+    """SQL `sum`: None when every value is None."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _group_pair_rows(rows: list[dict[str, Any]], column: str) -> list[GroupRow]:
+    """`_group_results` from the stored per-pair sums (`cached` is always 0 or 1, so the hit rate
+    of a group is the pairs' rates weighted by their result counts)."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r[column], []).append(r)
+    out: list[GroupRow] = []
+    for key, members in groups.items():
+        n = sum(int(r["n"]) for r in members)
+        out.append(
+            (
+                key,
+                min(int(r["prompt_idx"]) for r in members),
+                n,
+                sum(int(r["passes"]) for r in members),
+                sum(int(r["errors"] or 0) for r in members),
+                sum(int(r["unknown_cost"] or 0) for r in members),
+                sum(int(r["sum_tokens_in"] or 0) for r in members),
+                sum(int(r["sum_tokens_out"] or 0) for r in members),
+                _sum_known([r["sum_cost"] for r in members]),
+                sum(int(r["priced"] or 0) for r in members),
+                _sum_known([r["actual_cost"] for r in members]),
+                sum(float(r["cache_hit_rate"] or 0.0) * int(r["n"]) for r in members) / n if n else 0.0,
+            )
+        )
     return out
 
 
@@ -143,7 +189,10 @@ def variant_savings(db: Database, run_id: int, pairs: list[PairStats] | None = N
 
 
 def run_cache_hit_rate(db: Database, run_id: int) -> float:
-    """The share of the run's results served from the cache."""
+    """The share of the run's results served from the cache (stored with a finished run)."""
+    row = db.execute("select status, results, cache_hit_ratio from runs where id = ?", [run_id]).fetchone()
+    if row and row[0] != "running" and row[1] and row[2] is not None:
+        return float(row[2])
     row = db.execute("select avg(cached) from results where run_id = ?", [run_id]).fetchone()
     return float(row[0] or 0.0) if row else 0.0
 

@@ -9,6 +9,7 @@ intervals do not overlap; otherwise the report says the quality difference is wi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -65,14 +66,32 @@ def acceptance_from_suite_file(path: str | Path | None) -> Acceptance:
     p = Path(path)
     if not p.is_file():
         return Acceptance()
+    text = p.read_text(encoding="utf-8")
+    if "workbench" not in text:  # no block: skip parsing a large generated suite (seconds for tens of MB)
+        return Acceptance()
     import yaml
 
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise SuiteError(str(p), None, f"invalid YAML ({str(e).splitlines()[0]})") from None
     block = data.get("workbench") if isinstance(data, dict) else None
     return Acceptance.from_workbench_block(block if isinstance(block, dict) else None, str(p))
+
+
+def run_acceptance(db: Database, run_id: int) -> Acceptance:
+    """The acceptance defaults a run was made with: the `workbench: acceptance:` block stored in its
+    config, or, for runs stored before it was kept there, its suite file's block (read now)."""
+    row = db.execute("select config, suite_path from runs where id = ?", [run_id]).fetchone()
+    if row is None:
+        return Acceptance()
+    try:
+        config = json.loads(row[0] or "{}")
+    except ValueError:
+        config = {}
+    if isinstance(config, dict) and "acceptance" in config:
+        return Acceptance.from_workbench_block({"acceptance": config["acceptance"]}, row[1])
+    return acceptance_from_suite_file(row[1])
 
 
 @dataclass
@@ -258,13 +277,11 @@ def recommend_for(
     **overrides: Any,
 ) -> Recommendation:
     """Resolve a run (by id/label, or the newest run of a suite, or the newest run) and the
-    acceptance defaults from its suite's `workbench:` block, apply the overrides, recommend."""
+    acceptance defaults (the `workbench:` block of SUITE when given, else the one the run was made
+    with), apply the overrides, recommend."""
     run_id = queries.resolve_run(db, run) if run is not None else queries.latest_run(db, suite)
-    suite_path = suite
-    if suite_path is None:
-        row = db.execute("select suite_path from runs where id = ?", [run_id]).fetchone()
-        suite_path = row[0] if row else None
-    acceptance = acceptance_from_suite_file(suite_path).with_overrides(**overrides)
+    base = acceptance_from_suite_file(suite) if suite is not None else run_acceptance(db, run_id)
+    acceptance = base.with_overrides(**overrides)
     rec = recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)
     rec.routing = routed_alternative(db, run_id, requests_per_day)
     return rec

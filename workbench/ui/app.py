@@ -1,14 +1,17 @@
 """Streamlit entry point: `streamlit run workbench/ui/app.py` (started by `workbench ui`).
 
 The database is `WORKBENCH_DB` (set by `workbench ui --db`). Each page is a thin script in
-`pages/` that calls `render()` of its module in `views/`; page state lives in the URL query
-string (see `state.py`).
+`routes/` that calls `render()` of its module in `views/`; page state lives in the URL query
+string (see `state.py`). The directory must not be called `pages/`: Streamlit would then serve a
+deep link opened as a fresh server's first request (e.g. a shared `/compare?base=1&head=2`) as a
+legacy multipage-app page, without this script (no navigation titles, no wide layout).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import altair as alt
 import streamlit as st
 
 from workbench.tokens import configure_offline
@@ -29,9 +32,12 @@ PAGES = [
 
 def main() -> None:
     configure_offline()
+    # Altair validates every chart object against the Vega-Lite schema as it is built (DEBUG_MODE);
+    # the pages' charts are validated in the tests instead (see widgets.chart).
+    alt.utils.schemapi.disable_debug_mode()
     st.set_page_config(page_title="workbench", page_icon=":material/science:", layout="wide")
     pages = [
-        st.Page(HERE / "pages" / f"{name}.py", title=title, icon=icon, url_path=name, default=i == 0)
+        st.Page(HERE / "routes" / f"{name}.py", title=title, icon=icon, url_path=name, default=i == 0)
         for i, (name, title, icon) in enumerate(PAGES)
     ]
     page = st.navigation(pages)

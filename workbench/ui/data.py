@@ -8,7 +8,6 @@ its WAL's size and mtime), so a new run shows up on the next rerun without a man
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from workbench.analysis import cost, guardrails, matrix, trend
 from workbench.analysis.compare import RunComparison, compare_runs
 from workbench.analysis.diff import VersionDiff, diff_versions
 from workbench.analysis.pairs import PairStats, pair_stats
-from workbench.analysis.recommend import Acceptance, Recommendation, acceptance_from_suite_file, recommend
+from workbench.analysis.recommend import Acceptance, Recommendation, recommend, run_acceptance
 from workbench.store.db import default_db_path, open_db
 from workbench.ui import queries
 
 _local = threading.local()
 TTL = 600
-WORKBENCH_KEY = re.compile(r"^workbench\s*:", re.MULTILINE)
 
 
 def db_path() -> Path:
@@ -128,14 +126,9 @@ def guardrail_failures(
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def suite_acceptance(token: str, run_id: int) -> Acceptance:
-    row = _db().execute("select suite_path from runs where id = ?", [run_id]).fetchone()
-    path = Path(row[0]) if row and row[0] else None
+    """The acceptance defaults the run was made with (its suite's `workbench: acceptance:` block)."""
     try:
-        # Parsing a large generated suite (tens of MB of tests) takes seconds; a suite without a
-        # top-level `workbench:` key has the default acceptance, so skip the YAML parse then.
-        if path is None or not path.is_file() or not WORKBENCH_KEY.search(path.read_text(encoding="utf-8")):
-            return Acceptance()
-        return acceptance_from_suite_file(path)
+        return run_acceptance(_db(), run_id)
     except Exception:  # a broken suite file must not break the page: fall back to the defaults
         return Acceptance()
 

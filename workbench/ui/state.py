@@ -1,8 +1,9 @@
 """Page state in the URL query string (`st.query_params`), so a link reproduces what you see.
 
 Widgets take their initial value from the URL and write their current value back; defaults are
-removed from the URL to keep links short. Keys: run, base, head, family, v1, v2, page, size, fail,
-err, guard, diff, q, cell, target, guardok, errok, rpd, metric, prompt, model.
+removed from the URL to keep links short. Keys: run, base, head, suite, family, v1, v2, flip, clusters,
+page, size, fail, err, guard, diff, q, cell, target, guardok, errok, logx, router, rpd, by, metric,
+prompt, model, gpage, item, show.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Page renderers: one module per page, each exposes `render()`; `pages/*.py` are the thin scripts st.navigation runs."""
+"""Page renderers: one module per page, each exposes `render()`; `routes/*.py` are the thin scripts st.navigation runs."""

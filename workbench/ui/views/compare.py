@@ -26,20 +26,13 @@ def _changes_table(changes: list[TestChange]) -> pd.DataFrame:
     )
 
 
-def _drilldown(changes: list[tuple[str, TestChange]]) -> None:
-    """One change in full: both outputs and the newer rendered prompt (choice kept in the URL)."""
-    if not changes:
-        return
-    labels = [f"{kind} · {c.pair} · {c.description or c.test}" for kind, c in changes]
-    i = st.selectbox(
-        "Drill into a test",
-        range(len(labels)),
-        index=min(state.get_int("item", 0) or 0, len(labels) - 1),
-        format_func=lambda k: labels[k],
-        key="w_item",
-    )
-    state.put("item", i, 0)
-    c = changes[i][1]
+def _details(kind: str, c: TestChange) -> None:
+    """One change in full: both outputs and the newer rendered prompt."""
+    st.divider()
+    head = st.columns([6, 1])
+    head[0].markdown(f"**{kind}** · {c.pair} · {c.description or c.test}")
+    with head[1]:
+        widgets.close_button("item", "close_item")
     if c.head_error:
         st.error(c.head_error)
     a, b = st.columns(2)
@@ -114,15 +107,36 @@ def render() -> None:
         ),
         hide_index=True,
     )
-    st.subheader(f"Regressions ({cmp.regressed})")
-    if cmp.regressions:
-        st.dataframe(_changes_table(cmp.regressions), hide_index=True)
-    else:
+    # One list at a time (regressions first), so the page draws one table of tests, not two.
+    lists = {"regressed": (f"Regressions ({cmp.regressed:,})", cmp.regressions)}
+    lists["improved"] = (f"Improvements ({cmp.improved:,})", cmp.improvements)
+    keys = list(lists)
+    default = "regressed" if cmp.regressions or not cmp.improvements else "improved"
+    st.subheader("Changed tests")
+    show = (
+        st.segmented_control(
+            "Changed tests",
+            keys,
+            default=keys[state.index_of(keys, state.get_str("show", default))],
+            format_func=lambda k: lists[k][0],
+            key="w_show",
+            label_visibility="collapsed",
+        )
+        or default
+    )
+    state.put("show", show, default)
+    changes = lists[show][1]
+    total = cmp.regressed if show == "regressed" else cmp.improved
+    if not changes:
         st.caption("None.")
-    st.subheader(f"Improvements ({cmp.improved})")
-    if cmp.improvements:
-        st.dataframe(_changes_table(cmp.improvements), hide_index=True)
-    else:
-        st.caption("None.")
-    _drilldown([("regressed", c) for c in cmp.regressions] + [("improved", c) for c in cmp.improvements])
-    state.put("base", base.id)
+        return
+    if total > len(changes):
+        st.caption(f"Showing the first {len(changes):,} of {total:,}.")
+    i = widgets.table_with_details(
+        _changes_table(changes),
+        key=f"changes_{base.id}_{head.id}_{show}",
+        url_key="item",
+        hint="Click a row to see both outputs and the newer rendered prompt.",
+    )
+    if i is not None:
+        _details(show, changes[i])

@@ -47,13 +47,26 @@ def render() -> None:
     if not s.failures:
         st.success("No guardrail failures in this run.")
         return
-    cols = st.columns(3)
-    for col, rows, title in (
-        (cols[0], s.by_metric, "By metric"),
-        (cols[1], s.by_prompt, "By prompt version"),
-        (cols[2], s.by_model, "By model"),
-    ):
-        col.altair_chart(_chart(rows, title), width="stretch", height=max(120, 32 * len(rows) + 70))
+    # One chart at a time (a chart is the costliest element to draw): the grouping is in the URL.
+    groups = {
+        "metric": ("By metric", s.by_metric),
+        "prompt": ("By prompt version", s.by_prompt),
+        "model": ("By model", s.by_model),
+    }
+    keys = list(groups)
+    by = (
+        st.segmented_control(
+            "Failed guardrail checks",
+            keys,
+            default=keys[state.index_of(keys, state.get_str("by", "metric"))],
+            format_func=lambda k: groups[k][0],
+            key="w_gby",
+        )
+        or "metric"
+    )
+    state.put("by", by, "metric")
+    title, rows = groups[by]
+    widgets.chart(_chart(rows, title), height=max(120, 32 * len(rows) + 70))
 
     st.subheader("Offending outputs")
     f = st.columns(3)
@@ -81,7 +94,7 @@ def render() -> None:
     st.caption(f"{total:,} failed guardrail checks match.")
     if not failures:
         return
-    st.dataframe(
+    i = widgets.table_with_details(
         pd.DataFrame(
             [
                 {
@@ -96,20 +109,18 @@ def render() -> None:
                 for g in failures
             ]
         ),
-        hide_index=True,
+        key=f"gfail_{run.id}_{choices}_{page}",
+        url_key="item",
+        hint="Click a row to see the whole offending output.",
     )
-    labels = [
-        f"{g.metric} · test #{g.test_idx} {g.description or ''} · {g.prompt} · {g.variant} · {g.model}"
-        for g in failures
-    ]
-    i = st.selectbox(
-        "Offending output of",
-        range(len(labels)),
-        index=min(state.get_int("item", 0) or 0, len(labels) - 1),
-        format_func=lambda k: labels[k],
-        key="w_gitem",
-    )
-    state.put("item", i, 0)
+    if i is None:
+        return
     g = failures[i]
-    st.markdown(f"**{g.type}** ({g.metric}): {g.reason or ''}")
+    head = st.columns([6, 1])
+    head[0].markdown(
+        f"**{g.type}** ({g.metric}) · test #{g.test_idx} {g.description or ''} · {g.prompt} · {g.variant} · "
+        f"{g.model}: {g.reason or ''}"
+    )
+    with head[1]:
+        widgets.close_button("item", "close_item")
     st.code(g.output or "", language=None, wrap_lines=True)

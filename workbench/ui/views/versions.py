@@ -93,7 +93,7 @@ def render() -> None:
     if diff.flips_total > len(diff.flips):
         st.caption(f"Showing {len(diff.flips)} of {diff.flips_total}.")
     if diff.flips:
-        st.dataframe(
+        i = widgets.table_with_details(
             pd.DataFrame(
                 [
                     {
@@ -108,25 +108,21 @@ def render() -> None:
                     for f in diff.flips
                 ]
             ),
-            hide_index=True,
+            key=f"flips_{diff.run_id}_{family}_{v1}_{v2}",
+            url_key="flip",
+            hint="Click a row to see both outputs in full.",
         )
-        labels = [
-            f"{f.direction} · test #{f.test_idx} {f.description or ''} · {f.variant} · {f.model}" for f in diff.flips
-        ]
-        i = st.selectbox(
-            "Both outputs of",
-            range(len(labels)),
-            index=min(state.get_int("flip", 0) or 0, len(labels) - 1),
-            format_func=lambda k: labels[k],
-            key="w_flip",
-        )
-        state.put("flip", i, 0)
-        f = diff.flips[i]
-        a, b = st.columns(2)
-        a.markdown(f"**{v1}** ({'pass' if f.before_pass else 'fail'})")
-        a.code(f.before_output or "", language=None, wrap_lines=True)
-        b.markdown(f"**{v2}** ({'pass' if f.after_pass else 'fail'})")
-        b.code(f.after_output or "", language=None, wrap_lines=True)
+        if i is not None:
+            f = diff.flips[i]
+            head = st.columns([6, 1])
+            head[0].markdown(f"**{f.direction}** · test #{f.test_idx} {f.description or ''} · {f.variant} · {f.model}")
+            with head[1]:
+                widgets.close_button("flip", "close_flip")
+            a, b = st.columns(2)
+            a.markdown(f"**{v1}** ({'pass' if f.before_pass else 'fail'})")
+            a.code(f.before_output or "", language=None, wrap_lines=True)
+            b.markdown(f"**{v2}** ({'pass' if f.after_pass else 'fail'})")
+            b.code(f.after_output or "", language=None, wrap_lines=True)
     clusters_section(tok, diff.run_id, family, v2)
 
 
