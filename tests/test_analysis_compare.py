@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,35 @@ def test_pairs_only_in_one_run_and_unknown_run(db_path: Path) -> None:
     assert c.same_tests and c.regressed == 0
     with pytest.raises(UsageError, match="run '99' not found"):
         compare_runs(db, a, 99)
+
+
+def test_run_totals_from_stored_pair_totals_match_the_results(db_path: Path) -> None:
+    """A finished run's totals are sums of its stored pair totals; they equal the totals computed
+    from its results, and a pair whose token counts are all 0 falls back to the results."""
+    from workbench.analysis.compare import _totals, _totals_from_pairs, _totals_from_results
+    from workbench.analysis.pair_totals import load
+
+    db = open_db(db_path)
+    run = make_run(
+        db,
+        [
+            R(0, 0, 0, cost=0.002, tokens_in=150, tokens_out=30),
+            R(0, 0, 1, cost=0.004, tokens_in=90, tokens_out=10, cached=True, guardrail_fail=True),
+            R(0, 1, 0, ok=False, cost=0.001, tokens_in=70, tokens_out=5),
+            R(0, 1, 1, error="HTTP 500", cost=None, tokens_in=0, tokens_out=0),
+        ],
+        providers=["a", "b"],
+    )
+    stored = load(db, run)
+    assert stored is not None and len(stored) == 2
+    from_pairs = _totals_from_pairs(stored)
+    assert from_pairs is not None
+    expected = asdict(_totals_from_results(db, run))
+    assert asdict(from_pairs) == {k: pytest.approx(v) if isinstance(v, float) else v for k, v in expected.items()}
+    assert expected["results"] == 4 and expected["errors"] == 1 and expected["guardrail_failures"] == 1
+    assert expected["cost_per_request"] == pytest.approx(0.007 / 3)  # uncached; the error has no price
+    assert _totals(db, run) == from_pairs
+    # Every token count of a pair is 0: its mean (0) does not say how many were recorded.
+    zero = make_run(db, [R(0, 0, 0, tokens_in=0, tokens_out=0), R(0, 0, 1, tokens_in=0, tokens_out=0)])
+    assert _totals_from_pairs(load(db, zero) or []) is None
+    assert _totals(db, zero) == _totals_from_results(db, zero)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
+from workbench.analysis import pair_totals, queries
 from workbench.analysis.pairs import PairStats, pair_stats
 
 CHANGE_LIMIT = 100
@@ -271,6 +271,45 @@ def _per_test_tables(db: Database, base_id: int, head_id: int) -> Iterator[str]:
 
 
 def _totals(db: Database, run_id: int) -> RunTotals:
+    """The run's totals: sums of its stored pair totals when they are valid, else from its results."""
+    stored = pair_totals.load(db, run_id)
+    from_pairs = _totals_from_pairs(stored) if stored else None
+    return from_pairs if from_pairs is not None else _totals_from_results(db, run_id)
+
+
+def _mean_count(mean: float | None, total: float) -> float | None:
+    """How many non-null values an average was taken over (None when a zero mean hides it)."""
+    if mean is None:
+        return 0.0
+    return total / mean if mean else (0.0 if total else None)
+
+
+def _totals_from_pairs(rows: list[dict[str, Any]]) -> RunTotals | None:
+    """`_totals_from_results` from per-pair sums; None when a token mean cannot be recovered exactly
+    (a pair whose tokens are all 0 does not say how many of them were recorded)."""
+    n = sum(int(r["n"]) for r in rows)
+    means: list[float | None] = []
+    for mean_key, sum_key in (("mean_tokens_in", "sum_tokens_in"), ("mean_tokens_out", "sum_tokens_out")):
+        counts = [_mean_count(r[mean_key], float(r[sum_key] or 0)) for r in rows]
+        if any(c is None for c in counts):
+            return None
+        count = sum(c for c in counts if c is not None)
+        means.append(sum(float(r[sum_key] or 0) for r in rows) / count if count else None)
+    priced = sum(int(r["priced"] or 0) for r in rows)
+    unknown = sum(int(r["unknown_cost"] or 0) for r in rows)
+    cost = sum(float(r["sum_cost"] or 0.0) for r in rows)
+    return RunTotals(
+        results=n,
+        pass_rate=sum(int(r["passes"]) for r in rows) / n if n else None,
+        mean_tokens_in=means[0],
+        mean_tokens_out=means[1],
+        cost_per_request=None if unknown or not priced else cost / priced,
+        guardrail_failures=sum(int(r["guardrail_failures"] or 0) for r in rows),
+        errors=sum(int(r["errors"] or 0) for r in rows),
+    )
+
+
+def _totals_from_results(db: Database, run_id: int) -> RunTotals:
     uc = queries.UNCACHED_COST
     r = db.execute(
         f"select count(*), avg(success), avg(tokens_in), avg(tokens_out), sum({uc}), count({uc}),"

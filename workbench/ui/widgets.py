@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import altair as alt
 import streamlit as st
@@ -83,15 +83,22 @@ def records(items: list[Any]) -> list[dict[str, Any]]:
     return [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in items]
 
 
-def chart(c: alt.TopLevelMixin, height: int | Literal["content"] = "content") -> None:
+def chart(c: alt.TopLevelMixin, height: int | None = None) -> None:
     """Draw an Altair chart from its Vega-Lite dict, without validating it.
 
     `st.altair_chart` validates the spec against the Vega-Lite JSON schema on every script run,
     which was most of a chart page's server time on a 100k-result database (0.05-0.15 s per
-    chart); the specs the pages draw are validated against the schema in tests/test_ui_apptest.py."""
+    chart); the specs the pages draw are validated against the schema in tests/test_ui_apptest.py.
+    `height` is the plot area's, in pixels (axes and title come on top). Streamlit's default
+    autosize ("fit" both ways) squeezes a chart into a container of no set height, so a chart with
+    a height fits only its width."""
+    if height is not None:
+        c = c.properties(height=height)
     with alt.data_transformers.disable_max_rows():  # the pages chart aggregates, never raw results
         spec = c.to_dict(validate=False)
-    st.vega_lite_chart(spec, width="stretch", height=height)
+    if height is not None:
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def table_with_details(df: Any, *, key: str, url_key: str, hint: str, **kwargs: Any) -> int | None:

@@ -70,7 +70,7 @@ def render() -> None:
                 tooltip=["name", "cost / request", "cost / passing test", "spent"],
             )
         )
-        widgets.chart(chart, height=max(120, 40 * len(known) + 60))
+        widgets.chart(chart, height=max(60, 32 * len(known)))
     st.dataframe(
         df.drop(columns=["usd_per_request"]),
         hide_index=True,

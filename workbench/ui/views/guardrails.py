@@ -66,7 +66,7 @@ def render() -> None:
     )
     state.put("by", by, "metric")
     title, rows = groups[by]
-    widgets.chart(_chart(rows, title), height=max(120, 32 * len(rows) + 70))
+    widgets.chart(_chart(rows, title), height=max(60, 28 * len(rows)))
 
     st.subheader("Offending outputs")
     f = st.columns(3)

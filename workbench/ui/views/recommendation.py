@@ -136,7 +136,7 @@ def render() -> None:
     if chart is None:
         st.info("No pair has a known price, so there is nothing to plot on the cost axis.")
     else:
-        widgets.chart(chart, height=440)
+        widgets.chart(chart, height=360)
         st.caption(
             "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and better)."
         )
