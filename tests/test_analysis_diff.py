@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from analysis_data import R, make_run, prompt
 
-from workbench.analysis.diff import diff_versions
+from workbench.analysis.diff import diff_versions, word_diff
 from workbench.errors import UsageError
 from workbench.store.db import open_db
 
@@ -67,3 +67,17 @@ def test_versions_from_disk_without_runs(db_path: Path, tmp_path: Path) -> None:
     assert "-Hello {{name}}\n+Hello there {{name}}\n" in d.unified
     with pytest.raises(UsageError, match="prompt version greet/v9 not found"):
         diff_versions(db, "greet", "v1", "v9", prompts_dir=tmp_path / "prompts")
+
+
+def test_word_diff_marks_words_and_rebuilds_both_texts() -> None:
+    a = "Summarize the ticket for {{name}}.\n\nBe brief."
+    b = "Summarize the ticket from {{name}} in one line.\n\nBe brief."
+    runs = word_diff(a, b)
+    assert ("-", "for") in runs and ("+", "from") in runs
+    assert ("+", " in one line") in runs
+    assert "".join(t for op, t in runs if op != "+") == a
+    assert "".join(t for op, t in runs if op != "-") == b
+    assert word_diff("same text", "same text") == [("=", "same text")]
+    assert word_diff("", "new") == [("+", "new")]
+    # Punctuation and whitespace are tokens too: changing one comma marks only the comma.
+    assert word_diff("a, b", "a; b") == [("=", "a"), ("-", ","), ("+", ";"), ("=", " b")]

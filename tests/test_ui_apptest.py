@@ -132,9 +132,11 @@ def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
     at = render("versions", family="reply", v1="v1", v2="v2", run=1)
     versions = at.dataframe[0].value
     assert versions["version"].tolist() == ["v1", "v2"]
-    diff = "\n".join(c.value for c in at.code if c.language == "diff")
-    assert "-Write a reply to {{name}} <{{email}}> about this ticket: {{ticket}}" in diff
-    assert "+Reply to {{name}}" in diff
+    # The text diff, word by word: removed words struck through, inserted ones highlighted.
+    [diff] = [m.value for m in at.markdown if "line-through" in str(m.value)]
+    assert '<span style="background: #ffebe9; color: #82071e; text-decoration: line-through">Write a reply' in diff
+    assert "&lt;" in diff and "<{{" not in diff  # the template's own text, escaped
+    assert ">Reply</span>" in diff and "about" in diff
     deltas = at.dataframe[1].value
     assert set(deltas["model"]) == {"gpt-4o-mini", "gpt-4o"}
     assert deltas["Δ pass rate"].tolist() == ["+100.0 pp", "+100.0 pp"]
@@ -144,10 +146,10 @@ def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
     flips = at.dataframe[2].value
     assert flips[""].tolist() == ["fixed"] * 10
     # Outputs in full open from the table (a clicked row, or `flip` in a shared URL).
-    assert [c for c in at.code if c.language != "diff"] == []
+    assert not at.code
     assert "Click a row to see both outputs in full." in texts(at)
     at = render("versions", family="reply", v1="v1", v2="v2", run=1, flip=0)
-    codes = [c.value for c in at.code if c.language != "diff"]
+    codes = [c.value for c in at.code]
     assert codes[0].startswith("echo: Write a reply to Maria <maria@example.com>")
     assert codes[1] == "echo: Reply to Maria about order NW-1. Ticket: The strap is torn, I want my money back."
 
@@ -271,3 +273,15 @@ def test_older_schema_is_migrated(ui_db: Path, tmp_path: Path, monkeypatch: pyte
     conn = sqlite3.connect(old)
     names = {r[0] for r in conn.execute("select name from _sqlite_migrations")}
     assert {"m002_routers", "m003_analysis_indexes"} <= names
+
+
+def test_diff_html_escapes_and_stays_one_markdown_block() -> None:
+    from workbench.analysis.diff import word_diff
+    from workbench.ui.widgets import diff_html
+
+    runs = word_diff("Hi <b>{{name}}</b>\n\nold", "Hi <script>x</script>\n\nnew")
+    out = diff_html(runs)
+    assert "<script" not in out and "<b>" not in out and "</b" not in out
+    assert out.count("&lt;") == sum(t.count("<") for _, t in runs) > 0  # every bracket escaped
+    assert "\n" not in out and out.count("<br>") == 2  # a blank line would end the HTML block
+    assert "line-through" in out and ">old</span>" in out and ">new</span>" in out

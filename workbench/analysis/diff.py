@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,10 @@ class VersionDiff:
     def token_delta(self) -> int:
         return self.v2.tokens - self.v1.tokens
 
+    def words(self) -> list[tuple[str, str]]:
+        """The texts' word-level diff (see `word_diff`)."""
+        return word_diff(self.v1.text, self.v2.text)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "family": self.family,
@@ -163,6 +168,63 @@ class VersionDiff:
             "broke": self.broke,
             "fixed": self.fixed,
         }
+
+
+WORD = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(a: str, b: str) -> list[tuple[str, str]]:
+    """`a` -> `b` as runs of ("=", text), ("-", removed) and ("+", inserted), word by word.
+
+    Prompts are prose: a line diff marks a whole paragraph changed for one edited word. Tokens are
+    words, single punctuation marks and whitespace runs, so joining the "=" and "-" runs gives back
+    `a` and joining the "=" and "+" runs gives back `b`. A replaced span is its removal, then its
+    insertion."""
+    ta, tb = WORD.findall(a), WORD.findall(b)
+    out: list[tuple[str, str]] = []
+
+    def emit(op: str, parts: list[str]) -> None:
+        text = "".join(parts)
+        if not text:
+            return
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        else:
+            out.append((op, text))
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if tag == "equal":
+            emit("=", ta[i1:i2])
+        else:
+            emit("-", ta[i1:i2])
+            emit("+", tb[j1:j2])
+    return _fold_short_equalities(out)
+
+
+def _fold_short_equalities(runs: list[tuple[str, str]], short: int = 4) -> list[tuple[str, str]]:
+    """Fold an unchanged run of at most `short` characters that sits between two changes into
+    both sides of the change, so `<{{email}}>` -> `{{order}}.` reads as one replacement rather
+    than an interleaving of brackets (diff-match-patch's semantic cleanup, simplified)."""
+    out: list[tuple[str, str]] = []
+    removed, inserted = "", ""
+    for i, (op, text) in enumerate(runs):
+        if op == "-":
+            removed += text
+        elif op == "+":
+            inserted += text
+        elif (
+            (removed or inserted)
+            and len(text) <= short
+            and "\n" not in text  # line breaks stay shared: folding would print them twice
+            and any(o != "=" for o, _ in runs[i + 1 : i + 2])
+        ):
+            removed, inserted = removed + text, inserted + text
+        else:
+            out += [r for r in (("-", removed), ("+", inserted)) if r[1]]
+            removed, inserted = "", ""
+            out.append((op, text))
+    out += [r for r in (("-", removed), ("+", inserted)) if r[1]]
+    return out
 
 
 def run_with_both(db: Database, family: str, v1: str, v2: str) -> int | None:

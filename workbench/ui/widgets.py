@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import altair as alt
@@ -124,3 +125,24 @@ def close_button(url_key: str, key: str) -> None:
     if st.button("Close", key=key):
         state.put(url_key, None)
         st.rerun()
+
+
+DIFF_BOX = (
+    "white-space: pre-wrap; font-family: 'Source Code Pro', monospace; font-size: 0.85rem; line-height: 1.6;"
+    " border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.75rem 1rem; margin-bottom: 1rem"
+)
+DIFF_STYLE = {
+    "-": "background: #ffebe9; color: #82071e; text-decoration: line-through",
+    "+": "background: #dafbe1; color: #116329; text-decoration: none",
+}
+
+
+def diff_html(runs: list[tuple[str, str]]) -> str:
+    """A word diff (`analysis.diff.word_diff`) as one line of HTML for `st.markdown`: removed words
+    struck through in red, inserted ones in green. One line, because a blank line would end the
+    Markdown HTML block; newlines become <br>, and every text is escaped."""
+    parts = []
+    for op, text in runs:
+        t = html.escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+        parts.append(f'<span style="{DIFF_STYLE[op]}">{t}</span>' if op in DIFF_STYLE else t)
+    return f'<div style="{DIFF_BOX}">{"".join(parts) or "(empty)"}</div>'

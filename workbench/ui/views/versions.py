@@ -62,7 +62,11 @@ def render() -> None:
         return
     st.subheader(f"{family}/{v1} → {family}/{v2}")
     st.caption(f"Template tokens: {diff.v1.tokens} → {diff.v2.tokens} ({diff.token_delta:+d})")
-    st.code(diff.unified or "(identical text)", language="diff")
+    if diff.unified:
+        # Word by word: a prompt is prose, and a line diff would mark a paragraph for one word.
+        st.markdown(widgets.diff_html(diff.words()), unsafe_allow_html=True)
+    else:
+        st.caption("Identical text.")
 
     if diff.run_id is None:
         st.info("No run includes both versions, so there are no result deltas yet.")
