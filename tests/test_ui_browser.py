@@ -6,17 +6,31 @@ Playwright for Python drives it through `executable_path`. Screenshots go to res
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from ui_browser import CHROMIUM, PageCheck, serve, visit
 from ui_data import PICK, build_ui_db
 
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+    # A developer machine without chromium skips these; CI never does (see the test below).
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not IN_CI, reason=f"{CHROMIUM} is missing (apt-get install chromium)"
+    ),
 ]
+
+
+def test_ci_has_the_browser() -> None:
+    """In CI the real-browser tests must run, not skip: chromium (apt, via make install) and
+    Playwright for Python (a dev dependency) are required there."""
+    if not IN_CI:
+        pytest.skip("only enforced in CI (CI=true)")
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing in CI: make install installs Debian's chromium as root"
+    import playwright.sync_api  # noqa: F401  (fails the test, not skips it, when missing)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "results" / "screenshots"
@@ -33,7 +47,6 @@ CHECKS = [
 
 
 def test_every_page_renders_in_chromium(tmp_path: Path) -> None:
-    pytest.importorskip("playwright")
     db = tmp_path / "wb.db"
     build_ui_db(tmp_path, db)
     with serve(db, log=tmp_path / "ui.log") as base:
@@ -70,7 +83,6 @@ def test_clicking_a_row_opens_its_details(tmp_path: Path) -> None:
     """A shared deep link as a fresh server's first request gets the full app (navigation, wide
     layout); the drill-downs open from a click on a table row (not on first render), and the row
     goes into the URL so the link reopens it."""
-    pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
     from ui_browser import CHROMIUM_ARGS
 
