@@ -19,18 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ui_browser import PageCheck, serve, visit  # noqa: E402
-from ui_data import PICK, build_ui_db  # noqa: E402
-
-PAGES = [
-    PageCheck("overview", "", "Trend across runs of a suite"),
-    PageCheck("matrix", "matrix?run=1&cell=1", "Rendered prompt"),
-    PageCheck("versions", "versions?family=reply&v1=v1&v2=v2&run=1&flip=0", "Flipped tests: 0 broke, 10 fixed"),
-    PageCheck("guardrails", "guardrails?run=1&item=0", "10 failed guardrail checks match"),
-    PageCheck("recommendation", "recommendation?run=1", f"Recommended: {PICK}"),
-    PageCheck("cost", "cost?run=1&rpd=1000", "Monthly projection"),
-    PageCheck("compare", "compare?base=1&head=2&item=0", "Baseline output"),
-]
+from ui_browser import serve, visit  # noqa: E402
+from ui_data import TOUR, build_ui_db  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +31,7 @@ def main() -> None:
         db = Path(tmp) / "wb.db"
         build_ui_db(Path(tmp), db)
         with serve(db, log=Path(tmp) / "ui.log") as base:
-            for v in visit(base, PAGES, args.out, width=1100, height=1500):
+            for v in visit(base, TOUR, args.out, width=1100, height=1500):
                 print(f"{v.screenshot}  ({v.seconds:.2f} s)")
 
 

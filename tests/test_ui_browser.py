@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-from ui_browser import CHROMIUM, PageCheck, serve, visit
-from ui_data import PICK, build_ui_db
+from ui_browser import CHROMIUM, serve, visit
+from ui_data import TOUR, build_ui_db
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 pytestmark = [
@@ -32,18 +32,9 @@ def test_ci_has_the_browser() -> None:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing in CI: make install installs Debian's chromium as root"
     import playwright.sync_api  # noqa: F401  (fails the test, not skips it, when missing)
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "results" / "screenshots"
-
-CHECKS = [
-    PageCheck("overview", "", "Trend across runs of a suite"),
-    PageCheck("matrix", "matrix?run=1", "test cases match"),
-    PageCheck("versions", "versions?family=reply&v1=v1&v2=v2&run=1", "Flipped tests: 0 broke, 10 fixed"),
-    PageCheck("guardrails", "guardrails?run=1", "10 failed guardrail checks match"),
-    PageCheck("recommendation", "recommendation?run=1", f"Recommended: {PICK}"),
-    PageCheck("cost", "cost?run=1&rpd=1000", "Monthly projection"),
-    PageCheck("compare", "compare?base=1&head=2", "Regressions (10)"),
-]
 
 
 def test_every_page_renders_in_chromium(tmp_path: Path) -> None:
@@ -51,8 +42,8 @@ def test_every_page_renders_in_chromium(tmp_path: Path) -> None:
     build_ui_db(tmp_path, db)
     with serve(db, log=tmp_path / "ui.log") as base:
         assert base.startswith("http://127.0.0.1:")
-        visits = visit(base, CHECKS, SHOTS)
-    assert [v.name for v in visits] == [c.name for c in CHECKS]
+        visits = visit(base, TOUR, SHOTS)
+    assert [v.name for v in visits] == [c.name for c in TOUR]
     for v in visits:
         assert v.screenshot is not None and v.screenshot.stat().st_size > 10_000, v.name
         print(f"first render {v.name}: {v.seconds:.2f} s")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ui_browser import PageCheck
 
 V1 = "Write a reply to {{name}} <{{email}}> about this ticket: {{ticket}}\n"
 V2 = "Reply to {{name}} about order {{order}}. Ticket: {{ticket}}\n"
@@ -30,6 +31,18 @@ TESTS = [
 
 MODELS = ("gpt-4o-mini", "gpt-4o")
 PICK = "reply/v2 · none · gpt-4o-mini"  # the cheapest acceptable pair in run "base"
+
+# Every page of the UI on this database, each with its detail view opened through the URL, and the
+# text that shows once it has rendered (the browser test and scripts/ui_screenshots.py).
+TOUR = [
+    PageCheck("overview", "", "Trend across runs of a suite"),
+    PageCheck("matrix", "matrix?run=1&cell=1", "Rendered prompt"),
+    PageCheck("versions", "versions?family=reply&v1=v1&v2=v2&run=1&flip=0", "Flipped tests: 0 broke, 10 fixed"),
+    PageCheck("guardrails", "guardrails?run=1&item=0", "10 failed guardrail checks match"),
+    PageCheck("recommendation", "recommendation?run=1", f"Recommended: {PICK}"),
+    PageCheck("cost", "cost?run=1&rpd=1000", "Monthly projection"),
+    PageCheck("compare", "compare?base=1&head=2&item=0", "Baseline output"),
+]
 
 
 def suite_dict(base_url: str) -> dict[str, Any]:
