@@ -285,3 +285,15 @@ def test_diff_html_escapes_and_stays_one_markdown_block() -> None:
     assert out.count("&lt;") == sum(t.count("<") for _, t in runs) > 0  # every bracket escaped
     assert "\n" not in out and out.count("<br>") == 2  # a blank line would end the HTML block
     assert "line-through" in out and ">old</span>" in out and ">new</span>" in out
+
+
+def test_an_opened_row_closes_when_its_table_changes(use_db: Path) -> None:
+    """The `item` in the URL names a row of one table (run, filters, page): filtering to other rows
+    closes it instead of opening whatever row now has that index."""
+    at = render("guardrails", run=1, item=0)
+    assert "maria@example.com" in at.code[0].value
+    at.selectbox(key="w_gmodel").select("gpt-4o").run()
+    assert not at.exception
+    assert at.dataframe[0].value["model"].tolist() == ["gpt-4o"] * 5
+    assert not at.code
+    assert "item" not in at.query_params

@@ -107,8 +107,14 @@ def table_with_details(df: Any, *, key: str, url_key: str, hint: str, **kwargs: 
     the URL parameter `url_key` (a shared link opens the same row), else None.
 
     Details render only once asked for, so a page's first render draws no detail blocks. `key` must
-    change whenever the rows do (a run, filter or page), so a stale selection never applies."""
+    change whenever the rows do (a run, filter or page): a stale selection or URL row never applies."""
     st.caption(hint)
+    # Other rows (another run, filter, list or page) than the opened row belonged to: close it. A
+    # new session (a shared link) has no previous table, so its URL row opens.
+    shown_key = f"_table_of_{url_key}"
+    if st.session_state.get(shown_key, key) != key:
+        state.put(url_key, None)
+    st.session_state[shown_key] = key
     event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row", key=key, **kwargs)
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     if rows:
