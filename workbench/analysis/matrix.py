@@ -9,7 +9,6 @@ one grouped pass over the run's results on the covering index; only the page's c
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from sqlite_utils import Database
 from workbench.analysis import queries
 from workbench.analysis.pairs import pair_stats
 from workbench.errors import UsageError
+from workbench.store.json_columns import loads
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -229,7 +229,7 @@ def matrix_page(
             " order by test_idx",
             [run_id, *idx],
         ):
-            rows[int(test_idx)] = MatrixRow(int(test_idx), description, _json(vars_json) or {})
+            rows[int(test_idx)] = MatrixRow(int(test_idx), description, loads(vars_json) or {})
         for r in db.execute(
             "select test_idx, prompt_version_id, variant, provider_label, id, repeat, success, score, error,"
             " tokens_in, tokens_out, cost, latency_ms, cached, guardrail_failures"
@@ -282,7 +282,7 @@ def cell_detail(db: Database, result_id: int) -> CellDetail | None:
             passed=bool(a[4]),
             score=a[5],
             reason=a[6],
-            value=_json(a[7]),
+            value=loads(a[7]),
             is_guardrail=bool(a[8]),
         )
         for a in db.execute(
@@ -296,7 +296,7 @@ def cell_detail(db: Database, result_id: int) -> CellDetail | None:
         run_id=int(r[1]),
         test_idx=int(r[2]),
         description=r[3],
-        vars=_json(r[4]) or {},
+        vars=loads(r[4]) or {},
         column=column_key(r[5], r[6], r[7]),
         prompt_name=r[21] or f"prompt {r[20]}",
         variant=r[6] or "none",
@@ -312,15 +312,6 @@ def cell_detail(db: Database, result_id: int) -> CellDetail | None:
         cost=r[16],
         latency_ms=r[17],
         cached=bool(r[18]),
-        compression=_json(r[19]),
+        compression=loads(r[19]),
         assertions=assertions,
     )
-
-
-def _json(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text

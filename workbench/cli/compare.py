@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from workbench.cli.options import db_option
+from workbench.cli.options import db_option, outputs_option
 from workbench.review_output import emit
 
 if TYPE_CHECKING:
@@ -87,14 +87,7 @@ def check_compare_outputs(paths: list[Path]) -> None:
 @click.argument("head")
 @db_option
 @gate_options
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Write the report: .md (pull-request comment), .junit.xml, .json; repeatable.",
-)
+@outputs_option("Write the report: .md (pull-request comment), .junit.xml, .json; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison and gate verdicts as JSON.")
 def command(
     base: str,

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.options import outputs_option
+
 
 @click.command("merge")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Write the merged run: .json, .jsonl, .csv, .junit.xml, .md; then every PATH is a shard.",
-)
+@outputs_option("Write the merged run: .json, .jsonl, .csv, .junit.xml, .md; then every PATH is a shard.")
 @click.option("--run", "run", help="In each shard database, the run to take (id or label) [default: its newest].")
 @click.option("--label", help="Label of the merged run [default: the shards' common label].")
 @click.option("--allow-partial", is_flag=True, help="Merge even when some shards of the split are missing.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.compare import gate_config, gate_options
-from workbench.cli.options import db_option
+from workbench.cli.options import db_option, outputs_option
 from workbench.errors import UsageError
 
 
@@ -59,14 +59,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     type=click.Path(path_type=Path),
     help="Suite file (promptfoo's -c); repeatable.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md; repeatable.",
-)
+@outputs_option("Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md; repeatable.")
 @click.option(
     "-r",
     "--providers",

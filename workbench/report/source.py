@@ -8,7 +8,6 @@ never Python lists of all results.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import UsageError
+from workbench.store.json_columns import loads
 
 # promptfoo-like order: every prompt/provider of test 0, then test 1, ...
 ORDER_BY_TEST = "test_idx, prompt_idx, variant = 'none' desc, variant, provider_idx, repeat"
@@ -77,7 +77,7 @@ class Component:
 
     @property
     def value(self) -> Any:
-        return _loads(self.value_json)
+        return loads(self.value_json)
 
 
 @dataclass
@@ -262,17 +262,8 @@ def iter_rows(db: Database, info: RunInfo, order: str = ORDER_BY_TEST, chunk: in
             test_idx = raw[4]
             if last_test is None or last_test[0] != test_idx:
                 desc, vars_, asserts, meta = raw[n:]
-                last_test = (test_idx, TestInfo(desc, _loads(vars_) or {}, _loads(asserts) or [], _loads(meta) or {}))
+                last_test = (test_idx, TestInfo(desc, loads(vars_) or {}, loads(asserts) or [], loads(meta) or {}))
             yield Row(dict(zip(fields, raw[:n], strict=True)), last_test[1], comps.get(rid, []))
-
-
-def _loads(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
 
 
 def column_metrics(db: Database, info: RunInfo) -> dict[tuple[int, int, str], dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.secrets import redact_config
+from workbench.store.json_columns import dumps
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
 
 GUARDRAIL_TYPES = {"guardrails", "moderation"}
@@ -25,10 +26,6 @@ GUARDRAIL_TYPES = {"guardrails", "moderation"}
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
 
 
 def test_identity(test: TestCase) -> str:
