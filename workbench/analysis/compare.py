@@ -277,35 +277,21 @@ def _totals(db: Database, run_id: int) -> RunTotals:
     return from_pairs if from_pairs is not None else _totals_from_results(db, run_id)
 
 
-def _mean_count(mean: float | None, total: float) -> float | None:
-    """How many non-null values an average was taken over (None when a zero mean hides it)."""
-    if mean is None:
-        return 0.0
-    return total / mean if mean else (0.0 if total else None)
-
-
 def _totals_from_pairs(rows: list[dict[str, Any]]) -> RunTotals | None:
     """`_totals_from_results` from per-pair sums; None when a token mean cannot be recovered exactly
     (a pair whose tokens are all 0 does not say how many of them were recorded)."""
-    n = sum(int(r["n"]) for r in rows)
-    means: list[float | None] = []
-    for mean_key, sum_key in (("mean_tokens_in", "sum_tokens_in"), ("mean_tokens_out", "sum_tokens_out")):
-        counts = [_mean_count(r[mean_key], float(r[sum_key] or 0)) for r in rows]
-        if any(c is None for c in counts):
-            return None
-        count = sum(c for c in counts if c is not None)
-        means.append(sum(float(r[sum_key] or 0) for r in rows) / count if count else None)
-    priced = sum(int(r["priced"] or 0) for r in rows)
-    unknown = sum(int(r["unknown_cost"] or 0) for r in rows)
-    cost = sum(float(r["sum_cost"] or 0.0) for r in rows)
+    t = pair_totals.combine(rows)
+    n, count_in, count_out = t["n"], t["tokens_in_count"], t["tokens_out_count"]
+    if count_in is None or count_out is None:
+        return None
     return RunTotals(
         results=n,
-        pass_rate=sum(int(r["passes"]) for r in rows) / n if n else None,
-        mean_tokens_in=means[0],
-        mean_tokens_out=means[1],
-        cost_per_request=None if unknown or not priced else cost / priced,
-        guardrail_failures=sum(int(r["guardrail_failures"] or 0) for r in rows),
-        errors=sum(int(r["errors"] or 0) for r in rows),
+        pass_rate=t["passes"] / n if n else None,
+        mean_tokens_in=t["sum_tokens_in"] / count_in if count_in else None,
+        mean_tokens_out=t["sum_tokens_out"] / count_out if count_out else None,
+        cost_per_request=None if t["unknown_cost"] or not t["priced"] else (t["sum_cost"] or 0.0) / t["priced"],
+        guardrail_failures=t["guardrail_failures"],
+        errors=t["errors"],
     )
 
 

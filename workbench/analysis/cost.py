@@ -124,35 +124,29 @@ def _group_results(db: Database, run_id: int, column: str) -> list[GroupRow]:
     return [tuple(r) for r in db.execute(sql, [run_id]).fetchall()]
 
 
-def _sum_known(values: list[Any]) -> Any:
-    """SQL `sum`: None when every value is None."""
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
-
-
 def _group_pair_rows(rows: list[dict[str, Any]], column: str) -> list[GroupRow]:
-    """`_group_results` from the stored per-pair sums (`cached` is always 0 or 1, so the hit rate
-    of a group is the pairs' rates weighted by their result counts)."""
+    """`_group_results` from the stored per-pair sums."""
     groups: dict[Any, list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(r[column], []).append(r)
     out: list[GroupRow] = []
     for key, members in groups.items():
-        n = sum(int(r["n"]) for r in members)
+        t = pair_totals.combine(members)
+        n = t["n"]
         out.append(
             (
                 key,
                 min(int(r["prompt_idx"]) for r in members),
                 n,
-                sum(int(r["passes"]) for r in members),
-                sum(int(r["errors"] or 0) for r in members),
-                sum(int(r["unknown_cost"] or 0) for r in members),
-                sum(int(r["sum_tokens_in"] or 0) for r in members),
-                sum(int(r["sum_tokens_out"] or 0) for r in members),
-                _sum_known([r["sum_cost"] for r in members]),
-                sum(int(r["priced"] or 0) for r in members),
-                _sum_known([r["actual_cost"] for r in members]),
-                sum(float(r["cache_hit_rate"] or 0.0) * int(r["n"]) for r in members) / n if n else 0.0,
+                t["passes"],
+                t["errors"],
+                t["unknown_cost"],
+                t["sum_tokens_in"],
+                t["sum_tokens_out"],
+                t["sum_cost"],
+                t["priced"],
+                t["actual_cost"],
+                t["cache_hits"] / n if n else 0.0,
             )
         )
     return out

@@ -102,3 +102,47 @@ def pair_rows(db: Database, run_id: int) -> list[dict[str, Any]]:
     """Stored when valid, else computed."""
     stored = load(db, run_id)
     return stored if stored is not None else compute(db, run_id)
+
+
+def _sum_known(values: list[Any]) -> Any:
+    """SQL `sum`: None when every value is None."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _mean_count(mean: float | None, total: float) -> float | None:
+    """How many non-null values an average was taken over (None when a zero mean hides it)."""
+    if mean is None:
+        return 0.0
+    return total / mean if mean else (0.0 if total else None)
+
+
+def combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sums of several pairs' stored rows, as SQL would aggregate their results together.
+
+    Keys: n, passes, errors, unknown_cost, guardrail_failures, sum_tokens_in, sum_tokens_out,
+    priced, sum_cost and actual_cost (None when no pair has one), cache_hits (`cached` is always
+    0 or 1, so a pair's hits are its rate times its count), and tokens_in_count / tokens_out_count:
+    how many results recorded tokens, None when a pair whose tokens are all 0 hides it."""
+    out: dict[str, Any] = {
+        key: sum(int(r[key] or 0) for r in rows)
+        for key in (
+            "n",
+            "passes",
+            "errors",
+            "unknown_cost",
+            "guardrail_failures",
+            "sum_tokens_in",
+            "sum_tokens_out",
+            "priced",
+        )
+    }
+    out["sum_cost"] = _sum_known([r["sum_cost"] for r in rows])
+    out["actual_cost"] = _sum_known([r["actual_cost"] for r in rows])
+    out["cache_hits"] = sum(float(r["cache_hit_rate"] or 0.0) * int(r["n"]) for r in rows)
+    for side in ("in", "out"):
+        counts = [_mean_count(r[f"mean_tokens_{side}"], float(r[f"sum_tokens_{side}"] or 0)) for r in rows]
+        out[f"tokens_{side}_count"] = (
+            None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
+        )
+    return out
