@@ -136,49 +136,30 @@ def server_times(db: Path) -> dict[str, float]:
 
 def hello_world_floor(tmp: Path, rounds: int) -> float:
     """A one-line Streamlit page in the same browser: what any page costs on this machine (median)."""
-    import signal
-
     from playwright.sync_api import sync_playwright
-    from ui_browser import CHROMIUM_ARGS, free_port
+    from ui_browser import CHROMIUM_ARGS, free_port, serve_command
 
     app = tmp / "hello.py"
     app.write_text('import streamlit as st\nst.title("Hello bench")\n')
     port = free_port()
     args = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), *args, "--browser.gatherUsageStats", "false"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        import urllib.request
-
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), *args, "--browser.gatherUsageStats", "false"]
+    with serve_command(cmd, port) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base)  # warm the static bundle like the pages above
+        page.get_by_text("Hello bench").first.wait_for()
+        page.close()
+        times = []
+        for _ in range(rounds):
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")  # warm the static bundle like the pages above
+            start = time.perf_counter()
+            page.goto(base, wait_until="domcontentloaded")
             page.get_by_text("Hello bench").first.wait_for()
+            times.append(time.perf_counter() - start)
             page.close()
-            times = []
-            for _ in range(rounds):
-                page = browser.new_page()
-                start = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-                page.get_by_text("Hello bench").first.wait_for()
-                times.append(time.perf_counter() - start)
-                page.close()
-            browser.close()
-        return statistics.median(times)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
+        browser.close()
+    return statistics.median(times)
 
 
 def main() -> None:

@@ -55,11 +55,21 @@ def free_port() -> int:
 def serve(db_path: Path, *, timeout: float = 90.0, log: Path | None = None) -> Iterator[str]:
     """Run `workbench ui --db DB --port N` on loopback; yields the base URL once /_stcore/health is ok."""
     port = free_port()
-    env = {**os.environ, "WORKBENCH_DB": str(db_path)}
+    cmd = [sys.executable, "-m", "workbench", "ui", "--db", str(db_path), "--port", str(port)]
+    with serve_command(cmd, port, env={"WORKBENCH_DB": str(db_path)}, timeout=timeout, log=log) as base:
+        yield base
+
+
+@contextmanager
+def serve_command(
+    cmd: list[str], port: int, *, env: dict[str, str] | None = None, timeout: float = 90.0, log: Path | None = None
+) -> Iterator[str]:
+    """Run a Streamlit server command listening on loopback `port`; yields its base URL once
+    /_stcore/health answers, and stops its whole process group afterwards."""
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "ui", "--db", str(db_path), "--port", str(port)],
-        env=env,
+        cmd,
+        env={**os.environ, **(env or {})},
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so stopping it stops exactly what we started
@@ -69,7 +79,7 @@ def serve(db_path: Path, *, timeout: float = 90.0, log: Path | None = None) -> I
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"workbench ui exited with {proc.returncode} before serving")
+                raise RuntimeError(f"{cmd[2:4]} exited with {proc.returncode} before serving")
             try:
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
                     if r.status == 200 and r.read().strip() == b"ok":
@@ -77,7 +87,7 @@ def serve(db_path: Path, *, timeout: float = 90.0, log: Path | None = None) -> I
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"workbench ui did not answer {base}/_stcore/health within {timeout:.0f} s")
+                raise TimeoutError(f"{base}/_stcore/health did not answer within {timeout:.0f} s")
             time.sleep(0.2)
         yield base
     finally:
