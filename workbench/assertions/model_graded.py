@@ -198,23 +198,31 @@ def _require_prompt(ctx: AssertionContext, name: str) -> None:
         raise AssertionConfigError(f"{name} assertion type must have a prompt")
 
 
-@inverse_aware  # promptfoo's handler ignores `not-`
-async def handle_closed_qa(ctx: AssertionContext) -> GradingResult:
+async def _grade_completion(
+    ctx: AssertionContext, name: str, rubric: str, value_key: str
+) -> tuple[grader.Usage, str | None]:
+    """Ask the grader about the output given the prompt and the string value (as `value_key`)."""
     if not isinstance(ctx.value, str):
-        raise AssertionConfigError("model-graded-closedqa assertion type must have a string value")
-    _require_prompt(ctx, "model-graded-closedqa")
+        raise AssertionConfigError(f"{name} assertion type must have a string value")
+    _require_prompt(ctx, name)
     usage = grader.Usage()
     _prompt, out = await _ask_grader(
         ctx,
-        rubrics.CLOSED_QA,
+        rubric,
         {
             **_ctx_vars(ctx),
             "input": ctx.prompt,
-            "criteria": ctx.value,
+            value_key: ctx.value,
             "completion": try_parse(_output_string(ctx.output)),
         },
         usage,
     )
+    return usage, out
+
+
+@inverse_aware  # promptfoo's handler ignores `not-`
+async def handle_closed_qa(ctx: AssertionContext) -> GradingResult:
+    usage, out = await _grade_completion(ctx, "model-graded-closedqa", rubrics.CLOSED_QA, "criteria")
     if out is None:
         return _grader_fail("No output", usage)
     tail = out.rstrip()
@@ -259,21 +267,7 @@ def parse_factuality(text: str) -> tuple[str, str]:
 
 @inverse_aware  # promptfoo's handler ignores `not-`
 async def handle_factuality(ctx: AssertionContext) -> GradingResult:
-    if not isinstance(ctx.value, str):
-        raise AssertionConfigError("factuality assertion type must have a string value")
-    _require_prompt(ctx, "factuality")
-    usage = grader.Usage()
-    _prompt, out = await _ask_grader(
-        ctx,
-        rubrics.FACTUALITY,
-        {
-            **_ctx_vars(ctx),
-            "input": ctx.prompt,
-            "ideal": ctx.value,
-            "completion": try_parse(_output_string(ctx.output)),
-        },
-        usage,
-    )
+    usage, out = await _grade_completion(ctx, "factuality", rubrics.FACTUALITY, "ideal")
     if out is None:
         return _grader_fail("No output", usage)
     try:
