@@ -91,10 +91,10 @@ head = build("head")
 print(f"built 2 x {db['results'].count // 2} results in {time.perf_counter() - t:.1f}s")
 db.conn.close()
 
-from workbench.analysis.compare import compare_runs
+from workbench.analysis.comparison import compare_runs
 from workbench.analysis.diff import diff_versions
+from workbench.analysis.oracle_routing import routing_bound
 from workbench.analysis.recommend import recommend_for
-from workbench.analysis.routing import routing_bound
 
 for name, fn in [
     ("recommend", lambda db: recommend_for(db, run=head, requests_per_day=10000)),

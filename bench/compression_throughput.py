@@ -32,7 +32,7 @@ def main() -> None:
     import yaml
 
     from workbench.compression.service import compress_cached
-    from workbench.local_model import load_causal_lm
+    from workbench.providers.local_model import load_causal_lm
     from workbench.store.db import open_db
     from workbench.tokens import count_tokens
 

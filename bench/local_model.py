@@ -24,7 +24,7 @@ CHILD = r"""
 import json, os, sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
-from workbench.local_model import load_causal_lm
+from workbench.providers.local_model import load_causal_lm
 model, tok = load_causal_lm("smollm2-135m")
 load_s = time.perf_counter() - t0
 out = {{"load_s": load_s}}

@@ -65,8 +65,8 @@ def main() -> None:
     args = ap.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from workbench.engine import RunConfig, run_suite
     from workbench.providers.litellm_provider import litellm_module
+    from workbench.run.engine import RunConfig, run_suite
     from workbench.store.db import open_db
     from workbench.suite import load
 

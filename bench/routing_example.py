@@ -60,7 +60,7 @@ def port_of_suite() -> int:
 
 
 def render_v2(vars: dict[str, Any]) -> str:
-    from workbench.templating import render
+    from workbench.render.templating import render
 
     return render((ROOT / "prompts" / "ticket_summary" / "v2.md").read_text(encoding="utf-8"), vars)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from analysis_data import R, make_run, prompt
 
-from workbench.analysis.compare import compare_runs
+from workbench.analysis.comparison import compare_runs
 from workbench.errors import UsageError
 from workbench.store.db import open_db
 
@@ -97,7 +97,7 @@ def test_pairs_only_in_one_run_and_unknown_run(db_path: Path) -> None:
 def test_run_totals_from_stored_pair_totals_match_the_results(db_path: Path) -> None:
     """A finished run's totals are sums of its stored pair totals; they equal the totals computed
     from its results, and a pair whose token counts are all 0 falls back to the results."""
-    from workbench.analysis.compare import _totals, _totals_from_pairs, _totals_from_results
+    from workbench.analysis.comparison import _totals, _totals_from_pairs, _totals_from_results
     from workbench.analysis.pair_totals import load
 
     db = open_db(db_path)

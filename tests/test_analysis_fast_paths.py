@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from analysis_data import R, make_run, prompt
 
-from workbench.analysis import compare, pair_totals
+from workbench.analysis import comparison as compare
+from workbench.analysis import pair_totals
 from workbench.analysis.pairs import pair_stats
 from workbench.store.db import open_db
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from analysis_data import make_run, pair_results
 
-from workbench.analysis.routing import routing_bound
+from workbench.analysis.oracle_routing import routing_bound
 from workbench.store.db import open_db
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fake_openai_server import FakeOpenAI
 
-from workbench.budget import DEFAULT_OUTPUT_TOKENS, Budget
-from workbench.engine import RunConfig, run_suite
+from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, Budget
+from workbench.run.engine import RunConfig, run_suite
 from workbench.store.db import open_db
 from workbench.suite import load
 from workbench.tokens import count_message_tokens

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ci_project import BREAKING, ORIGINAL, TESTS, wb, write_prompt, write_suite
 
-from workbench.changed import affected_suites
+from workbench.ci.changed_since import affected_suites
 
 
 def git(root: Path, *args: str) -> str:

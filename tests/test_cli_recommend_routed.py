@@ -11,7 +11,7 @@ from routing_data import marker_scenario, write_scenario
 
 from workbench.cli.main import cli
 from workbench.format import fmt_cost, fmt_rate
-from workbench.routing.summary import router_for_run, routing_summary
+from workbench.routing.router_summary import router_for_run, routing_summary
 from workbench.routing.train import train_router
 from workbench.store.db import open_db
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.compat import CaseReport, compare_case
+from workbench.ci.compat_check import CaseReport, compare_case
 
 COMPAT = Path(os.environ.get("WORKBENCH_COMPAT_DIR", Path(__file__).resolve().parents[2] / "shared" / "compat"))
 CASES = sorted(p for p in COMPAT.iterdir() if (p / "expected.json").exists()) if COMPAT.exists() else []

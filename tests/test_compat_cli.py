@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.compat import check_directory
+from workbench.ci.compat_check import check_directory
 
 COMPAT = Path(__file__).resolve().parents[2] / "shared" / "compat"
 PROMPTFOO = Path("/tmp/pf/node_modules/.bin/promptfoo")

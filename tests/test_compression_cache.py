@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.compression import cache, service
+from workbench.compression import compression_cache as cache
+from workbench.compression import service
 from workbench.compression.lingua import Compressed
 from workbench.store.db import open_db
 

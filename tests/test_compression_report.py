@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from analysis_data import R, make_run, pair_results, prompt
 
-from workbench.compression_report import format_deltas, variant_deltas
+from workbench.analysis.variant_deltas import format_deltas, variant_deltas
 from workbench.store.db import open_db
 
 

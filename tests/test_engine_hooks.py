@@ -11,7 +11,7 @@ import pytest
 
 from workbench.providers import register
 from workbench.providers.base import ProviderFactory
-from workbench.run_command import RunRequest, execute
+from workbench.run.command import RunRequest, execute
 from workbench.store.db import open_db
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fake_openai_server import FakeOpenAI
 
-from workbench.engine import RunConfig, run_suite
-from workbench.estimate import estimate_suite, format_estimate
+from workbench.run.engine import RunConfig, run_suite
+from workbench.run.estimate import estimate_suite, format_estimate
 from workbench.store.db import open_db
 from workbench.suite import load
 from workbench.tokens import count_message_tokens

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import UsageError
-from workbench.filters import TestFilter, select_tests
 from workbench.suite import load
+from workbench.suite.filters import TestFilter, select_tests
 
 SUITE = """
 prompts: ["{{text}}"]

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import local_model
 from workbench.errors import ProviderError
-from workbench.providers import resolve
+from workbench.providers import local_model, resolve
 from workbench.providers.local import LocalProvider
 from workbench.types import ProviderRequest, ProviderSpec
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from workbench.local_model import is_installed
-from workbench.run_command import RunRequest, execute
+from workbench.providers.local_model import is_installed
+from workbench.run.command import RunRequest, execute
 from workbench.store.db import open_db
 
 pytestmark = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import SuiteError
-from workbench.prompts import (
+from workbench.suite.families import (
     discover_families,
     family_version_of,
     git_commit_of,

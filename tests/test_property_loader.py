@@ -116,7 +116,7 @@ def test_any_prompt_file_loads_or_is_a_suite_error(ext: str, body: str) -> None:
 @SETTINGS
 @given(template=template_text, vars=st.dictionaries(st.sampled_from(["x", "y", "z", "loop"]), json_values, max_size=3))
 def test_any_template_renders_or_is_a_template_error(template: str, vars: dict[str, Any]) -> None:
-    from workbench.templating import TemplateError, check_syntax, render
+    from workbench.render.templating import TemplateError, check_syntax, render
 
     try:
         out = render(template, vars)
@@ -136,8 +136,8 @@ def test_any_template_renders_or_is_a_template_error(template: str, vars: dict[s
     vars=st.dictionaries(st.sampled_from(["x", "y"]), json_values | template_text, max_size=2),
 )
 def test_any_prompt_and_vars_render_or_are_a_template_error(raw: str, vars: dict[str, Any]) -> None:
-    from workbench.render import render_prompt
-    from workbench.templating import TemplateError
+    from workbench.render.prompt import render_prompt
+    from workbench.render.templating import TemplateError
 
     try:
         text, messages = render_prompt(Prompt(raw=raw, label="p"), vars)

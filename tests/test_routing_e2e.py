@@ -104,7 +104,7 @@ def test_train_and_eval_numbers_are_sane(project: dict[str, Any]) -> None:
 
 
 def render_v2(vars: dict[str, str]) -> str:
-    from workbench.templating import render
+    from workbench.render.templating import render
 
     return render((ROOT / "prompts" / "ticket_summary" / "v2.md").read_text(encoding="utf-8"), vars)
 

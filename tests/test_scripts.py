@@ -113,8 +113,8 @@ def test_missing_js_engine_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
     import sys
     import threading
 
-    from workbench.scripts import ScriptError
-    from workbench.scripts import javascript as js
+    from workbench.runtimes import ScriptError
+    from workbench.runtimes import javascript as js
 
     monkeypatch.setitem(sys.modules, "py_mini_racer", None)  # import fails like a missing package
     errors: list[str] = []

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from workbench.render import render_prompt
+from workbench.render.prompt import render_prompt
+from workbench.render.templating import TemplateError, js_json, js_json_parse, render_vars
 from workbench.suite import load
-from workbench.templating import TemplateError, js_json, js_json_parse, render_vars
 from workbench.types import Suite
 from workbench.types import TestCase as Case
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.render import render_prompt
+from workbench.render.prompt import render_prompt
 from workbench.suite import load
 from workbench.suite.csv_tests import assertion_from_string
 

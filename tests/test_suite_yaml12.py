@@ -8,8 +8,8 @@ import math
 import pytest
 
 from workbench.errors import SuiteError
+from workbench.render.templating import js_str
 from workbench.suite.yaml12 import JsDate, load_yaml
-from workbench.templating import js_str
 
 
 @pytest.mark.parametrize(

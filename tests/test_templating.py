@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from workbench.templating import TemplateError, js_json, js_number_str, js_str, render, render_vars
+from workbench.render.templating import TemplateError, js_json, js_number_str, js_str, render, render_vars
 
 
 @pytest.mark.parametrize(

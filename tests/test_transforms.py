@@ -9,8 +9,8 @@ from assertion_helpers import grade, one
 
 from workbench.assertions.base import GradeConfig
 from workbench.errors import AssertionConfigError
-from workbench.scripts import CodeNotAllowed, ScriptError
-from workbench.scripts.transforms import apply_transform
+from workbench.runtimes import CodeNotAllowed, ScriptError
+from workbench.runtimes.transforms import apply_transform
 
 CTX = {"vars": {"k": "v"}, "prompt": {"label": "p"}}
 

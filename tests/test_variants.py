@@ -12,9 +12,9 @@ import pytest
 
 from workbench.compression import lingua, service
 from workbench.compression.lingua import Compressed
+from workbench.compression.variants import apply_variant, compression_settings, parse_variant, validate_variants
 from workbench.errors import SuiteError, UsageError
 from workbench.store.db import open_db
-from workbench.variants import apply_variant, compression_settings, parse_variant, validate_variants
 
 TEMPLATE = (
     "Answer from the excerpt only.\n\n### Excerpt\n{{ context }}\n\n### Question\n{{ question }}\n\n"
@@ -66,7 +66,7 @@ def load(path: Path) -> Any:
 
 
 async def _apply(suite: Any, variant: str, db: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
-    from workbench.render import render_prompt
+    from workbench.render.prompt import render_prompt
 
     prompt, test = suite.prompts[0], suite.tests[0]
     text, messages = render_prompt(prompt, test.vars)
@@ -166,7 +166,7 @@ def test_none_returns_its_input(tmp_path: Path) -> None:
 
 
 def test_engine_runs_variants_and_stores_the_compression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.engine import RunConfig, run_suite
+    from workbench.run.engine import RunConfig, run_suite
 
     monkeypatch.setattr(service, "compress_text", fake_compress)
     suite = load(write_suite(tmp_path, family_yaml="compressible: [context]\n"))

@@ -120,7 +120,7 @@ class Recommendation:
     requests_per_day: float | None = None
     projections: list[Projection] = field(default_factory=list)
     avalanche: list[Projection] = field(default_factory=list)  # the pick at context x1, x2, x4
-    # A trained router for the run's suite: workbench.routing.summary.routing_summary(), else None.
+    # A trained router for the run's suite: workbench.routing.router_summary.routing_summary(), else None.
     routing: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def recommend_for(
 def routed_alternative(db: Database, run_id: int, requests_per_day: float | None) -> dict[str, Any] | None:
     """The newest trained router for the run's suite: single cheapest acceptable model vs routed,
     with the monthly saving at `requests_per_day` (the router's default volume when None)."""
-    from workbench.routing.summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
+    from workbench.routing.router_summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
 
     router_id = router_for_run(db, run_id)
     if router_id is None:

@@ -160,7 +160,7 @@ def render_rubric(template: str, context: dict[str, Any]) -> str:
 
     Object values are JSON-stringified first (arrays: their object items), as promptfoo does.
     """
-    from workbench.templating import render
+    from workbench.render.templating import render
 
     ctx: dict[str, Any] = {}
     for k, v in context.items():

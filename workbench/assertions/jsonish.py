@@ -113,14 +113,14 @@ def _errors_text(validator: Any, instance: Any) -> str:
 
 
 def _has_schema(value: Any) -> bool:
-    from workbench.scripts.jsvalues import js_truthy
+    from workbench.runtimes.jsvalues import js_truthy
 
     return js_truthy(value)
 
 
 @inverse_aware
 def handle_is_json(ctx: AssertionContext) -> GradingResult:
-    from workbench.templating import js_json_parse
+    from workbench.render.templating import js_json_parse
 
     s = out_str(ctx)
     parsed: Any = _MISSING

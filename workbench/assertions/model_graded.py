@@ -21,7 +21,7 @@ from workbench.assertions import grader, rubrics
 from workbench.assertions.base import AssertionContext
 from workbench.assertions.scoring import inverse_aware
 from workbench.errors import AssertionConfigError
-from workbench.scripts.jsvalues import js_number_str, js_string
+from workbench.runtimes.jsvalues import js_number_str, js_string
 from workbench.types import GradingResult, ProviderSpec
 
 
@@ -461,8 +461,8 @@ def _resolve_context(ctx: AssertionContext, fallback: str | None) -> str | list[
         value = fallback
     code = ctx.assertion.get("contextTransform")
     if code:
-        from workbench.scripts import ScriptError
-        from workbench.scripts.transforms import apply_transform
+        from workbench.runtimes import ScriptError
+        from workbench.runtimes.transforms import apply_transform
 
         tctx: dict[str, Any] = {"vars": ctx.vars, "prompt": {"label": ctx.prompt}}
         if ctx.response.metadata:

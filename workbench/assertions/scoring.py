@@ -21,7 +21,7 @@ from typing import Any
 
 from workbench.assertions.base import AssertionContext, GradeConfig, Handler
 from workbench.errors import AssertionConfigError
-from workbench.scripts import ScriptError
+from workbench.runtimes import ScriptError
 from workbench.types import GradingResult, ProviderResponse, ProviderSpec, TestCase
 
 SKIPPED_TYPES = ("max-score",)  # graded after all outputs of a test exist (see meta.grade_max_score)
@@ -86,7 +86,7 @@ class _Aggregate:
 
 
 def _num(x: float) -> str:
-    from workbench.scripts.jsvalues import js_number_str
+    from workbench.runtimes.jsvalues import js_number_str
 
     return js_number_str(x)
 
@@ -231,7 +231,7 @@ def render_metric(metric: Any, vars: dict[str, Any]) -> str | None:
         return None
     if not isinstance(metric, str) or "{" not in metric:
         return str(metric)
-    from workbench.templating import render
+    from workbench.render.templating import render
 
     try:
         return render(metric, vars)
@@ -244,7 +244,7 @@ def render_value(value: Any, vars: dict[str, Any]) -> Any:
     if isinstance(value, str):
         if "{" not in value:
             return value
-        from workbench.templating import render
+        from workbench.render.templating import render
 
         if "{#" in value and "#}" not in value[value.index("{#") :]:
             # Nunjucks: an unterminated `{#` comment is a template error (QUIRKS 11, regex t34)
@@ -308,7 +308,7 @@ def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[Gr
     base = atype[4:] if inverse else atype
     output = row.output
     if assertion.get("transform"):
-        from workbench.scripts.transforms import apply_transform
+        from workbench.runtimes.transforms import apply_transform
 
         tctx: dict[str, Any] = {"vars": row.vars, "prompt": {"label": row.prompt}}
         if row.response.metadata:
@@ -372,7 +372,7 @@ def _finish(res: GradingResult, handler: Handler, assertion: dict[str, Any], inv
 
 
 def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]) -> Any:
-    from workbench.scripts.transforms import is_js_file, split_file_ref
+    from workbench.runtimes.transforms import is_js_file, split_file_ref
 
     rel, fn = split_file_ref(ref)
     if not (is_js_file(rel) or rel.endswith(".py")):
@@ -383,11 +383,11 @@ def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]
     args = [output, row.script_context(assertion)]
     try:
         if is_js_file(rel):
-            from workbench.scripts.javascript import run_file_function
+            from workbench.runtimes.javascript import run_file_function
 
             value = run_file_function(path, fn, args, row.config.script_timeout_s).value
         else:
-            from workbench.scripts.python import run_file
+            from workbench.runtimes.python import run_file
 
             value = run_file(path, fn or "get_assert", args, row.config.script_timeout_s)
     except ScriptError as e:
@@ -407,8 +407,8 @@ def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]
 
 async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggregate, row: _Row) -> GradingResult:
     """`assertScoringFunction: file://scorer.py[:fn]` (or .js): replaces pass/score/reason."""
-    from workbench.assertions.scripts import grading_dict, is_grading_result
-    from workbench.scripts.transforms import is_js_file, split_file_ref
+    from workbench.assertions.user_code import grading_dict, is_grading_result
+    from workbench.runtimes.transforms import is_js_file, split_file_ref
 
     rel, fn = split_file_ref(ref)
     context = {
@@ -421,11 +421,11 @@ async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggrega
             raise ScriptError("assertScoringFunction is disabled by --no-code-asserts")
         path = (row.base_dir / rel).resolve()
         if is_js_file(rel):
-            from workbench.scripts.javascript import run_file_function
+            from workbench.runtimes.javascript import run_file_function
 
             out = run_file_function(path, fn, [result.named_scores, context], row.config.script_timeout_s).value
         elif rel.endswith(".py"):
-            from workbench.scripts.python import run_file
+            from workbench.runtimes.python import run_file
 
             out = run_file(path, fn or "get_assert", [result.named_scores, context], row.config.script_timeout_s)
         else:

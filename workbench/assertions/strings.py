@@ -13,7 +13,7 @@ from workbench.assertions.base import AssertionContext
 from workbench.assertions.jsregex import _JS_SPACE, JsRegexError, js_regex_test, to_utf16_units
 from workbench.assertions.scoring import inverse_aware
 from workbench.errors import AssertionConfigError
-from workbench.scripts.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy
+from workbench.runtimes.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy
 from workbench.types import GradingResult
 
 PASSED = "Assertion passed"
@@ -80,14 +80,14 @@ def handle_equals(ctx: AssertionContext) -> GradingResult:
     if value is None and "value" not in ctx.assertion:
         value = UNDEFINED
     if value is None or isinstance(value, (dict, list)) or is_js_date(value):  # typeof === "object"
-        from workbench.templating import js_json_parse
+        from workbench.render.templating import js_json_parse
 
         try:
             raw = js_deep_equal(value, js_json_parse(s))
             passed = raw != ctx.inverse
         except ValueError:
             passed = ctx.inverse
-        from workbench.scripts.jsvalues import json_stringify
+        from workbench.runtimes.jsvalues import json_stringify
 
         shown = json_stringify(value)
     else:
@@ -328,7 +328,7 @@ def handle_word_count(ctx: AssertionContext) -> GradingResult:
     if is_js_number(v):
         expected = v
     elif is_js_string(v):
-        from workbench.templating import to_js_number
+        from workbench.render.templating import to_js_number
 
         expected = to_js_number(v)
     ok = expected is not None and not (isinstance(expected, float) and math.isnan(expected))

@@ -8,7 +8,8 @@ here too (`workbench/assertions/model_graded.py`).
 
 from __future__ import annotations
 
-from workbench.assertions import jsonish, meta, model_graded, scripts, similarity, strings, structured
+from workbench.assertions import jsonish, meta, model_graded, similarity, strings, structured
+from workbench.assertions import user_code as scripts
 from workbench.assertions.base import Handler
 
 TABLE: dict[str, Handler] = {

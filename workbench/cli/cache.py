@@ -20,7 +20,7 @@ def command() -> None:
 @DB_OPTION
 def stats_cmd(db: Path | None) -> None:
     """Entries, hits and size, per provider and model."""
-    from workbench.cache import stats
+    from workbench.providers.response_cache import stats
     from workbench.store.db import open_db
 
     s = stats(open_db(db, create=False))
@@ -35,7 +35,7 @@ def stats_cmd(db: Path | None) -> None:
 @click.option("--older-than", type=click.FloatRange(min=0), metavar="SECONDS", help="Only entries older than this.")
 def clear_cmd(db: Path | None, provider: str | None, older_than: float | None) -> None:
     """Delete cached responses (all, or one provider's, or the old ones)."""
-    from workbench.cache import clear
+    from workbench.providers.response_cache import clear
     from workbench.store.db import open_db
 
     n = clear(open_db(db, create=False), provider=provider, older_than_s=older_than)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from workbench.ci.review_output import emit
 from workbench.cli.options import db_option, outputs_option
-from workbench.review_output import emit
 
 if TYPE_CHECKING:
-    from workbench.gates import GateConfig
+    from workbench.ci.gates import GateConfig
 
 COMPARE_FORMATS = (".md", ".junit.xml", ".json")
 
@@ -63,7 +63,7 @@ def gate_config(
     max_cost_increase: float | None,
     max_prompt_token_growth: float | None,
 ) -> GateConfig:
-    from workbench.gates import GateConfig
+    from workbench.ci.gates import GateConfig
 
     return GateConfig(
         fail_on_regression=fail_on_regression,
@@ -110,7 +110,7 @@ def command(
     gate tripped (one `gate ...:` line each on stderr), 2 invalid input. When $GITHUB_STEP_SUMMARY
     is set, the Markdown report is appended to it.
     """
-    from workbench.compare_inputs import resolve_inputs, review
+    from workbench.ci.compare_inputs import resolve_inputs, review
 
     check_compare_outputs(list(outputs))
     config = gate_config(

@@ -26,8 +26,8 @@ def command(
     from. Without -o, the first PATH is the target database (created when missing) and the merged
     run is added to it.
     """
+    from workbench.ci.shard_merge import merge_runs, open_shard
     from workbench.errors import UsageError
-    from workbench.merge import merge_runs, open_shard
     from workbench.report import check_output_paths, write_outputs
     from workbench.store.db import open_db, open_memory
 

@@ -164,7 +164,7 @@ def render(rec: Recommendation) -> None:
 
 
 def routed_lines(s: dict[str, Any]) -> list[str]:
-    """The "single cheapest acceptable model vs routed" section (workbench.routing.summary)."""
+    """The "single cheapest acceptable model vs routed" section (workbench.routing.router_summary)."""
     from workbench.format import fmt_cost, fmt_rate
 
     r, single = s["routed"], s["single_cheapest_acceptable"]

@@ -89,7 +89,7 @@ def train(
 def eval_(name: str | None, router_id: int | None, requests_per_day: float, as_json: bool, db: Path | None) -> None:
     """Show a router's cross-validated evaluation: threshold curve, PGR, random baseline, oracle,
     and single model vs routed in $ per month."""
-    from workbench.routing.summary import routing_summary
+    from workbench.routing.router_summary import routing_summary
     from workbench.routing.train import router_row
 
     database = _db(db)

@@ -182,9 +182,9 @@ def command(
     so existing promptfoo projects run unchanged. Exit codes: 0 pass rate at or above the
     threshold, 100 below it, 2 invalid input, 1 internal error.
     """
-    from workbench.filters import TestFilter
-    from workbench.resume import parse_resume
-    from workbench.run_command import RunRequest, execute
+    from workbench.run.command import RunRequest, execute
+    from workbench.run.resume import parse_resume
+    from workbench.suite.filters import TestFilter
 
     paths = list(suites) + list(configs)
     if not paths:

@@ -58,7 +58,7 @@ def check_model(method: str, model: str) -> None:
     """Raise UsageError (one line) when the method's model is not available locally."""
     if method not in METHODS:
         raise UsageError(f"unknown compression method {method!r} (known: none, {', '.join(METHODS)})")
-    from workbench import local_model
+    from workbench.providers import local_model
 
     if method != "llmlingua2" and model in local_model.LOCAL_MODELS:
         if not local_model.is_installed(model):
@@ -133,7 +133,7 @@ def get_compressor(method: str, model: str) -> Any:
     if family == "llmlingua2":
         m, tok = _load_token_classifier(model)
     else:
-        from workbench.local_model import load_causal_lm
+        from workbench.providers.local_model import load_causal_lm
 
         m, tok = load_causal_lm(model)
     compressor = _PreloadedCompressor.build(m, tok, model, llmlingua2=family == "llmlingua2")

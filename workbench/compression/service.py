@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from workbench.compression import cache
+from workbench.compression import compression_cache as cache
 from workbench.compression.lingua import Compressed, compress_text
 
 _INFLIGHT: dict[str, asyncio.Future[Compressed]] = {}

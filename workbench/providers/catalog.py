@@ -44,7 +44,7 @@ def list_models(
 
 
 def list_local_models(query: str | None = None) -> list[dict[str, Any]]:
-    from workbench.local_model import LOCAL_MODELS, is_converted, is_installed
+    from workbench.providers.local_model import LOCAL_MODELS, is_converted, is_installed
 
     q = (query or "").lower()
     return [

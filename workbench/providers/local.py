@@ -1,4 +1,4 @@
-"""`local:<name>`: an embedded offline model (see `workbench/local_model.py`), e.g. `local:smollm2-135m`.
+"""`local:<name>`: an embedded offline model (see `workbench/providers/local_model.py`), e.g. `local:smollm2-135m`.
 
 Generation runs in a worker thread so the asyncio loop keeps serving other cells; one model
 generates one request at a time (a lock per model), which keeps greedy output deterministic and
@@ -32,7 +32,7 @@ def _lock_for(name: str) -> threading.Lock:
 
 class LocalProvider:
     def __init__(self, spec: ProviderSpec, base_dir: Path | None = None, *, price: Price | bool | None = True) -> None:
-        from workbench.local_model import LOCAL_MODELS
+        from workbench.providers.local_model import LOCAL_MODELS
 
         self.spec = spec
         self.name = spec.id[len(PREFIX) :]
@@ -58,7 +58,7 @@ class LocalProvider:
         return {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
 
     def _generate(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int, str, float]:
-        from workbench.local_model import generate_chat, load_causal_lm
+        from workbench.providers.local_model import generate_chat, load_causal_lm
 
         with _lock_for(self.name):
             load_causal_lm(self.name)  # the first call loads the model: not part of its latency

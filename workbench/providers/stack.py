@@ -96,7 +96,7 @@ def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None,
         provider = FallbackProvider(provider, chain)
     use_cache = getattr(run_options, "use_cache", True) if run_options is not None else True
     if db is not None and use_cache and spec.id not in NO_CACHE_IDS:
-        from workbench.cache import CachedProvider
+        from workbench.providers.response_cache import CachedProvider
 
         ttl = getattr(run_options, "cache_ttl_s", None)
         if ttl is None:

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 from workbench.report.junit import attr, body
 
 if TYPE_CHECKING:
-    from workbench.compare_inputs import Review
+    from workbench.ci.compare_inputs import Review
 
 GATE_NAMES = {
     "regression": "fail_on_regression",

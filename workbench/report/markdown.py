@@ -18,9 +18,9 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 if TYPE_CHECKING:
-    from workbench.analysis.compare import PairComparison, RunComparison, TestChange
+    from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
     from workbench.analysis.pairs import PairStats
-    from workbench.compare_inputs import Review, SuiteComparison
+    from workbench.ci.compare_inputs import Review, SuiteComparison
 
 TOP_REGRESSIONS = 10
 EXCERPT = 400
@@ -251,7 +251,7 @@ def _version_key(v: str) -> tuple[int, str]:
 def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
     """Changed prompts (same name, new text) and new versions (diffed against the family's previous)."""
     from workbench.analysis.diff import diff_versions
-    from workbench.prompts import normalize_content, unified_diff
+    from workbench.suite.families import normalize_content, unified_diff
 
     base, head = _prompts_of(db, base_id), _prompts_of(db, head_id)
     blocks: list[tuple[str, int, str]] = []  # (title, token delta, diff)

@@ -215,7 +215,7 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
         console.print(totals_line(db, run_id, wall_s))
     else:
         out.write(plain_table(rows) + "\n" + totals_line(db, run_id, wall_s) + "\n")
-    from workbench.compression_report import format_deltas, variant_deltas
+    from workbench.analysis.variant_deltas import format_deltas, variant_deltas
 
     deltas = format_deltas(variant_deltas(db, run_id))
     if deltas:  # compression variants: quality cost and savings against `none` (issue 5)

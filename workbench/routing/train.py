@@ -158,8 +158,8 @@ def _cost_order(
 
 def _oracle_all_pairs(db: Database, run_ids: list[int], min_pass_rate: float) -> dict[str, Any] | None:
     """The analysis module's oracle bound over every pair of these runs (not only cheap/strong)."""
+    from workbench.analysis.oracle_routing import routing_bound
     from workbench.analysis.recommend import Acceptance
-    from workbench.analysis.routing import routing_bound
     from workbench.errors import WorkbenchError
 
     try:

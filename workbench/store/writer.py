@@ -284,7 +284,7 @@ def upsert_prompt_version(db: Database, prompt: Prompt) -> int:
     ).fetchone()
     if existing:
         return int(existing[0])
-    from workbench.prompts import git_commit_of
+    from workbench.suite.families import git_commit_of
 
     db.table("prompt_versions").insert(
         {

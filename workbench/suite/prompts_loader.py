@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import SuiteError
-from workbench.prompts import family_version_of, normalized_sha256
+from workbench.render.templating import js_json, js_json_parse
+from workbench.suite.families import family_version_of, normalized_sha256
 from workbench.suite.validate import check_keys, type_name
 from workbench.suite.yaml12 import load_yaml
-from workbench.templating import js_json, js_json_parse
 from workbench.types import Prompt
 
 PROMPT_EXTS = (".txt", ".md", ".j2", ".json", ".jsonl", ".yaml", ".yml")

@@ -16,12 +16,12 @@ import streamlit as st
 from sqlite_utils import Database
 
 from workbench.analysis import cost, guardrails, matrix, trend
-from workbench.analysis.compare import RunComparison, compare_runs
+from workbench.analysis.comparison import RunComparison, compare_runs
 from workbench.analysis.diff import VersionDiff, diff_versions
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Acceptance, Recommendation, recommend, run_acceptance
 from workbench.store.db import default_db_path, open_db
-from workbench.ui import queries
+from workbench.ui import pickers as queries
 
 _local = threading.local()
 TTL = 600
@@ -150,9 +150,9 @@ def variant_savings(token: str, run_id: int) -> list[cost.VariantSaving]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def compression_deltas(token: str, run_id: int) -> list[Any] | None:
-    """`workbench.compression_report.variant_deltas` (compression ratio, compressor time) when available."""
+    """`workbench.analysis.variant_deltas.variant_deltas` (compression ratio, compressor time) when available."""
     try:
-        from workbench.compression_report import variant_deltas
+        from workbench.analysis.variant_deltas import variant_deltas
     except ImportError:
         return None
     return list(variant_deltas(_db(), run_id))
@@ -175,7 +175,7 @@ def routers(token: str) -> list[str]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def routing(token: str, name: str, requests_per_day: float) -> dict[str, Any]:
-    from workbench.routing.summary import routing_summary
+    from workbench.routing.router_summary import routing_summary
 
     return routing_summary(_db(), name, requests_per_day)
 

@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.compare`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.compare_view`."""
 
-from workbench.ui.views.compare import render
+from workbench.ui.views.compare_view import render
 
 render()

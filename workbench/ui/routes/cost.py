@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.cost`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.cost_view`."""
 
-from workbench.ui.views.cost import render
+from workbench.ui.views.cost_view import render
 
 render()

@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.guardrails`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.guardrails_view`."""
 
-from workbench.ui.views.guardrails import render
+from workbench.ui.views.guardrails_view import render
 
 render()

@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.matrix`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.matrix_view`."""
 
-from workbench.ui.views.matrix import render
+from workbench.ui.views.matrix_view import render
 
 render()

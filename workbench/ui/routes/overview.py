@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.overview`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.overview_view`."""
 
-from workbench.ui.views.overview import render
+from workbench.ui.views.overview_view import render
 
 render()

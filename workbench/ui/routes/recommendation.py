@@ -1,5 +1,5 @@
-"""Page script run by st.navigation; the page lives in `workbench.ui.views.recommendation`."""
+"""Page script run by st.navigation; the page lives in `workbench.ui.views.recommendation_view`."""
 
-from workbench.ui.views.recommendation import render
+from workbench.ui.views.recommendation_view import render
 
 render()

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.scripts import ScriptError
-from workbench.scripts.jsvalues import UNDEFINED, json_stringify
+from workbench.runtimes import ScriptError
+from workbench.runtimes.jsvalues import UNDEFINED, json_stringify
 
 INSTALL_HINT = "JavaScript assertions need the embedded V8 engine: pip install mini-racer"
 

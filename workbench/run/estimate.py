@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from workbench.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
+from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
 from workbench.types import Prompt, ProviderSpec, Suite
 
 FREE_IDS = {"echo"}
@@ -98,10 +98,10 @@ def estimate_suite(
     suite: Suite, config: Any, db: Any = None, *, default_output_tokens: int = DEFAULT_OUTPUT_TOKENS
 ) -> Estimate:
     """The estimate for running `suite` with `config` (the engine's RunConfig). Makes no calls."""
-    from workbench.engine import expand_cells
     from workbench.providers.pricing import resolve_price
-    from workbench.render import render_prompt
-    from workbench.templating import render_vars
+    from workbench.render.prompt import render_prompt
+    from workbench.render.templating import render_vars
+    from workbench.run.engine import expand_cells
     from workbench.tokens import count_message_tokens, encoding_name_for
 
     prices = (suite.workbench or {}).get("prices")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.assertions.base import GradeConfig
-from workbench.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
 from workbench.types import Suite
 
 EXIT_OK = 0
@@ -43,9 +43,9 @@ class RunRequest:
     max_cost: float | None = None  # --max-cost (else the suite's workbench.max_cost)
     dry_run: bool = False  # --dry-run: print the estimate, make no calls
     baseline: str | None = None  # --baseline: compare with this run/label/JSON and gate (cli/compare.py)
-    gates: Any = None  # workbench.gates.GateConfig for --baseline
+    gates: Any = None  # workbench.ci.gates.GateConfig for --baseline
     changed_since: str | None = None  # --changed-since REF: only the suites a change touches
-    test_filter: Any = None  # workbench.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
+    test_filter: Any = None  # workbench.suite.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
     grader: str | None = None  # --grader: provider for model-graded assertions
 
 
@@ -99,7 +99,7 @@ def execute(req: RunRequest) -> int:
 
     check_output_paths(req.outputs)
     if req.changed_since:
-        from workbench.changed import select_changed
+        from workbench.ci.changed_since import select_changed
 
         req.paths = select_changed(req.paths, req.changed_since)
         if not req.paths:
@@ -108,22 +108,22 @@ def execute(req: RunRequest) -> int:
     if req.providers:
         suites = [_with_providers(s, req.providers) for s in suites]
     if req.test_filter:
-        from workbench.filters import select_tests
+        from workbench.suite.filters import select_tests
 
         suites = [select_tests(s, req.test_filter) for s in suites]
     for suite in suites:
         for w in suite.warnings:
             print(f"warning: {w}", file=sys.stderr)
     for suite in suites:
-        from workbench.variants import parse_variant
+        from workbench.compression.variants import parse_variant
 
         for v in build_config(suite, req).variants:
             parse_variant(v)
-        from workbench.variants import validate_variants
+        from workbench.compression.variants import validate_variants
 
         validate_variants(suite, build_config(suite, req).variants)
     if req.dry_run:
-        from workbench.estimate import dry_run
+        from workbench.run.estimate import dry_run
 
         return dry_run(suites, [build_config(s, req) for s in suites], req.db)
     if req.resume is not None and len(suites) > 1:
@@ -151,8 +151,8 @@ def execute(req: RunRequest) -> int:
         if rate is None or rate * 100 < req.threshold - 1e-9:
             exit_code = EXIT_BELOW_THRESHOLD
     if req.baseline:
-        from workbench.gates import GateConfig
-        from workbench.review_output import run_baseline
+        from workbench.ci.gates import GateConfig
+        from workbench.ci.review_output import run_baseline
 
         if run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
             exit_code = EXIT_BELOW_THRESHOLD
@@ -161,7 +161,7 @@ def execute(req: RunRequest) -> int:
 
 def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> None:
     """Point `config` at the run to resume, with the stored run's matrix options (same cells)."""
-    from workbench.resume import find_run, matrix_options
+    from workbench.run.resume import find_run, matrix_options
 
     if req.resume is None:
         return
@@ -172,8 +172,8 @@ def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> 
 
 
 def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:
-    from workbench.estimate import estimate_suite, estimate_vs_actual
     from workbench.report.summary import print_summary
+    from workbench.run.estimate import estimate_suite, estimate_vs_actual
 
     estimate = estimate_suite(suite, config, db).to_dict()
 

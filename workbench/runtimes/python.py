@@ -19,8 +19,8 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-from workbench.scripts import ScriptError
-from workbench.scripts.jsvalues import json_stringify
+from workbench.runtimes import ScriptError
+from workbench.runtimes.jsvalues import json_stringify
 
 _code_cache: dict[str, Any] = {}
 _modules: dict[tuple[str, int], ModuleType] = {}

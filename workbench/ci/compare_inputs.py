@@ -19,8 +19,8 @@ from sqlite_utils import Database
 from workbench.errors import UsageError
 
 if TYPE_CHECKING:
-    from workbench.analysis.compare import RunComparison
-    from workbench.gates import Gate, GateConfig
+    from workbench.analysis.comparison import RunComparison
+    from workbench.ci.gates import Gate, GateConfig
 
 
 @dataclass
@@ -90,8 +90,8 @@ def _components(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 def import_json(db: Database, path: Path, label: str | None = None) -> int:
     """Store a promptfoo-shaped JSON file as a run of `db`; returns the run id."""
-    from workbench.prompts import family_version_of, normalized_sha256
     from workbench.store.writer import dumps, is_guardrail, now_iso, run_totals
+    from workbench.suite.families import family_version_of, normalized_sha256
     from workbench.tokens import count_tokens
     from workbench.types import TestCase
 
@@ -301,7 +301,7 @@ def resolve_inputs(
 
     `head_ids` (for `workbench run --baseline`) are runs of the database at `db_path` that stand
     for HEAD; `head` is then only its display name."""
-    from workbench.merge import copy_run
+    from workbench.ci.shard_merge import copy_run
     from workbench.store.db import open_db, open_memory
 
     refs = (str(base), str(head))
@@ -373,8 +373,8 @@ class Review:
 
 def review(inputs: CompareInputs, gates: GateConfig) -> Review:
     """Compare every paired suite (analysis.compare.compare_runs) and evaluate the gates."""
-    from workbench.analysis.compare import compare_runs
-    from workbench.gates import evaluate
+    from workbench.analysis.comparison import compare_runs
+    from workbench.ci.gates import evaluate
 
     suites = [
         SuiteComparison(

@@ -138,7 +138,7 @@ class Engine:
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)
         if cached is None:
-            from workbench.templating import render_vars
+            from workbench.render.templating import render_vars
 
             try:
                 cached = render_vars(self._input_vars(test), self.suite.base_dir)
@@ -154,7 +154,7 @@ class Engine:
         raw = dict(test.vars)
         code = test.options.get("transformVars")
         if code:
-            from workbench.scripts.transforms import apply_transform
+            from workbench.runtimes.transforms import apply_transform
 
             out = apply_transform(code, raw, {"prompt": {}}, self.suite.base_dir, self.config.grade, input_name="vars")
             if not isinstance(out, dict):
@@ -165,9 +165,9 @@ class Engine:
     # -- one cell ---------------------------------------------------------------------------------
     async def run_cell(self, cell: Cell) -> CellResult:
         from workbench.assertions import grade_test
+        from workbench.compression.variants import apply_variant
         from workbench.errors import AssertionConfigError
-        from workbench.render import render_prompt
-        from workbench.variants import apply_variant
+        from workbench.render.prompt import render_prompt
 
         started = time.time()
         test = self.tests[cell.test_idx]
@@ -265,7 +265,7 @@ class Engine:
         transforms = [spec.transform, test.options.get("transform")]
         if not any(transforms):
             return output
-        from workbench.scripts.transforms import apply_transform
+        from workbench.runtimes.transforms import apply_transform
 
         context = {"vars": vars_, "prompt": {"label": label}, "test": {"vars": vars_, "description": test.description}}
         for code in transforms:
@@ -320,7 +320,7 @@ class Engine:
             pending = []
             last_flush = time.monotonic()
 
-        from workbench.cross_output import CrossOutputGroups
+        from workbench.assertions.cross_output import CrossOutputGroups
 
         groups = CrossOutputGroups(self.suite, self.config, done)
 
@@ -403,7 +403,7 @@ def run_suite(
     engine.resolve_providers()
     max_cost = config.max_cost if config.max_cost is not None else (suite.workbench or {}).get("max_cost")
     if max_cost is not None:
-        from workbench.budget import Budget
+        from workbench.run.budget import Budget
 
         engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
     if config.resume_run_id:

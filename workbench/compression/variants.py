@@ -61,7 +61,7 @@ def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
     """Merge the family's `prompt.yaml` with the suite's `workbench:` block (the suite wins)."""
     family: dict[str, Any] = {}
     if getattr(prompt, "path", None) is not None:
-        from workbench.prompts import load_family_metadata
+        from workbench.suite.families import load_family_metadata
 
         family = load_family_metadata(Path(prompt.path).parent)
     wb = dict(getattr(suite, "workbench", None) or {})
@@ -87,7 +87,7 @@ def _local_path(value: Any, base: Path) -> str | None:
     """A configured model: a known local name stays a name; a relative path is relative to the suite."""
     if not value:
         return None
-    from workbench.local_model import LOCAL_MODELS
+    from workbench.providers.local_model import LOCAL_MODELS
 
     text = str(value)
     if text in LOCAL_MODELS:
@@ -160,12 +160,12 @@ async def apply_variant(
     base_dir = suite.base_dir if getattr(suite, "path", None) else None
     render: RenderFn | None = settings.get("render")
     if render is None:
-        from workbench.render import render_prompt
+        from workbench.render.prompt import render_prompt
 
         def render(v: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             return render_prompt(prompt, v, base_dir=base_dir)
 
-    from workbench.render import load_file_vars
+    from workbench.render.prompt import load_file_vars
 
     loaded = load_file_vars(vars, base_dir)  # `context: file://kb.md` is compressed as its text
     question = str(loaded.get(cs.question_var, "") or "") if cs.question_var else ""

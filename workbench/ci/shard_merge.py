@@ -276,7 +276,7 @@ def open_shard(path: Path, run: str | None = None) -> ShardRun:
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if path.suffix.lower() == ".json":
-        from workbench.compare_inputs import import_json
+        from workbench.ci.compare_inputs import import_json
 
         mem = open_memory()
         return ShardRun(str(path), mem, import_json(mem, path))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from workbench.analysis.compare import PairComparison, RunComparison
+from workbench.analysis.comparison import PairComparison, RunComparison
 
 EXIT_GATE = 100  # promptfoo's "below threshold" code, so CI treats both alike
 EPS = 1e-9

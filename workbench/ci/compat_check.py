@@ -183,7 +183,7 @@ def run_workbench(case_dir: Path, out: Path, db: Path) -> None:
     """Run the case's promptfooconfig.yaml through workbench (in its directory) into `out`."""
     import contextlib
 
-    from workbench.run_command import RunRequest, execute
+    from workbench.run.command import RunRequest, execute
 
     with contextlib.chdir(case_dir):
         execute(RunRequest(paths=[Path("promptfooconfig.yaml")], outputs=[out], db=db, quiet=True, threshold=0))

@@ -135,7 +135,7 @@ def render() -> None:
         )
     extra = data.compression_deltas(tok, run.id) if savings else None
     if extra:
-        st.caption("Compression details (`workbench.compression_report.variant_deltas`)")
+        st.caption("Compression details (`workbench.analysis.variant_deltas.variant_deltas`)")
         st.dataframe(
             pd.DataFrame(
                 [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.analysis.compare import TestChange
+from workbench.analysis.comparison import TestChange
 from workbench.format import fmt_rate
 from workbench.ui import data, state, widgets
 

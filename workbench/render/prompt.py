@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from workbench.templating import (
+from workbench.render.templating import (
     TemplateError,
     auto_wrap_raw,
     js_json,

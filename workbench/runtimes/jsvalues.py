@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from workbench.templating import js_number_str  # Number.prototype.toString
+from workbench.render.templating import js_number_str  # Number.prototype.toString
 
 
 class _Undefined:

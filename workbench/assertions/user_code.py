@@ -1,6 +1,6 @@
 """javascript and python assertions (promptfoo's javascript.ts, python.ts, scriptResultNormalization.ts).
 
-Code runs through `workbench.scripts` (V8 for JavaScript, in-process Python with a deadline).
+Code runs through `workbench.runtimes` (V8 for JavaScript, in-process Python with a deadline).
 A script that raises, times out or returns the wrong type fails only its assertion (score 0),
 except where promptfoo throws (a non-string python value, a .js file that cannot be loaded).
 Scores are not clamped and `not-` keeps the raw score while flipping pass (QUIRKS 3, 7, 27, 28).
@@ -17,8 +17,8 @@ from workbench.assertions.base import AssertionContext
 from workbench.assertions.scoring import inverse_aware
 from workbench.assertions.strings import PASSED, invariant, is_js_string
 from workbench.errors import AssertionConfigError
-from workbench.scripts import ScriptError
-from workbench.scripts.jsvalues import UNDEFINED, json_stringify
+from workbench.runtimes import ScriptError
+from workbench.runtimes.jsvalues import UNDEFINED, json_stringify
 from workbench.types import GradingResult
 
 NO_CODE = "javascript/python assertions are disabled (--no-code-asserts)"
@@ -140,8 +140,8 @@ def _validate_js(r: Any, rtype: str) -> Any:
 
 @inverse_aware
 def handle_javascript(ctx: AssertionContext) -> GradingResult:
-    from workbench.scripts import javascript as js
-    from workbench.scripts.transforms import split_file_ref
+    from workbench.runtimes import javascript as js
+    from workbench.runtimes.transforms import split_file_ref
 
     a = ctx.assertion
     value = ctx.value
@@ -263,8 +263,8 @@ def normalize_python_result(assertion: dict[str, Any], result: Any, inverse: boo
 
 @inverse_aware
 def handle_python(ctx: AssertionContext) -> GradingResult:
-    from workbench.scripts import python as py
-    from workbench.scripts.transforms import split_file_ref
+    from workbench.runtimes import python as py
+    from workbench.runtimes.transforms import split_file_ref
 
     value = ctx.value
     if not ctx.config.allow_code:
@@ -286,6 +286,6 @@ def handle_python(ctx: AssertionContext) -> GradingResult:
 
 
 def file_path(base_dir: Path, ref: str) -> Path:
-    from workbench.scripts.transforms import split_file_ref
+    from workbench.runtimes.transforms import split_file_ref
 
     return (base_dir / split_file_ref(ref)[0]).resolve()

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workbench.compare_inputs import Review
-    from workbench.gates import GateConfig
+    from workbench.ci.compare_inputs import Review
+    from workbench.ci.gates import GateConfig
 
 
 def _write(path: Path, text: str) -> None:
@@ -47,7 +47,7 @@ def terminal_summary(review: Review) -> str:
 
 def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
     """Write the reports, the GitHub step summary and the gate lines; return the exit code."""
-    from workbench.gates import EXIT_GATE
+    from workbench.ci.gates import EXIT_GATE
     from workbench.report.compare_junit import render_compare_junit
     from workbench.report.markdown import render_review
 
@@ -77,7 +77,7 @@ def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
 
 def run_baseline(baseline: str, db: Path | None, run_ids: list[int], config: GateConfig, outputs: list[Path]) -> int:
     """`workbench run --baseline BASE`: compare the runs just made with BASE, apply the gates."""
-    from workbench.compare_inputs import resolve_inputs, review
+    from workbench.ci.compare_inputs import resolve_inputs, review
 
     result = review(resolve_inputs(baseline, "this run", db, head_ids=run_ids), config)
     md = [p for p in outputs if str(p).lower().endswith(".md")]

@@ -115,7 +115,7 @@ class CrossOutputGroups:
     """Holds the rows of tests with cross-output assertions until their (test, repeat) group is complete."""
 
     def __init__(self, suite: Any, config: Any, done: set[str]) -> None:
-        from workbench.engine import expand_cells
+        from workbench.run.engine import expand_cells
 
         self.suite = suite
         self.config = config
