@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Engine throughput: the shared 5,000-result echo suite through `workbench run`.
+"""Engine throughput: the 5,000-result echo suite of bench/make_engine_bench.py through `workbench run`.
 
 Prints wall time, results/s and peak RSS (the child's max RSS). With `--promptfoo PATH` it also
 runs promptfoo on the same file and prints the ratio. Target (issue 2): <= 3.7 s, <= 250 MB.
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT.parent / "shared" / "bench" / "make_engine_bench.py"
+GENERATOR = ROOT / "bench" / "make_engine_bench.py"
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("-j", type=int, default=4)
     args = ap.parse_args()
     if not GENERATOR.exists():
-        sys.exit(f"{GENERATOR}: the shared benchmark generator is missing")
+        sys.exit(f"{GENERATOR}: the benchmark generator is missing")
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         subprocess.run(

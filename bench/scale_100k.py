@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scale: a 100,000-result `workbench run` on `echo`, then its JSON and JSONL outputs.
 
-Generates the shared engine-bench suite with 50,000 tests (x 2 prompts = 100,000 cells), runs it
+Generates the engine-bench suite (bench/make_engine_bench.py) with 50,000 tests (x 2 prompts = 100,000 cells), runs it
 through the real CLI (summary table included, stdout discarded), then writes `-o` style JSON and
 JSONL from the stored run in a fresh process. Each step's peak RSS is that child's own `ru_maxrss`
 (from `os.wait4`), so one step never hides another. Exits 1 when a step fails, a result is missing,
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT.parent / "shared" / "bench" / "make_engine_bench.py"
+GENERATOR = ROOT / "bench" / "make_engine_bench.py"
 
 WRITE_OUTPUTS = """
 import sys
@@ -63,7 +63,7 @@ def main() -> int:
     ap.add_argument("-j", type=int, default=4, help="--max-concurrency of the run")
     args = ap.parse_args()
     if not GENERATOR.exists():
-        print(f"{GENERATOR}: the shared benchmark generator is missing", file=sys.stderr)
+        print(f"{GENERATOR}: the benchmark generator is missing", file=sys.stderr)
         return 1
     tmp = None
     if args.dir is None:

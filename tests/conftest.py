@@ -1,15 +1,20 @@
-"""Shared fixtures: user state in a temp dir, offline env, paths to the shared compat corpus."""
+"""Common fixtures: user state in a temp dir, offline env, paths to the in-repo compat corpora."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPAT_DIR = ROOT.parent / "shared" / "compat"
+# promptfoo differential corpora, kept in the repo so a fresh clone needs nothing beside it.
+COMPAT_DIR = ROOT / "tests" / "compat" / "differential"
+REALWORLD_DIR = ROOT / "tests" / "compat" / "realworld"
+# The real promptfoo (the oracle), optional: $WORKBENCH_PROMPTFOO or `promptfoo` on PATH.
+PROMPTFOO = os.environ.get("WORKBENCH_PROMPTFOO") or shutil.which("promptfoo")
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

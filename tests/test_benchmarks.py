@@ -10,12 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import COMPAT_DIR, ROOT
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(not (COMPAT_DIR.parent / "bench").is_dir(), reason="../shared/bench is not beside the checkout")
 def test_scale_100k_stays_under_1_gb() -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "scale_100k.py"), "--limit-mb", "1024"],
@@ -28,7 +27,6 @@ def test_scale_100k_stays_under_1_gb() -> None:
     assert "100,000" in proc.stdout or "100000" in proc.stdout
 
 
-@pytest.mark.skipif(not (COMPAT_DIR.parent / "bench").is_dir(), reason="../shared/bench is not beside the checkout")
 def test_engine_throughput_5000_results() -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "engine_throughput.py")], capture_output=True, text=True, timeout=300

@@ -1,4 +1,4 @@
-"""Every case of shared/compat/ runs end to end through `workbench run -o out.json` and must agree
+"""Every case of the differential corpus (tests/compat/differential/) runs end to end through `workbench run -o out.json` and must agree
 with promptfoo 0.121.20's verdicts (expected.json), row for row.
 
 The one accepted difference is the `meteor` case: promptfoo's CLI build throws on every METEOR
@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import COMPAT_DIR
 
 from workbench.ci.compat_check import CaseReport, compare_case
 
-COMPAT = Path(os.environ.get("WORKBENCH_COMPAT_DIR", Path(__file__).resolve().parents[2] / "shared" / "compat"))
+COMPAT = Path(os.environ.get("WORKBENCH_COMPAT_DIR", COMPAT_DIR))
 CASES = sorted(p for p in COMPAT.iterdir() if (p / "expected.json").exists()) if COMPAT.exists() else []
 _reports: dict[str, CaseReport] = {}
 
@@ -52,7 +53,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("compat")
 
 
-@pytest.mark.skipif(not CASES, reason="shared/compat corpus not found next to the repo")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case_agrees(case: Path, workdir: Path) -> None:
     report = compare_case(case, run_case(case, workdir))

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import COMPAT_DIR, PROMPTFOO
 
 from workbench.ci.compat_check import check_directory
 
-COMPAT = Path(__file__).resolve().parents[2] / "shared" / "compat"
-PROMPTFOO = Path("/tmp/pf/node_modules/.bin/promptfoo")
-needs_corpus = pytest.mark.skipif(not COMPAT.exists(), reason="shared/compat corpus not found next to the repo")
+COMPAT = COMPAT_DIR
 
 
 def compat(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,8 +34,7 @@ def copy_cases(tmp: Path, *names: str) -> Path:
     return root
 
 
-@needs_corpus
-def test_shared_cases_agree_with_exact_output(tmp_path: Path) -> None:
+def test_corpus_cases_agree_with_exact_output(tmp_path: Path) -> None:
     root = copy_cases(tmp_path, "contains", "meteor", "not_variants")
     proc = compat(str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -53,7 +51,6 @@ def test_shared_cases_agree_with_exact_output(tmp_path: Path) -> None:
     assert not list(root.rglob("*.db")), "compat must not write next to the cases"
 
 
-@needs_corpus
 def test_a_disagreeing_row_exits_100_and_is_shown(tmp_path: Path) -> None:
     root = copy_cases(tmp_path, "contains")
     path = root / "contains" / "expected.json"
@@ -85,8 +82,7 @@ def test_case_without_stored_output_and_empty_dir(tmp_path: Path) -> None:
     assert proc.stderr.strip() == f"Error: {empty}: no promptfooconfig.yaml here or in its subdirectories"
 
 
-@needs_corpus
-@pytest.mark.skipif(not PROMPTFOO.exists(), reason="the real promptfoo is not installed at /tmp/pf")
+@pytest.mark.skipif(not PROMPTFOO, reason="the real promptfoo is not installed ($WORKBENCH_PROMPTFOO or on PATH)")
 def test_against_promptfoo_raw_output(tmp_path: Path) -> None:
     root = copy_cases(tmp_path, "not_variants", "javascript_basic")
     for case in root.iterdir():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import COMPAT_DIR
 
 from workbench.render.prompt import render_prompt
 from workbench.render.templating import TemplateError, js_json, js_json_parse, render_vars
@@ -16,7 +16,7 @@ from workbench.suite import load
 from workbench.types import Suite
 from workbench.types import TestCase as Case
 
-COMPAT = Path(__file__).resolve().parent.parent.parent / "shared" / "compat"
+COMPAT = COMPAT_DIR
 CASES = sorted(p.parent.name for p in COMPAT.glob("*/promptfooconfig.yaml"))
 
 

@@ -1,7 +1,7 @@
 """Compare a workbench (or promptfoo) `-o out.json` with a compat case's `expected.json`.
 
 A case directory holds `promptfooconfig.yaml` and `expected.json` (promptfoo 0.121.20's
-normalized verdicts, see shared/compat/README.md). A row agrees when pass, score (within
+normalized verdicts, see tests/compat/differential/README.md). A row agrees when pass, score (within
 `tolerance`), the error flag and every per-assertion (type, pass, score) match. Rows of
 `meteor` assertions are the one accepted difference: promptfoo's CLI build throws on every
 METEOR assertion (an oracle bug) while workbench computes a real score.
