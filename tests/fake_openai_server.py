@@ -10,6 +10,7 @@ scripted behaviour (a queue), else the behaviour set for its model, else the def
     {"hang": 5}                            sleep past the client's timeout, then close
     {"drop": True}                         close the connection without a response
     {"malformed": True}                    200 with a body that is not JSON
+    {"body": {...}}                        200 with exactly this JSON body (e.g. {"choices": []})
     {"content": "text", "usage": {...} | None, "finish_reason": "stop"}
 
 Use it as a pytest fixture (`fake_openai`, exposed from this module through `pytest_plugins`) or
@@ -166,6 +167,8 @@ class FakeOpenAI:
                         extra["Retry-After"] = str(b["retry_after"])
                 elif b.get("malformed"):
                     data = b'{"id": "x", "choices": [ {"message": '
+                elif "body" in b:
+                    data = json.dumps(b["body"]).encode()
                 else:
                     data = json.dumps(completion(body, b)).encode()
                 reason = {200: "OK", 429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "Error")

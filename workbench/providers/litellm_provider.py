@@ -217,10 +217,13 @@ class LiteLLMProvider:
                         from workbench.providers.openai_compat import chat_completion
 
                         # aiohttp's total timeout bounds the whole exchange, body included.
-                        return await chat_completion(str(self.api_base), self._api_key, body, timeout)
-                    coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
-                    # A hung server must not stall the run even if litellm's timeout misses it.
-                    return await (asyncio.wait_for(coro, timeout + 1.0) if timeout else coro)
+                        raw = await chat_completion(str(self.api_base), self._api_key, body, timeout)
+                    else:
+                        coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
+                        # A hung server must not stall the run even if litellm's timeout misses it.
+                        raw = await (asyncio.wait_for(coro, timeout + 1.0) if timeout else coro)
+                    extract(raw)  # a 200 that is no chat completion is a malformed body: retried, then an error row
+                    return raw
                 finally:
                     latency.append((time.perf_counter() - t0) * 1000)
 
@@ -266,18 +269,44 @@ class LiteLLMProvider:
         )
 
 
+class MalformedCompletion(ValueError):
+    """A 200 answer that is not a usable chat completion (no choices, no message, bad usage)."""
+
+
 def extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None]:
     """(output, finish reason, prompt tokens, completion tokens, logprobs) from a completion.
 
     `raw` is litellm's ModelResponse or the plain JSON dict of the openai-compatible transport.
+    Raises MalformedCompletion (a ValueError, so it is retried) for anything else.
     """
+    try:
+        return _extract(raw)
+    except MalformedCompletion:
+        raise
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as e:
+        raise MalformedCompletion(f"not a chat completion ({type(e).__name__}: {e})") from None
+
+
+def _extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None]:
     data = raw if isinstance(raw, dict) else raw.model_dump()
-    choice = data["choices"][0]
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices:
+        raise MalformedCompletion(f"no choices in the response (choices: {json.dumps(choices)[:40]})")
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        raise MalformedCompletion("choices[0] is not an object")
     message = choice.get("message") or {}
+    if not isinstance(message, dict):
+        raise MalformedCompletion("choices[0].message is not an object")
     output: Any = message.get("content")
     if not output and message.get("tool_calls"):
         output = json.dumps(message["tool_calls"])
     usage = data.get("usage") or {}
+    if not isinstance(usage, dict):
+        raise MalformedCompletion("usage is not an object")
+    for k in ("prompt_tokens", "completion_tokens"):
+        if usage.get(k) is not None and not isinstance(usage[k], int):
+            raise MalformedCompletion(f"usage.{k} is not an integer")
     lp = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
     logprobs = [float(t.get("logprob", 0.0)) for t in lp] if lp else None
     return (

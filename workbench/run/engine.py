@@ -216,9 +216,12 @@ class Engine:
             if self.budget is not None and not self.budget.reserve(spec, text):
                 self.budget_exceeded = True
                 raise BudgetExceeded()
-            response = await self._providers[cell.provider_idx].call(
-                ProviderRequest(prompt=text, messages=messages, params=params, repeat=cell.repeat, vars=vars_)
-            )
+            try:
+                response = await self._providers[cell.provider_idx].call(
+                    ProviderRequest(prompt=text, messages=messages, params=params, repeat=cell.repeat, vars=vars_)
+                )
+            except Exception as e:  # a provider (plugin, local model, odd data) never crashes the run
+                response = ProviderResponse(error=f"Provider error: {type(e).__name__}: {e}")
             if self.budget is not None:
                 self.budget.settle(spec, text, response)
         if response.error:
@@ -243,6 +246,10 @@ class Engine:
             )
         except AssertionConfigError as e:
             return self._error(cell, text, response, str(e), test, started, compression)
+        except Exception as e:  # output a grader cannot digest is this row's error, not the run's end
+            return self._error(
+                cell, text, response, f"Grading error: {type(e).__name__}: {e}", test, started, compression
+            )
         if test.options.get("storeOutputAs") and output:
             self.registers[str(test.options["storeOutputAs"])] = output
         return CellResult(
