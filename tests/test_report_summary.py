@@ -68,10 +68,13 @@ def test_plain_text_summary_when_not_a_tty(tmp_path: Path) -> None:
     ]
     assert lines[4].split()[10] == "unknown"
     assert "\x1b[" not in buf.getvalue()
+    totals = next(i for i, line in enumerate(lines) if line.startswith("Run 1 "))
     assert (
-        lines[-1]
+        lines[totals]
         == "Run 1 (completed): 12 results, 4 passed, 4 failed, 4 errors; pass rate 33.3%; cost unknown; 6 retries, 0 fallbacks; 2.5 s"
     )
+    assert lines[totals + 1] == "Errors:"  # every ERROR row's reason is printed with its count
+    assert sum(int(line.split(" × ")[0]) for line in lines[totals + 2 :] if " × " in line) == 4
 
 
 def test_rich_table_on_a_tty(tmp_path: Path) -> None:

@@ -59,6 +59,22 @@ ALIASES = {
 }
 API_BASE_KEYS = ("api_base", "apiBaseUrl", "apiHost", "base_url", "baseUrl")
 NO_KEY = "sk-workbench-no-key"
+# litellm's environment variable for each hosted API (a model whose key is unset is skipped before the run)
+KEY_ENV = {
+    "openai": "OPENAI_API_KEY",
+    "text-completion-openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "cohere": "COHERE_API_KEY",
+    "together_ai": "TOGETHERAI_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "xai": "XAI_API_KEY",
+    "fireworks_ai": "FIREWORKS_AI_API_KEY",
+    "perplexity": "PERPLEXITYAI_API_KEY",
+}
 TRANSPORTS = ("litellm", "openai-compatible")  # OpenAI-compatible servers without auth still need a non-empty key
 
 
@@ -177,7 +193,7 @@ class LiteLLMProvider:
         """A notice when no key can be found for a hosted API (for `make demo` skipping), else None."""
         if self._api_key or self.api_base or self.model.startswith(("ollama", "hosted_vllm", "lm_studio")):
             return None
-        env = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}.get(self.model.split("/")[0])
+        env = KEY_ENV.get(self.model.split("/")[0])
         if env and not os.environ.get(env):
             return f"{self.spec.display}: {env} is not set"
         return None

@@ -216,6 +216,11 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
     else:
         out.write(plain_table(rows) + "\n" + totals_line(db, run_id, wall_s) + "\n")
     from workbench.analysis.variant_deltas import format_deltas, variant_deltas
+    from workbench.report.error_reasons import format_error_reasons
+
+    reasons = format_error_reasons(db, run_id)
+    if reasons:  # the reason of every ERROR row, not only its count (issue 17)
+        out.write("".join(f"{line}\n" for line in reasons))
 
     deltas = format_deltas(variant_deltas(db, run_id))
     if deltas:  # compression variants: quality cost and savings against `none` (issue 5)

@@ -12,6 +12,7 @@ time), so a killed run keeps every result of every committed batch and can be re
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from sqlite_utils import Database
 from workbench import __version__
 from workbench.assertions.base import GradeConfig
 from workbench.errors import ProviderError, SuiteError
+from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.store.writer import RunWriter
 from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
 
@@ -119,6 +121,7 @@ class Engine:
         self.tests: dict[int, TestCase] = {t.index: t for t in suite.tests}
         self._vars_cache: dict[int, dict[str, Any] | Exception] = {}
         self._providers: dict[int, Any] = {}
+        self.skipped_providers: dict[int, str] = {}  # provider idx -> why (no API key): no call is made
         self.budget: Any = None
         self.budget_exceeded = False
         self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
@@ -134,6 +137,9 @@ class Engine:
             except ProviderError as e:  # name the file and the key, like every other input error
                 where = None if str(e).startswith("workbench.") else f"providers[{idx}]"
                 raise SuiteError(str(self.suite.path) if self.suite.path else None, where, str(e)) from None
+            notice = missing_credentials(self._providers[idx])
+            if notice:
+                self.skipped_providers[idx] = notice
 
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)
@@ -211,6 +217,8 @@ class Engine:
 
         if test.provider_output is not None:
             response = ProviderResponse(output=test.provider_output, cost=0.0, token_source="none")
+        elif cell.provider_idx in self.skipped_providers:  # no API key: recorded, never called or retried
+            response = ProviderResponse(attempts=0, error=SKIPPED_PREFIX + self.skipped_providers[cell.provider_idx])
         else:
             params = dict(prompt.config)
             if self.budget is not None and not self.budget.reserve(spec, text):
@@ -408,6 +416,8 @@ def run_suite(
     start = time.perf_counter()
     engine = Engine(suite, config, db)
     engine.resolve_providers()
+    for notice in dict.fromkeys(engine.skipped_providers.values()):
+        print(f"{notice}; skipped", file=sys.stderr)
     max_cost = config.max_cost if config.max_cost is not None else (suite.workbench or {}).get("max_cost")
     if max_cost is not None:
         from workbench.run.budget import Budget
