@@ -45,4 +45,5 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "wb.db"
 
 
-pytest_plugins = ["fake_openai_server"]  # the loopback OpenAI-compatible server fixture `fake_openai`
+# Loopback servers as fixtures: `fake_openai` (chat completions), `fake_batches` (batch APIs).
+pytest_plugins = ["fake_openai_server", "fake_batch_server"]

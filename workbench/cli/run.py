@@ -124,6 +124,21 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     metavar="LIST",
     help="Comma-separated prompt variants, e.g. none,llmlingua:0.5 [default: the suite's workbench.variants, else none].",
 )
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Send OpenAI/Anthropic calls through the providers' batch APIs (about half price, answers within 24 h); "
+    "batch ids are stored, so a re-run or `workbench batch collect` picks them up.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: run shards as Ray tasks (pip install workbench[ray]) and merge them into --db.",
+)
+@click.option("--workers", type=click.IntRange(1, 1024), help="With --executor ray: number of shards [default: 2].")
+@click.option("--ray-address", metavar="ADDR", help="With --executor ray: an existing cluster (default: a local one).")
 @click.option("--no-cache", is_flag=True, help="Call every provider; neither read nor write the response cache.")
 @click.option(
     "--max-cost",
@@ -163,6 +178,10 @@ def command(
     force: bool,
     no_code_asserts: bool,
     variants: str | None,
+    batch: bool,
+    executor: str,
+    workers: int | None,
+    ray_address: str | None,
     no_cache: bool,
     max_cost: float | None,
     dry_run: bool,
@@ -227,5 +246,9 @@ def command(
             max_prompt_token_growth,
         ),
         changed_since=changed_since,
+        batch=batch,
+        executor=executor,
+        workers=workers,
+        ray_address=ray_address,
     )
     sys.exit(execute(request))

@@ -189,6 +189,10 @@ class LiteLLMProvider:
             key = os.environ.get("OPENAI_API_KEY") or NO_KEY
         return str(key) if key else None
 
+    def api_key(self) -> str | None:
+        """The key this provider sends (for the batch API client); never stored or logged."""
+        return self._api_key if self._api_key != NO_KEY else None
+
     def missing_credentials(self) -> str | None:
         """A notice when no key can be found for a hosted API (for `make demo` skipping), else None."""
         if self._api_key or self.api_base or self.model.startswith(("ollama", "hosted_vllm", "lm_studio")):

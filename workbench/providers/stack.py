@@ -88,6 +88,9 @@ def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None,
     """
     settings = suite_settings(run_options)
     provider = configure(resolve(spec, base_dir), spec, settings)
+    wrapper = getattr(run_options, "provider_wrapper", None)
+    if wrapper is not None:
+        provider = wrapper(provider)
     fallbacks = fallback_specs(spec, settings)
     if fallbacks:
         from workbench.providers.fallbacks import FallbackProvider

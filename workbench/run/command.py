@@ -47,6 +47,10 @@ class RunRequest:
     changed_since: str | None = None  # --changed-since REF: only the suites a change touches
     test_filter: Any = None  # workbench.suite.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
     grader: str | None = None  # --grader: provider for model-graded assertions
+    batch: bool = False  # --batch: calls go through the providers' batch APIs (run/batch_mode.py)
+    executor: str = "local"  # --executor: local | ray (run/ray_executor.py)
+    workers: int | None = None  # --workers: Ray shards
+    ray_address: str | None = None  # --ray-address: an existing Ray cluster (default: start a local one)
 
 
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
@@ -192,12 +196,26 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done)
 
-            outcome = run_suite(suite, config, db, progress=progress, estimate=estimate)
+            outcome = _engine_run(suite, config, db, req, progress=progress, estimate=estimate)
     else:
-        outcome = run_suite(suite, config, db, estimate=estimate)
+        outcome = _engine_run(suite, config, db, req, estimate=estimate)
     if not req.quiet:
         print_summary(db, outcome.run_id, wall_s=outcome.wall_s)
         line = estimate_vs_actual(estimate, outcome.totals)
         if line:
             print(line)
     return outcome
+
+
+def _engine_run(suite: Suite, config: RunConfig, db: Any, req: RunRequest, **kwargs: Any) -> RunOutcome:
+    """The run itself: in this process, through provider batch APIs, or as shards on Ray."""
+    if req.executor == "ray":
+        from workbench.run.ray_executor import run_on_ray
+
+        return run_on_ray(suite, config, db, workers=req.workers, address=req.ray_address, batch=req.batch)
+    if req.batch:
+        from workbench.run.batch_mode import BatchOptions, run_batched
+
+        options = BatchOptions.from_settings((suite.workbench or {}).get("batch"))
+        return run_batched(suite, config, db, options, **kwargs)
+    return run_suite(suite, config, db, **kwargs)

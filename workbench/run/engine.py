@@ -50,6 +50,8 @@ class RunConfig:
     filter_providers: str | None = None  # regex on provider id/label
     filter_prompts: str | None = None  # regex on prompt label
     extra: dict[str, Any] = field(default_factory=dict)
+    # Wraps each built provider before fallbacks and the cache (batch mode, Ray's shared rate limit).
+    provider_wrapper: Callable[[Any], Any] | None = None
 
     def public(self) -> dict[str, Any]:
         """What is stored with the run (no secrets live here)."""

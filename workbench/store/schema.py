@@ -279,3 +279,39 @@ def m004_fast_analysis(db: Database) -> None:
         if_not_exists=True,
     )
     db.table("pair_totals").create_index(["run_id"], if_not_exists=True)
+
+
+@migrations()
+def m005_provider_batches(db: Database) -> None:
+    # `workbench run --batch` (workbench/run/batch_mode.py): one row per batch submitted to a
+    # provider's batch API and one per request in it, so a restarted run or `workbench batch collect`
+    # picks finished batches up without submitting them again. No API key is stored.
+    db.table("batches").create(
+        {
+            "batch_id": str,
+            "api": str,  # openai | anthropic
+            "provider_id": str,
+            "base_url": str,
+            "status": str,  # the provider's status word; `collected` once every result is stored
+            "n_items": int,
+            "counts": str,  # JSON: the provider's request counts
+            "message": str,  # why a whole batch failed or expired
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="batch_id",
+        if_not_exists=True,
+    )
+    db.table("batch_items").create(
+        {
+            "batch_id": str,
+            "custom_id": str,  # the request's cache key
+            "state": str,  # pending | done | error
+            "body": str,  # JSON: the provider's answer
+            "error": str,
+        },
+        pk=("batch_id", "custom_id"),
+        foreign_keys=[("batch_id", "batches", "batch_id")],
+        if_not_exists=True,
+    )
+    db.table("batch_items").create_index(["custom_id"], if_not_exists=True)

@@ -111,6 +111,7 @@ WORKBENCH_KEYS = {
     "local",
     "compression",
     "cache",
+    "batch",
     "retries",
     "concurrency",
     "timeout",
