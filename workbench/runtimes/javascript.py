@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import math
+import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.runtimes import ScriptError
-from workbench.runtimes.jsvalues import UNDEFINED, json_stringify
+from workbench.runtimes import ScriptError, node
+from workbench.runtimes.jsvalues import UNDEFINED, JsResult, decode_envelope, json_stringify
+
+__all__ = ["JsResult", "available", "run_file_function", "run_function_body"]
 
 INSTALL_HINT = "JavaScript assertions need the embedded V8 engine: pip install mini-racer"
 
@@ -58,7 +59,7 @@ var __wb_modules = {};
 function __wb_load(key, source) {
   var module = {exports: {}};
   var f = new Function('module', 'exports', 'require', 'process', source + '\n;return module;');
-  __wb_modules[key] = f(module, module.exports, function (name) { throw new Error("require('" + name + "') is not available in the embedded JavaScript engine"); }, __wb_process);
+  __wb_modules[key] = f(module, module.exports, function (name) { throw new Error("require('" + name + "') needs Node.js, which is not on PATH (the embedded engine runs only self-contained files)"); }, __wb_process);
   return true;
 }
 function __wb_call_file(key, fnName, argsJson) {
@@ -82,14 +83,6 @@ _local = threading.local()
 _ALL_CONTEXTS: list[Any] = []
 
 
-@dataclass
-class JsResult:
-    """A JavaScript value brought back: `type` is JS `typeof` (plus 'null', 'array'), `value` the data."""
-
-    type: str
-    value: Any
-
-
 def _context() -> Any:
     ctx = getattr(_local, "ctx", None)
     if ctx is None:
@@ -105,16 +98,6 @@ def _context() -> Any:
     return ctx
 
 
-def _revive(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "__wb_special" in value:
-            return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[value["__wb_special"]]
-        return {k: _revive(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_revive(v) for v in value]
-    return value
-
-
 def _decode(raw: Any, timeout_s: float) -> JsResult:
     env = json.loads(raw)
     if env["t"] == "promise":  # an async result: wait for it on this (the V8) thread
@@ -122,18 +105,7 @@ def _decode(raw: Any, timeout_s: float) -> JsResult:
             env = json.loads(_context().eval("__wb_pending").get(timeout=timeout_s))
         except Exception as e:
             raise ScriptError(_message(e)) from e
-    t = env["t"]
-    if t == "error":
-        raise ScriptError(env["message"] if not env.get("name") else f"{env['message']}")
-    if t == "undefined":
-        return JsResult("undefined", UNDEFINED)
-    if t == "function":
-        return JsResult("function", None)
-    if "special" in env:
-        return JsResult("number", {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[env["special"]])
-    if "v" in env:
-        return JsResult(t, env["v"])
-    return JsResult(t, _revive(json.loads(env["json"])))
+    return decode_envelope(env)
 
 
 def _message(e: BaseException) -> str:
@@ -182,8 +154,15 @@ def _run_function_body(body: str, params: list[str], args: list[Any], timeout_s:
 
 
 def run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0) -> JsResult:
-    """Load a .js file once (re-read when it changes) and call its exported function."""
+    """Call a .js file's exported function: in Node.js when it is on PATH (ES modules, `require`
+    of relative files and packages, as promptfoo runs them), else in the embedded V8 (the file is
+    loaded once, re-read when it changes, and must be self-contained CommonJS or a plain script)."""
+    if node.available():
+        return node.call_file_function(path, fn_name, args, timeout_s)
     return _on_v8_thread(_run_file_function, path, fn_name, args, timeout_s)
+
+
+_ESM = re.compile(r"^\s*(export\s+(?!default\b)|import\s+[\w{*])", re.M)
 
 
 def _run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float) -> JsResult:
@@ -197,6 +176,8 @@ def _run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout
     try:
         if key not in loaded:
             source = path.read_text(encoding="utf-8")
+            if _ESM.search(source) or path.suffix == ".mjs":
+                raise ScriptError(f"{path.name} is an ES module: it needs Node.js, which is not on PATH")
             source = source.replace("export default ", "module.exports = ")
             ctx.call("__wb_load", key, source, timeout_sec=timeout_s)
             loaded[key] = True

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from workbench.render.templating import js_number_str  # Number.prototype.toString
+from workbench.render.templating import js_number_str
+from workbench.runtimes import ScriptError  # Number.prototype.toString
 
 
 class _Undefined:
@@ -96,3 +98,44 @@ def js_truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value != ""
     return True
+
+
+@dataclass
+class JsResult:
+    """A JavaScript value brought back: `type` is JS `typeof` (plus 'null', 'array'), `value` the data."""
+
+    type: str
+    value: Any
+
+
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "__wb_special" in value:
+            return _SPECIAL[value["__wb_special"]]
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def decode_envelope(env: dict[str, Any]) -> JsResult:
+    """A result envelope (`{t, json | v | special}` or `{t: 'error', message}`) -> JsResult.
+
+    The envelope keeps what JSON alone loses (`undefined`, `NaN`, functions, the `typeof`); both
+    the embedded V8 and the Node.js host produce it. An error envelope raises ScriptError.
+    """
+    t = env["t"]
+    if t == "error":
+        raise ScriptError(str(env["message"]))
+    if t == "undefined":
+        return JsResult("undefined", UNDEFINED)
+    if t == "function":
+        return JsResult("function", None)
+    if "special" in env:
+        return JsResult("number", _SPECIAL[env["special"]])
+    if "v" in env:
+        return JsResult(t, env["v"])
+    return JsResult(t, _revive(json.loads(env["json"])))

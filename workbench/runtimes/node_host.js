@@ -1,0 +1,67 @@
+// workbench's Node.js host: calls functions exported by the suite's JavaScript files, the way
+// promptfoo (itself a Node program) loads them: import() handles ES modules (.mjs,
+// package.json "type": "module", `export` syntax) and CommonJS (require of relative files and of
+// packages in the project's node_modules). One request per line on stdin:
+//   {"id": 1, "file": "/abs/x.js", "fn": "name" | "", "args": [...]}
+// One JSON envelope per line on the file descriptor given as the argument (stdout stays free).
+'use strict';
+const fs = require('fs');
+const readline = require('readline');
+const { pathToFileURL } = require('url');
+
+const OUT = Number(process.argv[2]);
+// User code's console output goes to stderr, never into the protocol.
+for (const k of ['log', 'info', 'debug']) console[k] = console.error;
+
+function ser(r) {
+  const t = typeof r;
+  if (t === 'undefined') return { t: 'undefined' };
+  if (t === 'function') return { t: 'function' };
+  if (t === 'number' && !isFinite(r)) return { t: 'number', special: String(r) };
+  if (t === 'bigint') return { t: 'number', v: Number(r) };
+  const v = JSON.stringify(r, (k, val) => (typeof val === 'number' && !isFinite(val) ? { __wb_special: String(val) } : val));
+  return { t: r === null ? 'null' : Array.isArray(r) ? 'array' : t, json: v };
+}
+
+function err(e) {
+  const message = e && e.message !== undefined ? e.message : String(e);
+  return { t: 'error', message, name: e && e.name };
+}
+
+const modules = new Map();
+async function load(file) {
+  const mtime = fs.statSync(file).mtimeMs;
+  const key = `${file}:${mtime}`;
+  if (!modules.has(key)) modules.set(key, await import(`${pathToFileURL(file).href}?mtime=${mtime}`));
+  return modules.get(key);
+}
+
+// promptfoo's importModule + loadFromJavaScriptFile: the module is its default export's default,
+// else its default export, else the namespace; a named function is looked up on that (so an ES
+// module with a default export hides its named exports, as in promptfoo).
+function pick(ns, fn, file) {
+  const mod = (ns && ns.default && ns.default.default) || (ns && ns.default) || ns;
+  const target = fn ? mod[fn] : mod;
+  if (fn && typeof target[fn] === 'function') return target[fn];
+  if (typeof target === 'function') return target;
+  if (target && typeof target.default === 'function') return target.default;
+  throw new Error(`${file} must export a function${fn ? ` named ${fn}` : ''} or have a default export as a function`);
+}
+
+async function handle(req) {
+  try {
+    const fn = pick(await load(req.file), req.fn, req.file);
+    return ser(await fn(...req.args));
+  } catch (e) {
+    return err(e);
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on('line', async (line) => {
+  const req = JSON.parse(line);
+  const res = await handle(req);
+  res.id = req.id;
+  fs.writeSync(OUT, JSON.stringify(res) + '\n');
+});
+rl.on('close', () => process.exit(0));
