@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from assertion_helpers import grade
 
@@ -75,23 +77,30 @@ def test_assert_set_flattening_threshold_and_weight() -> None:
     assert (r.pass_, r.score) == (True, 0.5)
 
 
-def test_default_not_inversion_for_plain_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+def _register(monkeypatch: pytest.MonkeyPatch, name: str, handler: Any) -> None:
+    """A fresh registry (built-ins + this type) for one test; the original comes back afterwards."""
     from workbench.assertions import table
+    from workbench.assertions.registry import AssertionType
+
+    monkeypatch.setattr(table, "_REGISTRY", None)
+    table.assertion_types().add(AssertionType(name, handler))
+
+
+def test_default_not_inversion_for_plain_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
     from workbench.types import GradingResult
 
-    monkeypatch.setitem(table.TABLE, "fake-metric", lambda ctx: GradingResult(True, 0.8, "ok"))
+    _register(monkeypatch, "fake-metric", lambda ctx: GradingResult(True, 0.8, "ok"))
     r = grade([{"type": "not-fake-metric"}], "x").component_results[0]
     assert (r.pass_, r.score) == (False, pytest.approx(0.2))
 
 
 def test_async_handler(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.assertions import table
     from workbench.types import GradingResult
 
     async def graded(ctx: object) -> GradingResult:
         return GradingResult(False, 0.3, "meh")
 
-    monkeypatch.setitem(table.TABLE, "fake-async", graded)
+    _register(monkeypatch, "fake-async", graded)
     r = grade([{"type": "fake-async", "threshold": 0.1}, A], "abc")
     assert (r.pass_, r.score) == (False, pytest.approx(0.65))
 

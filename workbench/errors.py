@@ -44,3 +44,9 @@ class ProviderError(WorkbenchError):
 
 class StoreError(WorkbenchError):
     exit_code = 1
+
+
+class PluginError(WorkbenchError):
+    """An installed plugin that cannot be loaded or registers something invalid (exit 2)."""
+
+    exit_code = 2

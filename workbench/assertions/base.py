@@ -42,3 +42,9 @@ class AssertionContext:
 
 
 Handler = Callable[[AssertionContext], "GradingResult | Awaitable[GradingResult]"]
+
+
+def inverse_aware(handler: Handler) -> Handler:
+    """Mark a handler that applies the `not-` prefix itself (promptfoo's per-type rules)."""
+    handler.handles_inverse = True  # type: ignore[attr-defined]
+    return handler

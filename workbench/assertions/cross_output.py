@@ -13,14 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.assertions.base import GradeConfig
+from workbench.assertions.table import lookup
 from workbench.errors import AssertionConfigError
 from workbench.types import CellResult, GradingResult, TestCase
 
-CROSS_TYPES = ("select-best", "max-score")
+
+def _is_cross(assertion: dict[str, Any] | None) -> bool:
+    name = (assertion or {}).get("type")
+    kind = lookup(name) if isinstance(name, str) else None
+    return kind is not None and kind.cross_output
 
 
 def cross_assertions(test: TestCase) -> list[dict[str, Any]]:
-    return [a for a in test.asserts if isinstance(a, dict) and a.get("type") in CROSS_TYPES]
+    return [a for a in test.asserts if isinstance(a, dict) and _is_cross(a)]
 
 
 def needs_cross(test: TestCase) -> bool:
@@ -56,7 +61,7 @@ def max_score_grades(rows: list[CellResult], assertion: dict[str, Any]) -> list[
         comps = [
             c
             for c in (row.grading.component_results if row.grading else [])
-            if c.assertion and c.assertion.get("type") not in CROSS_TYPES
+            if c.assertion and not _is_cross(c.assertion)
         ]
         if not comps:
             raise AssertionConfigError(

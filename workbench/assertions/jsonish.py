@@ -13,8 +13,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from workbench.assertions.base import AssertionContext
-from workbench.assertions.scoring import inverse_aware
+from workbench.assertions.base import AssertionContext, inverse_aware
 from workbench.assertions.strings import PASSED, out_str
 from workbench.errors import AssertionConfigError
 from workbench.types import GradingResult

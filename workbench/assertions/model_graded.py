@@ -18,8 +18,7 @@ import re
 from typing import Any
 
 from workbench.assertions import grader, rubrics
-from workbench.assertions.base import AssertionContext
-from workbench.assertions.scoring import inverse_aware
+from workbench.assertions.base import AssertionContext, inverse_aware
 from workbench.errors import AssertionConfigError
 from workbench.runtimes.jsvalues import js_number_str, js_string
 from workbench.types import GradingResult, ProviderSpec

@@ -1,7 +1,7 @@
 """Row grading with promptfoo 0.121.20 rules (src/assertions/index.ts, assertionsResult.ts).
 
 For each assertion: apply its `transform`, render its value (Nunjucks; `file://` values are
-loaded or, for .js/.py, computed), dispatch on the base type through `table.TABLE`, apply the
+loaded or, for .js/.py, computed), dispatch on the base type through the assertion registry (`table.lookup`), apply the
 `not-` prefix (unless the handler is inverse-aware), force `pass` for `weight: 0`. Results are
 aggregated like promptfoo's AssertionsResult: weighted mean score (0 when the total weight is
 0), pass = no failure, or `score >= threshold` when a test threshold is set; named scores are
@@ -19,19 +19,12 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, GradeConfig, Handler
+from workbench.assertions.base import AssertionContext, GradeConfig
+from workbench.assertions.registry import AssertionType
+from workbench.assertions.table import lookup
 from workbench.errors import AssertionConfigError
 from workbench.runtimes import ScriptError
 from workbench.types import GradingResult, ProviderResponse, ProviderSpec, TestCase
-
-SKIPPED_TYPES = ("max-score",)  # graded after all outputs of a test exist (see meta.grade_max_score)
-PENDING_TYPES = ("human",)
-
-
-def inverse_aware(handler: Handler) -> Handler:
-    """Mark a handler that applies the `not-` prefix itself (promptfoo's per-type rules)."""
-    handler.handles_inverse = True  # type: ignore[attr-defined]
-    return handler
 
 
 class _Aggregate:
@@ -274,21 +267,6 @@ def _load_file_value(ref: str, base_dir: Path) -> Any:
     return text.strip() if path.suffix == ".txt" else text
 
 
-SCRIPT_TYPES = ("javascript", "python")
-
-
-_TABLE: dict[str, Handler] | None = None
-
-
-def _table() -> dict[str, Handler]:
-    global _TABLE
-    if _TABLE is None:
-        from workbench.assertions.table import TABLE
-
-        _TABLE = TABLE
-    return _TABLE
-
-
 async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult | None:
     """Grade one assertion; None for types graded elsewhere (max-score, select-*)."""
     res = _start(assertion, row)
@@ -302,10 +280,13 @@ def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[Gr
     atype = assertion.get("type")
     if not atype or not isinstance(atype, str):
         raise AssertionConfigError(f"Assertion must have a type: {json.dumps(assertion, default=str)}")
-    if atype.startswith("select-") or atype in SKIPPED_TYPES:
+    if atype.startswith("select-"):
         return None
     inverse = atype.startswith("not-")
     base = atype[4:] if inverse else atype
+    kind = lookup(base)
+    if kind is not None and kind.cross_output and not inverse:
+        return None  # graded after all outputs of the test exist (cross_output.py)
     output = row.output
     if assertion.get("transform"):
         from workbench.runtimes.transforms import apply_transform
@@ -321,15 +302,15 @@ def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[Gr
     value = assertion.get("value")
     if type(value) is str:
         if value.startswith("file://"):
-            if base not in SCRIPT_TYPES:
+            if kind is None or not kind.needs_code:
                 value = _value_from_file(value, output, row, assertion)
         elif "{" in value:
             value = render_value(value, row.vars)
     elif value is not None:
         value = render_value(value, row.vars)
 
-    handler = _table().get(base)
-    if handler is None:
+    handler = kind.handler if kind is not None else None
+    if kind is None or handler is None:
         raise AssertionConfigError(f"Unknown assertion type: {atype}")
     ctx = AssertionContext(output, value, assertion, inverse, row.test, row.vars, row.prompt, row.response,
                            row.provider, row.base_dir, row.config)  # fmt: skip
@@ -341,13 +322,13 @@ def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[Gr
         raise AssertionConfigError(str(e) or type(e).__name__) from e
     if type(res) is not GradingResult:
         if inspect.isawaitable(res):
-            return _finish_async(res, handler, assertion, inverse, base)
+            return _finish_async(res, kind, assertion, inverse, base)
         raise AssertionConfigError(f"handler for {base} returned {type(res).__name__}, not a GradingResult")
-    return _finish(res, handler, assertion, inverse, base)
+    return _finish(res, kind, assertion, inverse, base)
 
 
 async def _finish_async(
-    pending: Awaitable[GradingResult], handler: Handler, assertion: dict[str, Any], inverse: bool, base: str
+    pending: Awaitable[GradingResult], kind: AssertionType, assertion: dict[str, Any], inverse: bool, base: str
 ) -> GradingResult:
     try:
         res = await pending
@@ -355,11 +336,13 @@ async def _finish_async(
         raise
     except Exception as e:
         raise AssertionConfigError(str(e) or type(e).__name__) from e
-    return _finish(res, handler, assertion, inverse, base)
+    return _finish(res, kind, assertion, inverse, base)
 
 
-def _finish(res: GradingResult, handler: Handler, assertion: dict[str, Any], inverse: bool, base: str) -> GradingResult:
-    if inverse and not getattr(handler, "handles_inverse", False):
+def _finish(
+    res: GradingResult, kind: AssertionType, assertion: dict[str, Any], inverse: bool, base: str
+) -> GradingResult:
+    if inverse and not kind.handles_inverse:
         res.pass_ = not res.pass_
         res.score = 1.0 - res.score
         if not res.pass_:

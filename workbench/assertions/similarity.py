@@ -15,8 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from workbench.assertions.base import AssertionContext
-from workbench.assertions.scoring import inverse_aware
+from workbench.assertions.base import AssertionContext, inverse_aware
 from workbench.assertions.strings import _SPLIT_RE, _js_trim, invariant, is_js_string, out_str
 from workbench.runtimes.jsvalues import js_string
 from workbench.types import GradingResult

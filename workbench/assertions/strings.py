@@ -9,9 +9,8 @@ import math
 import re
 from typing import Any
 
-from workbench.assertions.base import AssertionContext
+from workbench.assertions.base import AssertionContext, inverse_aware
 from workbench.assertions.jsregex import _JS_SPACE, JsRegexError, js_regex_test, to_utf16_units
-from workbench.assertions.scoring import inverse_aware
 from workbench.errors import AssertionConfigError
 from workbench.runtimes.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy
 from workbench.types import GradingResult

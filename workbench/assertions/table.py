@@ -1,18 +1,23 @@
-"""The one dispatch table: promptfoo assertion type (without `not-`) -> handler.
+"""The built-in assertion types (promptfoo's, without `not-`) and the registry lookup.
 
-Handlers take an AssertionContext and return a GradingResult (or an awaitable). Handlers marked
-with `scoring.inverse_aware` apply `not-` themselves (promptfoo's rules differ per type); for
-any other handler scoring.py flips pass and reports `1 - score`. Model-graded types register
-here too (`workbench/assertions/model_graded.py`).
+`register_assertions` is the built-ins' hook: the same one an outside plugin defines. Each type's
+facts (model-graded, guardrail, cross-output, needs code) sit next to its handler. Handlers take
+an AssertionContext and return a GradingResult (or an awaitable); handlers marked with
+`base.inverse_aware` apply `not-` themselves, for any other scoring.py flips pass and reports
+`1 - score`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from workbench import plugins
 from workbench.assertions import jsonish, meta, model_graded, similarity, strings, structured
 from workbench.assertions import user_code as scripts
 from workbench.assertions.base import Handler
+from workbench.assertions.registry import AssertionRegistry, AssertionType
 
-TABLE: dict[str, Handler] = {
+HANDLERS: dict[str, Handler] = {
     "equals": strings.handle_equals,
     "contains": strings.handle_contains,
     "icontains": strings.handle_icontains,
@@ -49,5 +54,59 @@ TABLE: dict[str, Handler] = {
     "guardrails": meta.handle_guardrails,
     "webhook": meta.handle_webhook,
     "human": meta.handle_human,
+    **model_graded.TABLE,  # llm-rubric, factuality, similar, ...
 }
-TABLE.update(model_graded.TABLE)  # llm-rubric, factuality, similar, ... (select-best: engine)
+MODEL_GRADED = {*model_graded.TABLE, "select-best"}
+GUARDRAIL = {"guardrails", "moderation"}
+NEEDS_CODE = {"javascript", "python"}
+CROSS_OUTPUT = ("select-best", "max-score")  # graded in cross_output.py, after every output of a test
+
+
+def register_assertions(registry: AssertionRegistry) -> None:
+    for name, handler in HANDLERS.items():
+        registry.add(
+            AssertionType(
+                name,
+                handler,
+                model_graded=name in MODEL_GRADED,
+                guardrail=name in GUARDRAIL,
+                needs_code=name in NEEDS_CODE,
+                handles_inverse=bool(getattr(handler, "handles_inverse", False)),
+            )
+        )
+    for name in CROSS_OUTPUT:
+        registry.add(AssertionType(name, None, model_graded=name in MODEL_GRADED, cross_output=True))
+
+
+_REGISTRY: AssertionRegistry | None = None
+
+
+def assertion_types() -> AssertionRegistry:
+    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        registry = AssertionRegistry()
+        plugins.call_hook("register_assertions", registry, [register_assertions])
+        _REGISTRY = registry
+    return _REGISTRY
+
+
+def lookup(name: str) -> AssertionType | None:
+    """The type for a name without `not-` (None when unknown)."""
+    return assertion_types().get(name)
+
+
+def base_type(assertion: dict[str, Any] | None) -> AssertionType | None:
+    """The registered type of an assertion dict (`not-` stripped), None when unknown or missing."""
+    atype = str((assertion or {}).get("type") or "")
+    return lookup(atype[4:] if atype.startswith("not-") else atype)
+
+
+def is_guardrail(assertion: dict[str, Any] | None) -> bool:
+    """A guardrail assertion: its metric starts with `guardrail` or its type is a guardrail type."""
+    if not assertion:
+        return False
+    if str(assertion.get("metric") or "").startswith("guardrail"):
+        return True
+    t = base_type(assertion)
+    return t is not None and t.guardrail

@@ -13,8 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from workbench.assertions.base import AssertionContext
-from workbench.assertions.scoring import inverse_aware
+from workbench.assertions.base import AssertionContext, inverse_aware
 from workbench.assertions.strings import PASSED, invariant, is_js_string
 from workbench.errors import AssertionConfigError
 from workbench.runtimes import ScriptError

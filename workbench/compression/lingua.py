@@ -21,20 +21,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from workbench.compression.registry import Compressed, Compressor, CompressorRegistry
 from workbench.errors import UsageError
 
 METHODS = ("llmlingua", "longllmlingua", "llmlingua2")
 DEFAULT_MODEL = "smollm2-135m"
-
-
-@dataclass(frozen=True)
-class Compressed:
-    text: str
-    seconds: float  # compressor wall time
 
 
 _LOCK = threading.Lock()  # one compression at a time: the CPU is the bottleneck anyway
@@ -200,3 +195,21 @@ def _run(compressor: Any, text: str, method: str, rate: float, question: str) ->
         iterative_size=window,
     )
     return str(res["compressed_prompt"]).strip()
+
+
+def _compress(method: str, text: str, rate: float, model: str, question: str) -> Compressed:
+    return compress_text(text, method, rate, model, question)
+
+
+def register_compressors(registry: CompressorRegistry) -> None:
+    """The built-in methods, registered through the same hook as an outside plugin's."""
+    for method in METHODS:
+        registry.add(
+            Compressor(
+                method,
+                partial(_compress, method),
+                model_for=partial(compressor_model_for, method),
+                check=partial(check_model, method),
+                needs_question=method == "longllmlingua",
+            )
+        )

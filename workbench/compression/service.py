@@ -8,14 +8,44 @@ then the model in a worker thread so the event loop keeps serving other cells.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from workbench import plugins
 from workbench.compression import compression_cache as cache
-from workbench.compression.lingua import Compressed, compress_text
+from workbench.compression import lingua
+from workbench.compression.registry import Compressed, Compressor, CompressorRegistry
+from workbench.errors import UsageError
 
 _INFLIGHT: dict[str, asyncio.Future[Compressed]] = {}
+_REGISTRY: CompressorRegistry | None = None
+
+
+def compressors() -> CompressorRegistry:
+    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        registry = CompressorRegistry()
+        plugins.call_hook("register_compressors", registry, [lingua.register_compressors])
+        _REGISTRY = registry
+    return _REGISTRY
+
+
+def compressor(method: str) -> Compressor:
+    """The registered method; UsageError (exit 2) naming the known ones otherwise."""
+    found = compressors().get(method)
+    if found is None:
+        raise UsageError(f"unknown compression method {method!r} (known: none, {', '.join(compressors().names())})")
+    return found
+
+
+def compress_text(text: str, method: str, rate: float, model: str, question: str = "") -> Compressed:
+    """Run one registered compressor (blocking); a method that returns plain text is timed here."""
+    start = time.perf_counter()
+    out = compressor(method).compress(text, rate, model, question)
+    return out if isinstance(out, Compressed) else Compressed(str(out), time.perf_counter() - start)
 
 
 @dataclass(frozen=True)
@@ -30,7 +60,7 @@ async def compress_cached(
 ) -> CompressionOutcome:
     from workbench.tokens import count_tokens
 
-    key = cache.cache_key(text, method, rate, model, question if method == "longllmlingua" else "")
+    key = cache.cache_key(text, method, rate, model, question if compressor(method).needs_question else "")
     if db is not None:
         hit = cache.lookup(db, key)
         if hit is not None:

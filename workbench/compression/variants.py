@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.compression.service import compress_cached, compressor, compressors
 from workbench.errors import SuiteError, UsageError
 
 RenderFn = Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]]
@@ -35,11 +36,10 @@ def parse_variant(name: str) -> tuple[str, float | None]:
     """`none` -> ("none", None); `llmlingua:0.5` -> ("llmlingua", 0.5)."""
     if name == "none":
         return "none", None
-    from workbench.compression.lingua import METHODS
-
     method, _, rate = name.partition(":")
-    if method not in METHODS:
-        raise UsageError(f"variant {name!r}: unknown method {method!r} (known: none, {', '.join(METHODS)})")
+    if compressors().get(method) is None:
+        known = ", ".join(compressors().names())
+        raise UsageError(f"variant {name!r}: unknown method {method!r} (known: none, {known})")
     try:
         value = float(rate)
     except ValueError:
@@ -97,15 +97,11 @@ def _local_path(value: Any, base: Path) -> str | None:
 
 
 def _compressor_model(method: str, cs: CompressionSettings) -> str:
-    from workbench.compression.lingua import compressor_model_for
-
-    return compressor_model_for(method, {"model": cs.model, "llmlingua2_model": cs.llmlingua2_model})
+    return compressor(method).model_for({"model": cs.model, "llmlingua2_model": cs.llmlingua2_model})
 
 
 def validate_variants(suite: Any, variants: list[str]) -> None:
     """Check every variant against every prompt before a run starts (one-line errors, exit 2)."""
-    from workbench.compression.lingua import check_model
-
     file = str(suite.path) if getattr(suite, "path", None) else None
     for name in variants:
         method, _ = parse_variant(name)
@@ -120,12 +116,14 @@ def validate_variants(suite: Any, variants: list[str]) -> None:
                     f"variant {name!r} needs compressible vars for prompt {prompt.label!r}: declare "
                     "`compressible: [context]` in prompts/<family>/prompt.yaml or the suite's workbench block",
                 )
-            if method == "longllmlingua" and not cs.question_var:
+            method_info = compressor(method)
+            if method_info.needs_question and not cs.question_var:
                 raise SuiteError(
                     file, "workbench.question_var", f"variant {name!r} needs `question_var` (e.g. question)"
                 )
             try:
-                check_model(method, _compressor_model(method, cs))
+                if method_info.check is not None:
+                    method_info.check(_compressor_model(method, cs))
             except UsageError as e:
                 raise SuiteError(file, "workbench.compression", str(e)) from None
 
@@ -147,7 +145,6 @@ async def apply_variant(
     method, rate = parse_variant(variant)
     if method == "none" or rate is None:
         return text, messages, None
-    from workbench.compression.service import compress_cached
     from workbench.tokens import count_tokens
 
     suite, prompt = settings["suite"], settings["prompt"]

@@ -1,42 +1,39 @@
-"""Provider resolution: suite provider specs -> Provider objects."""
+"""Provider resolution: suite provider specs -> Provider objects, through the provider registry."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from workbench import plugins
 from workbench.errors import ProviderError
-from workbench.providers.base import Provider, ProviderFactory, factories, register
-from workbench.providers.echo import EchoProvider
+from workbench.providers import builtin_providers
+from workbench.providers.base import Provider, ProviderFactory, ProviderRegistry
 from workbench.types import ProviderSpec
 
-register(ProviderFactory("echo", lambda pid: pid == "echo", lambda spec, base: EchoProvider(spec, base)))
+_REGISTRY: ProviderRegistry | None = None
 
 
-def _register_builtins() -> None:
-    # Imported here (not at module top) so `workbench --help` never pays for litellm or torch.
-    import importlib
-
-    for mod in ("workbench.providers.litellm_provider", "workbench.providers.local"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
+def provider_registry() -> ProviderRegistry:
+    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        registry = ProviderRegistry()
+        plugins.call_hook("register_providers", registry, [builtin_providers.register_providers])
+        _REGISTRY = registry
+    return _REGISTRY
 
 
-_builtins_loaded = False
+def register(factory: ProviderFactory) -> None:
+    """Add a factory after the built-ins and plugins (in-process use, e.g. tests and notebooks)."""
+    provider_registry().add(factory)
 
 
 def resolve(spec: ProviderSpec, base_dir: Path | None = None) -> Provider:
     """The provider for a spec; ProviderError (exit 2) for an unknown id."""
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _register_builtins()
-        _builtins_loaded = True
-    for f in factories():
-        if f.matches(spec.id):
-            return f.build(spec, base_dir or Path.cwd())
-    raise ProviderError(f"unknown provider id {spec.id!r} (see `workbench models` for known ids)")
+    factory = provider_registry().find(spec.id)
+    if factory is None:
+        raise ProviderError(f"unknown provider id {spec.id!r} (see `workbench models` for known ids)")
+    return factory.build(spec, base_dir or Path.cwd())
 
 
-__all__ = ["Provider", "ProviderFactory", "register", "resolve"]
+__all__ = ["Provider", "ProviderFactory", "ProviderRegistry", "provider_registry", "register", "resolve"]

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
-from workbench.providers.base import ProviderFactory, register
 from workbench.providers.ids import to_litellm_model
 from workbench.providers.limits import Limiter
 from workbench.providers.loop_cleanup import on_loop_shutdown
@@ -336,12 +335,3 @@ def _extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[fl
         usage.get("completion_tokens"),
         logprobs,
     )
-
-
-register(
-    ProviderFactory(
-        "litellm",
-        lambda pid: to_litellm_model(pid) is not None,
-        lambda spec, base: LiteLLMProvider(spec, base),
-    )
-)

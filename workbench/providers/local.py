@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
-from workbench.providers.base import ProviderFactory, register
 from workbench.providers.pricing import Price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -89,6 +88,3 @@ class LocalProvider:
             finish_reason=finish,
             model=self.model,
         )
-
-
-register(ProviderFactory("local", lambda pid: pid.startswith(PREFIX), lambda spec, base: LocalProvider(spec, base)))

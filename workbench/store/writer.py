@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.assertions.table import is_guardrail
 from workbench.secrets import redact_config
 from workbench.store.json_columns import dumps
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
-
-GUARDRAIL_TYPES = {"guardrails", "moderation"}
 
 
 def now_iso() -> str:
@@ -32,16 +31,6 @@ def test_identity(test: TestCase) -> str:
     """Matches a test across runs: description + vars (order-insensitive)."""
     blob = json.dumps({"d": test.description, "v": test.vars}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def is_guardrail(assertion: dict[str, Any] | None) -> bool:
-    if not assertion:
-        return False
-    metric = str(assertion.get("metric") or "")
-    atype = str(assertion.get("type") or "")
-    if atype.startswith("not-"):
-        atype = atype[4:]
-    return metric.startswith("guardrail") or atype in GUARDRAIL_TYPES
 
 
 def with_retry(fn: Any, *args: Any, attempts: int = 20) -> Any:
