@@ -50,3 +50,14 @@ class PluginError(WorkbenchError):
     """An installed plugin that cannot be loaded or registers something invalid (exit 2)."""
 
     exit_code = 2
+
+
+class DatabaseInputError(StoreError):
+    """A --db that is not a usable workbench database (a directory, not SQLite, truncated, or made
+    by a newer workbench): bad input, exit 2, nothing written."""
+
+    exit_code = 2
+
+
+class DiskFullError(StoreError):
+    """The disk (or the file size limit) filled up while writing: one line, exit 1."""

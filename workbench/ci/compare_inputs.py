@@ -285,6 +285,26 @@ def runs_for(db: Database, ref: str) -> list[int]:
     return sorted(newest.values())
 
 
+def check_baseline(ref: str, db_path: Path | None) -> None:
+    """`run --baseline REF` checked before the run: a JSON file that parses, or a run id/label
+    stored in the database (UsageError, exit 2, otherwise; nothing has run or been written)."""
+    from workbench.store.db import default_db_path, open_db
+
+    text = str(ref)
+    if text.lower().endswith(".json"):
+        if not is_json_input(text):
+            raise UsageError(f"--baseline {text}: no such file")
+        _load_document(Path(text))
+        return
+    path = Path(db_path) if db_path is not None else default_db_path()
+    if not path.is_file():
+        raise UsageError(f"--baseline {text}: no stored run to compare with ({path} does not exist)")
+    try:
+        runs_for(open_db(path, create=False), text)
+    except UsageError as e:
+        raise UsageError(f"--baseline {text}: {e}") from None
+
+
 def pair_runs(db: Database, base_ids: list[int], head_ids: list[int]) -> list[RunPair]:
     """One run on each side: compare them. Several: pair them by suite file name."""
     if len(base_ids) == 1 and len(head_ids) == 1:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.options import FiniteFloatRange
+
 DB_OPTION = click.option(
     "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
 )
@@ -32,7 +34,7 @@ def stats_cmd(db: Path | None) -> None:
 @command.command("clear")
 @DB_OPTION
 @click.option("--provider", metavar="ID", help="Only entries of this provider id or model.")
-@click.option("--older-than", type=click.FloatRange(min=0), metavar="SECONDS", help="Only entries older than this.")
+@click.option("--older-than", type=FiniteFloatRange(min=0), metavar="SECONDS", help="Only entries older than this.")
 def clear_cmd(db: Path | None, provider: str | None, older_than: float | None) -> None:
     """Delete cached responses (all, or one provider's, or the old ones)."""
     from workbench.providers.response_cache import clear

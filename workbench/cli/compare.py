@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from workbench.ci.review_output import emit
-from workbench.cli.options import db_option, outputs_option
+from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
 
 if TYPE_CHECKING:
     from workbench.ci.gates import GateConfig
@@ -26,7 +26,7 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-pass-rate-drop",
-            type=click.FloatRange(min=0),
+            type=FiniteFloatRange(min=0),
             metavar="PTS",
             help="Gate: fail when a pair's (or the overall) matched pass rate drops more than PTS percentage points.",
         ),
@@ -40,13 +40,13 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-cost-increase",
-            type=click.FloatRange(min=0),
+            type=FiniteFloatRange(min=0),
             metavar="PCT",
             help="Gate: fail when a pair's cost per request rises more than PCT percent.",
         ),
         click.option(
             "--max-prompt-token-growth",
-            type=click.FloatRange(min=0),
+            type=FiniteFloatRange(min=0),
             metavar="PCT",
             help="Gate (prompt bloat): fail when a pair's input tokens per request grow more than PCT percent.",
         ),
@@ -76,10 +76,12 @@ def gate_config(
 
 def check_compare_outputs(paths: list[Path]) -> None:
     from workbench.errors import UsageError
+    from workbench.report import check_writable
 
     for p in paths:
         if not str(p).lower().endswith(COMPARE_FORMATS):
             raise UsageError(f"{p}: unsupported report format; use one of: {', '.join(COMPARE_FORMATS)}")
+        check_writable(p)
 
 
 @click.command("compare")

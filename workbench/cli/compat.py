@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.options import FINITE_FLOAT
 from workbench.errors import UsageError
 
 EXIT_DISAGREE = 100
@@ -26,7 +27,7 @@ MAX_DIFFS_SHOWN = 5
     metavar="NAME",
     help="File holding promptfoo's output in each case [default: expected.json, else oracle.json, else output.json].",
 )
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Score tolerance.")
+@click.option("--tolerance", type=FINITE_FLOAT, default=1e-6, show_default=True, help="Score tolerance.")
 def command(directory: Path, expected_name: str | None, tolerance: float) -> None:
     """Run every promptfoo config under DIRECTORY and compare with promptfoo's stored verdicts.
 

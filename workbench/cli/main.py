@@ -57,6 +57,31 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's standalone mode, except that a usage error is one line (`Error: ...`, exit 2):
+        click prints `Usage:`, a `Try ... for help` line, a blank line, then the error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as e:
+            click.echo(f"Error: {one_line_usage_error(e)}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         from workbench.errors import WorkbenchError
 
@@ -67,6 +92,15 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {e}", err=True)
             sys.exit(e.exit_code)
+
+
+def one_line_usage_error(e: click.UsageError) -> str:
+    """The error with the command named (`run: Invalid value for '--max-cost': ...`), on one line."""
+    message = " ".join(e.format_message().split())
+    ctx = e.ctx
+    if ctx is not None and ctx.info_name and ctx.parent is not None:
+        return f"{ctx.info_name}: {message}"
+    return message
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

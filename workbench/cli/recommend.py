@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from workbench.cli.options import db_option
+from workbench.cli.options import FiniteFloatRange, db_option
 
 if TYPE_CHECKING:
     from workbench.analysis.recommend import Recommendation
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @click.option("--suite", type=click.Path(path_type=Path), help="Use the newest run of this suite (and its defaults).")
 @click.option(
     "--min-pass-rate",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloatRange(0, 1),
     help="Acceptance target [default: the suite's workbench.acceptance, else 0.9].",
 )
 @click.option(
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     help="Accept pairs with guardrail failures [default: no].",
 )
 @click.option("--allow-errors/--no-allow-errors", default=None, help="Accept pairs with errors [default: no].")
-@click.option("--requests-per-day", type=click.FloatRange(min=0), help="Project monthly cost at this volume.")
+@click.option("--requests-per-day", type=FiniteFloatRange(min=0), help="Project monthly cost at this volume.")
 @click.option(
-    "--cache-hit-rate", type=click.FloatRange(0, 1), help="Cache hit rate for the projection [default: measured]."
+    "--cache-hit-rate", type=FiniteFloatRange(0, 1), help="Cache hit rate for the projection [default: measured]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @db_option

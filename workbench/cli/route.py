@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from workbench.cli.options import FiniteFloatRange
+
 DB_HELP = "SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
 
 
@@ -39,7 +41,7 @@ def _db(path: Path | None, create: bool = False) -> Any:
     " cheapest model predicted to pass; ordered by measured cost).",
 )
 @click.option("--name", help="Router name [default: CHEAP->STRONG]; training a name again adds a new version.")
-@click.option("--min-pass-rate", type=click.FloatRange(0, 1), default=0.9, show_default=True, help="Acceptance target.")
+@click.option("--min-pass-rate", type=FiniteFloatRange(0, 1), default=0.9, show_default=True, help="Acceptance target.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the CV split and the bootstrap.")
 @click.option("--db", type=click.Path(path_type=Path), help=DB_HELP)
 def train(
@@ -82,7 +84,7 @@ def train(
 @click.option("--name", help="Router name [default: the newest router].")
 @click.option("--id", "router_id", type=int, help="A specific router version (id from `workbench route list`).")
 @click.option(
-    "--requests-per-day", type=click.FloatRange(min=0), default=1000, show_default=True, help="Volume to project."
+    "--requests-per-day", type=FiniteFloatRange(min=0), default=1000, show_default=True, help="Volume to project."
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: summary and full evaluation.")
 @click.option("--db", type=click.Path(path_type=Path), help=DB_HELP)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.compare import gate_config, gate_options
-from workbench.cli.options import db_option, outputs_option
+from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
 from workbench.errors import UsageError
 
 
@@ -20,9 +20,12 @@ def _threshold(flag: float | None) -> float:
     env = os.environ.get("PROMPTFOO_PASS_RATE_THRESHOLD")
     if env:
         try:
-            return float(env)
+            value = float(env)
         except ValueError:
             raise UsageError(f"PROMPTFOO_PASS_RATE_THRESHOLD={env!r}: expected a number (percent)") from None
+        if not 0 <= value <= 100:  # also false for nan
+            raise UsageError(f"PROMPTFOO_PASS_RATE_THRESHOLD={env!r}: expected a percentage between 0 and 100")
+        return value
     return 100.0
 
 
@@ -80,7 +83,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 @click.option(
     "--pass-rate-threshold",
-    type=click.FloatRange(0, 100),
+    type=FiniteFloatRange(0, 100),
     help="Exit 100 when the pass rate (percent) is below this [default: $PROMPTFOO_PASS_RATE_THRESHOLD or 100].",
 )
 @click.option("--label", help="Label the run (e.g. the git ref) so `compare` can find it.")
@@ -142,7 +145,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--no-cache", is_flag=True, help="Call every provider; neither read nor write the response cache.")
 @click.option(
     "--max-cost",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     metavar="USD",
     help="Stop scheduling calls before spending would pass USD [default: the suite's workbench.max_cost].",
 )

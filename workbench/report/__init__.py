@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from sqlite_utils import Database
 
-from workbench.errors import UsageError
+from workbench.errors import StoreError, UsageError
 
 Writer = Callable[[Database, int, IO[str]], None]
 
@@ -66,9 +67,26 @@ def _writer(fmt: str) -> Writer:
 
 
 def check_output_paths(paths: list[Path]) -> None:
-    """Fail fast (UsageError, exit 2) on an unsupported extension, before anything runs."""
+    """Fail fast (UsageError, exit 2) before anything runs: an unsupported extension or a target
+    that cannot be written."""
     for p in paths:
         format_for(p)
+        check_writable(Path(p))
+
+
+def check_writable(p: Path) -> None:
+    """UsageError unless `p` can be written: not a directory, not read-only, its directory creatable."""
+    if p.is_dir():
+        raise UsageError(f"{p}: is a directory, not an output file")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise UsageError(f"{p}: not writable")
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{p}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{p}: cannot write in {parent} (permission denied)")
 
 
 def write_outputs(db: Database, run_id: int, paths: list[Path]) -> None:
@@ -78,9 +96,13 @@ def write_outputs(db: Database, run_id: int, paths: list[Path]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         # newline="" so csv controls its own line endings; UTF-8 whatever the locale.
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            write(db, run_id, fh)
-        tmp.replace(path)
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                write(db, run_id, fh)
+            tmp.replace(path)
+        except OSError as e:  # disk full, quota, file size limit: no half-written file stays behind
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"{path}: cannot write the output ({e.strerror or e})") from None
 
 
-__all__ = ["FORMATS", "SUPPORTED", "check_output_paths", "format_for", "write_outputs"]
+__all__ = ["FORMATS", "SUPPORTED", "check_output_paths", "check_writable", "format_for", "write_outputs"]

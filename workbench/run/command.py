@@ -6,13 +6,16 @@ exits 2 with nothing written.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.assertions.base import GradeConfig
+from workbench.errors import DiskFullError
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
 from workbench.types import Suite
 
 EXIT_OK = 0
@@ -97,11 +100,14 @@ def _with_providers(suite: Suite, ids: list[str]) -> Suite:
 
 def execute(req: RunRequest) -> int:
     """Run every suite of the request; return the exit code."""
-    from workbench.report import check_output_paths, write_outputs
-    from workbench.store.db import open_db
+    from workbench.report import check_output_paths
     from workbench.suite import load
 
     check_output_paths(req.outputs)
+    if req.baseline and not req.dry_run:
+        from workbench.ci.compare_inputs import check_baseline
+
+        check_baseline(req.baseline, req.db)
     if req.changed_since:
         from workbench.ci.changed_since import select_changed
 
@@ -134,7 +140,24 @@ def execute(req: RunRequest) -> int:
         from workbench.errors import UsageError
 
         raise UsageError("--resume: give exactly one suite (the one the run was made of)")
-    db = open_db(req.db)
+    db_path = req.db if req.db is not None else default_db_path()
+    created = not db_path.exists()
+    db = open_db(db_path)
+    try:
+        return _execute_runs(req, suites, db)
+    except (sqlite3.OperationalError, OSError) as e:
+        if not is_disk_full(e):
+            raise
+        db.conn.close()
+        if created:  # a database this run made and could not finish is removed, not left half-written
+            remove_database(db_path)
+            raise DiskFullError(f"{db_path}: disk full ({e}); removed the database this run created") from None
+        raise DiskFullError(f"{db_path}: disk full ({e}); the run is incomplete, resume it with --resume") from None
+
+
+def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
+    from workbench.report import write_outputs
+
     exit_code = EXIT_OK
     run_ids: list[int] = []
     for suite in suites:

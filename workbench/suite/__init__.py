@@ -11,6 +11,7 @@ Bad input raises `SuiteError` (`file: key.path: message`); unknown keys are warn
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def _load_one(path: Path) -> Suite:
     check_keys(evaluate, "evaluateOptions", EVALUATE_OPTIONS, local)
     for key in ("maxConcurrency", "repeat", "delay", "timeoutMs", "maxEvalTimeMs"):
         v = evaluate.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < math.inf):
             raise SuiteError(shown, f"evaluateOptions.{key}", f"must be a non-negative number, got {v!r}")
 
     derived = config.get("derivedMetrics") or []
@@ -139,6 +140,11 @@ def _load_one(path: Path) -> Suite:
     wb = config.get("workbench") or {}
     expect_mapping(wb, shown, "workbench")
     check_keys(wb, "workbench", WORKBENCH_KEYS, local)
+    max_cost = wb.get("max_cost")
+    if max_cost is not None and (
+        isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 <= max_cost < math.inf
+    ):
+        raise SuiteError(shown, "workbench.max_cost", f"must be a finite number >= 0 (USD), got {max_cost!r}")
 
     warnings.extend(w if w.startswith(shown) else f"{shown}: {w}" for w in local)
     return Suite(

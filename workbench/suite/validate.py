@@ -7,6 +7,7 @@ Type problems are `SuiteError`s (`file: key.path: message`).
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -180,6 +181,8 @@ def expect_number(value: Any, file: str | None, where: str) -> float | int | Non
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SuiteError(file, where, f"must be a number, got {type_name(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SuiteError(file, where, f"must be a finite number, got {value}")
     return value
 
 
