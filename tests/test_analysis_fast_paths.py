@@ -67,7 +67,7 @@ def test_direct_compare_equals_temp_table_compare(
     base = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
     results, cases = scripted(2, 40, shuffle=shuffle, drop=drop)
     head = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
-    assert compare._direct_maps(db, base, head) is not None  # the direct path is the one under test
+    assert compare._direct_maps(db, base, head, {}) is not None  # the direct path is the one under test
     fast, slow = both_paths(db, base, head, monkeypatch, limit)
     assert fast["regressed"] > 5 and fast["improved"] > 5 and fast["new_errors"] > 0
     assert fast == slow
@@ -77,7 +77,7 @@ def test_repeats_take_the_general_path(tmp_path: Path, monkeypatch: pytest.Monke
     db = open_db(tmp_path / "w.db")
     base = make_run(db, [R(0, 0, 0, ok=True, repeat=r) for r in range(2)], tests=1)
     head = make_run(db, [R(0, 0, 0, ok=r == 0, repeat=r) for r in range(2)], tests=1)
-    assert compare._direct_maps(db, base, head) is None
+    assert compare._direct_maps(db, base, head, {}) is None
     c = compare.compare_runs(db, base, head)
     assert (c.regressed, c.regressions[0].head_pass_rate) == (1, 0.5)
 

@@ -200,11 +200,20 @@ def test_different_tests_are_reported_not_counted(tmp_path: Path) -> None:
     }
     write_suite(tmp_path, tests=[*TESTS[1:], extra])
     wb("run", suite, "--db", db, "--label", "head", "-q")
-    res = wb("compare", "base", "head", "--db", db, "--fail-on-regression", "-o", tmp_path / "r.md")
+    res = wb(
+        "compare", "base", "head", "--db", db, "--fail-on-regression", "--missing", "ignore", "-o", tmp_path / "r.md"
+    )
     assert res.exit_code == 0
     md = (tmp_path / "r.md").read_text()
     assert "⚠️ BASE and HEAD ran different tests: 1 only in BASE, 1 only in HEAD" in md
     assert "Tests only in BASE (not compared): `alice`" in md and "Tests only in HEAD (not compared): `dave`" in md
+    # by default alice, removed from the suite after passing in BASE, counts as a failure
+    res = wb("compare", "base", "head", "--db", db, "--fail-on-regression")
+    assert res.exit_code == 100
+    assert res.stderr == (
+        'gate missing: 1 test passed in BASE and is missing in HEAD: "alice" (--missing ignore to allow)\n'
+    )
+    assert "on 2 matched (test, pair) rows (1 only in BASE, 1 only in HEAD)" in res.stdout
 
 
 def test_labels_over_several_suites_pair_by_suite(tmp_path: Path) -> None:

@@ -45,10 +45,16 @@ def test_comparison_report_sections_with_a_new_version(tmp_path: Path) -> None:
     wb("run", suite, "--db", db, "--label", "head", "-q")
     out = tmp_path / "r.md"
     res = wb("compare", "base", "head", "--db", db, "--fail-on-regression", "-o", out)
-    assert res.exit_code == 0  # v1 did not change; v2 has no baseline to regress from
+    assert res.exit_code == 100  # v1 did not change; v2 is gated against v1 and broke alice and bob
     md = out.read_text()
-    assert "| greet/v1 · none · echo | 100.0% → 100.0% | +0.0 pts | 0 | 0 | 0 | 0 | +0 (+0.0%) | $0 → $0 |" in md
-    assert "| greet/v2 · none · echo | only in HEAD: 33.3% (1/3) |" in md
+    assert (
+        "| greet/v1 · none · echo | 100.0% → 100.0% | +0.0 pts | 0 | 0 | inconclusive (1) | 0 | 0 | +0 (+0.0%)"
+        " | $0 → $0 |" in md
+    )
+    assert (
+        "| greet/v2 · none · echo (new version v2 vs v1) | 100.0% → 33.3% | -66.7 pts | **2** | 0"
+        " | inconclusive (0.5) | 0 | 0 | +0 (+0.0%) | $0 → $0 |" in md
+    )
     assert (
         "<details><summary>greet/v2 (new version, vs greet/v1); in HEAD it broke 2 and fixed 0 results: +0 tokens"
         "</summary>" in md

@@ -225,6 +225,10 @@ def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:
     pairs = at.dataframe[0].value
     assert pairs["pair"].tolist()[:2] == ["reply/v2 · none · gpt-4o", "reply/v2 · none · gpt-4o-mini"]
     assert pairs["regressed"].tolist() == [5, 5, 0, 0]
+    # the exact McNemar verdict: 10 flips one way is significant overall, 5 per pair is not
+    assert "**Verdict:** regressed (10 regressed vs 0 improved, McNemar p = 0.002 < 0.05)" in out
+    assert pairs["verdict"].tolist()[:2] == ["inconclusive", "inconclusive"]
+    assert pairs["McNemar p"].tolist()[0] == 0.0625
     # One list of changed tests at a time: the regressions first.
     assert at.get("button_group")[0].proto.label == "Changed tests"
     assert len(at.dataframe) == 2

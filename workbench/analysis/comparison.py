@@ -24,6 +24,8 @@ from sqlite_utils import Database
 
 from workbench.analysis import pair_totals, queries
 from workbench.analysis.pairs import PairStats, pair_stats
+from workbench.analysis.significance import DEFAULT_ALPHA, Significance, mcnemar
+from workbench.analysis.version_pairing import Predecessor, predecessor_map
 
 CHANGE_LIMIT = 100
 
@@ -50,12 +52,28 @@ PER_TEST = f"""
     group by 1, 2, 3, 4
 """
 
+# `{names}` maps each HEAD prompt name to the BASE prompt it is compared with (itself, or the
+# predecessor of a new version: analysis.version_pairing); rows are named after HEAD's prompt.
 JOINED = """
-    select b.prompt, b.variant, b.model, b.test, b.n as bn, b.passes as bp, h.n as hn, h.passes as hp,
+    select h.prompt, b.variant, b.model, b.test, b.n as bn, b.passes as bp, h.n as hn, h.passes as hp,
            b.errors as be, h.errors as he, b.gf as bg, h.gf as hg, b.rid as brid, h.rid as hrid,
            1.0 * b.passes / b.n as brate, 1.0 * h.passes / h.n as hrate
-    from {base} b join {head} h on h.prompt = b.prompt and h.variant = b.variant and h.model = b.model
-     and h.test = b.test
+    from {base} b join {names} m on m.b = b.prompt
+    join {head} h on h.prompt = m.h and h.variant = b.variant and h.model = b.model and h.test = b.test
+"""
+# BASE (pair, test) rows no HEAD row is compared with: (count, how many passed at least once).
+BASE_ONLY = """
+    select count(*), coalesce(sum(b.passes > 0), 0) from {base} b where not exists (
+        select 1 from {names} m join {head} h on h.prompt = m.h and h.variant = b.variant
+         and h.model = b.model and h.test = b.test where m.b = b.prompt)
+"""
+BASE_ONLY_PASSED = """
+    select b.prompt || ' · ' || b.variant || ' · ' || b.model, tc.description, b.test, 1.0 * b.passes / b.n
+    from {base} b join test_cases tc on tc.run_id = :base and tc.identity = b.test
+    where b.passes > 0 and not exists (
+        select 1 from {names} m join {head} h on h.prompt = m.h and h.variant = b.variant
+         and h.model = b.model and h.test = b.test where m.b = b.prompt)
+    group by b.prompt, b.variant, b.model, b.test order by b.prompt, b.variant, b.model, min(tc.test_idx) limit :limit
 """
 
 
@@ -90,10 +108,24 @@ class PairComparison:
     new_errors: int = 0
     base_matched_pass_rate: float | None = None
     head_matched_pass_rate: float | None = None
+    predecessor: str | None = None  # a new version: the BASE prompt it is compared with
+    alpha: float = DEFAULT_ALPHA
 
     @property
     def name(self) -> str:
         return f"{self.prompt} · {self.variant} · {self.model}"
+
+    @property
+    def new_version(self) -> str | None:
+        """`new version v2 vs v1` when this pair is a version compared with its predecessor."""
+        if self.predecessor is None:
+            return None
+        new, old = self.prompt.rsplit("/", 1)[-1], self.predecessor.rsplit("/", 1)[-1]
+        return f"new version {new} vs {old}"
+
+    @property
+    def significance(self) -> Significance:
+        return mcnemar(self.regressed, self.improved, self.alpha)
 
     def delta(self, attr: str) -> float | None:
         a = getattr(self.base, attr, None) if self.base else None
@@ -115,6 +147,9 @@ class PairComparison:
             "new_errors": self.new_errors,
             "base_matched_pass_rate": self.base_matched_pass_rate,
             "head_matched_pass_rate": self.head_matched_pass_rate,
+            "predecessor": self.predecessor,
+            "new_version": self.new_version,
+            "significance": self.significance.to_dict(),
             "delta": {
                 k: self.delta(attr)
                 for k, attr in (
@@ -162,10 +197,20 @@ class RunComparison:
     tests_only_in_head: list[dict[str, Any]] = field(default_factory=list)
     regressions: list[TestChange] = field(default_factory=list)  # worst first, at most CHANGE_LIMIT
     improvements: list[TestChange] = field(default_factory=list)
+    only_in_base_rows: int = 0  # (test, pair) rows of BASE no HEAD row is compared with
+    only_in_head_rows: int = 0
+    missing_passed: int = 0  # of the BASE-only rows, those that passed (at least once) in BASE
+    missing: list[dict[str, Any]] = field(default_factory=list)  # the first of them: pair, description, test
+    alpha: float = DEFAULT_ALPHA
 
     @property
     def same_tests(self) -> bool:
         return not self.tests_only_in_base and not self.tests_only_in_head
+
+    @property
+    def significance(self) -> Significance:
+        """Over every matched (test, pair) row."""
+        return mcnemar(self.regressed, self.improved, self.alpha)
 
     @property
     def pass_rate_delta(self) -> float | None:
@@ -181,6 +226,11 @@ class RunComparison:
             "head": asdict(self.head),
             "pass_rate_delta": self.pass_rate_delta,
             "matched": self.matched,
+            "only_in_base_rows": self.only_in_base_rows,
+            "only_in_head_rows": self.only_in_head_rows,
+            "missing_passed": self.missing_passed,
+            "missing": self.missing,
+            "significance": self.significance.to_dict(),
             "base_matched_pass_rate": self.base_matched_pass_rate,
             "head_matched_pass_rate": self.head_matched_pass_rate,
             "regressed": self.regressed,
@@ -196,17 +246,33 @@ class RunComparison:
         }
 
 
-def compare_runs(db: Database, base: str | int, head: str | int, change_limit: int = CHANGE_LIMIT) -> RunComparison:
-    """Compare runs BASE and HEAD (ids or labels)."""
+def compare_runs(
+    db: Database,
+    base: str | int,
+    head: str | int,
+    change_limit: int = CHANGE_LIMIT,
+    *,
+    predecessors: tuple[Predecessor, ...] = (),
+    alpha: float = DEFAULT_ALPHA,
+) -> RunComparison:
+    """Compare runs BASE and HEAD (ids or labels). A prompt version only in HEAD is compared with
+    its predecessor in BASE (`analysis.version_pairing`); `alpha` is the significance level of the
+    McNemar verdicts."""
     base_id, head_id = queries.resolve_run(db, base), queries.resolve_run(db, head)
     base_pairs = {p.key: p for p in pair_stats(db, [base_id], with_named_scores=False)}
     head_pairs = {p.key: p for p in pair_stats(db, [head_id], with_named_scores=False)}
+    names = predecessor_map(db, base_id, head_id, predecessors)
     same_tests = _same_tests(db, base_id, head_id)
-    direct = _direct_maps(db, base_id, head_id)
+    direct = _direct_maps(db, base_id, head_id, names)
+    coverage: tuple[int, int, list[dict[str, Any]]]
     if direct is not None:
         per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit, same_tests)
+        coverage = _direct_coverage(db, base_id, head_id, *direct, same_tests, change_limit)
+        head_rows = db.execute("select count(*) from results where run_id = ?", [head_id]).fetchone()[0]
     else:
-        with _per_test_tables(db, base_id, head_id) as joined:
+        with _per_test_tables(db, base_id, head_id, names) as (joined, tables):
+            coverage = _table_coverage(db, base_id, tables, change_limit)
+            head_rows = db.execute(f"select count(*) from {tables['head']}").fetchone()[0]
             per_pair = {
                 (r[0], r[1], r[2]): r
                 for r in db.execute(
@@ -219,7 +285,10 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
             improvements = _changes(db, joined, "hrate > brate", "hrate - brate desc", change_limit)
     pairs: list[PairComparison] = []
     for key in sorted(base_pairs.keys() | head_pairs.keys()):
-        pc = PairComparison(key[0], key[1], key[2], base_pairs.get(key), head_pairs.get(key))
+        base_key = (names.get(key[0], key[0]), key[1], key[2])
+        pc = PairComparison(key[0], key[1], key[2], base_pairs.get(base_key), head_pairs.get(key), alpha=alpha)
+        if key in head_pairs and base_key[0] != key[0] and base_key in base_pairs:
+            pc.predecessor = base_key[0]
         r = per_pair.get(key)
         if r:
             pc.matched, pc.regressed, pc.improved, pc.new_guardrail_failures, pc.new_errors = (int(x) for x in r[3:8])
@@ -246,6 +315,11 @@ def compare_runs(db: Database, base: str | int, head: str | int, change_limit: i
         head_matched_pass_rate=hp / hn if hn else None,
         tests_only_in_base=[] if same_tests else _only_in(db, base_id, head_id),
         tests_only_in_head=[] if same_tests else _only_in(db, head_id, base_id),
+        only_in_base_rows=coverage[0],
+        only_in_head_rows=int(head_rows) - sums[0],
+        missing_passed=coverage[1],
+        missing=coverage[2],
+        alpha=alpha,
     )
     out.regressions, out.improvements = regressions, improvements
     return out
@@ -255,19 +329,38 @@ _counter = itertools.count()
 
 
 @contextmanager
-def _per_test_tables(db: Database, base_id: int, head_id: int) -> Iterator[str]:
-    """Materialize each run's per-test rows once, indexed for the join; yields the joined SELECT."""
+def _per_test_tables(
+    db: Database, base_id: int, head_id: int, prompt_map: dict[str, str]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """Materialize each run's per-test rows once, indexed for the join; yields the joined SELECT
+    and the temp tables' names (base, head, names)."""
     n = next(_counter)
-    names = (f"_cmp_base_{n}", f"_cmp_head_{n}", f"_cmp_joined_{n}")
+    names = (f"_cmp_base_{n}", f"_cmp_head_{n}", f"_cmp_joined_{n}", f"_cmp_names_{n}")
+    tables = {"base": names[0], "head": names[1], "names": names[3]}
     try:
         for name, run_id in zip(names[:2], (base_id, head_id), strict=True):
             db.execute(f"create temp table {name} as {PER_TEST}", {"run": run_id})
         db.execute(f"create index temp.{names[1]}_key on {names[1]} (prompt, variant, model, test)")
-        db.execute(f"create temp table {names[2]} as {JOINED.format(base=names[0], head=names[1])}")
-        yield f"select * from {names[2]}"
+        db.execute(f"create temp table {names[3]} (h text, b text)")
+        db.conn.executemany(f"insert into {names[3]} values (?, ?)", sorted(prompt_map.items()))
+        db.execute(f"create temp table {names[2]} as {JOINED.format(**tables)}")
+        yield f"select * from {names[2]}", tables
     finally:
         for name in names:
             db.execute(f"drop table if exists temp.{name}")
+
+
+def _table_coverage(
+    db: Database, base_id: int, tables: dict[str, str], limit: int
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """(BASE-only rows, of which passed, the first passed ones) on the per-test tables."""
+    count, passed = db.execute(BASE_ONLY.format(**tables)).fetchone()
+    rows = db.execute(BASE_ONLY_PASSED.format(**tables), {"base": base_id, "limit": limit}).fetchall()
+    return int(count), int(passed), [_missing(*r) for r in rows]
+
+
+def _missing(pair: str, description: str | None, test: str, base_pass_rate: float) -> dict[str, Any]:
+    return {"pair": pair, "description": description, "test": test, "base_pass_rate": base_pass_rate}
 
 
 def _totals(db: Database, run_id: int) -> RunTotals:
@@ -433,7 +526,7 @@ def _same_tests(db: Database, base_id: int, head_id: int) -> bool:
 
 
 def _direct_maps(
-    db: Database, base_id: int, head_id: int
+    db: Database, base_id: int, head_id: int, prompt_map: dict[str, str]
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
     """(HEAD idx, BASE idx, name) of the prompts and of the models in both runs; None: use temp tables.
 
@@ -452,10 +545,97 @@ def _direct_maps(
     if base is None or head is None:
         return None
     maps = []
-    for b_names, h_names in zip(base, head, strict=True):
+    for b_names, h_names, renamed in zip(base, head, (prompt_map, {}), strict=True):
         by_name = {name: idx for idx, name in b_names.items()}
-        maps.append([(h, by_name[name], name) for h, name in sorted(h_names.items()) if name in by_name])
+        maps.append(
+            [
+                (h, by_name[renamed.get(name, name)], name)
+                for h, name in sorted(h_names.items())
+                if renamed.get(name, name) in by_name
+            ]
+        )
     return maps[0], maps[1]
+
+
+def _direct_sql(
+    base_id: int,
+    head_id: int,
+    prompts: list[tuple[int, int, str]],
+    models: list[tuple[int, int, str]],
+    same_tests: bool,
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The maps' CTE, its parameters and the test mapping of the direct path."""
+    # The maps' VALUES lists hold only named placeholders (:p0, :p1, ...); the values are bound.
+    flat = [x for row in (*prompts, *models) for x in row]
+    marks = [f"(:p{i}, :p{i + 1}, :p{i + 2})" for i in range(0, len(flat), 3)]
+    maps = (
+        "with pm(h, b, name) as (values " + ", ".join(marks[: len(prompts)]) + "),"
+        " mm(h, b, label) as (values " + ", ".join(marks[len(prompts) :]) + ")"
+    )
+    params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(flat)} | {"base": base_id, "head": head_id}
+    tests = SAME_TESTS if same_tests else TEST_MAP
+    if tests is TEST_MAP:
+        maps += TEST_MAP_CTE
+    return maps, params, tests
+
+
+# BASE results (one per (pair, test) on this path) that no HEAD result is compared with.
+DIRECT_BASE_ONLY = """
+    select {what} from results b
+    left join test_cases tb on tb.run_id = b.run_id and tb.test_idx = b.test_idx
+    where b.run_id = :base and b.repeat = 0 and {cond} not exists (
+        select 1 from pm cross join mm {tests}
+        cross join results h on h.run_id = :head and h.prompt_idx = pm.h and h.variant = b.variant
+         and h.provider_idx = mm.h and h.test_idx = {head_test}
+        where pm.b = b.prompt_idx and mm.b = b.provider_idx)
+"""
+DIRECT_BASE_ONLY_TESTS = {
+    "tests": "",
+    "head_test": "b.test_idx",
+}
+DIRECT_BASE_ONLY_MAPPED = {
+    "tests": "cross join tm on tm.b = b.test_idx",
+    "head_test": "tm.h",
+}
+
+
+def _direct_coverage(
+    db: Database,
+    base_id: int,
+    head_id: int,
+    prompts: list[tuple[int, int, str]],
+    models: list[tuple[int, int, str]],
+    same_tests: bool,
+    limit: int,
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """(BASE-only rows, of which passed, the first passed ones) on the direct path."""
+    maps, params, tests = _direct_sql(base_id, head_id, prompts, models, same_tests)
+    mapping = DIRECT_BASE_ONLY_TESTS if tests is SAME_TESTS else DIRECT_BASE_ONLY_MAPPED
+    if not prompts or not models:  # nothing maps: every BASE result is BASE-only
+        maps, mapping = (
+            "with pm(h, b) as (select null, null where 0), mm(h, b) as (select null, null where 0)",
+            DIRECT_BASE_ONLY_TESTS,
+        )
+    counted = DIRECT_BASE_ONLY.format(what="count(*), coalesce(sum(b.success), 0)", cond="", **mapping)
+    count, passed = db.execute(maps + counted, params).fetchone()
+    listed = DIRECT_BASE_ONLY.format(
+        what="b.prompt_idx, b.variant, b.provider_label, tb.description, tb.identity",
+        cond="b.success = 1 and",
+        **mapping,
+    )
+    names = dict(
+        db.execute(
+            f"select rp.prompt_idx, {RUN_PROMPT_NAMES} from run_prompts rp"
+            " left join prompt_versions pv on pv.id = rp.prompt_version_id where rp.run_id = ?",
+            [base_id],
+        ).fetchall()
+    )
+    rows = db.execute(
+        maps + listed + " order by b.prompt_idx, b.variant, b.provider_idx, b.test_idx limit :limit",
+        params | {"limit": limit},
+    ).fetchall()
+    missing = [_missing(f"{names.get(p, f'prompt {p}')} · {v} · {m}", d, t, 1.0) for p, v, m, d, t in rows]
+    return int(count), int(passed), missing
 
 
 def _direct(
@@ -470,17 +650,7 @@ def _direct(
     """Per-pair counts in one pass over HEAD; then the first changes of each pair, pairs in order."""
     if not prompts or not models:
         return {}, [], []
-    # The maps' VALUES lists hold only named placeholders (:p0, :p1, ...); the values are bound.
-    flat = [x for row in (*prompts, *models) for x in row]
-    marks = [f"(:p{i}, :p{i + 1}, :p{i + 2})" for i in range(0, len(flat), 3)]
-    maps = (
-        "with pm(h, b, name) as (values " + ", ".join(marks[: len(prompts)]) + "),"
-        " mm(h, b, label) as (values " + ", ".join(marks[len(prompts) :]) + ")"
-    )
-    params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(flat)} | {"base": base_id, "head": head_id}
-    tests = SAME_TESTS if same_tests else TEST_MAP
-    if tests is TEST_MAP:
-        maps += TEST_MAP_CTE
+    maps, params, tests = _direct_sql(base_id, head_id, prompts, models, same_tests)
     join = DIRECT_JOIN.format(**tests)
     per_pair = {(r[0], r[1], r[2]): r for r in db.execute(maps + DIRECT_PAIRS.format(join=join), params)}
 

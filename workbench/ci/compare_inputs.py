@@ -392,19 +392,37 @@ class Review:
 
 
 def review(inputs: CompareInputs, gates: GateConfig) -> Review:
-    """Compare every paired suite (analysis.compare.compare_runs) and evaluate the gates."""
+    """Compare every paired suite (analysis.compare.compare_runs) and evaluate the gates.
+
+    A suite whose comparison matched no (test, pair) row, or inputs with no suite on both sides,
+    are a UsageError (exit 2) unless `gates.allow_empty`: a gate over nothing can only pass."""
     from workbench.analysis.comparison import compare_runs
+    from workbench.analysis.coverage import unmatched_reasons
+    from workbench.analysis.significance import DEFAULT_ALPHA
+    from workbench.analysis.version_pairing import parse_predecessor
     from workbench.ci.gates import evaluate
 
-    suites = [
-        SuiteComparison(
-            p.name,
-            p.base_id,
-            p.head_id,
-            compare_runs(inputs.db, p.base_id, p.head_id) if p.base_id is not None and p.head_id is not None else None,
+    predecessors = tuple(parse_predecessor(s) for s in gates.predecessors)
+    alpha = gates.significance if gates.significance is not None else DEFAULT_ALPHA
+    suites: list[SuiteComparison] = []
+    for p in inputs.pairs:
+        c = None
+        if p.base_id is not None and p.head_id is not None:
+            c = compare_runs(inputs.db, p.base_id, p.head_id, predecessors=predecessors, alpha=alpha)
+            if c.matched == 0 and not gates.allow_empty:
+                where = "" if len(inputs.pairs) == 1 else f"[{p.name}] "
+                raise UsageError(
+                    f"{where}nothing to compare: BASE {inputs.base_label} (run {p.base_id}) and HEAD"
+                    f" {inputs.head_label} (run {p.head_id}) share no (test, pair):"
+                    f" {unmatched_reasons(inputs.db, p.base_id, p.head_id, predecessors)}"
+                    " (--allow-empty to accept)"
+                )
+        suites.append(SuiteComparison(p.name, p.base_id, p.head_id, c))
+    if not any(s.comparison for s in suites) and not gates.allow_empty:
+        only = ", ".join(f"{s.name} (only in {'HEAD' if s.base_id is None else 'BASE'})" for s in suites)
+        raise UsageError(
+            f"nothing to compare: no suite ran on both sides: {only or 'no runs'} (--allow-empty to accept)"
         )
-        for p in inputs.pairs
-    ]
     out = Review(inputs, suites, gates, [])
     out.tripped = evaluate(out.compared, gates)
     return out

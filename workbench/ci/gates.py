@@ -3,7 +3,10 @@
 Every number comes from `analysis.compare.compare_runs` (nothing is recomputed here):
 
 - `fail_on_regression`: any test that passed in BASE and fails in HEAD (matched by test identity,
-  per prompt/variant/model pair). Tests in one run only never count.
+  per prompt/variant/model pair; a new prompt version against its predecessor). With
+  `significance` (an alpha), only a pair, or the whole comparison, whose exact McNemar test on the
+  flips says "regressed" trips it. With `missing == "fail"` (the default), (test, pair) rows that
+  passed in BASE and have no counterpart in HEAD (removed tests) trip it as well.
 - `max_pass_rate_drop` (percentage points): the matched pass rate of any pair, or overall, fell by
   more than this.
 - `max_new_guardrail_failures` (default 0): tests with a guardrail failure in HEAD and none in BASE.
@@ -31,6 +34,10 @@ class GateConfig:
     max_new_guardrail_failures: int | None = 0
     max_cost_increase: float | None = None  # percent
     max_prompt_token_growth: float | None = None  # percent
+    significance: float | None = None  # alpha: the regression gate trips on significant regressions only
+    missing: str = "fail"  # fail | ignore: rows that passed in BASE and are missing in HEAD
+    allow_empty: bool = False  # a comparison with zero matched rows is not an error
+    predecessors: tuple[str, ...] = ()  # FAMILY/NEW=OLD: how a new version is paired
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,15 +89,8 @@ def evaluate(comparisons: list[tuple[str, RunComparison]], config: GateConfig) -
     out: list[Gate] = []
     for suite, c in comparisons:
         w = _where(suite, single)
-        if config.fail_on_regression and c.regressed:
-            names = ", ".join(f'"{t.description or t.test}"' for t in c.regressions[:5])
-            more = f" and {c.regressed - 5} more" if c.regressed > 5 else ""
-            out.append(
-                Gate(
-                    "regression",
-                    f"{w}{c.regressed} test{'s' * (c.regressed != 1)} passed in BASE and fail in HEAD: {names}{more}",
-                )
-            )
+        if config.fail_on_regression:
+            out.extend(_regression_gates(w, c, config))
         if config.max_pass_rate_drop is not None:
             limit = config.max_pass_rate_drop
             candidates = [("overall", c.base_matched_pass_rate, c.head_matched_pass_rate)]
@@ -133,6 +133,38 @@ def evaluate(comparisons: list[tuple[str, RunComparison]], config: GateConfig) -
             )
             if gate:
                 out.append(Gate(gate.name, w + gate.message))
+    return out
+
+
+def _regression_gates(w: str, c: RunComparison, config: GateConfig) -> list[Gate]:
+    out: list[Gate] = []
+    if config.significance is None and c.regressed:
+        names = ", ".join(f'"{t.description or t.test}"' for t in c.regressions[:5])
+        more = f" and {c.regressed - 5} more" if c.regressed > 5 else ""
+        out.append(
+            Gate(
+                "regression",
+                f"{w}{c.regressed} test{'s' * (c.regressed != 1)} passed in BASE and fail in HEAD: {names}{more}",
+            )
+        )
+    elif config.significance is not None:
+        tested = [("overall", c.significance)] + [(p.name, p.significance) for p in c.pairs if p.matched]
+        significant = [(name, s) for name, s in tested if s.verdict == "regressed"]
+        if significant:
+            name, s = min(significant, key=lambda x: x[1].p_value)
+            more = f" ({len(significant)} significant)" if len(significant) > 1 else ""
+            out.append(Gate("regression", f"{w}{name}: {s.line()}{more}"))
+    if config.missing == "fail" and c.missing_passed:
+        n = c.missing_passed
+        names = ", ".join(f'"{m["description"] or m["test"]}"' for m in c.missing[:5])
+        more = f" and {n - 5} more" if n > 5 else ""
+        out.append(
+            Gate(
+                "missing",
+                f"{w}{n} test{'s' * (n != 1)} passed in BASE and {'are' if n != 1 else 'is'} missing in HEAD:"
+                f" {names}{more} (--missing ignore to allow)",
+            )
+        )
     return out
 
 

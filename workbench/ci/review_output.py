@@ -32,11 +32,21 @@ def terminal_summary(review: Review) -> str:
         b, h = c.base_matched_pass_rate, c.head_matched_pass_rate
         rate = "n/a" if b is None or h is None else f"{b:.1%} -> {h:.1%} ({(h - b) * 100:+.1f} pts)"
         lines.append(
-            f"[{s.name}] pass rate {rate} on {c.matched} matched (test, pair) rows; {c.regressed} regressed, {c.improved} improved;"
+            f"[{s.name}] pass rate {rate} on {c.matched} matched (test, pair) rows ({c.only_in_base_rows} only in"
+            f" BASE, {c.only_in_head_rows} only in HEAD); {c.regressed} regressed, {c.improved} improved;"
             f" {c.new_guardrail_failures} new guardrail failures; {c.new_errors} new errors"
         )
+        lines.append(f"  verdict: {c.significance.line()}")
+        for p in c.pairs:
+            if p.new_version and p.matched:
+                lines.append(
+                    f"  {p.name}: {p.new_version}: {p.regressed} regressed, {p.improved} improved;"
+                    f" {p.significance.verdict}"
+                )
         for t in c.regressions[:10]:
             lines.append(f"  regressed: {t.description or t.test} ({t.pair})")
+        for m in c.missing[:10]:
+            lines.append(f"  missing in HEAD (passed in BASE): {m['description'] or m['test']} ({m['pair']})")
         if not c.same_tests:
             lines.append(
                 f"  different tests: {len(c.tests_only_in_base)} only in BASE, {len(c.tests_only_in_head)} only in HEAD"

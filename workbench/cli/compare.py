@@ -50,6 +50,32 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PCT",
             help="Gate (prompt bloat): fail when a pair's input tokens per request grow more than PCT percent.",
         ),
+        click.option(
+            "--significance",
+            type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+            metavar="ALPHA",
+            help="With --fail-on-regression: trip only on regressions significant at ALPHA (exact McNemar test"
+            " on the flips, per pair and overall) [default: any flip trips].",
+        ),
+        click.option(
+            "--missing",
+            type=click.Choice(["fail", "ignore"]),
+            default="fail",
+            show_default=True,
+            help="With --fail-on-regression: whether tests that passed in BASE and are missing in HEAD fail.",
+        ),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="Accept a comparison with no matched (test, pair) row (else exit 2 saying what did not match).",
+        ),
+        click.option(
+            "--predecessor",
+            "predecessors",
+            multiple=True,
+            metavar="FAMILY/NEW=OLD",
+            help="Compare new version NEW of FAMILY with OLD [default: the previous version BASE has]; repeatable.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -62,15 +88,26 @@ def gate_config(
     max_new_guardrail_failures: int | None,
     max_cost_increase: float | None,
     max_prompt_token_growth: float | None,
+    significance: float | None = None,
+    missing: str = "fail",
+    allow_empty: bool = False,
+    predecessors: tuple[str, ...] = (),
 ) -> GateConfig:
+    from workbench.analysis.version_pairing import parse_predecessor
     from workbench.ci.gates import GateConfig
 
+    for spec in predecessors:
+        parse_predecessor(spec)  # bad input is refused before anything runs
     return GateConfig(
         fail_on_regression=fail_on_regression,
         max_pass_rate_drop=max_pass_rate_drop,
         max_new_guardrail_failures=None if max_new_guardrail_failures == -1 else max_new_guardrail_failures,
         max_cost_increase=max_cost_increase,
         max_prompt_token_growth=max_prompt_token_growth,
+        significance=significance,
+        missing=missing,
+        allow_empty=allow_empty,
+        predecessors=tuple(predecessors),
     )
 
 
@@ -100,6 +137,10 @@ def command(
     max_new_guardrail_failures: int | None,
     max_cost_increase: float | None,
     max_prompt_token_growth: float | None,
+    significance: float | None,
+    missing: str,
+    allow_empty: bool,
+    predecessors: tuple[str, ...],
     outputs: tuple[Path, ...],
     as_json: bool,
 ) -> None:
@@ -108,15 +149,24 @@ def command(
     BASE and HEAD are run ids, run labels (e.g. `--label base` given to `workbench run`; a label
     over several suites compares each suite with its counterpart), or promptfoo-shaped JSON files
     (`workbench run -o x.json` or `promptfoo eval -o x.json`). Tests are matched by description +
-    vars; tests in one run only are listed, never counted. Exit codes: 0 no gate tripped, 100 a
-    gate tripped (one `gate ...:` line each on stderr), 2 invalid input. When $GITHUB_STEP_SUMMARY
-    is set, the Markdown report is appended to it.
+    vars; a prompt version only in HEAD is compared with its predecessor. Tests that passed in BASE
+    and are missing in HEAD fail the regression gate (--missing ignore). Exit codes: 0 no gate
+    tripped, 100 a gate tripped (one `gate ...:` line each on stderr), 2 invalid input or nothing
+    matched. When $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
     """
     from workbench.ci.compare_inputs import resolve_inputs, review
 
     check_compare_outputs(list(outputs))
     config = gate_config(
-        fail_on_regression, max_pass_rate_drop, max_new_guardrail_failures, max_cost_increase, max_prompt_token_growth
+        fail_on_regression,
+        max_pass_rate_drop,
+        max_new_guardrail_failures,
+        max_cost_increase,
+        max_prompt_token_growth,
+        significance,
+        missing,
+        allow_empty,
+        predecessors,
     )
     result = review(resolve_inputs(base, head, db), config)
     sys.exit(emit(result, list(outputs), as_json))

@@ -109,7 +109,8 @@ def _headline(c: RunComparison) -> list[str]:
     out = [
         f"**Pass rate** {pct(c.base_matched_pass_rate)} → {pct(c.head_matched_pass_rate)}"
         f" ({pts(_d(c.base_matched_pass_rate, c.head_matched_pass_rate))}) on {c.matched} matched (test, pair)"
-        f" row{'s' * (c.matched != 1)} · **{c.regressed} regressed**, {c.improved} improved"
+        f" row{'s' * (c.matched != 1)} ({c.only_in_base_rows} only in BASE, {c.only_in_head_rows} only in HEAD)"
+        f" · **{c.regressed} regressed**, {c.improved} improved"
         f" · {c.new_guardrail_failures} new guardrail failure{'s' * (c.new_guardrail_failures != 1)}"
         f" · {c.new_errors} new error{'s' * (c.new_errors != 1)}",
         f"**Cost per request** {money(c.base.cost_per_request)} → {money(c.head.cost_per_request)}"
@@ -117,7 +118,14 @@ def _headline(c: RunComparison) -> list[str]:
         f" · **tokens in** {num(c.base.mean_tokens_in)} → {num(c.head.mean_tokens_in)}"
         f"{rel(c.base.mean_tokens_in, c.head.mean_tokens_in)}"
         f" · **tokens out** {num(c.base.mean_tokens_out)} → {num(c.head.mean_tokens_out)}",
+        f"**Verdict** {c.significance.line()}",
     ]
+    if c.missing_passed:
+        out.append(
+            f"⚠️ {c.missing_passed} (test, pair) row{'s' * (c.missing_passed != 1)} passed in BASE and"
+            f" {'are' if c.missing_passed != 1 else 'is'} missing in HEAD: "
+            + ", ".join(f"`{cell(m['description'] or m['test'])} · {cell(m['pair'])}`" for m in c.missing[:10])
+        )
     if not c.same_tests:
         out.append(
             f"⚠️ BASE and HEAD ran different tests: {len(c.tests_only_in_base)} only in BASE,"
@@ -148,9 +156,9 @@ def _suite_section(review: Review, s: SuiteComparison) -> list[str]:
 
 def _pair_table(c: RunComparison) -> list[str]:
     out = [
-        "| prompt · variant · model | pass rate BASE → HEAD | Δ | regressed | improved | new guardrail | new errors"
-        " | tokens in Δ | $/request BASE → HEAD |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| prompt · variant · model | pass rate BASE → HEAD | Δ | regressed | improved | verdict (McNemar p)"
+        " | new guardrail | new errors | tokens in Δ | $/request BASE → HEAD |",
+        "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |",
     ]
     for p in c.pairs:
         out.append("| " + " | ".join(cell(x) for x in _pair_row(p)) + " |")
@@ -172,14 +180,17 @@ def _pair_row(p: PairComparison) -> list[str]:
             "",
             "",
             "",
+            "",
             money(stats.mean_cost),
         ]
+    sig = p.significance
     return [
-        p.name,
+        f"{p.name} ({p.new_version})" if p.new_version else p.name,
         f"{pct(p.base_matched_pass_rate)} → {pct(p.head_matched_pass_rate)}",
         pts(_d(p.base_matched_pass_rate, p.head_matched_pass_rate)),
         f"**{p.regressed}**" if p.regressed else "0",
         str(p.improved),
+        f"{sig.verdict} ({sig.p_value:.2g})",
         f"**{p.new_guardrail_failures}**" if p.new_guardrail_failures else "0",
         str(p.new_errors),
         signed(p.delta("mean_tokens_in")) + rel(p.base.mean_tokens_in, p.head.mean_tokens_in),
@@ -243,14 +254,10 @@ def _prompts_of(db: Database, run_id: int) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _version_key(v: str) -> tuple[int, str]:
-    m = re.search(r"\d+", v)
-    return (int(m.group()) if m else -1, v)
-
-
 def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
     """Changed prompts (same name, new text) and new versions (diffed against the family's previous)."""
     from workbench.analysis.diff import diff_versions
+    from workbench.analysis.version_pairing import version_key
     from workbench.suite.families import normalize_content, unified_diff
 
     base, head = _prompts_of(db, base_id), _prompts_of(db, head_id)
@@ -267,8 +274,8 @@ def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
             blocks.append((f"{name} (edited)", ht - bt, diff))
             continue
         fam = h["family"]
-        previous = sorted((p["version"] for p in base.values() if fam and p["family"] == fam), key=_version_key)
-        older = [v for v in previous if _version_key(v) < _version_key(h["version"])] or previous
+        previous = sorted((p["version"] for p in base.values() if fam and p["family"] == fam), key=version_key)
+        older = [v for v in previous if version_key(v) < version_key(h["version"])] or previous
         if fam and older and h["version"]:
             prev = f"{fam}/{older[-1]}"
             title = f"{name} (new version, vs {prev})"
@@ -343,6 +350,11 @@ def _only_in(c: RunComparison) -> list[str]:
 def _gates_footer(review: Review) -> str:
     g = review.gates
     parts = [f"fail on regression: {'yes' if g.fail_on_regression else 'no'}"]
+    if g.fail_on_regression:
+        parts.append(
+            "on any flip" if g.significance is None else f"only when significant at {g.significance:g} (McNemar)"
+        )
+        parts.append(f"missing tests {'fail' if g.missing == 'fail' else 'ignored'}")
     if g.max_pass_rate_drop is not None:
         parts.append(f"max pass-rate drop {g.max_pass_rate_drop:g} pts")
     if g.max_new_guardrail_failures is not None:

@@ -79,6 +79,11 @@ def render() -> None:
     )
     m[3].metric("New guardrail failures", cmp.new_guardrail_failures)
     m[4].metric("New errors", cmp.new_errors)
+    st.markdown(f"**Verdict:** {cmp.significance.line()}")
+    st.caption(
+        f"{cmp.matched:,} matched (test, pair) rows; {cmp.only_in_base_rows:,} only in the baseline"
+        f" ({cmp.missing_passed:,} of them passed there); {cmp.only_in_head_rows:,} only in the newer run."
+    )
     if not cmp.same_tests:
         st.caption(
             f"Tests only in the baseline: {len(cmp.tests_only_in_base)}; only in the newer run: "
@@ -90,12 +95,14 @@ def render() -> None:
         pd.DataFrame(
             [
                 {
-                    "pair": p.name,
+                    "pair": f"{p.name} ({p.new_version})" if p.new_version else p.name,
                     "in baseline": p.base is not None,
                     "in newer": p.head is not None,
                     "matched": p.matched,
                     "regressed": p.regressed,
                     "improved": p.improved,
+                    "verdict": p.significance.verdict,
+                    "McNemar p": round(p.significance.p_value, 4),
                     "pass rate baseline": fmt_rate(p.base_matched_pass_rate),
                     "pass rate newer": fmt_rate(p.head_matched_pass_rate),
                     "Δ cost / request": widgets.delta_text(p.delta("mean_cost"), "cost"),
