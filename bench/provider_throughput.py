@@ -1,19 +1,22 @@
 """Provider throughput: N calls to a loopback OpenAI-compatible server with fixed latency, cold then warm.
 
     .venv/bin/python bench/provider_throughput.py [--calls 2000] [-j 50] [--latency 0.1]
+        [--transport default|litellm|openai-compatible|all] [--reps 1] [--promptfoo PATH]
 
-For each transport (litellm, the default; and the lean `openai-compatible` one) it runs a
-generated suite (N tests, one prompt, one `openai:chat:` provider pointed at the server,
-no assertions) through the real engine (`run_suite`: render -> build_provider stack -> litellm ->
-store), twice against one database:
+Each measurement is `workbench run` in a subprocess, exactly as a user runs it (interpreter start,
+imports, suite load, calls, store, summary). The generated suite has N tests, one prompt and one
+`openai:chat:gpt-4o-mini` provider pointed at the server with `apiBaseUrl`, no assertions; the
+`default` transport sets nothing else. Two runs against one database:
   cold: every call reaches the server.   Target: wall <= 1.2 x ideal (N / j x latency).
-  warm: the same suite again.            Target: <= 10 % of cold wall and zero HTTP requests.
+  warm: the same suite again.            Target: <= 0.6 s and zero HTTP requests.
+With `--promptfoo PATH`, promptfoo runs the same file (`eval --no-cache -j N`) for comparison.
 The server runs in its own process so its work does not share the client's GIL.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -41,14 +44,22 @@ def request_count(base_url: str) -> int:
 
 def write_suite(directory: Path, base_url: str, n: int, transport: str) -> Path:
     tests = "\n".join(f"  - vars: {{q: 'question {i}'}}" for i in range(n))
+    extra = "" if transport == "default" else f", transport: {transport}"
     path = directory / "throughput.yaml"
     path.write_text(
         "prompts: ['Answer briefly: {{q}}']\n"
         "providers:\n"
-        f"  - id: openai:chat:gpt-4o-mini\n    config: {{apiBaseUrl: '{base_url}', apiKey: sk-bench, timeout: 30, transport: {transport}}}\n"
+        f"  - id: openai:chat:gpt-4o-mini\n    config: {{apiBaseUrl: '{base_url}', apiKey: sk-bench, timeout: 30{extra}}}\n"
         f"tests:\n{tests}\n"
     )
     return path
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - t0, proc.returncode, proc.stderr
 
 
 def main() -> None:
@@ -56,46 +67,58 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=2000)
     ap.add_argument("-j", "--concurrency", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--promptfoo", help="promptfoo executable to time on the same suite")
     ap.add_argument(
         "--transport",
-        choices=["litellm", "openai-compatible", "both"],
-        default="both",
-        help="litellm (the default transport) or the lean openai-compatible one [default: both]",
+        choices=["default", "litellm", "openai-compatible", "all"],
+        default="default",
+        help="`default` sets no transport (what users get); `all` runs the three [default: default]",
     )
     args = ap.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    from workbench.providers.litellm_provider import litellm_module
-    from workbench.run.engine import RunConfig, run_suite
-    from workbench.store.db import open_db
-    from workbench.suite import load
-
-    litellm_module()  # import cost is paid once per process, not per run: keep it out of the timing
     proc, base_url = start_server(args.latency)
+    ideal = args.calls / args.concurrency * args.latency
     try:
-        transports = ["litellm", "openai-compatible"] if args.transport == "both" else [args.transport]
-        ideal = args.calls / args.concurrency * args.latency
+        transports = ["default", "litellm", "openai-compatible"] if args.transport == "all" else [args.transport]
         for transport in transports:
-            with tempfile.TemporaryDirectory() as tmp:
-                suite = load(write_suite(Path(tmp), base_url, args.calls, transport))
-                db = open_db(Path(tmp) / "bench.db")
-                figures = {}
-                for phase in ("cold", "warm"):
-                    before = request_count(base_url)
-                    t0 = time.perf_counter()
-                    outcome = run_suite(suite, RunConfig(max_concurrency=args.concurrency), db)
-                    wall = time.perf_counter() - t0
-                    http = request_count(base_url) - before
-                    figures[phase] = wall
+            for rep in range(args.reps):
+                with tempfile.TemporaryDirectory() as tmp:
+                    d = Path(tmp)
+                    suite = write_suite(d, base_url, args.calls, transport)
+                    cmd = [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(d / "bench.db")]
+                    cmd += ["-q", "--no-progress", "-j", str(args.concurrency)]
+                    figures = {}
+                    for phase in ("cold", "warm"):
+                        before = request_count(base_url)
+                        wall, code, err = timed(cmd, d)
+                        if code not in (0, 100):
+                            sys.exit(f"workbench exited {code}:\n{err}")
+                        figures[phase] = wall
+                        http = request_count(base_url) - before
+                        print(
+                            f"[{transport} #{rep + 1}] {phase}: {args.calls} calls at -j {args.concurrency},"
+                            f" {args.latency * 1000:.0f} ms latency: wall {wall:.2f} s (CLI subprocess),"
+                            f" {http} HTTP requests"
+                        )
                     print(
-                        f"[{transport}] {phase}: {args.calls} calls at -j {args.concurrency},"
-                        f" {args.latency * 1000:.0f} ms latency: wall {wall:.2f} s, {args.calls / wall:.0f} calls/s,"
-                        f" {http} HTTP requests, {outcome.totals.get('cached')} cached,"
-                        f" {outcome.totals.get('errors')} errors"
+                        f"[{transport} #{rep + 1}] ideal {ideal:.2f} s; cold/ideal = {figures['cold'] / ideal:.2f}"
+                        f" (target <= 1.20); warm {figures['warm']:.2f} s (target <= 0.60)"
                     )
-                cold, warm = figures["cold"], figures["warm"]
-                print(f"[{transport}] ideal {ideal:.2f} s; cold/ideal = {cold / ideal:.2f} (target <= 1.20)")
-                print(f"[{transport}] warm/cold = {warm / cold:.1%} (target <= 10%)")
+        if args.promptfoo:
+            for rep in range(args.reps):
+                with tempfile.TemporaryDirectory() as tmp:
+                    d = Path(tmp)
+                    suite = write_suite(d, base_url, args.calls, "default")
+                    cmd = [args.promptfoo, "eval", "-c", str(suite), "--no-cache", "-j", str(args.concurrency)]
+                    cmd += ["-o", str(d / "pf.json")]
+                    before = request_count(base_url)
+                    wall, code, _ = timed(cmd, d)
+                    http = request_count(base_url) - before
+                    print(
+                        f"[promptfoo #{rep + 1}] {args.calls} calls: wall {wall:.2f} s, {http} HTTP requests,"
+                        f" cold/ideal = {wall / ideal:.2f}, exit {code}"
+                    )
     finally:
         proc.terminate()
         proc.wait(5)

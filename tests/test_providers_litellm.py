@@ -241,7 +241,7 @@ def test_both_transports_give_the_same_result_under_faults(fake_openai: FakeOpen
 def test_openai_compatible_errors_and_settings(fake_openai: FakeOpenAI) -> None:
     fake_openai.default = {"status": 400}
     r = call(resolve(spec_for(fake_openai, transport="openai-compatible", max_attempts=3)))
-    assert r.error == "HTTPStatusError: HTTP 400: fake error 400" and r.attempts == 1
+    assert r.error == "BadRequestError: HTTP 400: fake error 400" and r.attempts == 1
     fake_openai.default = {"usage": None, "content": "a b c"}
     r = call(resolve(spec_for(fake_openai, transport="openai-compatible", temperature=0, seed=1)))
     assert r.token_source == "tiktoken" and r.tokens_out == 3

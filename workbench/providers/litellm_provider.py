@@ -23,6 +23,7 @@ from workbench.errors import ProviderError
 from workbench.providers.ids import to_litellm_model
 from workbench.providers.limits import Limiter
 from workbench.providers.loop_cleanup import on_loop_shutdown
+from workbench.providers.openai_endpoints import lean_endpoint
 from workbench.providers.pricing import Price, resolve_price
 from workbench.providers.retry import RetryPolicy, call_with_retries, describe
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
@@ -167,23 +168,29 @@ class LiteLLMProvider:
         self.model = model
         config = spec.config or {}
         self.api_base: str | None = next((str(config[k]) for k in API_BASE_KEYS if config.get(k)), None)
-        self._api_key = self._resolve_key(config)
-        self.transport = str(config.get("transport") or "litellm")
-        if self.transport not in TRANSPORTS:
+        chosen = config.get("transport")
+        if chosen is not None and chosen not in TRANSPORTS:
             raise ProviderError(f"provider {spec.display!r}: transport must be one of {', '.join(TRANSPORTS)}")
-        if self.transport == "openai-compatible" and not self.api_base:
+        if chosen == "openai-compatible" and not self.api_base:
             raise ProviderError(f"provider {spec.display!r}: transport openai-compatible needs apiBaseUrl")
+        # Default: the lean transport wherever the endpoint speaks OpenAI's protocol (no litellm import).
+        lean = lean_endpoint(model, self.api_base) if chosen is None else None
+        self.transport = str(chosen or ("openai-compatible" if lean else "litellm"))
+        self.lean_base: str | None = lean[0] if lean else self.api_base
+        self._api_key = self._resolve_key(config, lean[1] if lean else ())
         self.policy = policy or policy_from(config)
         self.limiter = limiter or limiter_from(config)
         self.price: Price | None = resolve_price(model, config) if price is True else (price or None)
 
-    def _resolve_key(self, config: dict[str, Any]) -> str | None:
+    def _resolve_key(self, config: dict[str, Any], key_env: tuple[str, ...] = ()) -> str | None:
         key = config.get("apiKey") or config.get("api_key")
         env_name = config.get("apiKeyEnvar") or config.get("api_key_env")
         if not key and env_name:
             key = os.environ.get(str(env_name))
             if not key:
                 raise ProviderError(f"provider {self.spec.display!r}: apiKeyEnvar {env_name} is not set")
+        if not key:  # the lean transport reads the provider's usual variable, as litellm would
+            key = next((os.environ[name] for name in key_env if os.environ.get(name)), None)
         if not key and self.api_base and self.model.startswith(("openai/", "text-completion-openai/")):
             key = os.environ.get("OPENAI_API_KEY") or NO_KEY
         return str(key) if key else None
@@ -236,7 +243,7 @@ class LiteLLMProvider:
                         from workbench.providers.openai_compat import chat_completion
 
                         # aiohttp's total timeout bounds the whole exchange, body included.
-                        raw = await chat_completion(str(self.api_base), self._api_key, body, timeout)
+                        raw = await chat_completion(str(self.lean_base), self._api_key, body, timeout)
                     else:
                         coro = litellm.acompletion(num_retries=0, max_retries=0, **kwargs)
                         # A hung server must not stall the run even if litellm's timeout misses it.

@@ -1,8 +1,9 @@
 """A lean transport for OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1, loopback).
 
-Opt-in with `config: {transport: openai-compatible, apiBaseUrl: ...}`. litellm spends ~5 ms of
-CPU per call on logging, cost and response objects; against a fast self-hosted server at high
-concurrency that, not the server, bounds throughput. This transport posts the same JSON body to
+The default for every endpoint that speaks OpenAI's protocol (`openai_endpoints.py`); `config:
+{transport: litellm}` forces litellm. litellm costs ~4 s of CPU to import and ~5 ms of CPU per
+call on logging, cost and response objects; at high concurrency that, not the server, bounds
+throughput. This transport posts the same JSON body to
 `{api_base}/chat/completions` over one shared aiohttp session per event loop and returns the
 parsed body. Retries, limits, tokens and prices stay in LiteLLMProvider, so both transports
 produce identical results.
@@ -23,6 +24,30 @@ class HTTPStatusError(Exception):
         super().__init__(f"HTTP {status_code}: {message}")
         self.status_code = status_code
         self.headers = headers
+
+
+# OpenAI's (and litellm's) names for error statuses, so a row's error reads the same on both transports.
+STATUS_NAMES = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    408: "Timeout",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+}
+_STATUS_CLASSES: dict[int, type[HTTPStatusError]] = {
+    code: type(name, (HTTPStatusError,), {"__module__": __name__}) for code, name in STATUS_NAMES.items()
+}
+
+
+def status_error(status_code: int, message: str, headers: Any) -> HTTPStatusError:
+    """The typed error for a status (`RateLimitError` for 429, ...), HTTPStatusError otherwise."""
+    return _STATUS_CLASSES.get(status_code, HTTPStatusError)(status_code, message, headers)
 
 
 class TransportError(ConnectionError):
@@ -68,7 +93,7 @@ async def chat_completion(
                     message = json.loads(text)["error"]["message"]
                 except (ValueError, KeyError, TypeError):
                     message = text[:200]
-                raise HTTPStatusError(resp.status, str(message), resp.headers)
+                raise status_error(resp.status, str(message), resp.headers)
     except aiohttp.ClientError as e:
         raise TransportError(f"{type(e).__name__}: {e}") from None
     try:

@@ -68,6 +68,9 @@ def _from_json(text: str) -> ProviderResponse | None:
     return ProviderResponse(**{k: v for k, v in data.items() if k in _FIELDS})
 
 
+PREFETCH_KEEP = 20_000  # answers held in memory between the estimate's probe and the calls
+
+
 class ResponseCache:
     """get/put over the `cache` table. `ttl_s` None = entries never expire.
 
@@ -87,16 +90,49 @@ class ResponseCache:
         self._pending: dict[str, tuple[str, str | None, str, float]] = {}
         self._pending_hits: dict[str, int] = {}
         self._last_flush = time.monotonic()
+        self._prefetched: dict[str, tuple[str, float]] = {}  # key -> (response, created_at)
+        self._absent: set[str] = set()  # keys a prefetch found missing
+
+    def _live(self, created: float) -> bool:
+        return self.ttl_s is None or time.time() - created <= self.ttl_s
+
+    def prefetch(self, keys: list[str]) -> list[str]:
+        """Look `keys` up in one query per 500; returns those with a live entry.
+
+        Up to `PREFETCH_KEEP` answers (and the keys found missing) are kept in memory for `get`,
+        so a run whose estimate probed the cache makes no second query per call.
+        """
+        found: list[str] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"select key, response, created_at from cache where key in ({marks})", chunk)
+            seen = set()
+            for key, text, created in rows.fetchall():
+                if not self._live(float(created)):
+                    continue
+                seen.add(key)
+                found.append(key)
+                if len(self._prefetched) < PREFETCH_KEEP:
+                    self._prefetched[key] = (text, float(created))
+            if len(self._absent) < PREFETCH_KEEP * 10:
+                self._absent.update(k for k in chunk if k not in seen)
+        return found
 
     def get(self, key: str) -> ProviderResponse | None:
         pending = self._pending.get(key)
         text: str | None
         if pending is not None:
             text, created = pending[2], pending[3]
+        elif key in self._prefetched:
+            text, created = self._prefetched.pop(key)
+        elif key in self._absent:
+            self._absent.discard(key)
+            text, created = None, 0.0
         else:
             row = self.db.execute("select response, created_at from cache where key = ?", [key]).fetchone()
             text, created = (row[0], float(row[1])) if row else (None, 0.0)
-        if text is None or (self.ttl_s is not None and time.time() - created > self.ttl_s):
+        if text is None or not self._live(created):
             self.misses += 1
             return None
         response = _from_json(text)

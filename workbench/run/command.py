@@ -202,7 +202,9 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
     from workbench.report.summary import print_summary
     from workbench.run.estimate import estimate_suite, estimate_vs_actual
 
-    estimate = estimate_suite(suite, config, db).to_dict()
+    def estimate(providers: dict[int, Any]) -> dict[str, Any]:
+        # Cells the cache will answer and unpriced providers are not tokenized (no tokenizer load).
+        return estimate_suite(suite, config, db, providers=providers, skip_unpriced=True).to_dict()
 
     if req.progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -224,7 +226,7 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
         outcome = _engine_run(suite, config, db, req, estimate=estimate)
     if not req.quiet:
         print_summary(db, outcome.run_id, wall_s=outcome.wall_s)
-        line = estimate_vs_actual(estimate, outcome.totals)
+        line = estimate_vs_actual(outcome.estimate, outcome.totals)
         if line:
             print(line)
     return outcome

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
-from workbench.types import Prompt, ProviderSpec, Suite
+from workbench.types import Cell, Prompt, ProviderSpec, Suite
 
 FREE_IDS = {"echo"}
 
@@ -34,6 +34,8 @@ class EstimateRow:
     input_cost_per_1m: float | None = None
     output_cost_per_1m: float | None = None
     cost: float | None = None  # None: unknown price
+    cached: int = 0  # calls the response cache will answer (not in `calls`)
+    tokens_counted: bool = True  # False: unpriced and not tokenized (skip_unpriced)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Estimate:
         return {
             "rows": [asdict(r) for r in self.rows],
             "calls": self.calls,
+            "cached": sum(r.cached for r in self.rows),
             "tokens_in": sum(r.tokens_in for r in self.rows),
             "tokens_out": sum(r.tokens_out for r in self.rows),
             "cost": self.cost,
@@ -95,14 +98,23 @@ def history_output_tokens(db: Any, prompt: Prompt, spec: ProviderSpec) -> float 
 
 
 def estimate_suite(
-    suite: Suite, config: Any, db: Any = None, *, default_output_tokens: int = DEFAULT_OUTPUT_TOKENS
+    suite: Suite,
+    config: Any,
+    db: Any = None,
+    *,
+    default_output_tokens: int = DEFAULT_OUTPUT_TOKENS,
+    providers: dict[int, Any] | None = None,
+    skip_unpriced: bool = False,
 ) -> Estimate:
-    """The estimate for running `suite` with `config` (the engine's RunConfig). Makes no calls."""
+    """The estimate for running `suite` with `config` (the engine's RunConfig). Makes no calls.
+
+    `providers` (the run's built provider stack, by index): cells the response cache will answer
+    are found with one query per batch and counted as `cached` (no tokens, no cost, never
+    tokenized). `skip_unpriced`: rows whose price is unknown are not tokenized (their cost is
+    unknown whatever the count), so a run against unpriced models never loads a tokenizer.
+    """
     from workbench.providers.pricing import resolve_price
-    from workbench.render.prompt import render_prompt
-    from workbench.render.templating import render_vars
     from workbench.run.engine import expand_cells
-    from workbench.tokens import count_message_tokens, encoding_name_for
 
     prices = (suite.workbench or {}).get("prices")
     prices = prices if isinstance(prices, dict) else None
@@ -111,6 +123,18 @@ def estimate_suite(
     tokens: dict[tuple[int, int, str, str], int | None] = {}
     tests = {t.index: t for t in suite.tests}
     variants = set()
+    batch: list[tuple[Cell, EstimateRow]] = []
+    probe = _CacheProbe(suite, tests, providers) if providers else None
+
+    def settle() -> None:
+        hits = probe.hits(batch) if probe else set()
+        for i, (cell, row) in enumerate(batch):
+            if i in hits:
+                row.cached += 1
+                continue
+            _count(est, suite, tests[cell.test_idx], cell, row, tokens)
+        batch.clear()
+
     for cell in expand_cells(suite, config):
         variants.add(cell.variant)
         test = tests[cell.test_idx]
@@ -147,20 +171,14 @@ def estimate_suite(
         if spec.id in FREE_IDS:  # no tokens, no cost: counting would only slow big echo suites down
             row.calls += 1
             continue
-        key = (cell.prompt_idx, cell.test_idx, encoding_name_for(model), cell.variant)
-        if key not in tokens:
-            try:
-                _, messages = render_prompt(prompt, render_vars(test.vars))  # as the engine renders
-                tokens[key] = count_message_tokens(messages, model)
-            except Exception:
-                tokens[key] = None
-                est.render_errors += 1
-        n_in = tokens[key]
-        if n_in is None:
+        if skip_unpriced and row.cost is None:
+            row.calls += 1
+            row.tokens_counted = False
             continue
-        row.calls += 1
-        row.tokens_in += n_in
-        row.tokens_out += round(row.out_per_call)
+        batch.append((cell, row))
+        if len(batch) >= PROBE_BATCH:
+            settle()
+    settle()
     for row in rows.values():
         if row.cost is not None and row.input_cost_per_1m is not None and row.output_cost_per_1m is not None:
             row.cost = (row.tokens_in * row.input_cost_per_1m + row.tokens_out * row.output_cost_per_1m) / 1e6
@@ -169,7 +187,97 @@ def estimate_suite(
         est.notes.append("input tokens are counted before compression variants (an upper bound for them)")
     if any(r.out_source == "default" for r in est.rows):
         est.notes.append(f"output tokens default to {default_output_tokens} per call where no max_tokens or history")
+    if any(not r.tokens_counted for r in est.rows):
+        est.notes.append("input tokens are not counted for providers with an unknown price")
+    if any(r.cached for r in est.rows):
+        est.notes.append("calls the response cache will answer cost nothing and are not counted as calls")
     return est
+
+
+PROBE_BATCH = 500  # cells per cache query (SQLite's default limit is 32,766 bound parameters)
+
+
+def _render(suite: Suite, test: Any, cell: Cell) -> tuple[str, list[dict[str, Any]]]:
+    """The prompt as the engine renders it (test prefix/suffix, the suite's base directory)."""
+    from workbench.render.prompt import render_prompt
+    from workbench.render.templating import render_vars
+
+    opts = test.options
+    return render_prompt(
+        suite.prompts[cell.prompt_idx],
+        render_vars(test.vars, suite.base_dir),
+        prefix=opts.get("prefix") or "",
+        suffix=opts.get("suffix") or "",
+        base_dir=suite.base_dir,
+    )
+
+
+def _count(
+    est: Estimate,
+    suite: Suite,
+    test: Any,
+    cell: Cell,
+    row: EstimateRow,
+    tokens: dict[tuple[int, int, str, str], int | None],
+) -> None:
+    from workbench.tokens import count_message_tokens, encoding_name_for
+
+    key = (cell.prompt_idx, cell.test_idx, encoding_name_for(row.model), cell.variant)
+    if key not in tokens:
+        try:
+            tokens[key] = count_message_tokens(_render(suite, test, cell)[1], row.model)
+        except Exception:
+            tokens[key] = None
+            est.render_errors += 1
+    n_in = tokens[key]
+    if n_in is None:
+        return
+    row.calls += 1
+    row.tokens_in += n_in
+    row.tokens_out += round(row.out_per_call)
+
+
+class _CacheProbe:
+    """Which cells of a batch the response cache holds a live answer for (one query per batch).
+
+    The keys are computed exactly as `CachedProvider` computes them, from the same rendering; a
+    cell whose request cannot be known before the run (compression variants, transformVars,
+    storeOutputAs) counts as a miss. Found answers are handed to the provider's cache, so the
+    engine does not look them up a second time.
+    """
+
+    def __init__(self, suite: Suite, tests: dict[int, Any], providers: dict[int, Any]) -> None:
+        from workbench.providers.response_cache import CachedProvider
+
+        self.suite = suite
+        self.tests = tests
+        self.cached = {i: p for i, p in providers.items() if isinstance(p, CachedProvider)}
+        if any(t.options.get("storeOutputAs") or t.options.get("transformVars") for t in suite.tests):
+            self.cached = {}  # prompts depend on earlier outputs or code: unknown before the run
+
+    def hits(self, batch: list[tuple[Cell, EstimateRow]]) -> set[int]:
+        from workbench.providers.response_cache import cache_key
+        from workbench.types import ProviderRequest
+
+        if not self.cached:
+            return set()
+        keys: dict[int, dict[str, list[int]]] = {}  # provider idx -> key -> batch positions
+        for i, (cell, _) in enumerate(batch):
+            provider = self.cached.get(cell.provider_idx)
+            if provider is None or cell.variant != "none":
+                continue
+            try:
+                text, messages = _render(self.suite, self.tests[cell.test_idx], cell)
+            except Exception:
+                continue
+            params = dict(self.suite.prompts[cell.prompt_idx].config)
+            request = ProviderRequest(prompt=text, messages=messages, params=params, repeat=cell.repeat)
+            keys.setdefault(cell.provider_idx, {}).setdefault(cache_key(provider.inner, request), []).append(i)
+        found: set[int] = set()
+        for idx, by_key in keys.items():
+            for k in self.cached[idx].cache.prefetch(list(by_key)):
+                found.update(by_key[k])
+        return found
 
 
 def format_estimate(est: Estimate) -> str:
@@ -222,9 +330,11 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
     """One summary line comparing the pre-run estimate with what the run cost."""
     from workbench.format import fmt_cost
 
-    if not estimate or not estimate.get("calls"):
+    if not estimate or not (estimate.get("calls") or estimate.get("cached")):
         return None
     est = fmt_cost(estimate.get("cost"))
+    if estimate.get("cached"):
+        est += f" (+ {estimate['cached']} from the cache)"
     if estimate.get("unpriced_rows"):
         est += " + unknown"
     actual = fmt_cost(totals.get("cost"))
