@@ -120,6 +120,14 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 @click.option("--force", is_flag=True, help="With --resume: resume even though the suite file changed since the run.")
 @click.option(
+    "--retry-errors",
+    "retry_errors",
+    type=click.IntRange(min=1),
+    metavar="RUN_ID",
+    help="Run the error cells of run RUN_ID again, into the same run (resume's checks: same suite, same cells);"
+    " the suite defaults to the run's.",
+)
+@click.option(
     "--no-code-asserts", is_flag=True, help="Refuse python/javascript assertions and transforms (untrusted suites)."
 )
 @click.option(
@@ -179,6 +187,7 @@ def command(
     grader: str | None,
     resume: str | None,
     force: bool,
+    retry_errors: int | None,
     no_code_asserts: bool,
     variants: str | None,
     batch: bool,
@@ -213,6 +222,14 @@ def command(
     from workbench.suite.filters import TestFilter
 
     paths = list(suites) + list(configs)
+    if retry_errors is not None:
+        if resume is not None:
+            raise UsageError("--retry-errors and --resume: give one of them (--retry-errors RUN resumes RUN)")
+        if not paths:
+            from workbench.run.resume import suite_of_run
+            from workbench.store.db import open_db
+
+            paths = [suite_of_run(open_db(db, create=False), retry_errors)]
     if not paths:
         default = Path("promptfooconfig.yaml")
         if not default.exists():
@@ -235,7 +252,8 @@ def command(
         filter_prompts=_regex("--filter-prompts", filter_prompts),
         test_filter=TestFilter(filter_pattern, list(filter_metadata), filter_first_n, filter_failing),
         grader=grader,
-        resume=parse_resume(resume),
+        resume=retry_errors if retry_errors is not None else parse_resume(resume),
+        retry_errors=retry_errors is not None,
         force=force,
         allow_code=not no_code_asserts,
         progress=not no_progress and sys.stderr.isatty(),

@@ -37,6 +37,7 @@ class RunRequest:
     filter_prompts: str | None = None
     resume: int | str | None = None  # a run id, or "latest"
     force: bool = False  # --force: resume even though the suite changed
+    retry_errors: bool = False  # --retry-errors RUN: `resume` is RUN; its error cells run again
     allow_code: bool = True
     providers: list[str] = field(default_factory=list)  # --providers: replaces the suite's
     progress: bool = False
@@ -66,6 +67,7 @@ def build_config(suite: Suite, req: RunRequest) -> RunConfig:
         variants=[str(v) for v in variants],
         label=req.label,
         resume_run_id=req.resume if isinstance(req.resume, int) else None,
+        retry_errors=req.retry_errors,
         shard=req.shard,
         filter_providers=req.filter_providers,
         filter_prompts=req.filter_prompts,
@@ -139,7 +141,8 @@ def execute(req: RunRequest) -> int:
     if req.resume is not None and len(suites) > 1:
         from workbench.errors import UsageError
 
-        raise UsageError("--resume: give exactly one suite (the one the run was made of)")
+        flag = "--retry-errors" if req.retry_errors else "--resume"
+        raise UsageError(f"{flag}: give exactly one suite (the one the run was made of)")
     db_path = req.db if req.db is not None else default_db_path()
     created = not db_path.exists()
     db = open_db(db_path)

@@ -25,6 +25,7 @@ from workbench import __version__
 from workbench.assertions.base import GradeConfig
 from workbench.errors import ProviderError, SuiteError
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
+from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import RunWriter
 from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
 
@@ -40,6 +41,7 @@ class RunConfig:
     variants: list[str] = field(default_factory=lambda: ["none"])
     label: str | None = None
     resume_run_id: int | None = None
+    retry_errors: bool = False  # with resume_run_id: clear the run's error cells first (--retry-errors)
     use_cache: bool = True
     cache_ttl_s: float | None = None
     max_cost: float | None = None
@@ -442,6 +444,9 @@ def run_suite(
 
         engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
     if config.resume_run_id:
+        if config.retry_errors:  # after providers resolved: bad input never costs the error rows
+            cleared = clear_error_cells(db, config.resume_run_id)
+            print(f"Retrying {cleared} error cell{'s' * (cleared != 1)} of run {config.resume_run_id}", file=sys.stderr)
         writer = RunWriter(db, config.resume_run_id)
         writer.set_status("running")
     else:

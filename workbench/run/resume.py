@@ -88,6 +88,18 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
     return ResumeTarget(int(run_id), stored if isinstance(stored, dict) else {})
 
 
+def suite_of_run(db: Database, run_id: int, flag: str = "--retry-errors") -> Path:
+    """The suite file a stored run was made of (`workbench run --retry-errors RUN` with no suite)."""
+    row = db.execute("select suite_path from runs where id = ?", [run_id]).fetchone()
+    if row is None:
+        raise UsageError(f"{flag} {run_id}: no such run in the database")
+    if not row[0]:
+        raise UsageError(
+            f"{flag} {run_id}: the run has no suite file (imported); give the suite: workbench run SUITE {flag} {run_id}"
+        )
+    return Path(row[0])
+
+
 def matrix_options(stored: dict[str, Any]) -> dict[str, Any]:
     """The RunConfig fields that decide which cells exist, as the stored run had them."""
     out: dict[str, Any] = {}
