@@ -27,10 +27,15 @@ from typing import Any
 import pytest
 
 
+FIXED_USAGE: tuple[int, int] | None = None  # (in, out) for every answer, else counted words
+
+
 def _answer(messages: list[dict[str, Any]]) -> tuple[str, int, int]:
     user = [str(m.get("content")) for m in messages if m.get("role") == "user"]
     last = user[-1] if user else ""
     text = f"answer: {last}"
+    if FIXED_USAGE is not None:
+        return text, FIXED_USAGE[0], FIXED_USAGE[1]
     tin = sum(len(str(m.get("content", "")).split()) + 1 for m in messages)
     return text, tin, len(text.split())
 
@@ -238,6 +243,11 @@ def fake_batches() -> Iterator[FakeBatchServer]:
 
 
 if __name__ == "__main__":
+    import sys
+
+    if "--usage" in sys.argv:  # --usage IN,OUT: the same usage as fake_openai_server's default answer
+        tin, tout = sys.argv[sys.argv.index("--usage") + 1].split(",")
+        FIXED_USAGE = (int(tin), int(tout))
     with FakeBatchServer() as s:
         print(s.openai_base, flush=True)
         try:
