@@ -47,7 +47,12 @@ def write_suite(directory: Path, base_url: str, n: int, j: int) -> Path:
 
 
 def run(suite: Path, db: Path, *extra: str) -> tuple[float, float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_DISABLE_USAGE_STATS": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RAY_DISABLE_USAGE_STATS": "1",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
     t0 = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(db), "-q", "--no-progress", *extra],
@@ -91,7 +96,9 @@ def main() -> None:
             p.wait(10)
     load = os.getloadavg()[0]
     ideal = args.cells / args.concurrency * args.latency
-    print(f"{args.cells} cells, -j {args.concurrency}, {args.latency * 1000:.0f} ms per sync call (ideal {ideal:.1f} s); load {load:.1f}")
+    print(
+        f"{args.cells} cells, -j {args.concurrency}, {args.latency * 1000:.0f} ms per sync call (ideal {ideal:.1f} s); load {load:.1f}"
+    )
     print(f"{'mode':<22} {'wall s':>8} {'$ for the run':>14}")
     for name, wall, cost in rows:
         print(f"{name:<22} {wall:>8.2f} {cost:>14.6f}")

@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-
 FIXED_USAGE: tuple[int, int] | None = None  # (in, out) for every answer, else counted words
 
 

@@ -169,3 +169,13 @@ def test_batch_creation_refused_is_one_line_and_no_results(fake_batches: FakeBat
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1].startswith("Error: create batch: HTTP 400")
     assert _rows(tmp_path, "select count(*) from results") == [(0,)]
+
+
+def test_dry_run_prices_the_batch_beside_the_sync_run(fake_batches: FakeBatchServer, tmp_path: Path) -> None:
+    suite = _suite(tmp_path, fake_batches, ["apples", "pears"])
+    r = _run("run", "--dry-run", str(suite), tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("As a batch"))
+    batch, now = (float(v.split()[0].lstrip("$")) for v in line.split(": ", 1)[1].split(" instead of "))
+    assert batch == pytest.approx(now / 2, rel=0.02)  # configured $2/$4 per 1M -> $1/$2 as a batch
+    assert not fake_batches.requests  # a dry run calls nothing

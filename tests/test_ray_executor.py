@@ -5,6 +5,7 @@ workers (requests per second measured at the server)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from fake_openai_server import FakeOpenAI
 
 pytest.importorskip("ray")
@@ -123,7 +123,7 @@ def test_one_rate_limit_holds_across_workers(fake_openai: FakeOpenAI, tmp_path: 
     assert ray.returncode == 0, ray.stderr
     times = sorted(r["t"] for r in fake_openai.requests)
     assert len(times) == 20
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # slots are 60/300 = 0.2 s apart across both workers; arrival adds the first connection's jitter
     assert sorted(gaps)[len(gaps) // 2] == pytest.approx(0.2, abs=0.03), gaps
     assert times[-1] - times[0] >= 19 * 0.2 - 0.6  # the gate's 3.8 s, less arrival jitter at the ends

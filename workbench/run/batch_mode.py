@@ -31,11 +31,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import ProviderError, WorkbenchError
-from workbench.providers import batch_api
+from workbench.format import fmt_cost
+from workbench.providers import batch_api, resolve
 from workbench.providers.base import Provider
 from workbench.providers.litellm_provider import LiteLLMProvider, call_params, extract
 from workbench.providers.pricing import Price, lookup
 from workbench.providers.response_cache import ResponseCache, cache_key
+from workbench.providers.stack import configure
+from workbench.run.engine import RunOutcome, run_suite
 from workbench.store import batches as stored
 from workbench.store.db import open_memory
 from workbench.types import ProviderRequest, ProviderResponse, Suite
@@ -222,8 +225,6 @@ def answering_wrapper(db: Database) -> Wrapper:
 
 def collect_requests(suite: Suite, config: Any) -> dict[str, tuple[LiteLLMProvider, ProviderRequest]]:
     """Step 1: every batchable request of the run, by cache key (no call, nothing stored)."""
-    from workbench.run.engine import run_suite
-
     sink: dict[str, tuple[LiteLLMProvider, ProviderRequest]] = {}
     scratch = open_memory()
     probe = _copy_config(config, use_cache=False, provider_wrapper=recording_wrapper(sink), label=None)
@@ -336,10 +337,40 @@ def prepare(suite: Suite, config: Any, db: Database, options: BatchOptions) -> B
     return report
 
 
-def run_batched(suite: Suite, config: Any, db: Database, options: BatchOptions, **run_kwargs: Any) -> Any:
-    """`workbench run --batch` for one suite: prepare, then the graded run (a RunOutcome)."""
-    from workbench.run.engine import run_suite
+def batch_estimate_line(suite: Suite, rows: list[Any]) -> str | None:
+    """`--dry-run`: what the batchable rows of an estimate cost now and as a batch, side by side.
 
+    `rows` are the estimate's rows (provider_idx, tokens_in, tokens_out, cost); None when no row
+    is batchable or priced.
+    """
+    settings = suite.workbench or {}
+    now = batched = 0.0
+    n = 0
+    providers: dict[int, Any] = {}
+    for r in rows:
+        if r.cost is None:
+            continue
+        if r.provider_idx not in providers:
+            spec = suite.providers[r.provider_idx]
+            try:
+                providers[r.provider_idx] = configure(resolve(spec, suite.base_dir), spec, settings)
+            except ProviderError:
+                providers[r.provider_idx] = None
+        provider = providers[r.provider_idx]
+        if not isinstance(provider, LiteLLMProvider) or endpoint_for(provider) is None:
+            continue
+        price = batch_price(provider)
+        cost = price.cost(r.tokens_in, r.tokens_out) if price else None
+        if cost is None:
+            continue
+        now, batched, n = now + r.cost, batched + cost, n + 1
+    if not n:
+        return None
+    return f"As a batch (--batch, answers within 24 h): {fmt_cost(batched)} instead of {fmt_cost(now)} for the batchable rows"
+
+
+def run_batched(suite: Suite, config: Any, db: Database, options: BatchOptions, **run_kwargs: Any) -> RunOutcome:
+    """`workbench run --batch` for one suite: prepare, then the graded run (a RunOutcome)."""
     report = prepare(suite, config, db, options)
     if report.pending:
         raise BatchPending(report.pending)

@@ -14,7 +14,9 @@ from typing import Any
 
 from workbench.assertions.base import GradeConfig
 from workbench.errors import DiskFullError
+from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.run.ray_executor import run_on_ray
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
 from workbench.types import Suite
 
@@ -238,12 +240,8 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
 def _engine_run(suite: Suite, config: RunConfig, db: Any, req: RunRequest, **kwargs: Any) -> RunOutcome:
     """The run itself: in this process, through provider batch APIs, or as shards on Ray."""
     if req.executor == "ray":
-        from workbench.run.ray_executor import run_on_ray
-
         return run_on_ray(suite, config, db, workers=req.workers, address=req.ray_address, batch=req.batch)
     if req.batch:
-        from workbench.run.batch_mode import BatchOptions, run_batched
-
         options = BatchOptions.from_settings((suite.workbench or {}).get("batch"))
         return run_batched(suite, config, db, options, **kwargs)
     return run_suite(suite, config, db, **kwargs)

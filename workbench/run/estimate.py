@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workbench.run.batch_mode import batch_estimate_line
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
 from workbench.types import Cell, Prompt, ProviderSpec, Suite
 
@@ -363,4 +364,7 @@ def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, fil
         est = estimate_suite(suite, config, db)
         name = str(suite.path) if suite.path else "suite"
         out.write(f"Dry run: {name} (no calls made)\n{format_estimate(est)}\n")
+        line = batch_estimate_line(suite, est.rows)
+        if line:
+            out.write(line + "\n")
     return 0

@@ -31,8 +31,10 @@ from sqlite_utils import Database
 
 from workbench.ci.shard_merge import merge_runs, open_shard
 from workbench.errors import UsageError
-from workbench.run.engine import RunConfig, RunOutcome
+from workbench.run.engine import RunConfig, RunOutcome, run_suite
 from workbench.store.cache_transfer import copy_cache
+from workbench.store.db import open_db
+from workbench.suite import load
 from workbench.types import ProviderRequest, ProviderResponse, Suite
 
 DEFAULT_WORKERS = 2
@@ -118,10 +120,6 @@ def run_shard(
     `token` names this run's shard directory, so a retried task (same arguments) finds what the
     lost attempt committed.
     """
-    from workbench.run.engine import run_suite
-    from workbench.store.db import open_db
-    from workbench.suite import load
-
     suite = load(Path(suite_path))
     shard_dir = Path(tempfile.gettempdir()) / "workbench-ray" / token
     shard_dir.mkdir(parents=True, exist_ok=True)

@@ -33,14 +33,14 @@ def copy_cache(src: Database, dst: Database) -> int:
     offered = 0
     for table, columns in TABLES.items():
         names = ", ".join(columns)
-        marks = ", ".join("?" * len(columns))
+        insert = f"insert or ignore into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
         cur = src.execute(f"select {names} from [{table}]")
         while rows := cur.fetchmany(BATCH):
             offered += len(rows)
-
-            def write(chunk: list[tuple[object, ...]] = rows) -> None:
-                with dst.conn:
-                    dst.conn.executemany(f"insert or ignore into [{table}] ({names}) values ({marks})", chunk)
-
-            with_retry(write)
+            with_retry(_insert, dst, insert, rows)
     return offered
+
+
+def _insert(dst: Database, sql: str, rows: list[tuple[object, ...]]) -> None:
+    with dst.conn:
+        dst.conn.executemany(sql, rows)
