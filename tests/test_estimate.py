@@ -110,5 +110,8 @@ def test_cli_dry_run_makes_no_calls_and_writes_nothing(fake_openai: FakeOpenAI, 
     ]
     n_in = tokens("Q: {q}", "gpt-4o-mini")
     assert lines[3].split()[:7] == ["Q:", "{{q}}", "openai:chat:gpt-4o-mini", "3", str(n_in), "30", "max_tokens"]
-    assert lines[-1].split()[:2] == ["total", "6"]
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split()[:2] == ["total", "6"]
+    # the batchable rows priced as a batch too, after the table
+    assert lines[-1].startswith("As a batch (--batch, answers within 24 h): ")
     assert fake_openai.count == 0 and not db.exists()
