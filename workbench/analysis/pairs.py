@@ -1,7 +1,7 @@
 """Statistics per pair: (prompt version, variant, model) over one run or a set of runs.
 
-Repeats count as separate samples of the same test. Cost is the *uncached* cost per request
-(a cache hit's original price), so the cache does not skew the comparison between pairs; the
+Repeats of one test are one cluster: the interval counts tests, not repeats (repeat_clusters).
+Cost is the *uncached* cost per request (a cache hit's original price), so the cache does not skew the comparison between pairs; the
 measured cache hit rate is kept apart and applied by `projection.project`. A pair whose priced
 results include any unknown price has an unknown mean cost (None), never 0.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import pair_totals, queries
+from workbench.analysis import pair_totals, queries, repeat_clusters
 from workbench.analysis.stats import wilson_interval
 
 
@@ -28,7 +28,7 @@ class PairStats:
     passes: int
     errors: int
     pass_rate: float
-    interval: tuple[float, float]  # 95 % Wilson
+    interval: tuple[float, float]  # 95 % Wilson; with repeats, over tests as clusters (repeat_clusters)
     mean_score: float | None
     guardrail_failures: int  # failed guardrail assertions
     guardrail_failed_results: int  # results with at least one
@@ -49,6 +49,13 @@ class PairStats:
     named_scores: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int | None = None  # tokens of the raw template
     run_id: int | None = None
+    # With repeats (analysis.repeat_clusters): tests, the most repeats of one test, tests whose
+    # repeats disagreed, pass^k (share of tests passing every repeat), effective sample size.
+    tests: int | None = None
+    repeats: int = 1
+    flaky_tests: int = 0
+    pass_k: float | None = None
+    effective_n: float | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -156,5 +163,6 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
                 run_id=r["run_id"],
             )
         )
+    repeat_clusters.apply(db, run_ids, out)
     out.sort(key=lambda p: p.key)
     return out

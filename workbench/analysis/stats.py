@@ -42,3 +42,41 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def nearest_rank(q: float, n: int) -> int:
     """The 1-based nearest rank of percentile q among n values (what `percentile` picks)."""
     return max(1, math.ceil(q * n))
+
+
+def cluster_effective_n(tests: int, results: int, sum_f: float, sum_f2: float) -> float:
+    """How many independent samples `results` repeats of `tests` tests are worth.
+
+    Each test is a cluster with pass fraction f_i; p = mean f_i. The variance of p estimated from
+    the spread of the clusters, S / T^2 with S = sum (f_i - p)^2, set equal to the binomial
+    p(1-p)/n gives n_eff = p(1-p) T^2 / S, kept within [T, N]. Deterministic repeats (every f_i is
+    0 or 1) give exactly T: repeating a test that always gives the same answer adds no evidence.
+    Independent repeats give about N. With p at 0 or 1 the spread says nothing, so T is used.
+    """
+    if tests <= 0:
+        return 0.0
+    if results <= tests:
+        return float(results)
+    p = sum_f / tests
+    if p <= 0.0 or p >= 1.0:
+        return float(tests)
+    spread = max(sum_f2 - tests * p * p, 0.0)
+    if spread <= 1e-12:
+        return float(results)
+    return min(float(results), max(float(tests), p * (1 - p) * tests * tests / spread))
+
+
+def cluster_interval(tests: int, results: int, sum_f: float, sum_f2: float, z: float = Z95) -> tuple[float, float]:
+    """A 95 % Wilson interval for the mean per-test pass fraction with the effective sample size
+    of `cluster_effective_n` (equal to `wilson_interval` when there are no repeats)."""
+    if tests <= 0:
+        return 0.0, 1.0
+    n_eff = cluster_effective_n(tests, results, sum_f, sum_f2)
+    p = sum_f / tests
+    z2 = z * z
+    denom = 1 + z2 / n_eff
+    centre = (p + z2 / (2 * n_eff)) / denom
+    half = z * math.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff)) / denom
+    low = 0.0 if p <= 0 else max(0.0, centre - half)
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
+    return low, high

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.analysis.repeat_clusters import describe
+
 if TYPE_CHECKING:
     from workbench.ci.compare_inputs import Review
     from workbench.ci.gates import GateConfig
@@ -43,6 +45,12 @@ def terminal_summary(review: Review) -> str:
                     f"  {p.name}: {p.new_version}: {p.regressed} regressed, {p.improved} improved;"
                     f" {p.significance.verdict}"
                 )
+        for p in c.pairs:
+            sides = [
+                (side, d) for side, stats in (("BASE", p.base), ("HEAD", p.head)) if stats and (d := describe(stats))
+            ]
+            for side, d in sides:
+                lines.append(f"  {p.name}: {side} {d}")
         for t in c.regressions[:10]:
             lines.append(f"  regressed: {t.description or t.test} ({t.pair})")
         for m in c.missing[:10]:

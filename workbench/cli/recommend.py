@@ -82,6 +82,7 @@ def render(rec: Recommendation) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from workbench.analysis.repeat_clusters import describe
     from workbench.format import fmt_cost, fmt_ms, fmt_rate
 
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=True)
@@ -104,6 +105,10 @@ def render(rec: Recommendation) -> None:
                 f"[bold]Runner-up:[/bold] {escape(r.name)}  {fmt_cost(r.mean_cost)}/request, pass rate "
                 f"{fmt_rate(r.pass_rate)} ({r.passes}/{r.n}, 95% CI {fmt_rate(r.interval[0])}–{fmt_rate(r.interval[1])})"
             )
+        for who, pair in (("Pick", p), ("Runner-up", rec.runner_up)):
+            clusters = describe(pair) if pair else None
+            if clusters:  # repeats count once per test: say what they were worth
+                console.print(f"  {who}: {escape(clusters)}")
         console.print(f"[bold]Verdict:[/bold] {escape(rec.verdict)}")
     else:
         console.print(f"[bold]No recommendation:[/bold] {escape(rec.verdict)}")

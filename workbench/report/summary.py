@@ -222,6 +222,12 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
     if reasons:  # the reason of every ERROR row, not only its count (issue 17)
         out.write("".join(f"{line}\n" for line in reasons))
 
+    from workbench.analysis.repeat_clusters import repeat_lines
+
+    repeats = repeat_lines(db, run_id)
+    if repeats:  # repeats of one test are one cluster (issue 16): pass^k and flakiness per pair
+        out.write("Repeats:\n" + "".join(f"  {line}\n" for line in repeats))
+
     deltas = format_deltas(variant_deltas(db, run_id))
     if deltas:  # compression variants: quality cost and savings against `none` (issue 5)
         out.write("Compression variants vs none:\n" + "".join(f"  {line}\n" for line in deltas))
