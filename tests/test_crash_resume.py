@@ -8,6 +8,7 @@ After each kill the database must pass `PRAGMA integrity_check` and keep every c
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -96,18 +97,20 @@ def test_kill_9_at_several_points_then_resume_equals_uninterrupted(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_flushes_marks_interrupted_says_how_to_resume(
-    slow_server: FakeOpenAI, baseline: dict[str, tuple[object, ...]], tmp_path: Path
+    slow_server: FakeOpenAI, baseline: dict[str, tuple[object, ...]], tmp_path: Path, sig: int, code: int
 ) -> None:
+    """Ctrl-C, and SIGTERM the same way (exit 128 + signal number)."""
     suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
     db = tmp_path / "int.db"
     env = wb_env(db)
     args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
     proc = start(args, tmp_path, env)
     seen = wait_for(db, 6, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert lines[-1] == f"Run 1 interrupted; resume with: workbench run {suite} --db {db} --resume 1"
@@ -118,6 +121,27 @@ def test_ctrl_c_flushes_marks_interrupted_says_how_to_resume(
     # Resuming it is the same path as after a kill (tested above); every stored row is correct.
     mine = results_of(db, 1)
     assert mine == {k: baseline[k] for k in mine}
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("delay", [0.2, 0.8, 1.6])
+def test_signal_during_start_up_exits_within_a_second(tmp_path: Path, sig: int, code: int, delay: float) -> None:
+    """While the CLI starts (imports, loading the suite, importing litellm for the first call),
+    a signal ends the process within a second: one line, the right code, no run left `running`."""
+    suite = loopback_suite(tmp_path / "suite.yaml", "http://127.0.0.1:9/v1", 3)
+    db = tmp_path / "s.db"
+    proc = start([str(suite), "--db", str(db), "-q", "--no-progress"], tmp_path, wb_env(db))
+    time.sleep(delay)
+    t0 = time.monotonic()
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t0
+    assert proc.returncode == code, err
+    assert took < 1.0, f"exited {took:.2f} s after the signal"
+    lines = err.splitlines()
+    assert len(lines) == 1 and (lines[0] == "Interrupted." or " interrupted; resume with: " in lines[0]), err
+    if db.exists():
+        assert query(db, "select count(*) from runs where status = 'running'") == [(0,)]
 
 
 # -- refusals: in-process CLI on `echo` (fast) ----------------------------------------------------

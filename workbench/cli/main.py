@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from workbench import __version__, import_sqlite_utils_lean
+from workbench.run.interrupts import EXIT_SIGINT, EXIT_SIGTERM, install_sigterm, interrupted_exit_code
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("workbench.cli.run", "Run suites: prompts x providers x tests, results to SQLite."),
@@ -87,6 +88,9 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (start-up, loading): one line
+            click.echo("Interrupted.", err=True)
+            sys.exit(interrupted_exit_code())
         except WorkbenchError as e:
             if os.environ.get("WORKBENCH_DEBUG") == "1":
                 raise
@@ -114,11 +118,19 @@ def cli() -> None:
 
 
 def main() -> None:
+    install_sigterm()
     try:
         cli.main(standalone_mode=True)
+    except SystemExit as e:
+        if e.code in (EXIT_SIGINT, EXIT_SIGTERM):  # interrupted: results are flushed; never wait on a
+            sys.stdout.flush()  # worker thread still stuck in a provider call or an import
+            sys.stderr.flush()
+            os._exit(int(e.code))
+        raise
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.stderr.flush()
+        os._exit(interrupted_exit_code())
     except Exception as e:  # internal error: exit 1, traceback only when asked
         if os.environ.get("WORKBENCH_DEBUG") == "1":
             raise

@@ -208,6 +208,12 @@ class LiteLLMProvider:
             return f"{self.spec.display}: {env} is not set"
         return None
 
+    def warm_up(self) -> None:
+        """Import litellm now, outside the event loop: a multi-second import inside it would hold
+        off Ctrl-C/SIGTERM (asyncio can only cancel between steps), and it is needed anyway."""
+        if self.transport == "litellm":
+            litellm_module()
+
     def identity(self, request: ProviderRequest) -> dict[str, Any]:
         """What determines the answer (for cache keys): no key, only the endpoint and parameters."""
         return {

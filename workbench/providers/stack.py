@@ -108,3 +108,15 @@ def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None,
                 ttl = float(cache_cfg["ttl"])
         provider = CachedProvider(provider, db, ttl)
     return provider
+
+
+def warm_up(provider: Any) -> None:
+    """Run each provider's `warm_up()` (heavy imports) through the cache and fallback wrappers."""
+    for attr in ("inner", "primary"):
+        if getattr(provider, attr, None) is not None:
+            warm_up(getattr(provider, attr))
+    for fallback in getattr(provider, "fallbacks", None) or []:
+        warm_up(fallback)
+    hook = getattr(provider, "warm_up", None)
+    if callable(hook):
+        hook()

@@ -16,6 +16,7 @@ from workbench.assertions.base import GradeConfig
 from workbench.errors import DiskFullError
 from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.run.interrupts import interrupted_exit_code
 from workbench.run.ray_executor import run_on_ray
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
 from workbench.types import Suite
@@ -177,7 +178,7 @@ def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
                 f"Run {outcome.run_id} interrupted; resume with: workbench run {suite.path}{db_flag} --resume {outcome.run_id}",
                 file=sys.stderr,
             )
-            return EXIT_INTERRUPTED
+            return interrupted_exit_code()
         write_outputs(db, outcome.run_id, output_paths(req.outputs, suite, len(suites)))
         rate = outcome.totals.get("pass_rate")
         if rate is None or rate * 100 < req.threshold - 1e-9:

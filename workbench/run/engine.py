@@ -25,6 +25,8 @@ from workbench import __version__
 from workbench.assertions.base import GradeConfig
 from workbench.errors import ProviderError, SuiteError
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
+from workbench.providers.stack import warm_up
+from workbench.run.interrupts import mark_interrupted, run_interruptibly
 from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import RunWriter
 from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
@@ -145,6 +147,8 @@ class Engine:
             notice = missing_credentials(self._providers[idx])
             if notice:
                 self.skipped_providers[idx] = notice
+            else:
+                warm_up(self._providers[idx])  # heavy imports before the loop starts: Ctrl-C stays instant
 
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)
@@ -368,6 +372,7 @@ class Engine:
             pending.extend(await groups.drain())
         except asyncio.CancelledError:
             status = "interrupted"
+            mark_interrupted()  # the loop closes without waiting for worker threads (run/interrupts.py)
             for w in workers:
                 w.cancel()
             raise
@@ -466,10 +471,10 @@ def run_suite(
     status = "failed"
     done = skipped = 0
     try:
-        done, skipped, status = run_async(engine.run(writer, progress))
+        done, skipped, status = run_interruptibly(engine.run(writer, progress), run_async)
     except KeyboardInterrupt:
         # Ctrl-C: asyncio.run cancelled the workers and engine.run flushed every finished result;
-        # the caller reports the interruption and how to resume (exit 130).
+        # the caller reports the interruption and how to resume (exit 130; 143 for SIGTERM).
         status = "interrupted"
     finally:
         totals = writer.finish(status)
