@@ -1,39 +1,44 @@
 #!/usr/bin/env bash
-# The offline main job: run the example suites on the embedded defaults, store every result in
-# SQLite, then answer the product's questions (which pair to ship, what a version change did).
+# The offline main job, decision first: run the decision suite on the embedded model, print which
+# prompt/variant/model pair to ship and why, then the details (what each version and the compressed
+# variant did, the failures, a version diff on the support-ticket suite).
 # No network and no API key needed; API models whose key is set are added, the others skipped.
-#
-# `--pass-rate-threshold 0`: the example suite holds a deliberately broken prompt version (v3), so
-# the demo shows the failures instead of exiting 100.
+# `--pass-rate-threshold 0`: the suites hold deliberately weak prompt versions, so the demo shows
+# their failures instead of exiting 100.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WB=".venv/bin/workbench"
+WB=${WB:-.venv/bin/workbench}
 export WORKBENCH_DB=${WORKBENCH_DB:-results/workbench.db}
-LOCAL_TESTS=${DEMO_LOCAL_TESTS:-3}   # tickets for the CPU model (~5-15 s per answer here)
 mkdir -p results
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-
-step "1. ticket_summary v1-v3 on echo (22 tickets x 3 versions; echo returns the prompt)"
-$WB run suites/ticket_summary.yaml --label demo-echo --pass-rate-threshold 0 \
-  -o results/ticket_summary.json -o results/ticket_summary.junit.xml -o results/ticket_summary.md
+start=$(date +%s)
 
 models=(-r local:smollm2-135m)
 for pair in "OPENAI_API_KEY openai:gpt-4o-mini" "ANTHROPIC_API_KEY anthropic:messages:claude-haiku-4-5"; do
   set -- $pair
   if [ -n "${!1:-}" ]; then models+=(-r "$2"); else echo "note: skipping $2 ($1 is not set)"; fi
 done
-step "2. the same prompts on the embedded local model (first $LOCAL_TESTS tickets) and keyed API models"
-$WB run suites/ticket_summary.yaml "${models[@]}" -n "$LOCAL_TESTS" --label demo-models \
-  --pass-rate-threshold 0 -o results/ticket_summary_models.json
+step "Running suites/order_number.yaml: 24 tickets x prompt v1 (zero-shot), v2 (few-shot) x plain / LLMLingua-compressed on the embedded model"
+$WB run suites/order_number.yaml "${models[@]}" --label demo --pass-rate-threshold 0 -q \
+  -o results/order_number.json -o results/order_number.html
 
-step "3. kb_answer: a RAG prompt with an LLMLingua-compressed variant (compressor: local SmolLM2)"
-$WB run suites/kb_answer.yaml --label demo-compression --pass-rate-threshold 0 -o results/kb_answer.json
+step "THE DECISION: which pair to ship, and what it costs at 10,000 requests/day"
+$WB recommend --run demo --requests-per-day 10000
 
-step "4. which pair to ship, and what it costs at 10,000 requests/day"
-$WB recommend --run demo-models --requests-per-day 10000
+step "Details 1/4: the run, pair by pair"
+$WB runs demo
 
-step "5. what the v2 -> v3 edit did (echo run)"
-$WB diff ticket_summary v2 v3 --run demo-echo --flips 3
+step "Details 2/4: what the v1 -> v2 edit did"
+$WB diff order_number v1 v2 --run demo --flips 3
 
-step "Done"
-echo "Results: $WORKBENCH_DB ($WB runs), reports in results/. Browse them: $WB ui"
+step "Details 3/4: why results fail, grouped"
+$WB failures --run demo
+
+step "Details 4/4: support-ticket summaries v1-v3 on echo (the prompt is the output: guardrail and detail checks)"
+$WB run suites/ticket_summary.yaml --label demo-echo --pass-rate-threshold 0 -q \
+  -o results/ticket_summary.json -o results/ticket_summary.junit.xml -o results/ticket_summary.md
+$WB diff ticket_summary v2 v3 --run demo-echo --flips 2
+
+step "Done in $(( $(date +%s) - start )) s"
+echo "Results: $WORKBENCH_DB ($WB runs); reports in results/ (open results/order_number.html); browse: $WB ui"
+echo "More: $WB run suites/kb_answer.yaml (LLMLingua on a 1,400-token knowledge base, ~1-3 min of compression)"
