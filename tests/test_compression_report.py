@@ -51,7 +51,7 @@ def test_deltas_against_the_none_variant_of_the_same_version_and_model(db_path: 
     lines = format_deltas([a, b])
     assert lines[0] == (
         "summary/v1 · llmlingua:0.5 · model-a: pass 80% (-20 pts vs none), score -0.200, "
-        "saves 500 tokens / $0.000700 per request, compressor 4.0s, NOT acceptable"
+        "saves 500 tokens / $0.0007 per request, compressor 4.0s, NOT acceptable"
     )
     assert "unknown per request, compressor cached, acceptable" in lines[1]
 

@@ -180,7 +180,7 @@ def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
 def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
     at = render("recommendation", run=1)
     assert PICK in at.success[0].value
-    assert "$1.80e-05 per request" in at.success[0].value
+    assert "$0.000018 per request" in at.success[0].value
     assert "not clearly better than the runner-up" in at.warning[0].value
     table = at.dataframe[0].value
     assert table.set_index("pair").loc[PICK, "role"] == "pick"

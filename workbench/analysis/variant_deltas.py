@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.format import fmt_cost
+
 DEFAULT_TARGET = 0.9
 
 
@@ -145,7 +147,7 @@ def format_deltas(rows: list[VariantDelta]) -> list[str]:
     """Plain-text lines for a terminal summary (one per variant pair)."""
     lines = []
     for r in rows:
-        cost = "unknown" if r.cost_saved_per_request is None else f"${r.cost_saved_per_request:.6f}"
+        cost = "unknown" if r.cost_saved_per_request is None else fmt_cost(r.cost_saved_per_request)
         tokens = "?" if r.tokens_saved_per_request is None else f"{r.tokens_saved_per_request:.0f}"
         score = "?" if r.score_delta is None else f"{r.score_delta:+.3f}"
         secs = "cached" if r.compressor_seconds is None else f"{r.compressor_seconds:.1f}s"

@@ -18,10 +18,12 @@ Every number comes from `analysis.compare.compare_runs` (nothing is recomputed h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from workbench.analysis.comparison import PairComparison, RunComparison
+from workbench.format import fmt_cost
 
 EXIT_GATE = 100  # promptfoo's "below threshold" code, so CI treats both alike
 EPS = 1e-9
@@ -123,13 +125,13 @@ def evaluate(comparisons: list[tuple[str, RunComparison]], config: GateConfig) -
             )
         if config.max_cost_increase is not None:
             costs = [(p.name, p.base.mean_cost, p.head.mean_cost) for p in c.pairs if p.base and p.head]
-            gate = _growth_gate("cost", "cost per request", costs, config.max_cost_increase, "${:.6g}")
+            gate = _growth_gate("cost", "cost per request", costs, config.max_cost_increase, fmt_cost)
             if gate:
                 out.append(Gate(gate.name, w + gate.message))
         if config.max_prompt_token_growth is not None:
             tokens = [(p.name, *prompt_tokens(p)) for p in c.pairs]
             gate = _growth_gate(
-                "prompt-tokens", "prompt tokens per request", tokens, config.max_prompt_token_growth, "{:.0f}"
+                "prompt-tokens", "prompt tokens per request", tokens, config.max_prompt_token_growth, "{:.0f}".format
             )
             if gate:
                 out.append(Gate(gate.name, w + gate.message))
@@ -169,7 +171,7 @@ def _regression_gates(w: str, c: RunComparison, config: GateConfig) -> list[Gate
 
 
 def _growth_gate(
-    name: str, what: str, values: list[tuple[str, float | None, float | None]], limit: float, fmt: str
+    name: str, what: str, values: list[tuple[str, float | None, float | None]], limit: float, fmt: Callable[[float], str]
 ) -> Gate | None:
     """Trip when some pair grew by more than `limit` percent; the message names the worst."""
     grown: list[tuple[float, str, float, float]] = []
@@ -183,5 +185,5 @@ def _growth_gate(
     more = f" ({len(grown)} pairs)" if len(grown) > 1 else ""
     return Gate(
         name,
-        f"{pair}: {what} {fmt.format(before)} -> {fmt.format(after)} ({_pct(g)}), more than the allowed +{limit:g}%{more}",
+        f"{pair}: {what} {fmt(before)} -> {fmt(after)} ({_pct(g)}), more than the allowed +{limit:g}%{more}",
     )

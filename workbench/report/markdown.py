@@ -17,6 +17,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from workbench.format import fmt_cost
+
 if TYPE_CHECKING:
     from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
     from workbench.analysis.pairs import PairStats
@@ -58,7 +60,7 @@ def pts(delta: float | None) -> str:
 
 
 def money(v: float | None) -> str:
-    return "unknown" if v is None else f"${v:.6g}"
+    return fmt_cost(v)
 
 
 def num(v: float | None) -> str:
