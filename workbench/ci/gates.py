@@ -171,7 +171,11 @@ def _regression_gates(w: str, c: RunComparison, config: GateConfig) -> list[Gate
 
 
 def _growth_gate(
-    name: str, what: str, values: list[tuple[str, float | None, float | None]], limit: float, fmt: Callable[[float], str]
+    name: str,
+    what: str,
+    values: list[tuple[str, float | None, float | None]],
+    limit: float,
+    fmt: Callable[[float], str],
 ) -> Gate | None:
     """Trip when some pair grew by more than `limit` percent; the message names the worst."""
     grown: list[tuple[float, str, float, float]] = []

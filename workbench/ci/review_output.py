@@ -67,6 +67,7 @@ def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
     """Write the reports, the GitHub step summary and the gate lines; return the exit code."""
     from workbench.ci.gates import EXIT_GATE
     from workbench.report.compare_junit import render_compare_junit
+    from workbench.report.html_report import render_review_html
     from workbench.report.markdown import render_review
 
     markdown: str | None = None
@@ -75,6 +76,8 @@ def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
         if name.endswith(".md"):
             markdown = markdown or render_review(review)
             _write(p, markdown)
+        elif name.endswith(".html"):
+            _write(p, render_review_html(review))
         elif name.endswith(".junit.xml"):
             _write(p, render_compare_junit(review))
         else:
@@ -98,5 +101,5 @@ def run_baseline(baseline: str, db: Path | None, run_ids: list[int], config: Gat
     from workbench.ci.compare_inputs import resolve_inputs, review
 
     result = review(resolve_inputs(baseline, "this run", db, head_ids=run_ids), config)
-    md = [p for p in outputs if str(p).lower().endswith(".md")]
+    md = [p for p in outputs if str(p).lower().endswith((".md", ".html"))]
     return emit(result, md)

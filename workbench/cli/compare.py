@@ -15,7 +15,7 @@ from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
 if TYPE_CHECKING:
     from workbench.ci.gates import GateConfig
 
-COMPARE_FORMATS = (".md", ".junit.xml", ".json")
+COMPARE_FORMATS = (".md", ".html", ".junit.xml", ".json")
 
 
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,7 +126,9 @@ def check_compare_outputs(paths: list[Path]) -> None:
 @click.argument("head")
 @db_option
 @gate_options
-@outputs_option("Write the report: .md (pull-request comment), .junit.xml, .json; repeatable.")
+@outputs_option(
+    "Write the report: .md (pull-request comment), .html (static, self-contained), .junit.xml, .json; repeatable."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison and gate verdicts as JSON.")
 def command(
     base: str,

@@ -62,7 +62,9 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     type=click.Path(path_type=Path),
     help="Suite file (promptfoo's -c); repeatable.",
 )
-@outputs_option("Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md; repeatable.")
+@outputs_option(
+    "Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md, .html (static report); repeatable."
+)
 @click.option(
     "-r",
     "--providers",

@@ -1,4 +1,4 @@
-"""Outputs of a stored run: promptfoo-shaped JSON, JSONL, CSV, JUnit XML, YAML, and the terminal summary.
+"""Outputs of a stored run: promptfoo-shaped JSON, JSONL, CSV, JUnit XML, YAML, Markdown, static HTML.
 
 `write_outputs(db, run_id, paths)` picks each file's format by its extension, like promptfoo's
 `-o`. Every writer streams from the database (see `source.py`), so output size never limits run size.
@@ -26,6 +26,7 @@ FORMATS: tuple[tuple[str, str], ...] = (
     (".yaml", "yaml"),
     (".yml", "yaml"),
     (".md", "markdown"),
+    (".html", "html"),
 )
 SUPPORTED = ", ".join(ext for ext, _ in FORMATS)
 
@@ -57,6 +58,10 @@ def _writer(fmt: str) -> Writer:
         from workbench.report.junit import write_junit
 
         return write_junit
+    if fmt == "html":
+        from workbench.report.html_report import write_html
+
+        return write_html
     if fmt == "markdown":
         from workbench.report.markdown import write_markdown
 
