@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.analysis.evidence_plan import settle
 from workbench.analysis.repeat_clusters import describe
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ def terminal_summary(review: Review) -> str:
             f" {c.new_guardrail_failures} new guardrail failures; {c.new_errors} new errors"
         )
         lines.append(f"  verdict: {c.significance.line()}")
+        more = settle(c)
+        if more:
+            lines.append(f"  {more.line()}")
         for p in c.pairs:
             if p.new_version and p.matched:
                 lines.append(

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("workbench.cli.run", "Run suites: prompts x providers x tests, results to SQLite."),
     "runs": ("workbench.cli.runs", "List runs, or show one run's summary."),
     "compare": ("workbench.cli.compare", "Compare two runs (BASE HEAD) and gate on regressions."),
+    "plan": ("workbench.cli.plan", "How many tests x repeats a verdict needs, and what they cost."),
     "diff": ("workbench.cli.diff", "Diff two versions of a prompt family: text, tokens and results."),
     "recommend": ("workbench.cli.recommend", "Cheapest acceptable prompt/variant/model pair and cost projection."),
     "models": ("workbench.cli.models", "Known models with prices, context windows and local models."),

@@ -161,6 +161,12 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the estimated tokens and cost per prompt x provider; no calls.")
 @click.option(
+    "--plan",
+    is_flag=True,
+    help="Print how many tests x repeats detect a 10-point pass-rate drop and their cost; no calls"
+    " (`workbench plan` for the knobs).",
+)
+@click.option(
     "--baseline",
     metavar="BASE",
     help="Then compare with BASE (run id, label or JSON file) and apply the gate flags (exit 100 when one trips).",
@@ -199,6 +205,7 @@ def command(
     no_cache: bool,
     max_cost: float | None,
     dry_run: bool,
+    plan: bool,
     baseline: str | None,
     fail_on_regression: bool,
     max_pass_rate_drop: float | None,
@@ -224,6 +231,12 @@ def command(
     from workbench.suite.filters import TestFilter
 
     paths = list(suites) + list(configs)
+    if plan:
+        from workbench.cli.plan import print_plan
+
+        for path in paths or [Path("promptfooconfig.yaml")]:
+            print_plan(path, db, 10.0, 0.8, 0.05, None, None)
+        sys.exit(0)
     if retry_errors is not None:
         if resume is not None:
             raise UsageError("--retry-errors and --resume: give one of them (--retry-errors RUN resumes RUN)")

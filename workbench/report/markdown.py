@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_cost
 
 if TYPE_CHECKING:
@@ -122,6 +123,9 @@ def _headline(c: RunComparison) -> list[str]:
         f" · **tokens out** {num(c.base.mean_tokens_out)} → {num(c.head.mean_tokens_out)}",
         f"**Verdict** {c.significance.line()}",
     ]
+    more = settle(c)
+    if more:
+        out.append(f"**Evidence** {more.line()}")
     if c.missing_passed:
         out.append(
             f"⚠️ {c.missing_passed} (test, pair) row{'s' * (c.missing_passed != 1)} passed in BASE and"

@@ -1,0 +1,102 @@
+"""`workbench plan SUITE`: how many tests x repeats a verdict needs, and what they cost (no calls)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.cli.options import db_option
+
+PLAN_OPTIONS = (
+    click.option(
+        "--drop",
+        type=click.FloatRange(min=0, max=100, min_open=True),
+        default=10.0,
+        show_default=True,
+        metavar="PTS",
+        help="The pass-rate drop to detect, in percentage points.",
+    ),
+    click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8, show_default=True),
+    click.option(
+        "--alpha",
+        type=click.FloatRange(0, 1, min_open=True, max_open=True),
+        default=0.05,
+        show_default=True,
+        help="Two-sided significance level.",
+    ),
+    click.option(
+        "--baseline-rate",
+        type=click.FloatRange(0, 1, min_open=True),
+        help="The pass rate before the drop [default: the newest stored run of the suite, else 0.9].",
+    ),
+    click.option(
+        "--icc",
+        type=click.FloatRange(0, 1),
+        help="How much repeats of one test agree (0 independent, 1 identical) [default: measured on the newest"
+        " stored run with repeats, else 1].",
+    ),
+)
+
+
+def print_plan(
+    suite_path: Path,
+    db: Path | None,
+    drop: float,
+    power: float,
+    alpha: float,
+    baseline_rate: float | None,
+    icc: float | None,
+    as_json: bool = False,
+) -> None:
+    from workbench.analysis.evidence_plan import plan_suite
+    from workbench.errors import StoreError, UsageError
+    from workbench.store.db import open_db
+    from workbench.suite import load
+
+    suite = load(suite_path)
+    if baseline_rate is not None and drop / 100 > baseline_rate:
+        raise UsageError(f"--drop {drop:g}: larger than the baseline pass rate {baseline_rate:.0%}")
+    try:
+        database = open_db(db, create=False)
+    except StoreError:
+        database = None  # no history: the planner assumes
+    plan = plan_suite(suite, database, drop=drop / 100, alpha=alpha, power=power, baseline_rate=baseline_rate, icc=icc)
+    if as_json:
+        click.echo(json.dumps(plan.to_dict(), indent=2))
+    else:
+        click.echo("\n".join(plan.lines()))
+
+
+def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--drop, --power, --alpha, --baseline-rate, --icc: shared by `plan` and `run --plan`."""
+    for option in reversed(PLAN_OPTIONS):
+        f = option(f)
+    return f
+
+
+@click.command("plan")
+@click.argument("suite", type=click.Path(path_type=Path))
+@db_option
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def command(suite: Path, db: Path | None, as_json: bool, **opts: float | None) -> None:
+    """How many tests x repeats SUITE needs to detect a pass-rate drop, and what that costs.
+
+    The samples per pair and side for a two-sided two-proportion test at --alpha with --power,
+    turned into tests x repeats with the correlation of repeats (--icc), priced with the dry-run
+    estimate. No calls are made and nothing is written.
+    """
+    print_plan(
+        suite,
+        db,
+        float(opts["drop"] or 10.0),
+        float(opts["power"] or 0.8),
+        float(opts["alpha"] or 0.05),
+        opts["baseline_rate"],
+        opts["icc"],
+        as_json,
+    )
