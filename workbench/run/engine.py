@@ -132,6 +132,7 @@ class Engine:
         self.budget: Any = None
         self.budget_exceeded = False
         self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
+        self.planned: int | None = None  # the matrix size, when the caller has counted it already
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -325,7 +326,7 @@ class Engine:
         """Run every cell not yet stored; returns (cells done now, cells skipped, status)."""
         done = writer.done_keys() if self.config.resume_run_id else set()
         cells = (c for c in expand_cells(self.suite, self.config) if c.key not in done)
-        total = count_cells(self.suite, self.config)
+        total = self.planned if self.planned is not None else count_cells(self.suite, self.config)
         skipped = len(done)
         pending: list[CellResult] = []
         last_flush = time.monotonic()
@@ -448,6 +449,7 @@ def run_suite(
         from workbench.run.budget import Budget
 
         engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
+    engine.planned = planned = count_cells(suite, config)
     if config.resume_run_id:
         if config.retry_errors:  # after providers resolved: bad input never costs the error rows
             cleared = clear_error_cells(db, config.resume_run_id)
@@ -461,7 +463,7 @@ def run_suite(
             suite,
             # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
             config={**config.public(), "acceptance": (suite.workbench or {}).get("acceptance") or {}},
-            cells_planned=count_cells(suite, config),
+            cells_planned=planned,
             label=config.label,
             git_sha=sha,
             git_ref=ref,

@@ -128,12 +128,12 @@ def estimate_suite(
     probe = _CacheProbe(suite, tests, providers) if providers else None
 
     def settle() -> None:
-        hits = probe.hits(batch) if probe else set()
+        hits, rendered = probe.hits(batch) if probe else (set(), {})
         for i, (cell, row) in enumerate(batch):
             if i in hits:
                 row.cached += 1
                 continue
-            _count(est, suite, tests[cell.test_idx], cell, row, tokens)
+            _count(est, suite, tests[cell.test_idx], cell, row, tokens, rendered.get(i))
         batch.clear()
 
     for cell in expand_cells(suite, config):
@@ -220,13 +220,14 @@ def _count(
     cell: Cell,
     row: EstimateRow,
     tokens: dict[tuple[int, int, str, str], int | None],
+    messages: list[dict[str, Any]] | None = None,
 ) -> None:
     from workbench.tokens import count_message_tokens, encoding_name_for
 
     key = (cell.prompt_idx, cell.test_idx, encoding_name_for(row.model), cell.variant)
     if key not in tokens:
         try:
-            tokens[key] = count_message_tokens(_render(suite, test, cell)[1], row.model)
+            tokens[key] = count_message_tokens(messages or _render(suite, test, cell)[1], row.model)
         except Exception:
             tokens[key] = None
             est.render_errors += 1
@@ -256,12 +257,14 @@ class _CacheProbe:
         if any(t.options.get("storeOutputAs") or t.options.get("transformVars") for t in suite.tests):
             self.cached = {}  # prompts depend on earlier outputs or code: unknown before the run
 
-    def hits(self, batch: list[tuple[Cell, EstimateRow]]) -> set[int]:
+    def hits(self, batch: list[tuple[Cell, EstimateRow]]) -> tuple[set[int], dict[int, list[dict[str, Any]]]]:
+        """(positions the cache answers, the messages rendered for the others)."""
         from workbench.providers.response_cache import cache_key
         from workbench.types import ProviderRequest
 
+        rendered: dict[int, list[dict[str, Any]]] = {}
         if not self.cached:
-            return set()
+            return set(), rendered
         keys: dict[int, dict[str, list[int]]] = {}  # provider idx -> key -> batch positions
         for i, (cell, _) in enumerate(batch):
             provider = self.cached.get(cell.provider_idx)
@@ -271,6 +274,7 @@ class _CacheProbe:
                 text, messages = _render(self.suite, self.tests[cell.test_idx], cell)
             except Exception:
                 continue
+            rendered[i] = messages
             params = dict(self.suite.prompts[cell.prompt_idx].config)
             request = ProviderRequest(prompt=text, messages=messages, params=params, repeat=cell.repeat)
             keys.setdefault(cell.provider_idx, {}).setdefault(cache_key(provider.inner, request), []).append(i)
@@ -278,7 +282,7 @@ class _CacheProbe:
         for idx, by_key in keys.items():
             for k in self.cached[idx].cache.prefetch(list(by_key)):
                 found.update(by_key[k])
-        return found
+        return found, rendered
 
 
 def format_estimate(est: Estimate) -> str:
