@@ -25,7 +25,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -39,6 +39,7 @@ class FakeOpenAI:
         self.script: deque[Behaviour] = deque()
         self.by_model: dict[str, Behaviour] = {}
         self.requests: list[dict[str, Any]] = []  # {"body": ..., "headers": ..., "t": ...}
+        self.responder: Callable[[dict[str, Any]], str | Behaviour] | None = None
         self._lock = threading.Lock()
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -68,7 +69,11 @@ class FakeOpenAI:
             if self.script:
                 return self.script.popleft()
             model = str(body.get("model", ""))
-            return self.by_model.get(model, self.default)
+            behaviour = self.by_model.get(model, self.default)
+        if self.responder is not None:  # a scripted model: the answer is a function of the request
+            answer = self.responder(body)
+            behaviour = {**behaviour, **(answer if isinstance(answer, dict) else {"content": answer})}
+        return behaviour
 
     # -- lifecycle -------------------------------------------------------------------------
     @property

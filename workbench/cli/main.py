@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compat": ("workbench.cli.compat", "Check agreement with stored promptfoo outputs."),
     "route": ("workbench.cli.route", "Train, evaluate and apply a cost router."),
     "failures": ("workbench.cli.failures", "Cluster failing results into failure modes."),
+    "optimize": ("workbench.cli.optimize", "Write the cheapest version of a prompt that still passes its suite."),
     "batch": ("workbench.cli.batch", "Status of provider batch jobs, or collect finished ones."),
 }
 

@@ -315,3 +315,23 @@ def m005_provider_batches(db: Database) -> None:
         if_not_exists=True,
     )
     db.table("batch_items").create_index(["custom_id"], if_not_exists=True)
+
+
+@migrations()
+def m006_optimizations(db: Database) -> None:
+    # `workbench optimize` (workbench/optimize/): the candidates' runs are ordinary runs; this row
+    # keeps what the search concluded (frontier, winner, diff, evidence) for the UI's Optimize view.
+    db.table("optimizations").create(
+        {
+            "id": int,
+            "family": str,
+            "version": str,
+            "suite": str,
+            "created_at": str,
+            "written": str,  # the new version file, or null when nothing cheaper held
+            "result": str,  # JSON: see workbench/optimize/command.py OptimizeResult.to_dict
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.table("optimizations").create_index(["family"], if_not_exists=True)
