@@ -63,7 +63,7 @@ def test_compress_cached_calls_the_model_once_per_key(db_path: Path, monkeypatch
     assert [o.cached for o in outcomes].count(False) == 1
     assert outcomes[-1] == service.CompressionOutcome("abcd", 1.25, True)
     # a fresh process (new connection) still hits
-    assert cache.lookup(open_db(db_path), cache.cache_key("abcdefgh", "llmlingua", 0.5, "m")) is not None
+    assert cache.lookup(open_db(db_path), cache.cache_key("abcdefgh", "llmlingua+facts", 0.5, "m")) is not None
 
 
 def test_question_only_keys_longllmlingua(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

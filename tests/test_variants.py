@@ -30,6 +30,9 @@ def fake_compress(text: str, method: str, rate: float, model: str, question: str
     return Compressed(" ".join(words[: max(1, int(len(words) * rate))]), 0.75)
 
 
+NO_GUARD = "workbench:\n  compression: {keep_facts: false}\n"
+
+
 def write_suite(tmp_path: Path, *, family_yaml: str | None, workbench: str = "", chat: bool = False) -> Path:
     fam = tmp_path / "prompts" / "kb"
     fam.mkdir(parents=True)
@@ -117,7 +120,10 @@ def test_validate_variants_llmlingua2_without_model(tmp_path: Path) -> None:
 
 def test_only_the_declared_var_is_compressed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "compress_text", fake_compress)
-    suite = load(write_suite(tmp_path, family_yaml="compressible: [context]\nquestion_var: question\n"))
+    # The fact guard off: the expected text is exactly the compressor's (tests/test_fact_guard.py covers it).
+    suite = load(
+        write_suite(tmp_path, family_yaml="compressible: [context]\nquestion_var: question\n", workbench=NO_GUARD)
+    )
     db = open_db(tmp_path / "wb.db")
     text, messages, info = asyncio.run(_apply(suite, "llmlingua:0.5", db))
     expected_context = fake_compress(CONTEXT, "llmlingua", 0.5, "").text
@@ -151,7 +157,7 @@ def test_rerun_hits_the_cache_without_the_model(tmp_path: Path, monkeypatch: pyt
 
 def test_chat_prompts_compress_the_var_inside_the_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "compress_text", fake_compress)
-    suite = load(write_suite(tmp_path, family_yaml="compressible: [context]\n", chat=True))
+    suite = load(write_suite(tmp_path, family_yaml="compressible: [context]\n", chat=True, workbench=NO_GUARD))
     _, messages, info = asyncio.run(_apply(suite, "llmlingua:0.5", None))
     assert messages[0] == {"role": "system", "content": "Answer from the excerpt only. Format: one sentence."}
     short = fake_compress(CONTEXT, "llmlingua", 0.5, "").text

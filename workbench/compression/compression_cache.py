@@ -21,6 +21,7 @@ from sqlite_utils import Database
 class CachedCompression:
     compressed: str
     seconds: float  # what the compression originally took
+    facts_dropped: tuple[str, ...] = ()  # what the compressor dropped before the fact guard
 
 
 def cache_key(text: str, method: str, rate: float, compressor_model: str, question: str = "") -> str:
@@ -29,10 +30,11 @@ def cache_key(text: str, method: str, rate: float, compressor_model: str, questi
 
 
 def lookup(db: Database, key: str) -> CachedCompression | None:
-    row = db.execute("select compressed, seconds from compressions where key = ?", [key]).fetchone()
+    row = db.execute("select compressed, seconds, facts_dropped from compressions where key = ?", [key]).fetchone()
     if row is None:
         return None
-    return CachedCompression(row[0], float(row[1] or 0.0))
+    dropped = json.loads(row[2]) if row[2] else []
+    return CachedCompression(row[0], float(row[1] or 0.0), tuple(str(d) for d in dropped))
 
 
 def store(
@@ -47,6 +49,7 @@ def store(
     original_tokens: int,
     compressed_tokens: int,
     seconds: float,
+    facts_dropped: list[str] | tuple[str, ...] = (),
 ) -> None:
     """Insert one compression (cl100k token counts); a concurrent duplicate is ignored."""
     row: dict[str, Any] = {
@@ -60,6 +63,7 @@ def store(
         "compressed_tokens": compressed_tokens,
         "seconds": seconds,
         "created_at": time.time(),
+        "facts_dropped": json.dumps(list(facts_dropped), ensure_ascii=False),
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)

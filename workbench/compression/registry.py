@@ -17,6 +17,7 @@ from workbench.errors import PluginError
 class Compressed:
     text: str
     seconds: float  # compressor wall time
+    facts_dropped: tuple[str, ...] = ()  # facts the compressor dropped (see compression/fact_guard.py)
 
 
 def _configured_model(settings: dict[str, Any]) -> str:

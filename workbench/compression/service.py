@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from workbench import plugins
 from workbench.compression import compression_cache as cache
 from workbench.compression import lingua
+from workbench.compression.fact_guard import dropped_facts, guard
 from workbench.compression.registry import Compressed, Compressor, CompressorRegistry
 from workbench.errors import UsageError
 
@@ -53,26 +54,43 @@ class CompressionOutcome:
     text: str
     seconds: float  # compressor wall time of the original compression
     cached: bool  # served from the compressions table or a concurrent cell
+    facts_dropped: tuple[str, ...] = ()  # facts the compressor dropped (the guard put them back)
+
+
+def guarded_text(text: str, method: str, rate: float, model: str, question: str, keep_facts: bool) -> Compressed:
+    """Compress, then (keep_facts) put back every fact the compressor dropped (`fact_guard`)."""
+    result = compress_text(text, method, rate, model, question)
+    out, dropped = guard(text, result.text) if keep_facts else (result.text, dropped_facts(text, result.text))
+    return Compressed(out, result.seconds, tuple(dropped))
 
 
 async def compress_cached(
-    db: Database | None, text: str, method: str, rate: float, model: str, question: str = ""
+    db: Database | None,
+    text: str,
+    method: str,
+    rate: float,
+    model: str,
+    question: str = "",
+    *,
+    keep_facts: bool = True,
 ) -> CompressionOutcome:
     from workbench.tokens import count_tokens
 
-    key = cache.cache_key(text, method, rate, model, question if compressor(method).needs_question else "")
+    # Guarded and unguarded outputs differ, so they are cached apart (older unguarded rows are not reused).
+    tag = method + ("+facts" if keep_facts else "")
+    key = cache.cache_key(text, tag, rate, model, question if compressor(method).needs_question else "")
     if db is not None:
         hit = cache.lookup(db, key)
         if hit is not None:
-            return CompressionOutcome(hit.compressed, hit.seconds, True)
+            return CompressionOutcome(hit.compressed, hit.seconds, True, hit.facts_dropped)
     pending = _INFLIGHT.get(key)
     if pending is not None:
         done = await asyncio.shield(pending)
-        return CompressionOutcome(done.text, done.seconds, True)
+        return CompressionOutcome(done.text, done.seconds, True, done.facts_dropped)
     future: asyncio.Future[Compressed] = asyncio.get_running_loop().create_future()
     _INFLIGHT[key] = future
     try:
-        result = await asyncio.to_thread(compress_text, text, method, rate, model, question)
+        result = await asyncio.to_thread(guarded_text, text, method, rate, model, question, keep_facts)
         if db is not None:
             cache.store(
                 db,
@@ -85,6 +103,7 @@ async def compress_cached(
                 original_tokens=count_tokens(text),
                 compressed_tokens=count_tokens(result.text),
                 seconds=result.seconds,
+                facts_dropped=result.facts_dropped,
             )
         future.set_result(result)
     except BaseException as e:
@@ -93,4 +112,4 @@ async def compress_cached(
         raise
     finally:
         _INFLIGHT.pop(key, None)
-    return CompressionOutcome(result.text, result.seconds, False)
+    return CompressionOutcome(result.text, result.seconds, False, result.facts_dropped)

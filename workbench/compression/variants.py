@@ -55,6 +55,7 @@ class CompressionSettings:
     question_var: str | None = None
     model: str | None = None  # causal LM: a local model name (smollm2-135m) or a directory
     llmlingua2_model: str | None = None  # token-classification model directory
+    keep_facts: bool = True  # the fact-retention guard (compression/fact_guard.py)
 
 
 def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
@@ -80,7 +81,14 @@ def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
         question_var=wb.get("question_var", family.get("question_var")),
         model=_local_path(comp.get("model"), base),
         llmlingua2_model=_local_path(comp.get("llmlingua2_model"), base),
+        keep_facts=_flag(comp.get("keep_facts", True), file, "workbench.compression.keep_facts"),
     )
+
+
+def _flag(value: Any, file: str | None, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SuiteError(file, where, f"expected true or false, got {value!r}")
+    return value
 
 
 def _local_path(value: Any, base: Path) -> str | None:
@@ -171,6 +179,7 @@ async def apply_variant(
     per_var: dict[str, dict[str, int]] = {}
     compressor_seconds = 0.0
     all_cached = True
+    facts_dropped: list[str] = []
     for name in cs.compressible:
         if name == cs.question_var or name not in loaded:
             continue
@@ -180,7 +189,10 @@ async def apply_variant(
             continue  # only text is compressible; structured values stay verbatim
         out_items = []
         for item in items:
-            done = await compress_cached(settings.get("db"), item, method, rate, model, question)
+            done = await compress_cached(
+                settings.get("db"), item, method, rate, model, question, keep_facts=cs.keep_facts
+            )
+            facts_dropped.extend(f for f in done.facts_dropped if f not in facts_dropped)
             compressor_seconds += done.seconds
             all_cached = all_cached and done.cached
             out_items.append(done.text)
@@ -206,5 +218,9 @@ async def apply_variant(
         "compressor_seconds": round(compressor_seconds, 4),  # what the compressions cost when computed
         "cached": all_cached,
         "vars": per_var,
+        # Facts (numbers, identifiers, e-mails, dates, names) the compressor dropped; with
+        # `keep_facts` (the default) the guard put them back, so the prompt still holds them.
+        "facts_dropped": facts_dropped,
+        "facts_restored": cs.keep_facts,
     }
     return new_text, new_messages, info

@@ -335,3 +335,11 @@ def m006_optimizations(db: Database) -> None:
         if_not_exists=True,
     )
     db.table("optimizations").create_index(["family"], if_not_exists=True)
+
+
+@migrations()
+def m007_compression_facts(db: Database) -> None:
+    # The fact-retention guard (compression/fact_guard.py): the facts a compressor dropped (JSON
+    # list) before the guard put them back. Rows from before the guard have NULL.
+    if "facts_dropped" not in db.table("compressions").columns_dict:
+        db.execute("alter table compressions add column facts_dropped text")
