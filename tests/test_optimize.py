@@ -283,3 +283,56 @@ def test_a_rewrite_is_verified_like_any_candidate(
     else:
         assert r.stdout.startswith("A cheaper version was found")
         assert re.search(r"#\d+ +\d+ tokens +kept +rewrite", r.stdout), r.stdout
+
+
+def test_the_versions_page_shows_a_finished_optimization(
+    fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    fake_openai.responder = scripted_model
+    suite = project(tmp_path, fake_openai)
+    r = optimize(tmp_path, "tickets/v1", "--suite", str(suite), "--requests-per-day", "1000")
+    assert r.returncode == 0, r.stderr
+    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "r.db"))
+    at = AppTest.from_file(str(ROOT / "workbench" / "ui" / "app.py"), default_timeout=60)
+    at.run()
+    at.query_params["family"] = "tickets"
+    at.switch_page("routes/versions.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    [success] = [s.value for s in at.success]
+    assert success.startswith("Wrote `") and "v2.txt`" in success and "0 test cells broken" in success
+    assert any("/month at 1,000 requests/day" in c.value for c in at.caption)
+    [chart] = at.get("vega_lite_chart")
+    assert '"text"' in chart.proto.spec and "template tokens" in chart.proto.spec  # labelled points
+    [diff] = [m.value for m in at.markdown if "line-through" in str(m.value)]
+    assert "world-class ticket classifier" in diff  # removed, struck through
+    evidence = at.dataframe[-1].value
+    assert evidence["verdict"].tolist().count("dropped") == len(NECESSARY)
+    assert evidence["change"].iloc[0] == "original"
+
+
+def test_a_chat_winner_is_written_as_yaml_with_comment_provenance(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """Few-shot examples are units removed whole; the successor of a chat prompt loads as one."""
+    fake_openai.responder = scripted_model
+    suite = project(tmp_path, fake_openai)
+    family = tmp_path / "prompts" / "tickets"
+    (family / "v1.txt").unlink()
+    messages = [
+        {"role": "system", "content": " ".join(NECESSARY) + " " + UNNECESSARY[1]},
+        {"role": "user", "content": "Ticket: my parcel is late"},
+        {"role": "assistant", "content": "LABEL: OTHER."},
+        {"role": "user", "content": "Ticket: {{ticket}}"},
+    ]
+    (family / "v1.yaml").write_text(yaml.safe_dump(messages, sort_keys=False))
+    config = yaml.safe_load(suite.read_text())
+    config["prompts"] = ["file://prompts/tickets/v1.yaml"]
+    suite.write_text(yaml.safe_dump(config))
+    r = optimize(tmp_path, "tickets/v1", "--suite", str(suite))
+    assert r.returncode == 0, r.stderr
+    written = family / "v2.yaml"
+    text = written.read_text()
+    assert text.startswith("# workbench optimize")
+    kept = yaml.safe_load(text)
+    assert [m["role"] for m in kept] == ["system", "user"]  # the example went whole
+    assert UNNECESSARY[1] not in kept[0]["content"] and all(n in kept[0]["content"] for n in NECESSARY)

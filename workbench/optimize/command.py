@@ -180,6 +180,7 @@ def optimize(req: OptimizeRequest, *, log: Any = None) -> OptimizeResult:
                 f"search: {len(search.candidates)} candidates, spent {fmt_cost(search.spent)}"
                 + (" + unknown-price calls" if search.unpriced else ""),
             ],
+            is_chat=prompt.is_chat,
         )
     result = OptimizeResult(
         family=family,

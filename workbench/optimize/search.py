@@ -101,6 +101,10 @@ class Search:
 
     # -- running one candidate ------------------------------------------------------------------
     def _suite_for(self, text: str) -> Suite:
+        """The suite with `text` as its one prompt. The original keeps its family/version (the
+        Versions page lists it); candidates are anonymous until one is written as a version."""
+        if text == self.prompt.raw:
+            return dataclasses.replace(self.suite, prompts=[self.prompt])
         prompt = dataclasses.replace(
             self.prompt, raw=text, path=None, family=None, version=None, sha256=normalized_sha256(text)
         )

@@ -3,7 +3,9 @@
 A unit is a paragraph's sentence, a bullet or numbered item, or a fenced/indented example block.
 Units that carry the input (a `{{ var }}`, `{% ... %}` or `{# ... #}` of the template) are
 protected: removing one would change what the prompt asks about, not how much it says. Chat prompts
-(a JSON list of messages) are split message by message; the message structure is never touched.
+(a JSON list of messages): system messages are split like text; a few-shot example (a user message
+and the assistant answer after it) is one unit, removed whole; a message with a template mark is
+protected.
 
 `join` puts the kept units back with the separators they had, so removing nothing gives back the
 template exactly.
@@ -28,6 +30,7 @@ class Unit:
     text: str  # the unit, without its trailing separator
     sep: str  # what followed it in the template
     protected: bool
+    turns: tuple[int, ...] = ()  # a few-shot example: these whole messages go when it is removed
 
     @property
     def label(self) -> str:
@@ -84,10 +87,32 @@ def split_units(template: str, is_chat: bool = False) -> list[Unit]:
         return _units_of_text(template, 0, 0)
     messages = json.loads(template)
     out: list[Unit] = []
-    for m, msg in enumerate(messages):
+    m = 0
+    while m < len(messages):
+        msg = messages[m]
         content = msg.get("content") if isinstance(msg, dict) else None
-        if isinstance(content, str):
+        nxt = messages[m + 1] if m + 1 < len(messages) else None
+        if not isinstance(content, str):
+            m += 1
+            continue
+        marked = bool(TEMPLATE_MARK.search(content))
+        if msg.get("role") == "system" or marked:
             out.extend(_units_of_text(content, m, len(out)))
+            m += 1
+            continue
+        if (
+            msg.get("role") == "user"
+            and isinstance(nxt, dict)
+            and nxt.get("role") == "assistant"
+            and isinstance(nxt.get("content"), str)
+            and not TEMPLATE_MARK.search(nxt["content"])
+        ):
+            text = f"{content} -> {nxt['content']}"
+            out.append(Unit(len(out), m, text, "", False, turns=(m, m + 1)))
+            m += 2
+            continue
+        out.append(Unit(len(out), m, content, "", marked, turns=(m,)))
+        m += 1
     return out
 
 
@@ -102,7 +127,13 @@ def join(template: str, is_chat: bool, units: list[Unit], removed: set[int]) -> 
     if not is_chat:
         return text_of(0)
     messages = json.loads(template)
+    dropped = {m for u in units if u.index in removed for m in u.turns}
+    split = {u.message for u in units if not u.turns}
+    out = []
     for m, msg in enumerate(messages):
-        if isinstance(msg, dict) and isinstance(msg.get("content"), str):
+        if m in dropped:
+            continue
+        if m in split and isinstance(msg, dict) and isinstance(msg.get("content"), str):
             msg["content"] = text_of(m)
-    return json.dumps(messages, ensure_ascii=False, indent=2)
+        out.append(msg)
+    return json.dumps(out, ensure_ascii=False, indent=2)

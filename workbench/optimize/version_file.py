@@ -8,9 +8,12 @@ tag and then sends the whole template unrendered.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+
+import yaml
 
 VERSION_NUMBER = re.compile(r"^(.*?)(\d+)$")
 
@@ -40,10 +43,20 @@ def provenance(parts: list[str]) -> str:
     return "{# " + body + " #}"
 
 
-def write_version(original: Path, text: str, lines: list[str]) -> Path:
-    """Write `text` as the next version after `original`, headed by its provenance; returns the path."""
-    path = next_version_path(original)
+def write_version(original: Path, text: str, lines: list[str], *, is_chat: bool = False) -> Path:
+    """Write `text` as the next version after `original`, headed by its provenance; returns the path.
+
+    A chat prompt (`text` is its messages as JSON) is written as YAML with `#` comment lines (a
+    `.json` original gets a `.yaml` successor: JSON has no comments)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"workbench optimize, {stamp}", *lines]
+    if is_chat:
+        path = next_version_path(original if original.suffix in (".yaml", ".yml") else original.with_suffix(".yaml"))
+        header = "".join(f"# {' '.join(p.split())}\n" for p in parts)
+        body = yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True, width=1000)
+    else:
+        path = next_version_path(original)
+        header, body = provenance(parts), text
     with path.open("x", encoding="utf-8") as f:  # "x": never overwrite, even in a race
-        f.write(provenance([f"workbench optimize, {stamp}", *lines]) + text)
+        f.write(header + body)
     return path

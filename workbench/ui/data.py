@@ -21,6 +21,7 @@ from workbench.analysis.diff import VersionDiff, diff_versions
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Acceptance, Recommendation, recommend, run_acceptance
 from workbench.store.db import default_db_path, open_db
+from workbench.store.optimizations import StoredOptimization, list_optimizations
 from workbench.ui import pickers as queries
 
 _local = threading.local()
@@ -187,3 +188,8 @@ def failure_clusters(token: str, run_id: int, family: str | None, version: str |
     if family and version:
         return clusters(_db(), run=run_id, family=family, version=version)
     return clusters(_db(), run=run_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def optimizations(token: str, family: str) -> list[StoredOptimization]:
+    return list_optimizations(_db(), family)

@@ -8,6 +8,7 @@ import streamlit as st
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state, widgets
+from workbench.ui.views import optimize_view
 
 
 def render() -> None:
@@ -31,6 +32,7 @@ def render() -> None:
         hide_index=True,
     )
     st.caption("The newest stored copy of each version; the diff below shows the texts the chosen run used.")
+    optimize_view.render_optimizations(tok, family)
     labels = [v["version"] for v in versions]
     if len(labels) < 2:
         st.info(f"{family} has one version so far: add another to see a diff.")
