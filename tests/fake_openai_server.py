@@ -219,10 +219,16 @@ def completion(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
 
 
 def spec_for(server: FakeOpenAI, model: str = "gpt-4o-mini", **config: Any) -> Any:
-    """A provider spec pointing litellm at the server (fast retries unless overridden)."""
+    """A provider spec pointing litellm at the server (fast retries unless overridden).
+
+    The server stands in for `model`: when litellm's map knows it, it is priced as that model
+    (`price_as`), since an apiBaseUrl of your own is otherwise unpriced."""
+    from workbench.providers.pricing import model_price
     from workbench.types import ProviderSpec
 
     cfg = {"apiBaseUrl": server.base_url, "apiKey": "sk-test-SECRET-123", "retry_base_delay": 0.01, **config}
+    if model_price(model) is not None and not any("cost" in k for k in config):
+        cfg.setdefault("price_as", model)
     return ProviderSpec(id=f"openai:chat:{model}", config=cfg)
 
 

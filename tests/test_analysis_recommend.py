@@ -114,8 +114,9 @@ def test_nothing_acceptable(db_path: Path) -> None:
     rec = recommend(db, [run])
     assert rec.pick is None and rec.runner_up is None
     assert rec.verdict == (
-        "no pair meets the criteria (pass rate >= 90%, no guardrail failures, no errors); "
-        "the best pass rate is 50.0% (summary/v1 · none · only)"
+        "no pair meets the criteria (pass rate >= 90%, no guardrail failures, no errors, a known price,"
+        " not a test double); the best real pair is summary/v1 · none · only (pass rate 50.0%),"
+        " excluded: pass rate 50.0% (10/20) below target 90.0%"
     )
 
 

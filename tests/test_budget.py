@@ -56,7 +56,7 @@ def write_suite(tmp_path: Path, server: FakeOpenAI, n_tests: int, max_cost: floa
         f"""prompts: ['Answer: {{{{q}}}}']
 providers:
   - id: openai:chat:gpt-4o-mini
-    config: {{apiBaseUrl: '{server.base_url}', apiKey: sk-x, max_tokens: 1000}}
+    config: {{apiBaseUrl: '{server.base_url}', apiKey: sk-x, max_tokens: 1000, price_as: gpt-4o-mini}}
 tests:
 {tests}
 {extra}"""

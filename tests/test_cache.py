@@ -142,7 +142,7 @@ def test_cli_rerun_is_cached_and_no_cache_calls_again(fake_openai: FakeOpenAI, t
     suite = tmp_path / "s.yaml"
     suite.write_text(
         "prompts: ['Say {{w}}']\n"
-        f"providers:\n  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}'}}}}\n"
+        f"providers:\n  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}', price_as: gpt-4o-mini}}}}\n"
         "tests:\n  - vars: {w: a}\n  - vars: {w: b}\n"
     )
     runner = CliRunner()

@@ -14,7 +14,7 @@ def test_gpt_4o_mini_from_the_map() -> None:
     assert (p.input_per_token, p.output_per_token) == (1.5e-07, 6e-07)
     assert p.per_1m == pytest.approx((0.15, 0.6))
     assert p.cost(1234, 567) == pytest.approx(1234 * 1.5e-07 + 567 * 6e-07)
-    assert model_price("gpt-4o-mini") == Price(1.5e-07, 6e-07, "litellm:gpt-4o-mini")
+    assert model_price("gpt-4o-mini") == Price(1.5e-07, 6e-07, "litellm:gpt-4o-mini", 7.5e-08, "gpt-4o-mini")
 
 
 def test_map_matches_litellm_model_cost() -> None:

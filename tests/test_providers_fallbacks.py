@@ -24,7 +24,10 @@ class Opts:
 
 def test_fallback_from_provider_config(fake_openai: FakeOpenAI) -> None:
     fake_openai.by_model["bad-model"] = {"status": 500}
-    fallback = {"id": "openai:chat:gpt-4o-mini", "config": {"apiBaseUrl": fake_openai.base_url, "apiKey": "sk-x"}}
+    fallback = {
+        "id": "openai:chat:gpt-4o-mini",
+        "config": {"apiBaseUrl": fake_openai.base_url, "apiKey": "sk-x", "price_as": "gpt-4o-mini"},
+    }
     spec = spec_for(fake_openai, model="bad-model", max_attempts=2, fallbacks=[fallback])
     provider = build_provider(spec, None, db=None, run_options=Opts())
     assert isinstance(provider, FallbackProvider)

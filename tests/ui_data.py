@@ -2,7 +2,8 @@
 
 Two runs of family `reply` (versions v1 and v2) on two priced models served by the loopback fake
 OpenAI server (`tests/fake_openai_server.py`, which answers "echo: <prompt>"; no usage in the
-response, so tokens are counted with tiktoken and costs come from litellm's local price map):
+response, so tokens are counted with tiktoken; the server stands in for the two OpenAI models, so
+each is priced as that model of litellm's local price map with `price_as`):
 - run "base": v1 leaks the customer's e-mail (guardrail/pii fails) and omits the order id;
   v2 passes every test.
 - run "head": v2 was edited to drop the order id, so v2's order-id checks regress.
@@ -50,7 +51,11 @@ def suite_dict(base_url: str) -> dict[str, Any]:
         "description": "UI test suite",
         "prompts": ["file://prompts/reply/v1.md", "file://prompts/reply/v2.md"],
         "providers": [
-            {"id": f"openai:chat:{m}", "label": m, "config": {"apiBaseUrl": base_url, "apiKey": "sk-test"}}
+            {
+                "id": f"openai:chat:{m}",
+                "label": m,
+                "config": {"apiBaseUrl": base_url, "apiKey": "sk-test", "price_as": m},
+            }
             for m in MODELS
         ],
         "defaultTest": {

@@ -121,6 +121,7 @@ class ProviderResponse:
     logprobs: list[float] | None = None
     model: str | None = None  # resolved model name
     metadata: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)  # cached_tokens, reasoning_tokens, ... (priced)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from workbench.analysis import queries
 
-VERSION = 1  # bump when queries.pair_aggregates changes: older stored rows are then ignored
+VERSION = 2  # bump when queries.pair_aggregates changes: older stored rows are then ignored
 
 COLUMNS = (
     "prompt_version_id",
@@ -48,6 +48,9 @@ COLUMNS = (
     "s_oo",
     "s_ci",
     "s_co",
+    "grader_cost",
+    "grader_unknown",
+    "fallback_cost",
 )
 
 
@@ -57,7 +60,9 @@ SELECT = "select " + ", ".join(STORED) + " from pair_totals where run_id = ?"
 
 
 def _has_table(db: Database) -> bool:
-    return bool(db.execute("select 1 from sqlite_master where type = 'table' and name = 'pair_totals'").fetchone())
+    """The table with every column this VERSION writes (m005 added the grader and fallback spend)."""
+    cols = {c[1] for c in db.execute("pragma table_info(pair_totals)").fetchall()}
+    return bool(cols) and "fallback_cost" in cols
 
 
 def compute(db: Database, run_id: int) -> list[dict[str, Any]]:

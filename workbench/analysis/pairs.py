@@ -56,6 +56,19 @@ class PairStats:
     flaky_tests: int = 0
     pass_k: float | None = None
     effective_n: float | None = None
+    test_double: str | None = None  # why the provider is a test double (never recommended)
+    price: dict[str, Any] | None = None  # the price the (newest) run charged this model at
+    grader_cost: float | None = 0.0  # grading spend over the pair's results; None = a grader price unknown
+    fallback_cost_share: float | None = None  # share of the pair's (uncached) spend answered by fallbacks
+
+    @property
+    def grader_cost_per_request(self) -> float | None:
+        return None if self.grader_cost is None or not self.n else self.grader_cost / self.n
+
+    @property
+    def price_label(self) -> str:
+        """Which price this pair is costed at: `litellm:gpt-4o`, `suite`, `compute:cpu-small`, `unknown`."""
+        return str((self.price or {}).get("source") or "unknown")
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -120,6 +133,7 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
         p95 = queries.pair_p95_latency(db, run_ids)
     named = queries.pair_named_scores(db, run_ids) if with_named_scores else {}
     names = queries.prompt_names(db, run_ids)
+    facts = queries.provider_facts(db, run_ids)
     out: list[PairStats] = []
     for r in aggregates:
         k = (r["prompt_version_id"], r["variant"], r["provider_label"])
@@ -161,6 +175,14 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
                 named_scores=named.get(k, {}),
                 prompt_tokens=(info or {}).get("tokens"),
                 run_id=r["run_id"],
+                test_double=(facts.get(r["provider_label"]) or {}).get("test_double"),
+                price=(facts.get(r["provider_label"]) or {}).get("price"),
+                grader_cost=None if r.get("grader_unknown") else float(r.get("grader_cost") or 0.0),
+                fallback_cost_share=(
+                    float(r.get("fallback_cost") or 0.0) / float(r["sum_cost"])
+                    if mean_cost is not None and r["sum_cost"]
+                    else None
+                ),
             )
         )
     repeat_clusters.apply(db, run_ids, out)

@@ -100,7 +100,10 @@ def pair_aggregates(db: Database, run_ids: Sequence[int]) -> list[dict[str, Any]
           sum(case when {uc} is not null then 1.0 * tokens_in * tokens_in end) as s_ii,
           sum(case when {uc} is not null then 1.0 * tokens_in * tokens_out end) as s_io,
           sum(case when {uc} is not null then 1.0 * tokens_out * tokens_out end) as s_oo,
-          sum({uc} * tokens_in) as s_ci, sum({uc} * tokens_out) as s_co
+          sum({uc} * tokens_in) as s_ci, sum({uc} * tokens_out) as s_co,
+          sum(grader_cost) as grader_cost,
+          sum(coalesce(grader_tokens, 0) > 0 and grader_cost is null) as grader_unknown,
+          sum(case when fallback_used is not null then {uc} end) as fallback_cost
         from results where {where}
         group by {PAIR_COLUMNS}
     """
@@ -167,6 +170,32 @@ def prompt_names(db: Database, run_ids: Sequence[int]) -> dict[Any, dict[str, An
     out: dict[Any, dict[str, Any]] = {}
     for r in rows(db, sql, run_ids):
         out.setdefault(r["id"], r)
+    return out
+
+
+def provider_facts(db: Database, run_ids: Sequence[int]) -> dict[str, dict[str, Any]]:
+    """provider label -> {provider_id, price (the dict the newest run recorded, None = unknown),
+    test_double (why it is one, None for a real model)}. Runs stored before m005 recorded neither:
+    their test-double verdict is derived from the provider id and config now."""
+    from workbench.providers.test_doubles import test_double_reason
+    from workbench.store.json_columns import loads
+
+    cols = {c[1] for c in db.execute("pragma table_info(run_providers)").fetchall()}
+    extra = ", price, test_double" if {"price", "test_double"} <= cols else ", null, null"
+    sql = (
+        f"select label, provider_id, config{extra} from run_providers"
+        f" where run_id in ({placeholders(run_ids)}) order by run_id desc, provider_idx"
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for label, pid, config, price, double in db.execute(sql, list(run_ids)).fetchall():
+        if label in out:
+            continue
+        cfg = loads(config) if config else {}
+        out[label] = {
+            "provider_id": pid,
+            "price": loads(price) if price else None,
+            "test_double": double or test_double_reason(pid, label, cfg if isinstance(cfg, dict) else {}),
+        }
     return out
 
 

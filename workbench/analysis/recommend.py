@@ -1,7 +1,8 @@
 """The cheapest acceptable (prompt version, variant, model) pair, and why.
 
-Acceptable = pass rate >= target, no guardrail failures, no errors (each switch configurable; a
-suite's `workbench: acceptance:` block sets the defaults). The pick is the acceptable pair with
+Acceptable = not a test double (`providers/test_doubles.py`: echo, scripted providers, anything
+marked `test_double`), pass rate >= target, no guardrail failures, no errors (each switch
+configurable; a suite's `workbench: acceptance:` block sets the defaults). The pick is the acceptable pair with
 the lowest expected (uncached) cost per request; ties on cost go to the higher pass rate, then
 score, then latency. The pick is "clearly better" than the runner-up only when their 95 % Wilson
 intervals do not overlap; otherwise the report says the quality difference is within the noise.
@@ -145,7 +146,7 @@ class Recommendation:
 
 
 def exclusion_reasons(pair: PairStats, acceptance: Acceptance) -> list[str]:
-    reasons = []
+    reasons = [pair.test_double] if pair.test_double else []
     if pair.pass_rate + RATE_EPSILON < acceptance.min_pass_rate:
         reasons.append(
             f"pass rate {pair.pass_rate:.1%} ({pair.passes}/{pair.n}) below target {acceptance.min_pass_rate:.1%}"
@@ -258,13 +259,24 @@ def recommend(
 
 
 def _nothing_acceptable(pairs: Sequence[PairStats], acceptance: Acceptance) -> str:
+    """Why no pair qualifies, precisely: the best real pair and what excludes it."""
     if not pairs:
         return "no results to judge"
-    best = max(pairs, key=lambda p: (p.pass_rate, -(p.mean_cost or 0.0)))
-    return (
-        f"no pair meets the criteria (pass rate >= {acceptance.min_pass_rate:.0%}"
+    criteria = (
+        f"pass rate >= {acceptance.min_pass_rate:.0%}"
         f"{'' if acceptance.allow_guardrail_failures else ', no guardrail failures'}"
-        f"{'' if acceptance.allow_errors else ', no errors'}); the best pass rate is {best.pass_rate:.1%} ({best.name})"
+        f"{'' if acceptance.allow_errors else ', no errors'}, a known price, not a test double"
+    )
+    real = [p for p in pairs if not p.test_double]
+    doubles = len(pairs) - len(real)
+    if not real:
+        return f"no pair meets the criteria ({criteria}): every pair runs on a test double ({pairs[0].test_double})"
+    best = max(real, key=lambda p: (p.pass_rate, -(p.mean_cost or 0.0)))
+    why = "; ".join(exclusion_reasons(best, acceptance))
+    skipped = f"; {doubles} test-double pair{'s' * (doubles != 1)} not considered" if doubles else ""
+    return (
+        f"no pair meets the criteria ({criteria}); the best real pair is {best.name} "
+        f"(pass rate {best.pass_rate:.1%}), excluded: {why}{skipped}"
     )
 
 

@@ -3,8 +3,9 @@
 One call = up to `RetryPolicy.max_attempts` real HTTP attempts through `litellm.acompletion` with
 litellm's own retries off (`num_retries=0`, `max_retries=0`), each attempt inside the provider's
 concurrency/rpm limiter and bounded by the per-attempt timeout. Tokens come from the response's
-usage, else tiktoken (`token_source` says which); cost is tokens x the resolved Price, None when
-the price is unknown. API keys are resolved here and never leave this object (not in
+usage, else tiktoken (`token_source` says which); the usage details that change a price (cached
+input, reasoning, cache writes) are kept in `usage`; cost is `Price.cost` of the whole usage
+(litellm's own computation for map prices), None when the price is unknown. API keys are resolved here and never leave this object (not in
 `identity()`, not in errors, not in metadata).
 """
 
@@ -24,7 +25,7 @@ from workbench.providers.ids import to_litellm_model
 from workbench.providers.limits import Limiter
 from workbench.providers.loop_cleanup import on_loop_shutdown
 from workbench.providers.openai_endpoints import lean_endpoint
-from workbench.providers.pricing import Price, resolve_price
+from workbench.providers.pricing import Price, resolve_price, usage_details
 from workbench.providers.retry import RetryPolicy, call_with_retries, describe
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -180,7 +181,9 @@ class LiteLLMProvider:
         self._api_key = self._resolve_key(config, lean[1] if lean else ())
         self.policy = policy or policy_from(config)
         self.limiter = limiter or limiter_from(config)
-        self.price: Price | None = resolve_price(model, config) if price is True else (price or None)
+        self.price: Price | None = (
+            resolve_price(model, config, api_base=self.api_base) if price is True else (price or None)
+        )
 
     def _resolve_key(self, config: dict[str, Any], key_env: tuple[str, ...] = ()) -> str | None:
         key = config.get("apiKey") or config.get("api_key")
@@ -278,7 +281,7 @@ class LiteLLMProvider:
     ) -> ProviderResponse:
         from workbench.tokens import count_message_tokens, count_tokens
 
-        output, finish, tin, tout, logprobs = extract(raw)
+        output, finish, tin, tout, logprobs, details = extract(raw)
         if tin or tout:  # litellm reports a missing usage block as zeros
             source = "usage"
         else:
@@ -290,7 +293,8 @@ class LiteLLMProvider:
             tokens_in=int(tin or 0),
             tokens_out=int(tout or 0),
             token_source=source,
-            cost=self.price.cost(tin, tout) if self.price else None,
+            cost=self.price.cost(tin, tout, details, latency_ms) if self.price else None,
+            usage=details,
             latency_ms=latency_ms,
             wall_ms=wall_ms,
             attempts=attempts,
@@ -305,8 +309,10 @@ class MalformedCompletion(ValueError):
     """A 200 answer that is not a usable chat completion (no choices, no message, bad usage)."""
 
 
-def extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None]:
-    """(output, finish reason, prompt tokens, completion tokens, logprobs) from a completion.
+def extract(
+    raw: Any,
+) -> tuple[Any, str | None, int | None, int | None, list[float] | None, dict[str, int]]:
+    """(output, finish reason, prompt tokens, completion tokens, logprobs, usage details) from a completion.
 
     `raw` is litellm's ModelResponse or the plain JSON dict of the openai-compatible transport.
     Raises MalformedCompletion (a ValueError, so it is retried) for anything else.
@@ -319,7 +325,7 @@ def extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[flo
         raise MalformedCompletion(f"not a chat completion ({type(e).__name__}: {e})") from None
 
 
-def _extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None]:
+def _extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[float] | None, dict[str, int]]:
     data = raw if isinstance(raw, dict) else raw.model_dump()
     choices = data.get("choices") if isinstance(data, dict) else None
     if not isinstance(choices, list) or not choices:
@@ -347,4 +353,5 @@ def _extract(raw: Any) -> tuple[Any, str | None, int | None, int | None, list[fl
         usage.get("prompt_tokens"),
         usage.get("completion_tokens"),
         logprobs,
+        usage_details(usage) if isinstance(usage, dict) else {},
     )

@@ -2,8 +2,9 @@
 
 Generation runs in a worker thread so the asyncio loop keeps serving other cells; one model
 generates one request at a time (a lock per model), which keeps greedy output deterministic and
-memory flat. Its price comes from the provider config or the suite (`workbench.prices`); unset
-means unknown (cost None), never 0.
+memory flat. Its price comes from the provider config or the suite (`workbench.prices`); unset,
+it is a compute price: the small CPU machine's $ per hour x the measured generation time of the
+call (`machine_cost.py`), labelled `compute:cpu-small`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
-from workbench.providers.pricing import Price, override_price
+from workbench.providers.pricing import Price, default_local_price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 PREFIX = "local:"
@@ -39,7 +40,8 @@ class LocalProvider:
             known = ", ".join(f"local:{n}" for n in sorted(LOCAL_MODELS))
             raise ProviderError(f"unknown local model {spec.id!r} (known: {known})")
         self.model = spec.id
-        self.price: Price | None = override_price(spec.config or {}) if price is True else (price or None)
+        configured = override_price(spec.config or {}) if price is True else (price or None)
+        self.price: Price | None = configured or (default_local_price() if price is True else None)
 
     def params(self, request: ProviderRequest) -> dict[str, Any]:
         merged = {**(self.spec.config or {}), **(request.params or {})}
@@ -82,7 +84,7 @@ class LocalProvider:
             tokens_in=tin,
             tokens_out=tout,
             token_source="usage",  # the model's own tokenizer: exact
-            cost=self.price.cost(tin, tout) if self.price else None,
+            cost=self.price.cost(tin, tout, None, ms) if self.price else None,
             latency_ms=ms,
             wall_ms=(time.perf_counter() - start) * 1000,
             finish_reason=finish,

@@ -3,8 +3,10 @@
 Key: sha256 of the canonical JSON of what determines an answer: provider id, resolved model,
 endpoint, messages, parameters (seed included), repeat index. Secrets never enter it: parameters
 pass through `strip_secrets`, and providers expose an `identity()` without keys. Errors are never
-cached. A hit is returned with `cached=True`, cost 0 for this run, the original cost in
-`cached_cost`, and the original latency; `attempts` is 0 (no call was made).
+cached. A hit is returned with `cached=True`, cost 0 for this run, and in `cached_cost` what the
+answer costs **at the current price** (the stored usage priced by the provider that answered it,
+as configured now: a price change or an override added later re-prices every hit, so one pair
+never mixes two prices); the original latency is kept; `attempts` is 0 (no call was made).
 
 Reads and writes are short single statements on the shared connection: the engine runs on one
 asyncio thread, and SQLite's busy timeout covers other processes.
@@ -17,6 +19,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -177,11 +180,13 @@ class ResponseCache:
         self._pending_hits.clear()
 
 
-def as_hit(original: ProviderResponse, wall_ms: float) -> ProviderResponse:
+def as_hit(
+    original: ProviderResponse, wall_ms: float, reprice: Callable[[ProviderResponse], float | None] | None = None
+) -> ProviderResponse:
     return dataclasses.replace(
         original,
         cached=True,
-        cached_cost=original.cost,
+        cached_cost=reprice(original) if reprice is not None else original.cost,
         cost=0.0,
         attempts=0,
         wall_ms=wall_ms,
@@ -192,8 +197,16 @@ def as_hit(original: ProviderResponse, wall_ms: float) -> ProviderResponse:
 class CachedProvider:
     """Wraps a Provider: answer from the cache when the same request was answered before."""
 
-    def __init__(self, provider: Provider, db: Database, ttl_s: float | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        db: Database,
+        ttl_s: float | None = None,
+        *,
+        reprice: Callable[[ProviderResponse], float | None] | None = None,
+    ) -> None:
         self.inner = provider
+        self.reprice = reprice
         self.spec = provider.spec
         self.cache = ResponseCache(db, ttl_s)
         self._hooked = False
@@ -219,7 +232,7 @@ class CachedProvider:
         key = cache_key(self.inner, request)
         hit = self.cache.get(key)
         if hit is not None:
-            return as_hit(hit, (time.perf_counter() - start) * 1000)
+            return as_hit(hit, (time.perf_counter() - start) * 1000, self.reprice)
         response = await self.inner.call(request)
         self.cache.put(key, self.spec, response)
         return response

@@ -8,7 +8,7 @@ engine passes as `run_options.extra["workbench"]`):
     workbench:
       retries: {max_attempts: 4, timeout: 60, retry_base_delay: 0.5}
       fallbacks: {openai:gpt-4o-mini: [anthropic:messages:claude-3-5-haiku-20241022]}
-      prices: {local:smollm2-135m: {input_cost_per_1m: 0, output_cost_per_1m: 0}}
+      prices: {local:smollm2-135m: {machine: gpu}, openai:my-model: {input_cost_per_1m: 1, output_cost_per_1m: 2}}
       cache: {ttl: 86400}
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from workbench.errors import ProviderError
 from workbench.providers import resolve
 from workbench.providers.base import Provider
-from workbench.providers.pricing import resolve_price
+from workbench.providers.pricing import Price, override_price, resolve_price
 from workbench.types import ProviderSpec
 
 NO_CACHE_IDS = {"echo"}  # instant and free: caching would only cost a database write
@@ -69,13 +69,15 @@ def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) 
         if not isinstance(retries, dict):
             raise ProviderError("workbench.retries: expected a mapping (max_attempts, timeout, retry_base_delay)")
         provider.policy = policy_from(spec.config or {}, policy_from(retries))
-        provider.price = resolve_price(provider.model, spec.config, prices, spec.label or spec.id)
+        base = provider.api_base
+        provider.price = resolve_price(provider.model, spec.config, prices, spec.label or spec.id, base)
         if provider.price is None and spec.label:
-            provider.price = resolve_price(provider.model, None, prices, spec.id)
-    elif isinstance(provider, LocalProvider) and provider.price is None and prices:
-        provider.price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
+            provider.price = resolve_price(provider.model, None, prices, spec.id, base)
+    elif isinstance(provider, LocalProvider) and prices and override_price(spec.config or {}) is None:
+        suite_price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
             None, None, prices, spec.id
         )
+        provider.price = suite_price or provider.price
     return provider
 
 
@@ -106,7 +108,7 @@ def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None,
             cache_cfg = settings.get("cache")
             if isinstance(cache_cfg, dict) and cache_cfg.get("ttl") is not None:
                 ttl = float(cache_cfg["ttl"])
-        provider = CachedProvider(provider, db, ttl)
+        provider = CachedProvider(provider, db, ttl, reprice=repricer(provider))
     return provider
 
 
@@ -120,3 +122,31 @@ def warm_up(provider: Any) -> None:
     hook = getattr(provider, "warm_up", None)
     if callable(hook):
         hook()
+
+
+def price_of(provider: Any) -> Price | None:
+    """The price a built provider charges (through the cache and fallback wrappers: the primary's)."""
+    while True:
+        inner = getattr(provider, "inner", None) or getattr(provider, "primary", None)
+        if inner is None:
+            break
+        provider = inner
+    price = getattr(provider, "price", None)
+    return price if isinstance(price, Price) else None
+
+
+def repricer(provider: Any) -> Any:
+    """`fn(response) -> cost`: a stored response priced now, by the provider that answered it
+    (the primary, or the fallback named in `fallback_used`); None when that price is unknown."""
+    chain = {None: provider}
+    for f in getattr(provider, "fallbacks", []) or []:
+        chain[f.spec.id] = f
+
+    def reprice(response: Any) -> float | None:
+        answered = chain.get(response.fallback_used, provider)
+        price = price_of(answered)
+        if price is None:
+            return None
+        return price.cost(response.tokens_in, response.tokens_out, response.usage, response.latency_ms)
+
+    return reprice

@@ -122,7 +122,13 @@ def batch_price(provider: LiteLLMProvider) -> Price | None:
         key, entry = found
         tin, tout = entry.get("input_cost_per_token_batches"), entry.get("output_cost_per_token_batches")
         if isinstance(tin, (int, float)) and isinstance(tout, (int, float)):
-            return Price(float(tin), float(tout), f"litellm-batch:{key}")
+            cache = entry.get("cache_read_input_token_cost_batches")
+            return Price(
+                float(tin),
+                float(tout),
+                f"litellm-batch:{key}",
+                cache_read_per_token=float(cache) if isinstance(cache, (int, float)) else None,
+            )
     if provider.price is None:
         return None
     p = provider.price
@@ -132,11 +138,13 @@ def batch_price(provider: LiteLLMProvider) -> Price | None:
 def to_response(provider: LiteLLMProvider, api: str, body: dict[str, Any], batch_id: str) -> ProviderResponse:
     """A batch answer as the ProviderResponse a synchronous call would have given."""
     if api == "openai":
-        output, finish, tin, tout, logprobs = extract(body)
+        output, finish, tin, tout, logprobs, details = extract(body)
     else:
         blocks = body.get("content") or []
         output = "".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text")
         usage = body.get("usage") or {}
+        cached = usage.get("cache_read_input_tokens")
+        details = {"cached_tokens": int(cached)} if isinstance(cached, int) and cached > 0 else {}
         finish, tin, tout, logprobs = (
             body.get("stop_reason"),
             usage.get("input_tokens"),
@@ -149,7 +157,8 @@ def to_response(provider: LiteLLMProvider, api: str, body: dict[str, Any], batch
         tokens_in=int(tin or 0),
         tokens_out=int(tout or 0),
         token_source="usage",
-        cost=price.cost(int(tin or 0), int(tout or 0)) if price else None,
+        cost=price.cost(int(tin or 0), int(tout or 0), details) if price else None,
+        usage=details,
         attempts=1,
         finish_reason=finish,
         logprobs=logprobs,

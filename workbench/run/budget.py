@@ -6,6 +6,10 @@ After the call `settle(spec, text, response)` releases that estimate and adds wh
 really cost (0 for a cache hit). A call whose price is unknown cannot be bounded: it is allowed
 and counted in `unpriced_calls`, so the report can say the cap did not cover it.
 
+Grading is part of the bill: the engine reports each output's grader spend with
+`add_grading(cost)`, which counts towards `spent`, and every later call also holds the largest
+grading cost seen so far, so `max_cost` bounds model + grader spend together.
+
 The amount-level pair `reserve_amount(estimate) -> bool` / `settle_amount(estimate, actual)` is
 the same thing for callers that price calls themselves.
 """
@@ -37,6 +41,15 @@ def output_tokens_cap(config: dict[str, Any] | None) -> int | None:
     return None
 
 
+def api_base_of(config: dict[str, Any] | None) -> str | None:
+    """The endpoint a provider config points at (apiBaseUrl and its spellings), else None."""
+    for key in ("api_base", "apiBaseUrl", "apiHost", "base_url", "baseUrl"):
+        value = (config or {}).get(key)
+        if value:
+            return str(value)
+    return None
+
+
 def model_for(spec: ProviderSpec) -> str | None:
     from workbench.providers.ids import to_litellm_model
 
@@ -52,6 +65,9 @@ class Budget:
         self.calls = 0
         self.refused = 0
         self.unpriced_calls = 0
+        self.grader_spent = 0.0
+        self.unpriced_gradings = 0
+        self.grading_hold = 0.0  # held per call for its grading: the largest grading cost so far
 
     # -- amounts --------------------------------------------------------------------------------
     def reserve_amount(self, estimate: float | None) -> bool:
@@ -82,11 +98,22 @@ class Budget:
         return _estimate(spec.id, spec.label, _freeze(spec.config), text, _freeze(self.prices))
 
     def reserve(self, spec: ProviderSpec, text: str) -> bool:
-        return self.reserve_amount(self.estimate(spec, text).cost)
+        cost = self.estimate(spec, text).cost
+        return self.reserve_amount(None if cost is None else cost + self.grading_hold)
 
     def settle(self, spec: ProviderSpec, text: str, response: ProviderResponse) -> None:
         # An unknown price (cost None) adds nothing: it was counted in unpriced_calls at reserve.
-        self.settle_amount(self.estimate(spec, text).cost, response.cost)
+        cost = self.estimate(spec, text).cost
+        self.settle_amount(None if cost is None else cost + self.grading_hold, response.cost)
+
+    def add_grading(self, cost: float | None) -> None:
+        """One output's grader spend (None: a grader with an unknown price, which the cap cannot bound)."""
+        if cost is None:
+            self.unpriced_gradings += 1
+            return
+        self.spent += cost
+        self.grader_spent += cost
+        self.grading_hold = max(self.grading_hold, cost)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -95,6 +122,8 @@ class Budget:
             "calls": self.calls,
             "refused": self.refused,
             "unpriced_calls": self.unpriced_calls,
+            "grader_spent": self.grader_spent,
+            "unpriced_gradings": self.unpriced_gradings,
         }
 
 
@@ -116,5 +145,6 @@ def _estimate(pid: str, label: str | None, config_json: str, text: str, prices_j
     model = model_for(ProviderSpec(id=pid))
     tin = count_message_tokens([{"role": "user", "content": text}], model)
     tout = output_tokens_cap(config) or DEFAULT_OUTPUT_TOKENS
-    price = resolve_price(model, config, prices, label or pid) or resolve_price(model, None, prices, pid)
+    base = api_base_of(config)
+    price = resolve_price(model, config, prices, label or pid, base) or resolve_price(model, None, prices, pid, base)
     return CallEstimate(tin, tout, price.cost(tin, tout) if price else None)

@@ -151,6 +151,23 @@ class Engine:
             else:
                 warm_up(self._providers[idx])  # heavy imports before the loop starts: Ctrl-C stays instant
 
+    def provider_facts(self) -> list[dict[str, Any]]:
+        """Per provider: the price this run charges it at (None = unknown) and why it is a test double."""
+        from workbench.providers.stack import price_of
+        from workbench.providers.test_doubles import test_double_reason
+
+        listed = (self.suite.workbench or {}).get("test_doubles")
+        out = []
+        for idx, spec in enumerate(self.suite.providers):
+            price = price_of(self._providers.get(idx))
+            out.append(
+                {
+                    "price": price.to_dict() if price else None,
+                    "test_double": test_double_reason(spec.id, spec.label, spec.config, listed),
+                }
+            )
+        return out
+
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)
         if cached is None:
@@ -268,6 +285,8 @@ class Engine:
             return self._error(
                 cell, text, response, f"Grading error: {type(e).__name__}: {e}", test, started, compression
             )
+        if self.budget is not None:
+            self.budget.add_grading(grading_cost(grading))
         if test.options.get("storeOutputAs") and output:
             self.registers[str(test.options["storeOutputAs"])] = output
         return CellResult(
@@ -386,6 +405,20 @@ class BudgetExceeded(Exception):
     pass
 
 
+def grading_cost(grading: Any) -> float | None:
+    """What grading one output cost (model-graded assertions' calls), None when a grader's price is unknown."""
+    from workbench.store.writer import flatten
+
+    total: float | None = 0.0
+    for _, _, g in flatten(grading):
+        if g.cost is None:
+            if g.tokens_used.get("total"):
+                return None
+            continue
+        total = (total or 0.0) + g.cost
+    return total
+
+
 def _provider_builder() -> Callable[[ProviderSpec, Path, Database, RunConfig], Any]:
     """The full provider stack (cache, retries, limits, prices) when available, else the plain one."""
     try:
@@ -469,6 +502,7 @@ def run_suite(
             git_ref=ref,
             estimate=estimate,
             version=__version__,
+            provider_facts=engine.provider_facts(),
         )
     status = "failed"
     done = skipped = 0

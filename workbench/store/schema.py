@@ -343,3 +343,26 @@ def m007_compression_facts(db: Database) -> None:
     # list) before the guard put them back. Rows from before the guard have NULL.
     if "facts_dropped" not in db.table("compressions").columns_dict:
         db.execute("alter table compressions add column facts_dropped text")
+
+
+@migrations()
+def m008_cost(db: Database) -> None:
+    # Trustworthy cost (issue 15). results.usage: the usage details a price depends on (cached
+    # input, reasoning, cache-write tokens), JSON. run_providers.price: the price the run used for
+    # that provider (JSON: source, per-token values or $/hour, kind), NULL = unknown;
+    # run_providers.test_double: why the provider is a test double, NULL for a real model.
+    # runs.grader_cost: the run's spend on grading (runs.cost stays the graded calls' spend).
+    # pair_totals gains the grader and fallback spend per pair (pair_totals.VERSION 2).
+    added: dict[str, dict[str, type]] = {
+        "results": {"usage": str},
+        "run_providers": {"price": str, "test_double": str},
+        "runs": {"grader_cost": float},
+        "pair_totals": {"grader_cost": float, "grader_unknown": int, "fallback_cost": float},
+    }
+    for table, columns in added.items():
+        if not db.table(table).exists():
+            continue
+        have = set(db.table(table).columns_dict)
+        for name, kind in columns.items():
+            if name not in have:
+                db.table(table).add_column(name, kind)

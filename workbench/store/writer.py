@@ -65,7 +65,10 @@ class RunWriter:
         git_ref: str | None = None,
         estimate: dict[str, Any] | None = None,
         version: str = "",
+        provider_facts: list[dict[str, Any]] | None = None,
     ) -> RunWriter:
+        """`provider_facts[i]`: {"price": Price.to_dict() or None, "test_double": reason or None}."""
+
         def write() -> int:
             with db.conn:
                 db.table("runs").insert(
@@ -86,12 +89,12 @@ class RunWriter:
                 )
                 run_id = int(db.execute("select last_insert_rowid()").fetchone()[0])
                 writer = cls(db, run_id)
-                writer._write_matrix(suite)
+                writer._write_matrix(suite, provider_facts)
             return run_id
 
         return cls(db, with_retry(write))
 
-    def _write_matrix(self, suite: Suite) -> None:
+    def _write_matrix(self, suite: Suite, facts: list[dict[str, Any]] | None = None) -> None:
         for idx, prompt in enumerate(suite.prompts):
             pv_id = upsert_prompt_version(self.db, prompt)
             self.db.table("run_prompts").insert(
@@ -104,6 +107,7 @@ class RunWriter:
                 "provider_id": p.id,
                 "label": p.display,
                 "config": dumps(redact_config(p.config)),
+                **_facts(facts, i),
             }
             for i, p in enumerate(suite.providers)
         )
@@ -156,8 +160,8 @@ class RunWriter:
                     " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
                     " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
                     " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
-                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at)"
-                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage)"
+                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         self.run_id,
                         r.cell.key,
@@ -192,6 +196,7 @@ class RunWriter:
                         guardrail_failures,
                         dumps(r.compression) if r.compression else None,
                         created,
+                        dumps(resp.usage) if resp.usage else None,
                     ),
                 )
                 if cur.rowcount == 0:  # already stored (resume): keep the first
@@ -245,11 +250,12 @@ def run_totals(db: Database, run_id: int) -> dict[str, Any]:
     row = db.execute(
         "select count(*), sum(success), sum(case when error is null and success = 0 then 1 else 0 end),"
         " sum(case when error is not null then 1 else 0 end), sum(tokens_in), sum(tokens_out),"
-        " sum(cost), sum(case when cost is null and error is null then 1 else 0 end), sum(cached)"
+        " sum(cost), sum(case when cost is null and error is null then 1 else 0 end), sum(cached),"
+        " sum(grader_cost), sum(grader_tokens > 0 and grader_cost is null)"
         " from results where run_id = ?",
         [run_id],
     ).fetchone()
-    n, passes, failures, errors, tin, tout, cost, unknown_cost, cached = row
+    n, passes, failures, errors, tin, tout, cost, unknown_cost, cached, grader_cost, grader_unknown = row
     n = n or 0
     return {
         "results": n,
@@ -260,6 +266,7 @@ def run_totals(db: Database, run_id: int) -> dict[str, Any]:
         "tokens_in": tin or 0,
         "tokens_out": tout or 0,
         "cost": None if unknown_cost else (cost or 0.0),
+        "grader_cost": None if grader_unknown else (grader_cost or 0.0),
         "cached": cached or 0,
         "cache_hit_ratio": (cached or 0) / n if n else None,
     }
@@ -320,6 +327,13 @@ def _atype(g: GradingResult) -> str:
 def _weight(g: GradingResult) -> float:
     w = (g.assertion or {}).get("weight", 1)
     return float(w) if isinstance(w, (int, float)) else 1.0
+
+
+def _facts(facts: list[dict[str, Any]] | None, i: int) -> dict[str, Any]:
+    if facts is None or i >= len(facts):
+        return {}
+    fact = facts[i]
+    return {"price": dumps(fact["price"]) if fact.get("price") else None, "test_double": fact.get("test_double")}
 
 
 def _sum_or_none(values: Iterable[float | None]) -> float | None:

@@ -145,6 +145,9 @@ def _load_one(path: Path) -> Suite:
         isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 <= max_cost < math.inf
     ):
         raise SuiteError(shown, "workbench.max_cost", f"must be a finite number >= 0 (USD), got {max_cost!r}")
+    for i, entry in enumerate(expect_list(wb.get("test_doubles") or [], shown, "workbench.test_doubles")):
+        if not isinstance(entry, str):
+            raise SuiteError(shown, f"workbench.test_doubles[{i}]", "expected a provider id, label or id prefix")
 
     warnings.extend(w if w.startswith(shown) else f"{shown}: {w}" for w in local)
     return Suite(

@@ -122,6 +122,8 @@ WORKBENCH_KEYS = {
     "requests_per_day",
     "families",
     "params",
+    "test_doubles",
+    "prompt_growth_warn",
 }
 
 
