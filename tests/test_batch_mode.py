@@ -151,7 +151,9 @@ def test_map_batch_rates_are_used_when_litellm_lists_them(fake_batches: FakeBatc
     found = lookup("openai/gpt-4o-mini")
     assert found is not None and "input_cost_per_token_batches" in found[1]
     suite = yaml.safe_load(_suite(tmp_path, fake_batches, ["apples"]).read_text())
-    suite["providers"] = [{"id": "openai:chat:gpt-4o-mini", "config": {"apiBaseUrl": fake_batches.openai_base}}]
+    suite["providers"] = [
+        {"id": "openai:chat:gpt-4o-mini", "config": {"apiBaseUrl": fake_batches.openai_base, "price_as": "gpt-4o-mini"}}
+    ]
     (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite))
     r = _run("run", "--batch", str(tmp_path / "suite.yaml"), tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr

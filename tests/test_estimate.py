@@ -86,7 +86,8 @@ def test_cli_dry_run_makes_no_calls_and_writes_nothing(fake_openai: FakeOpenAI, 
     from workbench.cli.main import cli
 
     provider = (
-        f"  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}', max_tokens: 10}}}}\n"
+        f"  - {{id: 'openai:chat:gpt-4o-mini', config: {{apiBaseUrl: '{fake_openai.base_url}', max_tokens: 10,"
+        f" price_as: gpt-4o-mini}}}}\n"
     )
     suite = write_suite(tmp_path, provider)
     db = tmp_path / "dry.db"

@@ -65,7 +65,6 @@ def test_comparison_report_sections_with_a_new_version(tmp_path: Path) -> None:
         " failures, no errors, a known price, not a test double): every pair runs on a test double"
         " (test double: echo returns the rendered prompt))"
         in md  # echo is a test double: never the cheapest acceptable pair
-
     )
 
 

@@ -35,7 +35,7 @@ from workbench.format import fmt_cost
 from workbench.providers import batch_api, resolve
 from workbench.providers.base import Provider
 from workbench.providers.litellm_provider import LiteLLMProvider, call_params, extract
-from workbench.providers.pricing import Price, lookup
+from workbench.providers.pricing import Price, price_map
 from workbench.providers.response_cache import ResponseCache, cache_key
 from workbench.providers.stack import configure
 from workbench.run.engine import RunOutcome, run_suite
@@ -117,9 +117,9 @@ def request_body(provider: LiteLLMProvider, api: str, request: ProviderRequest) 
 
 def batch_price(provider: LiteLLMProvider) -> Price | None:
     """The per-token batch rate: litellm's map when it lists one, else half the sync price."""
-    found = lookup(provider.model)
-    if found is not None and provider.price is not None and provider.price.source.startswith("litellm"):
-        key, entry = found
+    key = provider.price.litellm_key if provider.price is not None else None
+    if key is not None:  # the map entry the provider is priced by (its model, or `price_as`)
+        entry = price_map().get(key) or {}
         tin, tout = entry.get("input_cost_per_token_batches"), entry.get("output_cost_per_token_batches")
         if isinstance(tin, (int, float)) and isinstance(tout, (int, float)):
             cache = entry.get("cache_read_input_token_cost_batches")
