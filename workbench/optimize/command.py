@@ -248,10 +248,12 @@ def format_result(r: OptimizeResult) -> str:
         lines.append(
             f"  #{c.n:<3} {c.tokens:>5} tokens  {'kept   ' if c.accepted else 'dropped'}  {c.origin}  ({c.reason})"
         )
-    if r.written:
+    changes = [c.origin for c in r.candidates[1 : r.winner.n + 1] if c.accepted]
+    if changes and r.winner is not r.original:
         lines.append("")
-        lines.append("Diff (- removed, + added):")
-        for op, text in r.diff:
-            if op != "=":
-                lines.append(f"  {op} {' '.join(text.split())}")
+        lines.append(f"What changed from {r.family}/{r.version} (the word diff is in the UI's Versions page):")
+        lines.extend(
+            f"  removed    {c.removeprefix('without: ')}" if c.startswith("without: ") else f"  rewritten  ({c})"
+            for c in changes
+        )
     return "\n".join(lines)
