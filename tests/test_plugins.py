@@ -159,7 +159,15 @@ def test_builtins_register_through_the_same_hooks(in_process_plugin: Path) -> No
         ("shout", "workbench-shout 0.1", ("register_providers", "register_assertions", "register_compressors"))
     ]
     names = [f.name for f in provider_registry().factories()]
-    assert names[0] == "shout" and set(names[1:]) == {"echo", "local", "litellm"}
+    assert names[0] == "shout" and set(names[1:]) == {
+        "echo",
+        "local",
+        "litellm",
+        "http",
+        "exec",
+        "python",
+        "javascript",
+    }
     shout = table.lookup("is-shouting")
     assert shout is not None and not shout.model_graded and not shout.guardrail
     assert service.compressors().names()[-1] == "first-words"

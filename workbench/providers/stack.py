@@ -20,6 +20,7 @@ from typing import Any
 from workbench.errors import ProviderError
 from workbench.providers import resolve
 from workbench.providers.base import Provider
+from workbench.providers.custom_base import CustomProvider
 from workbench.providers.pricing import Price, override_price, resolve_price
 from workbench.types import ProviderSpec
 
@@ -73,6 +74,15 @@ def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) 
         provider.price = resolve_price(provider.model, spec.config, prices, spec.label or spec.id, base)
         if provider.price is None and spec.label:
             provider.price = resolve_price(provider.model, None, prices, spec.id, base)
+    elif isinstance(provider, CustomProvider):  # file://, exec:, http: retries and prices as for any provider
+        retries = settings.get("retries") or {}
+        if not isinstance(retries, dict):
+            raise ProviderError("workbench.retries: expected a mapping (max_attempts, timeout, retry_base_delay)")
+        provider.policy = policy_from(spec.config or {}, policy_from(retries, provider.policy))
+        if provider.price is None and prices:
+            provider.price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
+                None, None, prices, spec.id
+            )
     elif isinstance(provider, LocalProvider) and prices and override_price(spec.config or {}) is None:
         suite_price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
             None, None, prices, spec.id
@@ -124,14 +134,17 @@ def warm_up(provider: Any) -> None:
         hook()
 
 
-def price_of(provider: Any) -> Price | None:
-    """The price a built provider charges (through the cache and fallback wrappers: the primary's)."""
+def _innermost(provider: Any) -> Any:
     while True:
         inner = getattr(provider, "inner", None) or getattr(provider, "primary", None)
         if inner is None:
-            break
+            return provider
         provider = inner
-    price = getattr(provider, "price", None)
+
+
+def price_of(provider: Any) -> Price | None:
+    """The price a built provider charges (through the cache and fallback wrappers: the primary's)."""
+    price = getattr(_innermost(provider), "price", None)
     return price if isinstance(price, Price) else None
 
 
@@ -145,8 +158,8 @@ def repricer(provider: Any) -> Any:
     def reprice(response: Any) -> float | None:
         answered = chain.get(response.fallback_used, provider)
         price = price_of(answered)
-        if price is None:
-            return None
+        if price is None:  # a custom provider's own reported cost stands; otherwise unknown
+            return response.cost if isinstance(_innermost(answered), CustomProvider) else None
         return price.cost(response.tokens_in, response.tokens_out, response.usage, response.latency_ms)
 
     return reprice

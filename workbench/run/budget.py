@@ -4,7 +4,8 @@ Before a call the engine asks `reserve(spec, text)`; the call's estimated cost (
 tokens, `max_tokens` or a default for the output, the provider's price) is held as in flight.
 After the call `settle(spec, text, response)` releases that estimate and adds what the call
 really cost (0 for a cache hit). A call whose price is unknown cannot be bounded: it is allowed
-and counted in `unpriced_calls`, so the report can say the cap did not cover it.
+and counted in `unpriced_calls`, so the report can say the cap did not cover it, until what the
+calls reported spending (a custom provider's own `cost`) reaches the cap.
 
 Grading is part of the bill: the engine reports each output's grader spend with
 `add_grading(cost)`, which counts towards `spent`, and every later call also holds the largest
@@ -73,6 +74,9 @@ class Budget:
     def reserve_amount(self, estimate: float | None) -> bool:
         """Hold `estimate` USD for one call, unless it would take spending past the cap."""
         if estimate is None:
+            if 0 < self.max_cost <= self.spent:  # what unpriced calls reported (custom providers) used it up
+                self.refused += 1
+                return False
             self.unpriced_calls += 1
             self.calls += 1
             return True

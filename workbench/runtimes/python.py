@@ -8,8 +8,10 @@ next call, since Python cannot kill a thread).
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import importlib.util
+import inspect
 import json
 import re
 import sys
@@ -78,9 +80,17 @@ def _file_function(path: Path, fn_name: str) -> Any:
                 except ValueError:
                     pass
             _modules[key] = module
-    fn = getattr(module, fn_name, None)
+    fn: Any = module
+    for part in fn_name.split("."):  # `Class.method`, as promptfoo's wrapper allows
+        fn = getattr(fn, part, None)
     if not callable(fn):
         raise ScriptError(f"Function {fn_name} not found in {path}")
+    if inspect.iscoroutinefunction(fn):  # promptfoo runs async functions with asyncio.run
+        coro_fn = fn
+
+        def fn(*args: Any) -> Any:
+            return asyncio.run(coro_fn(*args))
+
     return fn
 
 
