@@ -8,6 +8,7 @@ echo returns the rendered prompt, so editing a prompt file changes outputs deter
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -51,7 +52,10 @@ TESTS = [
 def write_suite(
     root: Path, name: str = "greet", family: str = "greet", tests: list | None = None, **extra: object
 ) -> Path:
-    """suites/<name>.yaml using prompts/<family>/*.txt (JSON is valid YAML)."""
+    """suites/<name>.yaml using prompts/<family>/*.txt (JSON is valid YAML), in a git repository as a
+    checkout in CI is: its root is the project root that file:// reads are confined to."""
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
     suite = {
         "description": name,
         "prompts": [f"file://../prompts/{family}/*.txt"],

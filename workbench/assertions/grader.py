@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import AssertionConfigError, ProviderError
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -200,8 +201,10 @@ def load_rubric_prompt(rubric_prompt: Any, default: str, base_dir: Any = None) -
 
         path = Path(base_dir or ".") / rubric_prompt[len("file://") :]
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
+            text = file_access.read_text(path)
+        except file_access.FileAccessError as e:
+            raise AssertionConfigError(f"rubricPrompt file refused: {e}") from None
+        except (OSError, UnicodeDecodeError) as e:
             raise AssertionConfigError(f"rubricPrompt file not found: {path}") from e
         if path.suffix in (".yaml", ".yml"):
             from workbench.suite.yaml12 import load_yaml

@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.assertions.base import AssertionContext, GradeConfig
 from workbench.assertions.registry import AssertionType
 from workbench.assertions.table import lookup
@@ -255,8 +256,10 @@ def _load_file_value(ref: str, base_dir: Path) -> Any:
     """promptfoo's processFileReference: .json/.yaml parsed, .txt and others as text."""
     path = base_dir / ref[len("file://") :]
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
+        text = file_access.read_text(path)
+    except file_access.FileAccessError as e:
+        raise AssertionConfigError(f"File refused: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
         raise AssertionConfigError(f"File does not exist: {path}") from e
     if path.suffix == ".json":
         return json.loads(text)

@@ -96,13 +96,18 @@ class LazyGroup(click.Group):
         except WorkbenchError as e:
             if os.environ.get("WORKBENCH_DEBUG") == "1":
                 raise
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {one_line(str(e))}", err=True)  # one line whatever the message holds
             sys.exit(e.exit_code)
+
+
+def one_line(text: str) -> str:
+    """Newlines and other control characters become spaces: an error is always one line."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def one_line_usage_error(e: click.UsageError) -> str:
     """The error with the command named (`run: Invalid value for '--max-cost': ...`), on one line."""
-    message = " ".join(e.format_message().split())
+    message = one_line(e.format_message())
     ctx = e.ctx
     if ctx is not None and ctx.info_name and ctx.parent is not None:
         return f"{ctx.info_name}: {message}"

@@ -152,6 +152,15 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 @click.option("--workers", type=click.IntRange(1, 1024), help="With --executor ray: number of shards [default: 2].")
 @click.option("--ray-address", metavar="ADDR", help="With --executor ray: an existing cluster (default: a local one).")
+@click.option(
+    "--allow-path",
+    "allow_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Let file:// references read DIR too (by default only the suite's project root: its git root, else its"
+    " directory); repeatable.",
+)
 @click.option("--no-cache", is_flag=True, help="Call every provider; neither read nor write the response cache.")
 @click.option(
     "--max-cost",
@@ -193,6 +202,7 @@ def command(
     filter_first_n: int | None,
     filter_failing: Path | None,
     grader: str | None,
+    allow_paths: tuple[Path, ...],
     resume: str | None,
     force: bool,
     retry_errors: int | None,
@@ -267,6 +277,7 @@ def command(
         filter_prompts=_regex("--filter-prompts", filter_prompts),
         test_filter=TestFilter(filter_pattern, list(filter_metadata), filter_first_n, filter_failing),
         grader=grader,
+        allow_paths=list(allow_paths),
         resume=retry_errors if retry_errors is not None else parse_resume(resume),
         retry_errors=retry_errors is not None,
         force=force,

@@ -25,7 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.providers.base import Provider
-from workbench.secrets import strip_secrets
+from workbench.secrets import Redactor, strip_secrets
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 
@@ -90,6 +90,7 @@ class ResponseCache:
         self.flush_s = flush_s
         self.hits = 0
         self.misses = 0
+        self._redactors: dict[str, Redactor] = {}  # per provider id: secrets never reach the cache table
         self._pending: dict[str, tuple[str, str | None, str, float]] = {}
         self._pending_hits: dict[str, int] = {}
         self._last_flush = time.monotonic()
@@ -151,7 +152,10 @@ class ResponseCache:
         if response.error is not None or response.cached:
             return
         stored = dataclasses.replace(response, metadata=strip_secrets(dict(response.metadata)))
-        self._pending[key] = (spec.id, response.model, _to_json(stored), time.time())
+        red = self._redactors.get(spec.id)
+        if red is None:
+            red = self._redactors[spec.id] = Redactor([spec.config])
+        self._pending[key] = (spec.id, response.model, red.text(_to_json(stored)), time.time())
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:

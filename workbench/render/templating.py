@@ -32,6 +32,8 @@ import jinja2
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from workbench import file_access
+
 
 class TemplateError(Exception):
     """A template that does not parse or fails to render (promptfoo: the row errors)."""
@@ -563,7 +565,9 @@ def load_file_vars(vars: Mapping[str, Any], base_dir: Path | None = None) -> dic
         rel = value[len("file://") :]
         path = (base_dir or Path.cwd()) / rel
         try:
-            text = path.read_text(encoding="utf-8")
+            text = file_access.read_text(path)
+        except file_access.FileAccessError as e:
+            raise TemplateError(f"var '{key}': cannot read {rel}: {e.reason}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise TemplateError(f"var '{key}': cannot read {rel}: {getattr(e, 'strerror', None) or e}") from None
         out[key] = js_json(load_yaml(text, str(path))) if path.suffix in (".yaml", ".yml") else text.strip()

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.assertions.base import GradeConfig
-from workbench.errors import DiskFullError
+from workbench.errors import DiskFullError, UsageError
 from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
 from workbench.run.interrupts import interrupted_exit_code
 from workbench.run.ray_executor import run_on_ray
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
+from workbench.suite.file_vars import check_file_vars
 from workbench.types import Suite
 
 EXIT_OK = 0
@@ -54,6 +56,8 @@ class RunRequest:
     changed_since: str | None = None  # --changed-since REF: only the suites a change touches
     test_filter: Any = None  # workbench.suite.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
     grader: str | None = None  # --grader: provider for model-graded assertions
+    allow_paths: list[Path] = field(default_factory=list)  # --allow-path: readable beyond the project root
+    confine_files: bool = True  # file:// reads stay inside the project root (workbench/file_access.py)
     batch: bool = False  # --batch: calls go through the providers' batch APIs (run/batch_mode.py)
     executor: str = "local"  # --executor: local | ray (run/ray_executor.py)
     workers: int | None = None  # --workers: Ray shards
@@ -105,6 +109,11 @@ def _with_providers(suite: Suite, ids: list[str]) -> Suite:
 
 def execute(req: RunRequest) -> int:
     """Run every suite of the request; return the exit code."""
+    with file_access.policy(file_access.current_policy()):  # whatever this run confines is undone after it
+        return _execute(req)
+
+
+def _execute(req: RunRequest) -> int:
     from workbench.report import check_output_paths
     from workbench.suite import load
 
@@ -119,6 +128,12 @@ def execute(req: RunRequest) -> int:
         req.paths = select_changed(req.paths, req.changed_since)
         if not req.paths:
             return EXIT_OK
+    for d in req.allow_paths:
+        if not Path(d).is_dir():
+            raise UsageError(f"--allow-path {d}: not a directory")
+    if req.confine_files:
+        roots = file_access.project_roots(req.paths, req.allow_paths)
+        file_access.set_policy(file_access.FilePolicy(roots, file_access.default_max_bytes()))
     suites = [load(p) for p in req.paths]
     if req.providers:
         suites = [_with_providers(s, req.providers) for s in suites]
@@ -126,6 +141,8 @@ def execute(req: RunRequest) -> int:
         from workbench.suite.filters import select_tests
 
         suites = [select_tests(s, req.test_filter) for s in suites]
+    for suite in suites:
+        check_file_vars(suite)
     for suite in suites:
         for w in suite.warnings:
             print(f"warning: {w}", file=sys.stderr)
@@ -142,8 +159,6 @@ def execute(req: RunRequest) -> int:
 
         return dry_run(suites, [build_config(s, req) for s in suites], req.db)
     if req.resume is not None and len(suites) > 1:
-        from workbench.errors import UsageError
-
         flag = "--retry-errors" if req.retry_errors else "--resume"
         raise UsageError(f"{flag}: give exactly one suite (the one the run was made of)")
     db_path = req.db if req.db is not None else default_db_path()

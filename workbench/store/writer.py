@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.assertions.table import is_guardrail
-from workbench.secrets import redact_config
+from workbench.secrets import Redactor, redact_config
 from workbench.store.json_columns import dumps
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
 
@@ -50,6 +50,14 @@ class RunWriter:
     def __init__(self, db: Database, run_id: int) -> None:
         self.db = db
         self.run_id = run_id
+        self._redactor: Redactor | None = None
+
+    def redactor(self, providers: Iterable[ProviderSpec] = ()) -> Redactor:
+        """Secrets (env keys, provider apiKeys) are replaced in every string this writer stores,
+        whatever carried them there: a var, a prompt, an output, an error."""
+        if self._redactor is None:
+            self._redactor = Redactor([p.config for p in providers])
+        return self._redactor
 
     # -- run header ------------------------------------------------------------------------------
     @classmethod
@@ -68,15 +76,16 @@ class RunWriter:
         provider_facts: list[dict[str, Any]] | None = None,
     ) -> RunWriter:
         """`provider_facts[i]`: {"price": Price.to_dict() or None, "test_double": reason or None}."""
+        red = Redactor([p.config for p in suite.providers])
 
         def write() -> int:
             with db.conn:
                 db.table("runs").insert(
                     {
-                        "label": label,
+                        "label": red.text(label),
                         "suite_path": str(suite.path) if suite.path else None,
                         "suite_sha256": suite.sha256,
-                        "description": suite.description,
+                        "description": red.text(suite.description),
                         "git_sha": git_sha,
                         "git_ref": git_ref,
                         "started_at": now_iso(),
@@ -95,10 +104,11 @@ class RunWriter:
         return cls(db, with_retry(write))
 
     def _write_matrix(self, suite: Suite, facts: list[dict[str, Any]] | None = None) -> None:
+        red = self.redactor(suite.providers)
         for idx, prompt in enumerate(suite.prompts):
-            pv_id = upsert_prompt_version(self.db, prompt)
+            pv_id = upsert_prompt_version(self.db, prompt, red)
             self.db.table("run_prompts").insert(
-                {"run_id": self.run_id, "prompt_idx": idx, "prompt_version_id": pv_id, "label": prompt.label}
+                {"run_id": self.run_id, "prompt_idx": idx, "prompt_version_id": pv_id, "label": red.text(prompt.label)}
             )
         self.db.table("run_providers").insert_all(
             {
@@ -120,10 +130,10 @@ class RunWriter:
                     self.run_id,
                     t.index,
                     test_identity(t),
-                    t.description,
-                    dumps(t.vars),
-                    dumps(t.asserts),
-                    dumps(t.metadata),
+                    red.text(t.description),
+                    red.text(dumps(t.vars)),
+                    red.text(dumps(t.asserts)),
+                    red.text(dumps(t.metadata)),
                 )
                 for t in suite.tests
             ),
@@ -145,6 +155,7 @@ class RunWriter:
         self, rows: list[CellResult], providers: list[ProviderSpec], prompt_version_ids: dict[int, int]
     ) -> None:
         created = now_iso()
+        red = self.redactor(providers)
         with self.db.conn:
             cur = self.db.conn.cursor()
             for r in rows:
@@ -162,7 +173,7 @@ class RunWriter:
                     " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
                     " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage)"
                     " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
+                    red.row(
                         self.run_id,
                         r.cell.key,
                         r.cell.prompt_idx,
@@ -206,7 +217,7 @@ class RunWriter:
                     "insert into assertion_results (result_id, run_id, idx, parent_idx, type, metric, pass,"
                     " score, reason, weight, value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
-                        (
+                        red.row(
                             result_id,
                             self.run_id,
                             idx,
@@ -272,13 +283,15 @@ def run_totals(db: Database, run_id: int) -> dict[str, Any]:
     }
 
 
-def upsert_prompt_version(db: Database, prompt: Prompt) -> int:
+def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = None) -> int:
     from workbench.tokens import count_tokens  # light, but keep imports at the call path
 
+    red = red or Redactor()
     path = str(prompt.path) if prompt.path else None
+    label = red.text(prompt.label)
     existing = db.execute(
         "select id from prompt_versions where sha256 = ? and label = ? and path is ?",
-        [prompt.sha256, prompt.label, path],
+        [prompt.sha256, label, path],
     ).fetchone()
     if existing:
         return int(existing[0])
@@ -289,9 +302,9 @@ def upsert_prompt_version(db: Database, prompt: Prompt) -> int:
             "sha256": prompt.sha256,
             "family": prompt.family,
             "version": prompt.version,
-            "label": prompt.label,
+            "label": label,
             "path": path,
-            "text": prompt.raw,
+            "text": red.text(prompt.raw),
             "is_chat": int(prompt.is_chat),
             "tokens": count_tokens(prompt.raw),
             "git_commit": git_commit_of(prompt.path) if prompt.path else None,

@@ -10,11 +10,13 @@ Bad input raises `SuiteError` (`file: key.path: message`); unknown keys are warn
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
@@ -47,13 +49,19 @@ def load_config(path: Path | str) -> dict[str, Any]:
     path = Path(path)
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # the suite itself defines the project root: every check but confinement applies to it
+        file_access.check(path, dataclasses.replace(file_access.current_policy(), roots=None))
+        text = file_access.decode_text(path.read_bytes())
     except FileNotFoundError:
         raise SuiteError(shown, None, "file not found") from None
     except IsADirectoryError:
         raise SuiteError(shown, None, "is a directory, not a suite file") from None
     except UnicodeDecodeError:
         raise SuiteError(shown, None, "not a UTF-8 text file") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(shown, None, e.reason) from None
+    except OSError as e:
+        raise SuiteError(shown, None, f"cannot read ({e.strerror or e})") from None
     data = load_yaml(text, shown)
     if data is None:
         raise SuiteError(shown, None, "the suite file is empty")
@@ -102,6 +110,23 @@ def _combine(suites: list[Suite]) -> Suite:
     )
 
 
+def _allow_paths(config: dict[str, Any], base_dir: Path, shown: str) -> None:
+    """`workbench: {allow_paths: [DIR, ...]}`: directories outside the project this suite may read."""
+    wb = config.get("workbench")
+    raw = wb.get("allow_paths") if isinstance(wb, dict) else None
+    if raw is None:
+        return
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(d, str) and d for d in raw):
+        raise SuiteError(shown, "workbench.allow_paths", "must be a list of directories")
+    dirs = [base_dir / d for d in raw]
+    for i, d in enumerate(dirs):
+        if not d.is_dir():
+            raise SuiteError(shown, f"workbench.allow_paths[{i}]", f"not a directory: {raw[i]}")
+    file_access.allow(dirs)
+
+
 def _load_one(path: Path) -> Suite:
     shown = _display(path)
     config = load_config(path)
@@ -111,6 +136,7 @@ def _load_one(path: Path) -> Suite:
     warnings = [f"{shown}: {w}" for w in warnings]
     local: list[str] = []
 
+    _allow_paths(config, base_dir, shown)
     description = config.get("description")
     if description is not None and not isinstance(description, str):
         raise SuiteError(shown, "description", f"must be a string, got {type_name(description)}")

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import SuiteError
 
 # promptfoo's BaseAssertionTypesSchema (the types the `type:value` mini-language recognises).
@@ -291,9 +292,13 @@ def test_from_csv_row(row: dict[str, str], *, file: str, where: str) -> dict[str
 def read_csv_rows(path: Path, display: str) -> list[dict[str, str]]:
     """Rows as dicts keyed by the header (csv-parse `columns: true, bom: true`)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = file_access.read_text(path, encoding="utf-8-sig")
     except FileNotFoundError:
         raise SuiteError(display, None, "file not found") from None
+    except IsADirectoryError:
+        raise SuiteError(display, None, "is a directory") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(display, None, e.reason) from None
     except UnicodeDecodeError:
         raise SuiteError(display, None, "not a UTF-8 text file") from None
     import os

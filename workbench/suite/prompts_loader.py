@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.render.templating import js_json, js_json_parse
 from workbench.suite.families import family_version_of, normalized_sha256
@@ -64,9 +65,11 @@ def _finish(p: Prompt) -> Prompt:
 
 def _read_text(path: Path, file: str | None, where: str, shown: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return file_access.read_text(path)
     except FileNotFoundError:
         raise SuiteError(file, where, f"file not found: {shown}") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(file, where, f"{shown}: {e.reason}") from None
     except IsADirectoryError:
         raise SuiteError(file, where, f"is a directory: {shown}") from None
     except UnicodeDecodeError:

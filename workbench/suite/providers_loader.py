@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.suite.validate import PROVIDER_KEYS, check_keys, type_name
 from workbench.suite.yaml12 import load_yaml
@@ -64,8 +65,10 @@ def _from_file(ref: str, base_dir: Path, file: str | None, where: str, warnings:
     rel = ref[len("file://") :]
     path = base_dir / rel
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = file_access.read_text(path)
+    except file_access.FileAccessError as e:
+        raise SuiteError(file, where, f"{rel}: {e.reason}") from None
+    except (OSError, UnicodeDecodeError):
         raise SuiteError(file, where, f"file not found: {rel}") from None
     data = load_yaml(text, rel)
     items = data if isinstance(data, list) else [data]

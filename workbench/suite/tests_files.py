@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import glob as globlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.suite.csv_tests import read_csv_tests
 from workbench.suite.validate import (
@@ -59,9 +61,11 @@ def _rel(path: Path, base_dir: Path) -> str:
 
 def _read(path: Path, file: str | None, where: str | None, shown: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return file_access.read_text(path)
     except FileNotFoundError:
         raise SuiteError(file, where, f"file not found: {shown}") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(file, where, e.reason if file == shown else f"{shown}: {e.reason}") from None
     except (IsADirectoryError, UnicodeDecodeError) as e:
         raise SuiteError(file, where, f"cannot read {shown}: {e}") from None
 
@@ -79,6 +83,13 @@ def _glob(ref: str, base_dir: Path, file: str | None, where: str) -> list[Path]:
             raise SuiteError(file, where, f"no files match {rel}")
         return matches
     if not target.is_file():
+        if os.path.lexists(target):  # a FIFO, socket, directory or symlink loop: say which
+            try:
+                file_access.check(target)
+            except file_access.FileAccessError as e:
+                raise SuiteError(file, where, f"{rel}: {e.reason}") from None
+            except IsADirectoryError:
+                raise SuiteError(file, where, f"{rel}: is a directory") from None
         raise SuiteError(file, where, f"file not found: {rel}")
     return [target]
 
@@ -284,7 +295,7 @@ def var_combinations(vars: dict[str, Any], base_dir: Path, file: str | None, whe
                 found = sorted(globlib.glob(str(base_dir / rel), recursive=True))
                 values: list[Any] = [f"file://{_rel(Path(p), base_dir)}" for p in found]
             else:
-                values = [value] if (base_dir / rel).exists() else []
+                values = [value] if os.path.lexists(base_dir / rel) else []  # a refused file is reported by name
             if not values:
                 raise SuiteError(file, f"{where}.vars.{key}", f"no files found for {value}")
         elif isinstance(value, list) and value and isinstance(value[0], str) and not isinstance(value[0], JsDate):

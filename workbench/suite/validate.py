@@ -101,6 +101,7 @@ EVALUATE_OPTIONS = {
 PROVIDER_KEYS = {"id", "label", "config", "transform", "delay", "env", "prompts", "inputs"}
 SCENARIO_KEYS = {"description", "config", "tests"}
 WORKBENCH_KEYS = {
+    "allow_paths",
     "variants",
     "compressible",
     "question_var",

@@ -222,7 +222,14 @@ _FAST_PATH_UNSAFE = (
     re.compile(r"\d\d\d\d-\d"),  # a date-like scalar
     re.compile(r"(?:^|\s)![^\s=]"),  # a tag
     re.compile(r"^(?:---|\.\.\.)", re.MULTILINE),  # document markers
+    re.compile(r"(?:^|[\s\[{,])&\S"),  # an anchor: aliases are expanded only by the bounded loader
 )
+
+# Bounds on what one YAML document may expand to: aliases are shared nodes, so a few lines can
+# stand for billions of values ("billion laughs"); every later step (refs, tests, hashing) would
+# walk them all. Counted on the composed node graph, before anything is constructed.
+MAX_NODES = 2_000_000  # values after alias expansion
+MAX_DEPTH = 100  # nesting of mappings and sequences
 
 
 def _jsify(value: Any) -> Any:
@@ -257,16 +264,77 @@ def load_yaml(text: str, file: str | None = None) -> Any:
     if fast is not _NO_FAST:
         return fast
     try:
-        docs = list(yaml.load_all(text, Loader=Yaml12Loader))
+        docs = _load_bounded(text, file)
+    except RecursionError:
+        raise SuiteError(file, None, f"invalid YAML: nested deeper than {MAX_DEPTH} levels") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None
         problem = e.problem or e.context or "invalid YAML"
         raise SuiteError(file, where, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as e:  # a NUL or other control character: say where, on one line
+        line = text[: e.position].count("\n") + 1
+        raise SuiteError(
+            file, f"line {line}", f"invalid YAML: control character #x{e.character:04x} is not allowed"
+        ) from None
     except yaml.YAMLError as e:
-        raise SuiteError(file, None, f"invalid YAML: {e}") from None
+        raise SuiteError(file, None, "invalid YAML: " + " ".join(str(e).split())) from None
     if not docs:
         return None
     if len(docs) > 1:
         raise SuiteError(file, None, "invalid YAML: expected a single document in the stream, but found more")
     return docs[0]
+
+
+def _load_bounded(text: str, file: str | None) -> list[Any]:
+    """Compose each document, check its expanded size and depth, then construct it."""
+    loader = Yaml12Loader(text)
+    try:
+        docs: list[Any] = []
+        while loader.check_node():
+            node = loader.get_node()
+            if docs:  # a second document: reported by the caller
+                docs.append(None)
+                break
+            check_bounds(node, file)
+            docs.append(loader.construct_document(node))
+        return docs
+    finally:
+        loader.dispose()
+
+
+def check_bounds(root: yaml.Node, file: str | None) -> None:
+    """SuiteError when the document nests deeper than MAX_DEPTH or expands past MAX_NODES values."""
+    sizes: dict[int, int] = {}
+    # iterative post-order walk; a node reached again through an alias reuses its memoized size
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if id(node) in sizes and not done:
+            continue
+        if depth > MAX_DEPTH:
+            line = node.start_mark.line + 1 if node.start_mark else None
+            raise SuiteError(
+                file, f"line {line}" if line else None, f"invalid YAML: nested deeper than {MAX_DEPTH} levels"
+            )
+        children = _children(node)
+        if done:
+            total = 1 + sum(sizes[id(c)] for c in children)
+            if total > MAX_NODES:
+                raise SuiteError(
+                    file,
+                    None,
+                    f"YAML aliases expand to more than {MAX_NODES:,} values (an alias bomb?); refusing to load it",
+                )
+            sizes[id(node)] = total
+            continue
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
