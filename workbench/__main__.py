@@ -1,3 +1,33 @@
-from workbench.cli.main import main
+"""`python -m workbench` and the `workbench` script: a signal is handled from the first line.
 
-main()
+Until the CLI has imported (a second or more on a busy machine), Ctrl-C or SIGTERM ends the
+process at once with one line and exit 130/143: nothing has been opened or written yet. Then
+`workbench.cli.main.main` takes over (Ctrl-C stays Python's, which asyncio relies on).
+"""
+
+import os
+import signal
+import sys
+from types import FrameType
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    sys.stderr.write("Interrupted.\n")
+    sys.stderr.flush()
+    os._exit(128 + signum)
+
+
+def run() -> None:
+    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if interruptible:
+        signal.signal(signal.SIGINT, _exit_now)
+    signal.signal(signal.SIGTERM, _exit_now)
+    from workbench.cli.main import main
+
+    if interruptible:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    main()
+
+
+if __name__ == "__main__":
+    run()

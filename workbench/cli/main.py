@@ -124,6 +124,17 @@ def cli() -> None:
     """
 
 
+def _caused_by_interrupt(e: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def main() -> None:
     install_sigterm()
     try:
@@ -139,6 +150,10 @@ def main() -> None:
         sys.stderr.flush()
         os._exit(interrupted_exit_code())
     except Exception as e:  # internal error: exit 1, traceback only when asked
+        if _caused_by_interrupt(e):  # Ctrl-C inside an import, re-raised by Python as another error
+            click.echo("Interrupted.", err=True)
+            sys.stderr.flush()
+            os._exit(interrupted_exit_code())
         if os.environ.get("WORKBENCH_DEBUG") == "1":
             raise
         click.echo(f"Internal error: {type(e).__name__}: {e} (set WORKBENCH_DEBUG=1 for the traceback)", err=True)
