@@ -163,7 +163,12 @@ def _execute(req: RunRequest) -> int:
         raise UsageError(f"{flag}: give exactly one suite (the one the run was made of)")
     db_path = req.db if req.db is not None else default_db_path()
     created = not db_path.exists()
-    db = open_db(db_path)
+    try:
+        db = open_db(db_path)
+    except KeyboardInterrupt:  # interrupted while creating the file: leave no half-made database
+        if created:
+            remove_database(db_path)
+        raise
     try:
         return _execute_runs(req, suites, db)
     except (sqlite3.OperationalError, OSError) as e:
