@@ -22,7 +22,25 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pad(prompts: Path, target: str, sentences: list[str]) -> None:
+    family, version = target.split("/")
+    [path] = [p for p in (prompts / family).iterdir() if p.stem == version]
+    extra = " " + " ".join(sentences)
+    if path.suffix in (".yaml", ".yml", ".json"):
+        messages = yaml.safe_load(path.read_text())
+        system = next((m for m in messages if m.get("role") == "system"), None)
+        if system is None:
+            messages.insert(0, {"role": "system", "content": extra.strip()})
+        else:
+            system["content"] += extra
+        path.write_text(yaml.safe_dump(messages, sort_keys=False, allow_unicode=True, width=1000))
+    else:
+        path.write_text(extra.strip() + "\n\n" + path.read_text())
 
 
 def main() -> None:
@@ -31,12 +49,22 @@ def main() -> None:
     ap.add_argument("--model", default="local:smollm2-135m")
     ap.add_argument("--max-candidates", type=int, default=6)
     ap.add_argument("--requests-per-day", type=float, default=10000)
+    ap.add_argument(
+        "--pad",
+        action="append",
+        default=[],
+        metavar="SENTENCE",
+        help="Bloat the version first: append SENTENCE to its system message (or text); repeatable. "
+        "Shows whether the search finds and removes what the suite does not need.",
+    )
     args = ap.parse_args()
     family = args.family.split("/")[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copytree(ROOT / "prompts", work / "prompts")
         shutil.copytree(ROOT / "suites", work / "suites")
+        if args.pad:
+            pad(work / "prompts", args.family, args.pad)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
         t0 = time.perf_counter()
         r = subprocess.run(
@@ -56,7 +84,8 @@ def main() -> None:
     res = json.loads(result)
     o, w = res["original"], res["winner"]
     month = res.get("savings_per_month")
-    print(f"{args.family} on {args.model}; load {os.getloadavg()[0]:.1f}; wall {wall:.0f} s")
+    padded = f" padded with {len(args.pad)} sentence(s)" if args.pad else ""
+    print(f"{args.family}{padded} on {args.model}; load {os.getloadavg()[0]:.1f}; wall {wall:.0f} s")
     print(f"template tokens     {o['tokens']} -> {w['tokens']} ({o['tokens'] - w['tokens']} saved)")
     print(f"pass                {o['passes']}/{o['total']} -> {w['passes']}/{w['total']} ({w['broken']} broken)")
     print(
