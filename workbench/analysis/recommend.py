@@ -22,6 +22,7 @@ from workbench.analysis import queries
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.projection import Projection, avalanche, project
 from workbench.analysis.stats import intervals_overlap
+from workbench.analysis.system_metrics import DEFAULT_GROWTH_WARN, SystemMetrics, growth_warnings, system_metrics
 from workbench.errors import SuiteError
 
 COST_EPSILON = 1e-12
@@ -123,6 +124,26 @@ class Recommendation:
     avalanche: list[Projection] = field(default_factory=list)  # the pick at context x1, x2, x4
     # A trained router for the run's suite: workbench.routing.router_summary.routing_summary(), else None.
     routing: dict[str, Any] | None = None
+    metrics: list[SystemMetrics] = field(default_factory=list)  # per pair, same order as `pairs`
+    warnings: list[str] = field(default_factory=list)  # prompt-token growth above the warning level
+    prices: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # model -> the price used
+
+    @property
+    def evaluation_model_cost(self) -> float | None:
+        """What the evaluated calls cost (cache hits at $0); None when a price is unknown."""
+        costs = [p.actual_cost for p in self.pairs]
+        return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+
+    @property
+    def evaluation_grader_cost(self) -> float | None:
+        costs = [p.grader_cost for p in self.pairs]
+        return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+
+    @property
+    def evaluation_cost(self) -> float | None:
+        """The cost of this evaluation (model calls + grading), as opposed to serving's $/request."""
+        m, g = self.evaluation_model_cost, self.evaluation_grader_cost
+        return None if m is None or g is None else m + g
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +163,12 @@ class Recommendation:
             "projections": [p.to_dict() for p in self.projections],
             "avalanche": [p.to_dict() for p in self.avalanche],
             "routing": self.routing,
+            "evaluation_cost": self.evaluation_cost,
+            "evaluation_model_cost": self.evaluation_model_cost,
+            "evaluation_grader_cost": self.evaluation_grader_cost,
+            "prices": self.prices,
+            "metrics": [m.to_dict() for m in self.metrics],
+            "warnings": self.warnings,
         }
 
 
@@ -212,6 +239,7 @@ def recommend(
     requests_per_day: float | None = None,
     cache_hit_rate: float | None = None,
     with_named_scores: bool = False,
+    growth_warn: float = DEFAULT_GROWTH_WARN,
 ) -> Recommendation:
     """Recommend a pair over the results of `run_ids` (one run, or several pooled)."""
     acceptance = acceptance or Acceptance()
@@ -234,6 +262,9 @@ def recommend(
         frontier=pareto_frontier(pairs),
         requests_per_day=requests_per_day,
     )
+    rec.metrics = system_metrics(db, pairs)
+    rec.warnings = growth_warnings(rec.metrics, growth_warn)
+    rec.prices = {p.model: p.price for p in pairs}
     if not acceptable:
         rec.verdict = _nothing_acceptable(pairs, acceptance)
     else:

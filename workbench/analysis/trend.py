@@ -37,6 +37,12 @@ class RunSummary:
     cost: float | None  # None = some price unknown
     cache_hit_ratio: float | None
     guardrail_failures: int
+    grader_cost: float | None = 0.0  # grading spend (model-graded assertions); None = a grader price unknown
+
+    @property
+    def total_cost(self) -> float | None:
+        """Model spend + grading spend: what the run cost."""
+        return None if self.cost is None or self.grader_cost is None else self.cost + self.grader_cost
 
     @property
     def name(self) -> str:
@@ -47,12 +53,17 @@ class RunSummary:
         return None if self.cost is None or not self.results else self.cost / self.results
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "name": self.name, "cost_per_request": self.cost_per_request}
+        return {
+            **asdict(self),
+            "name": self.name,
+            "cost_per_request": self.cost_per_request,
+            "total_cost": self.total_cost,
+        }
 
 
 COLUMNS = (
     "id, label, suite_path, description, started_at, finished_at, status, git_sha, git_ref, results, passes,"
-    " failures, errors, pass_rate, tokens_in, tokens_out, cost, cache_hit_ratio"
+    " failures, errors, pass_rate, tokens_in, tokens_out, cost, cache_hit_ratio, coalesce(grader_cost, 0) as grader_cost"
 )
 
 
@@ -81,6 +92,7 @@ def _summary(db: Database, r: tuple[Any, ...]) -> RunSummary:
         cost=r[16],
         cache_hit_ratio=r[17],
         guardrail_failures=int(gf or 0),
+        grader_cost=r[18],
     )
 
 

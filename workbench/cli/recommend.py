@@ -83,7 +83,8 @@ def render(rec: Recommendation) -> None:
     from rich.table import Table
 
     from workbench.analysis.repeat_clusters import describe
-    from workbench.format import fmt_cost, fmt_ms, fmt_rate
+    from workbench.analysis.system_metrics import metric_line
+    from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
 
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=True)
     a = rec.acceptance
@@ -142,6 +143,21 @@ def render(rec: Recommendation) -> None:
         console.print("[bold]Excluded:[/bold]")
         for e in rec.excluded:
             console.print(f"  {escape(e.pair.name)}: {escape('; '.join(e.reasons))}")
+    console.print()
+    console.print(
+        "[bold]Cost of this evaluation:[/bold] "
+        f"{escape(fmt_spend(rec.evaluation_model_cost, rec.evaluation_grader_cost))}"
+        " ($/request above is the cost of serving: the model call alone)"
+    )
+    console.print("[bold]Prices used:[/bold]")
+    for model, price in rec.prices.items():
+        console.print(f"  {escape(model)}: {escape(fmt_price(price))}")
+    if rec.metrics:
+        console.print("[bold]System metrics:[/bold]")
+        for m in rec.metrics:
+            console.print(f"  {escape(metric_line(m))}")
+    for w in rec.warnings:
+        console.print(escape(w))
     if rec.projections:
         console.print()
         proj = Table(title=f"Monthly projection at {rec.requests_per_day:,.0f} requests/day (30 days)")

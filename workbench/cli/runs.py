@@ -23,7 +23,7 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
 
     from workbench.analysis.queries import resolve_run
     from workbench.analysis.trend import list_run_summaries
-    from workbench.format import fmt_cost, fmt_rate
+    from workbench.format import fmt_rate, fmt_spend
     from workbench.store.db import open_db
 
     database = open_db(db, create=False)
@@ -40,7 +40,16 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
         click.echo("No runs yet. Start with: workbench run suites/ticket_summary.yaml")
         return
     table = Table(
-        "id", "label", "suite", "started", "status", "results", "pass rate", "errors", "tokens in/out", "cost"
+        "id",
+        "label",
+        "suite",
+        "started",
+        "status",
+        "results",
+        "pass rate",
+        "errors",
+        "tokens in/out",
+        "cost (model + grading)",
     )
     for r in runs:
         table.add_row(
@@ -53,6 +62,6 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
             fmt_rate(r.pass_rate),
             str(r.errors),
             f"{r.tokens_in}/{r.tokens_out}",
-            fmt_cost(r.cost),
+            fmt_spend(r.cost, r.grader_cost),
         )
     Console().print(table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from workbench.providers.pricing import Price
 from workbench.tokens import count_tokens
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -16,6 +17,7 @@ from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 class EchoProvider:
     def __init__(self, spec: ProviderSpec, base_dir: Path | None = None) -> None:
         self.spec = spec
+        self.price = Price(0.0, 0.0, "free (echo)")  # what the run records; echo is a test double
 
     async def call(self, request: ProviderRequest) -> ProviderResponse:
         start = time.perf_counter()

@@ -22,7 +22,7 @@ from workbench.analysis import queries
 from workbench.analysis.diff import diff_versions, word_diff
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Recommendation, recommend_for
-from workbench.format import fmt_cost, fmt_ms
+from workbench.format import fmt_cost, fmt_ms, fmt_spend
 
 if TYPE_CHECKING:
     from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
@@ -254,7 +254,7 @@ def render_run_html(db: Database, run_id: int) -> str:
         f'<div class="meta">{esc(run.get("description") or "")} · label {esc(run.get("label") or "–")} · '
         f"status {esc(run.get('status'))} · {run.get('results') or 0} results, {run.get('passes') or 0} passed, "
         f"{run.get('failures') or 0} failed, {run.get('errors') or 0} errors · pass rate "
-        f"{'–' if rate is None else f'{rate:.1%}'} · spent {esc(fmt_cost(run.get('cost')))}</div>",
+        f"{'–' if rate is None else f'{rate:.1%}'} · spent {esc(fmt_spend(run.get('cost'), run.get('grader_cost', 0.0)))}</div>",
         *decision_block(rec),
         "<h2>Pairs</h2>",
         *pair_table(pair_stats(db, [run_id], with_named_scores=False), rec),

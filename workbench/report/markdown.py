@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from workbench.analysis.evidence_plan import settle
-from workbench.format import fmt_cost
+from workbench.format import fmt_cost, fmt_spend
 
 if TYPE_CHECKING:
     from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
@@ -401,7 +401,8 @@ def render_run(db: Database, run_id: int) -> str:
         f"## {mark} workbench run {run_id}: {name}",
         "",
         f"**Pass rate** {pct(rate)} · {run.get('passes') or 0} passed, {run.get('failures') or 0} failed,"
-        f" {run.get('errors') or 0} errors of {run.get('results') or 0} · **cost** {money(run.get('cost'))}"
+        f" {run.get('errors') or 0} errors of {run.get('results') or 0}"
+        f" · **cost** {fmt_spend(run.get('cost'), run.get('grader_cost', 0.0))}"
         f" · tokens {run.get('tokens_in') or 0} in / {run.get('tokens_out') or 0} out · status {run.get('status')}"
         + (f" · label `{run['label']}`" if run.get("label") else ""),
         "",

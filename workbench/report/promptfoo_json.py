@@ -63,6 +63,27 @@ def _empty_assertion_usage() -> dict[str, Any]:
     return {"total": 0, "prompt": 0, "completion": 0, "cached": 0, "numRequests": 0}
 
 
+def grader_usage(r: dict[str, Any]) -> dict[str, Any]:
+    """A result's grading token usage (promptfoo's `tokensUsed`): the model-graded assertions' calls."""
+    stored = json.loads(r["grader_usage"]) if r.get("grader_usage") else None
+    return {**_empty_assertion_usage(), **stored} if isinstance(stored, dict) else _empty_assertion_usage()
+
+
+def grader_usage_sums(db: Database, run_id: int, where: str = "", params: list[Any] | None = None) -> dict[str, Any]:
+    """tokensUsed summed over a run's results (promptfoo's `tokenUsage.assertions`)."""
+    if "grader_usage" not in {c[1] for c in db.execute("pragma table_info(results)")}:
+        return _empty_assertion_usage()
+    sums = [
+        f"coalesce(sum(json_extract(grader_usage, '$.{k}')), 0)"
+        for k in ("total", "prompt", "completion", "cached", "numRequests")
+    ]
+    row = db.execute(
+        f"select {', '.join(sums)} from results where run_id = ? and grader_usage is not null{where}",
+        [run_id, *(params or [])],
+    ).fetchone()
+    return dict(zip(("total", "prompt", "completion", "cached", "numRequests"), (int(v) for v in row), strict=True))
+
+
 def flatten_asserts(asserts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The test's assertion configs in componentResults order: a set, then its children."""
     out: list[dict[str, Any]] = []
@@ -218,7 +239,7 @@ def evaluate_result(row: Row, info: RunInfo, *, with_test: bool = True) -> dict[
             "score": r["score"],
             "reason": reason,
             "namedScores": named,
-            "tokensUsed": _empty_assertion_usage(),
+            "tokensUsed": grader_usage(r),
             "componentResults": component_results(row),
         }
         failure = NONE if success else ASSERT
@@ -249,6 +270,7 @@ def evaluate_result(row: Row, info: RunInfo, *, with_test: bool = True) -> dict[
                 "model": r["model"],
                 "attempts": r["attempts"],
                 "cachedCost": r["cached_cost"],
+                "graderCost": r.get("grader_cost"),
                 "tokenSource": r["token_source"],
                 "latencyMs": r["latency_ms"],
                 "wallMs": r["wall_ms"],
@@ -333,7 +355,7 @@ def stats(db: Database, info: RunInfo) -> dict[str, Any]:
         "successes": ok,
         "failures": fail,
         "errors": err,
-        "tokenUsage": {**usage, "assertions": _empty_assertion_usage()},
+        "tokenUsage": {**usage, "assertions": grader_usage_sums(db, int(info.run["id"]))},
     }
     duration = _duration_ms(info.run.get("started_at"), info.run.get("finished_at"))
     if duration is not None:

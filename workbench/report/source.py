@@ -58,7 +58,7 @@ RESULT_FIELDS = (
     "compression",
 )
 # Optional columns a later migration may add; read when present.
-OPTIONAL_FIELDS = ("reason",)
+OPTIONAL_FIELDS = ("reason", "grader_cost", "grader_usage")
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from workbench.format import fmt_cost, fmt_ms, fmt_rate
+from workbench.format import fmt_cost, fmt_ms, fmt_rate, fmt_spend
 from workbench.report.source import load_run, variant_sort_key
 
 
@@ -175,17 +175,19 @@ def plain_table(rows: list[list[str]]) -> str:
 
 def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
     run = db.execute(
-        "select results, passes, failures, errors, pass_rate, cost, status from runs where id = ?", [run_id]
+        "select results, passes, failures, errors, pass_rate, cost, status, grader_cost from runs where id = ?",
+        [run_id],
     ).fetchone()
-    n, ok, fail, err, rate, cost, status = run
+    n, ok, fail, err, rate, cost, status, grader = run
     if n is None:  # totals not computed yet (a run in progress): count live
         from workbench.store.writer import run_totals
 
         t = run_totals(db, run_id)
         n, ok, fail, err, rate, cost = t["results"], t["passes"], t["failures"], t["errors"], t["pass_rate"], t["cost"]
+        grader = t["grader_cost"]
     text = (
         f"Run {run_id} ({status}): {n} results, {ok} passed, {fail} failed, {err} errors;"
-        f" pass rate {fmt_rate(rate)}; cost {fmt_cost(cost)}"
+        f" pass rate {fmt_rate(rate)}; cost {fmt_spend(cost, grader)}"
     )
     retries, fallbacks = db.execute(
         "select sum(max(coalesce(attempts, 1) - 1, 0)), sum(fallback_used is not null) from results where run_id = ?",
@@ -196,6 +198,26 @@ def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
     if wall_s is not None:
         text += f"; {wall_s:.1f} s"
     return text
+
+
+def cost_lines(db: Database, run_id: int) -> list[str]:
+    """The prices the run used, each pair's system metrics, and prompt-growth warnings (issue 15)."""
+    from workbench.analysis.pairs import pair_stats
+    from workbench.analysis.system_metrics import growth_threshold, growth_warnings, metric_line, system_metrics
+    from workbench.format import fmt_price
+    from workbench.store.json_columns import loads
+
+    pairs = pair_stats(db, [run_id], with_named_scores=False)
+    if not pairs:
+        return []
+    prices = {p.model: p.price for p in pairs}
+    lines = ["Prices: " + "; ".join(f"{m}: {fmt_price(price)}" for m, price in prices.items())]
+    metrics = system_metrics(db, pairs)
+    lines += ["System metrics:", *(f"  {metric_line(m)}" for m in metrics)]
+    config = loads(db.execute("select config from runs where id = ?", [run_id]).fetchone()[0]) or {}
+    block = config.get("workbench_block") if isinstance(config, dict) else None
+    lines += growth_warnings(metrics, growth_threshold(block if isinstance(block, dict) else None))
+    return lines
 
 
 def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, file: IO[str] | None = None) -> None:
@@ -231,3 +253,4 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
     deltas = format_deltas(variant_deltas(db, run_id))
     if deltas:  # compression variants: quality cost and savings against `none` (issue 5)
         out.write("Compression variants vs none:\n" + "".join(f"  {line}\n" for line in deltas))
+    out.write("".join(f"{line}\n" for line in cost_lines(db, run_id)))

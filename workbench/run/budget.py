@@ -9,7 +9,10 @@ calls reported spending (a custom provider's own `cost`) reaches the cap.
 
 Grading is part of the bill: the engine reports each output's grader spend with
 `add_grading(cost)`, which counts towards `spent`, and every later call also holds the largest
-grading cost seen so far, so `max_cost` bounds model + grader spend together.
+grading cost seen so far, so `max_cost` bounds model + grader spend together. Until the first
+output is graded the engine runs cells one at a time (`graded`), so that hold is measured before
+calls run in parallel; a grading that costs more than any before it can still pass the cap by
+its excess.
 
 The amount-level pair `reserve_amount(estimate) -> bool` / `settle_amount(estimate, actual)` is
 the same thing for callers that price calls themselves.
@@ -69,6 +72,8 @@ class Budget:
         self.grader_spent = 0.0
         self.unpriced_gradings = 0
         self.grading_hold = 0.0  # held per call for its grading: the largest grading cost so far
+        self.graded = False  # an output has been graded: grading_hold is measured
+        self._holds: dict[str, float] = {}  # cell key -> grading hold not yet released
 
     # -- amounts --------------------------------------------------------------------------------
     def reserve_amount(self, estimate: float | None) -> bool:
@@ -101,17 +106,28 @@ class Budget:
     def estimate(self, spec: ProviderSpec, text: str) -> CallEstimate:
         return _estimate(spec.id, spec.label, _freeze(spec.config), text, _freeze(self.prices))
 
-    def reserve(self, spec: ProviderSpec, text: str) -> bool:
+    def reserve(self, spec: ProviderSpec, text: str, key: str = "") -> bool:
+        """Hold the call's estimate plus, until its output is graded, the grading hold (under `key`)."""
         cost = self.estimate(spec, text).cost
-        return self.reserve_amount(None if cost is None else cost + self.grading_hold)
+        ok = self.reserve_amount(None if cost is None else cost + self.grading_hold)
+        if ok and cost is not None and self.grading_hold:
+            self._holds[key] = self.grading_hold  # already in in_flight
+        return ok
 
     def settle(self, spec: ProviderSpec, text: str, response: ProviderResponse) -> None:
         # An unknown price (cost None) adds nothing: it was counted in unpriced_calls at reserve.
-        cost = self.estimate(spec, text).cost
-        self.settle_amount(None if cost is None else cost + self.grading_hold, response.cost)
+        # The grading hold stays until add_grading/release: the output is not graded yet.
+        self.settle_amount(self.estimate(spec, text).cost, response.cost)
 
-    def add_grading(self, cost: float | None) -> None:
+    def release(self, key: str = "") -> None:
+        """Drop a cell's grading hold (its output was graded, or will never be)."""
+        held = self._holds.pop(key, 0.0)
+        self.in_flight = max(0.0, self.in_flight - held)
+
+    def add_grading(self, cost: float | None, key: str = "") -> None:
         """One output's grader spend (None: a grader with an unknown price, which the cap cannot bound)."""
+        self.graded = True
+        self.release(key)
         if cost is None:
             self.unpriced_gradings += 1
             return

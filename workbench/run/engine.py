@@ -130,6 +130,7 @@ class Engine:
         self._providers: dict[int, Any] = {}
         self.skipped_providers: dict[int, str] = {}  # provider idx -> why (no API key): no call is made
         self.budget: Any = None
+        self._probe: asyncio.Lock | None = None
         self.budget_exceeded = False
         self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
         self.planned: int | None = None  # the matrix size, when the caller has counted it already
@@ -197,6 +198,21 @@ class Engine:
 
     # -- one cell ---------------------------------------------------------------------------------
     async def run_cell(self, cell: Cell) -> CellResult:
+        """One cell. Under a budget, cells run one at a time until one output has been graded, so
+        the grading cost is known (and held for every later call) before calls run in parallel."""
+        if self.budget is None:
+            return await self._run_cell(cell)
+        try:
+            if self.budget.graded:
+                return await self._run_cell(cell)
+            if self._probe is None:
+                self._probe = asyncio.Lock()
+            async with self._probe:
+                return await self._run_cell(cell)
+        finally:
+            self.budget.release(cell.key)
+
+    async def _run_cell(self, cell: Cell) -> CellResult:
         from workbench.assertions import grade_test
         from workbench.compression.variants import apply_variant
         from workbench.errors import AssertionConfigError
@@ -248,7 +264,7 @@ class Engine:
             response = ProviderResponse(attempts=0, error=SKIPPED_PREFIX + self.skipped_providers[cell.provider_idx])
         else:
             params = dict(prompt.config)
-            if self.budget is not None and not self.budget.reserve(spec, text):
+            if self.budget is not None and not self.budget.reserve(spec, text, cell.key):
                 self.budget_exceeded = True
                 raise BudgetExceeded()
             try:
@@ -286,7 +302,7 @@ class Engine:
                 cell, text, response, f"Grading error: {type(e).__name__}: {e}", test, started, compression
             )
         if self.budget is not None:
-            self.budget.add_grading(grading_cost(grading))
+            self.budget.add_grading(grading_cost(grading), cell.key)
         if test.options.get("storeOutputAs") and output:
             self.registers[str(test.options["storeOutputAs"])] = output
         return CellResult(
@@ -495,7 +511,11 @@ def run_suite(
             db,
             suite,
             # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
-            config={**config.public(), "acceptance": (suite.workbench or {}).get("acceptance") or {}},
+            config={
+                **config.public(),
+                "acceptance": (suite.workbench or {}).get("acceptance") or {},
+                "workbench_block": {"prompt_growth_warn": (suite.workbench or {}).get("prompt_growth_warn")},
+            },
             cells_planned=planned,
             label=config.label,
             git_sha=sha,

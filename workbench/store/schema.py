@@ -366,3 +366,12 @@ def m008_cost(db: Database) -> None:
         for name, kind in columns.items():
             if name not in have:
                 db.table(table).add_column(name, kind)
+
+
+@migrations()
+def m009_grader_usage(db: Database) -> None:
+    # Grading is part of the bill (issue 15): results.grader_usage holds the grader calls' token
+    # usage of one result as promptfoo's tokensUsed ({total, prompt, completion, cached,
+    # numRequests}, JSON), so every report fills `gradingResult.tokensUsed`.
+    if db.table("results").exists() and "grader_usage" not in db.table("results").columns_dict:
+        db.table("results").add_column("grader_usage", str)

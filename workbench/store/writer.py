@@ -164,15 +164,16 @@ class RunWriter:
                 components = flatten(r.grading)
                 guardrail_failures = sum(1 for _, _, g in components if not g.pass_ and is_guardrail(g.assertion))
                 grader_cost = _sum_or_none(g.cost for _, _, g in components)
-                grader_tokens = sum(int(g.tokens_used.get("total", 0)) for _, _, g in components)
+                grader_usage = grading_usage(components)
+                grader_tokens = grader_usage["total"]
                 output = resp.output
                 cur.execute(
                     "insert or ignore into results (run_id, cell_key, prompt_idx, provider_idx, test_idx,"
                     " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
                     " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
                     " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
-                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage)"
-                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage, grader_usage)"
+                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     red.row(
                         self.run_id,
                         r.cell.key,
@@ -208,6 +209,7 @@ class RunWriter:
                         dumps(r.compression) if r.compression else None,
                         created,
                         dumps(resp.usage) if resp.usage else None,
+                        dumps(grader_usage) if grader_usage["numRequests"] else None,
                     ),
                 )
                 if cur.rowcount == 0:  # already stored (resume): keep the first
@@ -340,6 +342,18 @@ def _atype(g: GradingResult) -> str:
 def _weight(g: GradingResult) -> float:
     w = (g.assertion or {}).get("weight", 1)
     return float(w) if isinstance(w, (int, float)) else 1.0
+
+
+USAGE_KEYS = ("total", "prompt", "completion", "cached", "numRequests")
+
+
+def grading_usage(components: list[tuple[int, int | None, GradingResult]]) -> dict[str, int]:
+    """promptfoo's tokensUsed summed over a result's assertions (the grader calls of model-graded ones)."""
+    out = dict.fromkeys(USAGE_KEYS, 0)
+    for _, _, g in components:
+        for key in USAGE_KEYS:
+            out[key] += int(g.tokens_used.get(key, 0) or 0)
+    return out
 
 
 def _facts(facts: list[dict[str, Any]] | None, i: int) -> dict[str, Any]:
