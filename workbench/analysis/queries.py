@@ -173,6 +173,10 @@ def prompt_names(db: Database, run_ids: Sequence[int]) -> dict[Any, dict[str, An
     return out
 
 
+FACTS_SELECT = "select label, provider_id, config, price, test_double from run_providers"
+FACTS_SELECT_BEFORE_M008 = "select label, provider_id, config, null, null from run_providers"
+
+
 def provider_facts(db: Database, run_ids: Sequence[int]) -> dict[str, dict[str, Any]]:
     """provider label -> {provider_id, price (the dict the newest run recorded, None = unknown),
     test_double (why it is one, None for a real model)}. Runs stored before m005 recorded neither:
@@ -181,11 +185,8 @@ def provider_facts(db: Database, run_ids: Sequence[int]) -> dict[str, dict[str, 
     from workbench.store.json_columns import loads
 
     cols = {c[1] for c in db.execute("pragma table_info(run_providers)").fetchall()}
-    extra = ", price, test_double" if {"price", "test_double"} <= cols else ", null, null"
-    sql = (
-        f"select label, provider_id, config{extra} from run_providers"
-        f" where run_id in ({placeholders(run_ids)}) order by run_id desc, provider_idx"
-    )
+    head = FACTS_SELECT if {"price", "test_double"} <= cols else FACTS_SELECT_BEFORE_M008
+    sql = head + f" where run_id in ({placeholders(run_ids)}) order by run_id desc, provider_idx"
     out: dict[str, dict[str, Any]] = {}
     for label, pid, config, price, double in db.execute(sql, list(run_ids)).fetchall():
         if label in out:
