@@ -87,7 +87,10 @@ def main() -> None:
         server.stop()
 
     suite = os.path.relpath(SUITE, ROOT)
-    train = ("route", "train", "--suite", suite, "--cheap", CHEAP, "--strong", STRONG, "--name", "routing-demo")
+    train = (
+        "route", "train", "--suite", suite, "--cheap", CHEAP, "--strong", STRONG, "--name", "routing-demo",
+        "--nested-seeds", "5",
+    )  # fmt: skip
     print(workbench(*train, "--db", db, env=env))
     print(workbench("route", "eval", "--name", "routing-demo", "--requests-per-day", rpd, "--db", db, env=env))
     data = json.loads(
@@ -118,8 +121,20 @@ def print_numbers(s: dict[str, Any], ev: dict[str, Any]) -> None:
         f"  oracle:        pass {ev['oracle']['pass_rate']:.1%}, ${ev['oracle']['cost_per_request']:.6f}/request,"
         f" {ev['oracle']['strong_share']:.1%} to strong"
     )
+    p = s["in_sample"]
     print(
-        f"  routed:        threshold {r['threshold']:.3f}, {r['strong_share']:.1%} to strong, pass {r['pass_rate']:.1%}"
+        f"  in-sample (threshold picked on the curve it is read from): {p['strong_share']:.1%} to strong,"
+        f" pass {p['pass_rate']:.1%}, ${p['cost_per_request']:.6f}/request"
+    )
+    rng = s["nested"]["range"]
+    print(
+        f"  nested CV over {len(s['nested']['seeds'])} seeds: pass {rng['pass_rate'][0]:.1%}-{rng['pass_rate'][1]:.1%},"
+        f" {rng['strong_share'][0]:.1%}-{rng['strong_share'][1]:.1%} to strong,"
+        f" ${rng['cost_per_request'][0]:.6f}-${rng['cost_per_request'][1]:.6f}/request;"
+        f" {s['nested']['seeds_meeting_target']} of {len(s['nested']['seeds'])} seeds meet the target"
+    )
+    print(
+        f"  routed (nested, mean of the seeds): threshold {r['threshold']:.3f}, {r['strong_share']:.1%} to strong, pass {r['pass_rate']:.1%}"
         f" (95% CI {r['pass_rate_ci'][0]:.1%}-{r['pass_rate_ci'][1]:.1%}), ${r['cost_per_request']:.6f}/request,"
         f" PGR {r['pgr']:.2f}"
     )

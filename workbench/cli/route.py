@@ -43,6 +43,13 @@ def _db(path: Path | None, create: bool = False) -> Any:
 @click.option("--name", help="Router name [default: CHEAP->STRONG]; training a name again adds a new version.")
 @click.option("--min-pass-rate", type=FiniteFloatRange(0, 1), default=0.9, show_default=True, help="Acceptance target.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the CV split and the bootstrap.")
+@click.option(
+    "--nested-seeds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Fold assignments of the nested cross-validation whose outer folds give the reported figures.",
+)
 @click.option("--db", type=click.Path(path_type=Path), help=DB_HELP)
 def train(
     suite: Path | None,
@@ -53,6 +60,7 @@ def train(
     name: str | None,
     min_pass_rate: float,
     seed: int,
+    nested_seeds: int,
     db: Path | None,
 ) -> None:
     """Train a router on stored results (all runs of --suite, or --runs, or the latest run)."""
@@ -69,6 +77,7 @@ def train(
         name=name,
         min_pass_rate=min_pass_rate,
         seed=seed,
+        nested_seeds=nested_seeds,
     )
     rep = trained.report
     chain = " -> ".join(rep.get("models") or [trained.cheap_model, trained.strong_model])
@@ -155,10 +164,33 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
         if cascade
         else f"{fmt_rate(r['strong_share'])} to {strong}"
     )
-    lines.append(
-        f"Chosen threshold {r['threshold']:.3f} ({status} the {target} target): {mix},"
-        f" pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}), {fmt_cost(r['cost_per_request'])}/request."
-    )
+    nested = report.get("nested")
+    if nested and not cascade:
+        p = summary["in_sample"]
+        rng = nested["range"]
+        lines.append(
+            f"Chosen threshold {r['threshold']:.3f}; on the curve above (picked on the data it is measured on, so"
+            f" optimistic): {fmt_rate(p['strong_share'])} to {strong}, pass {fmt_rate(p['pass_rate'])},"
+            f" {fmt_cost(p['cost_per_request'])}/request."
+        )
+        lines.append(
+            f"Nested CV ({nested['folds']} outer folds, threshold chosen inside each; mean of {len(nested['seeds'])}"
+            f" seed{'s' * (len(nested['seeds']) != 1)}): {mix}, pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}),"
+            f" {fmt_cost(r['cost_per_request'])}/request ({status} the {target} target)."
+        )
+        if len(nested["seeds"]) > 1:
+            cost = rng["cost_per_request"]
+            lines.append(
+                f"  over the seeds: pass {fmt_rate(rng['pass_rate'][0])}-{fmt_rate(rng['pass_rate'][1])},"
+                f" {fmt_rate(rng['strong_share'][0])}-{fmt_rate(rng['strong_share'][1])} to {strong}"
+                + (f", {fmt_cost(cost[0])}-{fmt_cost(cost[1])}/request" if cost else "")
+                + f"; {nested['seeds_meeting_target']} of {len(nested['seeds'])} meet the target."
+            )
+    else:
+        lines.append(
+            f"Chosen threshold {r['threshold']:.3f} ({status} the {target} target): {mix},"
+            f" pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}), {fmt_cost(r['cost_per_request'])}/request."
+        )
     single = summary["single_cheapest_acceptable"]
     rpd = f"{summary['requests_per_day']:,.0f}"
     if single is None:

@@ -40,7 +40,17 @@ def routing_summary(
     def monthly(cost: float | None) -> float | None:
         return None if cost is None else requests_per_day * DAYS_PER_MONTH * cost
 
-    routed = _point_at(report["points"], float(row["threshold"]))
+    in_sample = _point_at(report["points"], float(row["threshold"]))
+    nested = report.get("nested")
+    # The reported figures: from the nested CV's outer folds (threshold chosen without them) when
+    # the router has them; the curve's point is chosen on the data it is measured on.
+    routed = dict(in_sample)
+    if nested:
+        routed.update(
+            {k: nested[k] for k in ("strong_share", "pass_rate", "pass_rate_ci", "cost_per_request")},
+            source="nested cross-validation",
+            pgr=(nested["pass_rate"] - report["cheap"]["pass_rate"]) / report["gap"] if report["gap"] > 0 else None,
+        )
     single = report.get("single_cheapest_acceptable")
     single_out = None
     if single is not None:
@@ -71,6 +81,8 @@ def routing_summary(
         "costs_known": report["costs_known"],
         "single_cheapest_acceptable": single_out,
         "routed": routed_out,
+        "in_sample": in_sample,
+        "nested": nested,
         "routed_meets_target": meets,
         "oracle": {**oracle, "monthly_cost": monthly(oracle["cost_per_request"])},
         "monthly_saving": saving,

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from workbench.errors import UsageError
 from workbench.routing.dataset import RoutingDataset, load_dataset, resolve_runs
+from workbench.routing.nested_cv import nested_evaluation
 
 ARTIFACT_FORMAT = 1
 
@@ -62,8 +63,12 @@ def train_router(
     min_pass_rate: float = 0.9,
     seed: int = 0,
     n_boot: int | None = None,
+    nested_seeds: int = 1,
 ) -> TrainedRouter:
     """Evaluate, fit on everything, store. Returns the stored router with its report.
+
+    The report's `nested` block (`nested_cv.py`: threshold chosen inside, figures from outer folds,
+    over `nested_seeds` fold assignments) is what summaries report for a two-model router.
 
     Either `cheap` and `strong`, or `models` (two or more; more than two trains a cascade, see
     `cascade.py`, ordered by measured cost when every price is known).
@@ -92,6 +97,9 @@ def train_router(
     data = build_dataset(db, suite_path=suite_path, runs=runs, cheap=cheap, strong=strong)
     report = evaluate_dataset(data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
     report["oracle_all_pairs"] = _oracle_all_pairs(db, data.run_ids, min_pass_rate)
+    report["nested"] = nested_evaluation(
+        data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, seeds=nested_seeds, n_boot=n_boot or N_BOOTSTRAP
+    )
     threshold = choose_threshold(report)
     records, labels, groups = data.expanded(cheap)
     estimator, fitted = fit_classifier(records, labels, groups)
