@@ -26,11 +26,6 @@ CASES = [
         "x.yaml: line 2: invalid YAML: did not find expected ',' or ']'",
     ),
     (
-        "bad_json_prompt",
-        "prompts: [file://bad.json]\nproviders: [echo]\n",
-        "x.yaml: prompts[0]: invalid JSON in bad.json: Expecting value: line 1 column 1 (char 0)",
-    ),
-    (
         "glob_nothing",
         "prompts: [file://nothing/*.md]\nproviders: [echo]\n",
         "x.yaml: prompts[0]: no files match nothing/*.md",
@@ -46,11 +41,6 @@ CASES = [
         "x.yaml: providers[0]: must be a provider id string or a mapping with 'id', got a list",
     ),
     ("providers_missing", "prompts: [x]\n", "x.yaml: providers: is required (e.g. providers: [echo])"),
-    (
-        "prompts_missing",
-        "providers: [echo]\n",
-        "x.yaml: prompts: is required (a list of prompt strings or file:// paths)",
-    ),
     ("prompts_number", "prompts: 3\nproviders: [echo]\n", "x.yaml: prompts: must be a list, got a number"),
     (
         "tests_number",

@@ -26,6 +26,7 @@ from workbench.assertions.base import GradeConfig
 from workbench.errors import ProviderError, SuiteError
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import warm_up
+from workbench.render.conversation import conversation_turn, uses_conversation, with_conversation
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
 from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import RunWriter
@@ -134,6 +135,8 @@ class Engine:
         self.budget_exceeded = False
         self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
         self.planned: int | None = None  # the matrix size, when the caller has counted it already
+        # `_conversation`: earlier turns per (provider, prompt, test.metadata.conversationId)
+        self.conversations: dict[tuple[int, int, Any], list[dict[str, Any]]] = {}
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -225,12 +228,17 @@ class Engine:
         response = ProviderResponse()
         text = ""
         compression = None
+        conversation: list[dict[str, Any]] | None = None
         try:
-            vars_ = self.test_vars(test)
+            vars_ = prompt_vars = self.test_vars(test)
+            if uses_conversation(prompt.raw) and not test.options.get("disableConversationVar"):
+                key = (cell.provider_idx, cell.prompt_idx, test.metadata.get("conversationId"))
+                conversation = self.conversations.setdefault(key, [])
+                prompt_vars = with_conversation(vars_, conversation)  # seen by the prompt, not stored
             opts = test.options
             text, messages = render_prompt(
                 prompt,
-                vars_,
+                prompt_vars,
                 prefix=opts.get("prefix") or "",
                 suffix=opts.get("suffix") or "",
                 base_dir=self.suite.base_dir,
@@ -275,6 +283,8 @@ class Engine:
                 response = ProviderResponse(error=f"Provider error: {type(e).__name__}: {e}")
             if self.budget is not None:
                 self.budget.settle(spec, text, response)
+        if conversation is not None:
+            conversation.append(conversation_turn(text, response.output))
         if response.error:
             return self._error(cell, text, response, response.error, test, started, compression)
 
@@ -401,7 +411,10 @@ class Engine:
                 if progress:
                     progress(finished, total)
 
-        serial = any(t.options.get("storeOutputAs") for t in self.suite.tests)  # promptfoo runs these one by one
+        # promptfoo runs these one by one: later rows read what earlier ones produced
+        serial = any(t.options.get("storeOutputAs") for t in self.suite.tests) or any(
+            uses_conversation(p.raw) for p in self.suite.prompts
+        )
         workers = [asyncio.create_task(worker()) for _ in range(1 if serial else max(1, self.config.max_concurrency))]
         try:
             await asyncio.gather(*workers)

@@ -3,7 +3,10 @@
 Forms: inline strings; `file://` paths relative to the suite; globs (sorted); `{raw|id, label,
 config}` objects; promptfoo's map form `{"file://a.txt": "label"}`. File types: `.txt` (split on
 `---` lines, one prompt per section), `.md`/`.j2` (one prompt), `.json` (re-serialized compactly,
-a chat message list), `.jsonl` (one prompt per line), `.yaml`/`.yml` (parsed, serialized as JSON).
+a chat message list), `.jsonl` (one prompt per line), `.yaml`/`.yml` (parsed, serialized as JSON);
+a `.json`/`.yaml` file that only parses once rendered (Nunjucks loops, `_conversation`) is kept as
+written and rendered as text before the provider parses it. No `prompts:` at all means promptfoo's
+default prompt `{{prompt}}`.
 Labels follow promptfoo (`prompts.txt: <section>`, `chat.json: <compact JSON>`, `x.md: <first 50
 chars>...`), with paths shown relative to the suite's directory.
 
@@ -30,6 +33,7 @@ from workbench.types import Prompt
 PROMPT_EXTS = (".txt", ".md", ".j2", ".json", ".jsonl", ".yaml", ".yml")
 PROMPT_KEYS = {"raw", "id", "label", "config", "function"}
 DELIMITER_ENV = "PROMPTFOO_PROMPT_SEPARATOR"
+DEFAULT_PROMPT = "{{prompt}}"
 
 
 def _has_magic(s: str) -> bool:
@@ -108,8 +112,8 @@ def _load_file(
     if ext == ".json":
         try:
             raw = js_json(js_json_parse(text))
-        except ValueError as e:
-            raise SuiteError(file, where, f"invalid JSON in {shown}: {e}") from None
+        except ValueError:  # a Nunjucks template that becomes JSON once rendered: kept as written
+            raw = text
         return [_finish(Prompt(raw=raw, label=label or f"{fp}: {raw}", path=path, config=dict(config)))]
     if ext == ".jsonl":
         lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln]
@@ -119,8 +123,12 @@ def _load_file(
             lab = (f"{label}: {ln}" if label else f"{fp}: {ln}") if many else (label or fp)
             out.append(_finish(Prompt(raw=ln, label=lab, path=path, config=dict(config))))
         return out
-    # .yaml / .yml: a chat message list (or any value) serialized as JSON
-    raw = js_json(load_yaml(text, shown))
+    # .yaml / .yml: a chat message list (or any value) serialized as JSON; a file that is not
+    # YAML before rendering (a Nunjucks loop) is kept as written, like promptfoo
+    try:
+        raw = js_json(load_yaml(text, shown))
+    except SuiteError:
+        raw = text
     return [_finish(Prompt(raw=raw, label=label or f"{fp}: {raw[:80]}", path=path, config=dict(config)))]
 
 
@@ -146,8 +154,8 @@ def _expand(
 
 def load_prompts(value: Any, base_dir: Path, file: str | None, warnings: list[str]) -> list[Prompt]:
     """Parse the `prompts:` value of a suite."""
-    if value is None:
-        raise SuiteError(file, "prompts", "is required (a list of prompt strings or file:// paths)")
+    if value is None:  # promptfoo's default prompt: each test's `prompt` var
+        return [_finish(Prompt(raw=DEFAULT_PROMPT, label=DEFAULT_PROMPT))]
     items: list[tuple[str, Any]]
     if isinstance(value, str):
         items = [("prompts", value)]
