@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from workbench.run.derived_metrics import evaluate_derived_metrics, evaluate_expression
+from workbench.analysis.derived_metrics import evaluate_derived_metrics, evaluate_expression
 
 
 def test_expressions() -> None:

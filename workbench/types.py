@@ -26,6 +26,9 @@ class Prompt:
     sha256: str = ""  # of the normalized content
     is_chat: bool = False  # raw is a JSON list of {role, content}
     config: dict[str, Any] = field(default_factory=dict)
+    # A prompt function (`file://prompt.py:fn`, `file://prompt.js[:fn]`): (file, function name or
+    # None). Each row calls it with {vars, provider}; what it returns is the template rendered.
+    function: tuple[Path, str | None] | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.derived_metrics import evaluate_derived_metrics
 from workbench.report.source import (
     Column,
     Component,
@@ -287,6 +288,7 @@ def evaluate_result(row: Row, info: RunInfo, *, with_test: bool = True) -> dict[
 def prompts_header(db: Database, info: RunInfo) -> list[dict[str, Any]]:
     """`results.prompts[]`: one CompletedPrompt per (provider, prompt, variant), with metrics."""
     metrics = column_metrics(db, info)
+    derived = run_config(info).get("derived_metrics") or []
     out = []
     for col in info.columns:
         m = metrics.get((col.provider.idx, col.prompt.idx, col.variant))
@@ -308,7 +310,10 @@ def prompts_header(db: Database, info: RunInfo) -> list[dict[str, Any]]:
                 "assertFailCount": m["assert_fail"],
                 "totalLatencyMs": round(m["latency"]),
                 "tokenUsage": {**usage, "assertions": _empty_assertion_usage()},
-                "namedScores": m["named"],
+                # promptfoo writes derivedMetrics next to the named scores they are computed from
+                "namedScores": {**m["named"], **evaluate_derived_metrics(m["named"], m["n"], derived)}
+                if derived
+                else m["named"],
                 "namedScoresCount": m["named_count"],
                 "namedScoreWeights": {},
                 "cost": m["cost"],
@@ -379,12 +384,17 @@ def config_block(info: RunInfo) -> dict[str, Any]:
         out["description"] = info.run["description"]
     out["prompts"] = [p.raw for p in info.prompts]
     out["providers"] = [{"id": p.id, "label": p.label} if p.promptfoo_label else p.id for p in info.providers]
-    try:
-        run_config = json.loads(info.run.get("config") or "null")
-    except ValueError:
-        run_config = None
-    out["workbench"] = {"suitePath": info.run.get("suite_path"), "runConfig": run_config}
+    out["workbench"] = {"suitePath": info.run.get("suite_path"), "runConfig": run_config(info) or None}
     return out
+
+
+def run_config(info: RunInfo) -> dict[str, Any]:
+    """The run's stored options (RunConfig.public() plus acceptance and derivedMetrics)."""
+    try:
+        value = json.loads(info.run.get("config") or "null")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def write_json(db: Database, run_id: int, fh: IO[str]) -> None:

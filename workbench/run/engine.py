@@ -12,6 +12,7 @@ time), so a killed run keeps every result of every committed batch and can be re
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +29,20 @@ from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import warm_up
 from workbench.render.conversation import conversation_turn, uses_conversation, with_conversation
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
+from workbench.runtimes import CodeNotAllowed
+from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import RunWriter
-from workbench.types import Cell, CellResult, ProviderRequest, ProviderResponse, ProviderSpec, Suite, TestCase
+from workbench.types import (
+    Cell,
+    CellResult,
+    Prompt,
+    ProviderRequest,
+    ProviderResponse,
+    ProviderSpec,
+    Suite,
+    TestCase,
+)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -231,6 +243,8 @@ class Engine:
         conversation: list[dict[str, Any]] | None = None
         try:
             vars_ = prompt_vars = self.test_vars(test)
+            if prompt.function is not None:
+                prompt = self._from_function(prompt, vars_, spec)
             if uses_conversation(prompt.raw) and not test.options.get("disableConversationVar"):
                 key = (cell.provider_idx, cell.prompt_idx, test.metadata.get("conversationId"))
                 conversation = self.conversations.setdefault(key, [])
@@ -328,6 +342,15 @@ class Engine:
             started_at=started,
             compression=compression,
         )
+
+    def _from_function(self, prompt: Prompt, vars_: dict[str, Any], spec: ProviderSpec) -> Prompt:
+        """This row's prompt from a prompt function (the template it returns, its config merged)."""
+        if not self.config.grade.allow_code:
+            raise CodeNotAllowed(f"prompt functions are disabled by --no-code-asserts: {prompt.label}")
+        raw, extra = call_prompt_function(
+            prompt, getattr(vars_, "prepared", vars_), spec, self.config.grade.script_timeout_s
+        )
+        return dataclasses.replace(prompt, raw=raw, config={**prompt.config, **extra}, function=None)
 
     def _transform_output(
         self, output: Any, test: TestCase, spec: ProviderSpec, label: str, vars_: dict[str, Any]
@@ -528,6 +551,7 @@ def run_suite(
                 **config.public(),
                 "acceptance": (suite.workbench or {}).get("acceptance") or {},
                 "workbench_block": {"prompt_growth_warn": (suite.workbench or {}).get("prompt_growth_warn")},
+                "derived_metrics": suite.derived_metrics,  # computed where the output is written
             },
             cells_planned=planned,
             label=config.label,

@@ -31,6 +31,7 @@ from workbench.suite.yaml12 import load_yaml
 from workbench.types import Prompt
 
 PROMPT_EXTS = (".txt", ".md", ".j2", ".json", ".jsonl", ".yaml", ".yml")
+FUNCTION_EXTS = (".py", ".js", ".cjs", ".mjs")
 PROMPT_KEYS = {"raw", "id", "label", "config", "function"}
 DELIMITER_ENV = "PROMPTFOO_PROMPT_SEPARATOR"
 DEFAULT_PROMPT = "{{prompt}}"
@@ -42,6 +43,28 @@ def _has_magic(s: str) -> bool:
 
 def _display(path: Path, base_dir: Path) -> str:
     return os.path.normpath(os.path.relpath(path, base_dir))
+
+
+def _function_ref(raw: str) -> tuple[str, str | None] | None:
+    """`file://prompt.py:fn` / `file://prompt.js[:fn]` -> (path, function name), else None."""
+    if not raw.startswith("file://"):
+        return None
+    body = raw[len("file://") :]
+    i = body.rfind(":")
+    path, fn = (body[:i], body[i + 1 :]) if i > 1 else (body, None)
+    return (path, fn or None) if path.endswith(FUNCTION_EXTS) else None
+
+
+def _load_function(
+    ref: tuple[str, str | None], label: str | None, config: dict[str, Any], base_dir: Path, file: str | None, where: str
+) -> Prompt:
+    rel, fn = ref
+    path = base_dir / rel
+    if rel.endswith(".py") and not fn:
+        raise SuiteError(file, where, f"a Python prompt needs its function name: file://{rel}:function_name")
+    source = _read_text(path, file, where, rel)
+    shown = f"{_display(path, base_dir)}:{fn}" if fn else _display(path, base_dir)
+    return _finish(Prompt(raw=source, label=label or shown, path=path, config=dict(config), function=(path, fn)))
 
 
 def _is_file_ref(raw: str, base_dir: Path) -> bool:
@@ -176,6 +199,9 @@ def load_prompts(value: Any, base_dir: Path, file: str | None, warnings: list[st
 
 def _one(item: Any, base_dir: Path, file: str | None, where: str, warnings: list[str]) -> list[Prompt]:
     if isinstance(item, str):
+        ref = _function_ref(item)
+        if ref:
+            return [_load_function(ref, None, {}, base_dir, file, where)]
         if _is_file_ref(item, base_dir):
             return _expand(item, None, {}, base_dir, file, where)
         return [_finish(Prompt(raw=item, label=item))]
@@ -194,6 +220,11 @@ def _one(item: Any, base_dir: Path, file: str | None, where: str, warnings: list
         raise SuiteError(file, f"{where}.label", f"must be a string, got {type_name(label)}")
     if not isinstance(config, dict):
         raise SuiteError(file, f"{where}.config", f"must be a mapping, got {type_name(config)}")
+    ref = _function_ref(raw)
+    if ref:
+        fprompt = _load_function(ref, label, config, base_dir, file, where)
+        fprompt.id = None if pid is None else str(pid)
+        return [fprompt]
     if _is_file_ref(raw, base_dir):
         prompts = _expand(raw, label, config, base_dir, file, where)
         if pid is not None and len(prompts) == 1:
