@@ -101,8 +101,13 @@ CASES = [
     ),
     (
         "unsupported_prompt",
+        "prompts: [file://p.docx]\nproviders: [echo]\n",
+        "x.yaml: prompts[0]: unsupported prompt file type '.docx': p.docx (use .txt, .md, .j2, .json, .jsonl, .yaml, .yml)",
+    ),
+    (
+        "python_prompt_without_function",
         "prompts: [file://p.py]\nproviders: [echo]\n",
-        "x.yaml: prompts[0]: unsupported prompt file type '.py': p.py (use .txt, .md, .j2, .json, .jsonl, .yaml, .yml)",
+        "x.yaml: prompts[0]: a Python prompt needs its function name: file://p.py:function_name",
     ),
     (
         "options_string",

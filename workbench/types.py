@@ -76,6 +76,11 @@ class Suite:
     derived_metrics: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sha256: str = ""  # of the suite file's bytes
+    extensions: list[str] = field(default_factory=list)  # promptfoo hooks: `file://hooks.js:fn`
+    nunjucks_filters: dict[str, Path] = field(default_factory=dict)  # filter name -> JavaScript file
+    # The tests as written (before defaultTest merge and vars expansion), for a beforeAll hook
+    # that edits them: (raw tests, defaultTest as written, scenarios), see suite.rebuild_tests.
+    test_source: Any = None
 
     @property
     def base_dir(self) -> Path:

@@ -8,7 +8,6 @@ provider, prompt and `metadata.conversationId`, in test order: `{prompt, input, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from workbench.render.templating import RenderedVars, js_json_parse
@@ -20,7 +19,7 @@ def uses_conversation(raw: str) -> bool:
     return CONVERSATION_VAR in raw
 
 
-def with_conversation(vars_: Mapping[str, Any], turns: list[dict[str, Any]]) -> RenderedVars:
+def with_conversation(vars_: dict[str, Any], turns: list[dict[str, Any]]) -> RenderedVars:
     """The row's vars plus `_conversation` (a copy: later turns must not show in this row)."""
     out = RenderedVars({**vars_, CONVERSATION_VAR: list(turns)})
     out.prepared = {**getattr(vars_, "prepared", vars_), CONVERSATION_VAR: list(turns)}

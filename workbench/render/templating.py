@@ -435,6 +435,22 @@ def _env() -> _NunjucksEnvironment:
     return env
 
 
+_custom_filters: set[str] = set()
+
+
+def set_custom_filters(filters: Mapping[str, Callable[..., Any]]) -> None:
+    """The suite's own filters (promptfoo `nunjucksFilters`), replacing any set before."""
+    env = _env()
+    for name in _custom_filters:
+        env.filters.pop(name, None)
+        if name in _FILTERS:
+            env.filters[name] = _FILTERS[name]
+    env.filters.update(filters)
+    _custom_filters.clear()
+    _custom_filters.update(filters)
+    _compile.cache_clear()  # filters are looked up when a template compiles
+
+
 @functools.lru_cache(maxsize=8192)
 def _compile(template: str) -> jinja2.Template:
     try:

@@ -6,6 +6,7 @@ exits 2 with nothing written.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
 from workbench.run.interrupts import interrupted_exit_code
 from workbench.run.ray_executor import run_on_ray
+from workbench.run.suite_code import Hooks, generate_tests
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
 from workbench.suite.file_vars import check_file_vars
 from workbench.types import Suite
@@ -107,6 +109,16 @@ def _with_providers(suite: Suite, ids: list[str]) -> Suite:
     return dataclasses.replace(suite, providers=load_providers(list(ids), Path.cwd(), "--providers", suite.warnings))
 
 
+def _before_all(suite: Suite, req: RunRequest) -> Suite:
+    """The suite after its extensions' beforeAll hook (hooks are code: off with --no-code-asserts)."""
+    if not suite.extensions:
+        return suite
+    if not req.allow_code:
+        print(f"warning: {suite.path}: extensions hooks not run (--no-code-asserts)", file=sys.stderr)
+        return dataclasses.replace(suite, extensions=[])
+    return Hooks(suite).before_all()
+
+
 def execute(req: RunRequest) -> int:
     """Run every suite of the request; return the exit code."""
     with file_access.policy(file_access.current_policy()):  # whatever this run confines is undone after it
@@ -134,7 +146,8 @@ def _execute(req: RunRequest) -> int:
     if req.confine_files:
         roots = file_access.project_roots(req.paths, req.allow_paths)
         file_access.set_policy(file_access.FilePolicy(roots, file_access.default_max_bytes()))
-    suites = [load(p) for p in req.paths]
+    suites = [load(p, generate=generate_tests if req.allow_code else None) for p in req.paths]
+    suites = [_before_all(s, req) for s in suites]
     if req.providers:
         suites = [_with_providers(s, req.providers) for s in suites]
     if req.test_filter:

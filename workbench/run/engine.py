@@ -28,7 +28,9 @@ from workbench.errors import ProviderError, SuiteError
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import warm_up
 from workbench.render.conversation import conversation_turn, uses_conversation, with_conversation
+from workbench.render.templating import render_vars
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
+from workbench.run.suite_code import Hooks, install_filters
 from workbench.runtimes import CodeNotAllowed
 from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.store.error_cells import clear_error_cells
@@ -149,6 +151,8 @@ class Engine:
         self.planned: int | None = None  # the matrix size, when the caller has counted it already
         # `_conversation`: earlier turns per (provider, prompt, test.metadata.conversationId)
         self.conversations: dict[tuple[int, int, Any], list[dict[str, Any]]] = {}
+        self.hooks = Hooks(suite)  # extensions: beforeEach/afterEach per row, afterAll at the end
+        self.hook_results: list[dict[str, Any]] = []
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -242,7 +246,12 @@ class Engine:
         compression = None
         conversation: list[dict[str, Any]] | None = None
         try:
-            vars_ = prompt_vars = self.test_vars(test)
+            if self.hooks:
+                test = self.hooks.before_each(test)
+            vars_: dict[str, Any] = (
+                render_vars(self._input_vars(test), self.suite.base_dir) if self.hooks else self.test_vars(test)
+            )
+            prompt_vars = vars_
             if prompt.function is not None:
                 prompt = self._from_function(prompt, vars_, spec)
             if uses_conversation(prompt.raw) and not test.options.get("disableConversationVar"):
@@ -329,6 +338,8 @@ class Engine:
             self.budget.add_grading(grading_cost(grading), cell.key)
         if test.options.get("storeOutputAs") and output:
             self.registers[str(test.options["storeOutputAs"])] = output
+        if self.hooks:
+            self._after_each(test, cell, grading.pass_, grading.score, output)
         return CellResult(
             cell=cell,
             prompt_text=text,
@@ -342,6 +353,17 @@ class Engine:
             started_at=started,
             compression=compression,
         )
+
+    def _after_each(self, test: TestCase, cell: Cell, success: bool, score: float, output: Any) -> None:
+        result = {
+            "success": success,
+            "score": score,
+            "testIdx": cell.test_idx,
+            "promptIdx": cell.prompt_idx,
+            "response": {"output": output},
+        }
+        self.hooks.after_each(test, result)
+        self.hook_results.append(result)
 
     def _from_function(self, prompt: Prompt, vars_: dict[str, Any], spec: ProviderSpec) -> Prompt:
         """This row's prompt from a prompt function (the template it returns, its config merged)."""
@@ -563,8 +585,10 @@ def run_suite(
         )
     status = "failed"
     done = skipped = 0
+    install_filters(suite, config.grade.script_timeout_s)
     try:
         done, skipped, status = run_interruptibly(engine.run(writer, progress), run_async)
+        engine.hooks.after_all(engine.hook_results)
     except KeyboardInterrupt:
         # Ctrl-C: asyncio.run cancelled the workers and engine.run flushed every finished result;
         # the caller reports the interruption and how to resume (exit 130; 143 for SIGTERM).

@@ -153,12 +153,14 @@ def _run_function_body(body: str, params: list[str], args: list[Any], timeout_s:
     return _decode(raw, timeout_s)
 
 
-def run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0) -> JsResult:
+def run_file_function(
+    path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0, *, style: str = "assertion"
+) -> JsResult:
     """Call a .js file's exported function: in Node.js when it is on PATH (ES modules, `require`
     of relative files and packages, as promptfoo runs them), else in the embedded V8 (the file is
     loaded once, re-read when it changes, and must be self-contained CommonJS or a plain script)."""
     if node.available():
-        return node.call_file_function(path, fn_name, args, timeout_s)
+        return node.call_file_function(path, fn_name, args, timeout_s, style=style)
     return _on_v8_thread(_run_file_function, path, fn_name, args, timeout_s)
 
 

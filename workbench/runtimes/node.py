@@ -54,9 +54,15 @@ class _Host:
         self.replies = os.fdopen(read_fd, "r", encoding="utf-8")
         self.next_id = 0
 
-    def call(self, path: Path, fn: str | None, args: list[Any], timeout_s: float) -> dict[str, Any]:
+    def call(self, path: Path, fn: str | None, args: list[Any], timeout_s: float, style: str) -> dict[str, Any]:
         self.next_id += 1
-        req = {"id": self.next_id, "file": str(path), "fn": fn or "", "args": json.loads(_args_json(args))}
+        req = {
+            "id": self.next_id,
+            "file": str(path),
+            "fn": fn or "",
+            "args": json.loads(_args_json(args)),
+            "style": style,
+        }
         assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps(req) + "\n")
@@ -102,8 +108,14 @@ def _stop() -> None:
 atexit.register(_stop)
 
 
-def call_file_function(path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0) -> JsResult:
-    """Import `path` in Node.js and call its exported function (`fn_name`, or the default export)."""
+def call_file_function(
+    path: Path, fn_name: str | None, args: list[Any], timeout_s: float = 10.0, *, style: str = "assertion"
+) -> JsResult:
+    """Import `path` in Node.js and call its exported function (`fn_name`, or the default export).
+
+    `style` is how promptfoo finds the function: "assertion" (loadFromJavaScriptFile: a default
+    export hides named ones), "transform" (transforms and hooks: a named function, else the
+    module), "value" (test generators: an export that is not a function is the result)."""
     global _host
     exe = executable()
     if exe is None:
@@ -114,7 +126,7 @@ def call_file_function(path: Path, fn_name: str | None, args: list[Any], timeout
         if _host is None or _host.proc.poll() is not None:
             _host = _Host(exe)
         try:
-            reply = _host.call(path, fn_name, args, timeout_s)
+            reply = _host.call(path, fn_name, args, timeout_s, style)
         except TimeoutError:
             _stop()  # the host is stuck in user code: a fresh one serves the next call
             raise ScriptError("JavaScript timed out") from None

@@ -2,7 +2,7 @@
 // promptfoo (itself a Node program) loads them: import() handles ES modules (.mjs,
 // package.json "type": "module", `export` syntax) and CommonJS (require of relative files and of
 // packages in the project's node_modules). One request per line on stdin:
-//   {"id": 1, "file": "/abs/x.js", "fn": "name" | "", "args": [...]}
+//   {"id": 1, "file": "/abs/x.js", "fn": "name" | "", "args": [...], "style": "assertion" | "transform" | "value"}
 // One JSON envelope per line on the file descriptor given as the argument (stdout stays free).
 'use strict';
 const fs = require('fs');
@@ -48,9 +48,29 @@ function pick(ns, fn, file) {
   throw new Error(`${file} must export a function${fn ? ` named ${fn}` : ''} or have a default export as a function`);
 }
 
+// promptfoo's importModule alone: the named export (or the module); a function is called, any
+// other value (a test generator file exporting an array) is the result.
+async function value(ns, fn, args) {
+  const mod = (ns && ns.default && ns.default.default) || (ns && ns.default) || ns;
+  const target = fn ? mod[fn] : mod;
+  return typeof target === 'function' ? await target(...args) : target;
+}
+
+// promptfoo's getJavascriptTransformFunction (transforms, extension hooks): the module's own
+// function of that name, else the module, else its default export.
+function pickTransform(ns, fn, file) {
+  const mod = (ns && ns.default && ns.default.default) || (ns && ns.default) || ns;
+  if (fn && Object.prototype.hasOwnProperty.call(mod, fn) && typeof mod[fn] === 'function') return mod[fn];
+  if (typeof mod === 'function') return mod;
+  if (mod && typeof mod.default === 'function') return mod.default;
+  throw new Error(`Transform ${file} must export a function, have a default export as a function, or export the specified function "${fn}"`);
+}
+
 async function handle(req) {
   try {
-    const fn = pick(await load(req.file), req.fn, req.file);
+    const ns = await load(req.file);
+    if (req.style === 'value') return ser(await value(ns, req.fn, req.args));
+    const fn = req.style === 'transform' ? pickTransform(ns, req.fn, req.file) : pick(ns, req.fn, req.file);
     return ser(await fn(...req.args));
   } catch (e) {
     return err(e);

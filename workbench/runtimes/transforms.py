@@ -61,7 +61,7 @@ def apply_transform(
             if is_js_file(rel):
                 from workbench.runtimes.javascript import run_file_function
 
-                result = run_file_function(path, fn, [output, context], timeout).value
+                result = run_file_function(path, fn, [output, context], timeout, style="transform").value
             elif rel.endswith(".py"):
                 from workbench.runtimes.python import run_file
 

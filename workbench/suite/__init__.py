@@ -20,7 +20,14 @@ from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
-from workbench.suite.tests_files import build_test_cases, read_default_test, read_scenarios, read_tests
+from workbench.suite.tests_files import (
+    Generator,
+    RawTest,
+    build_test_cases,
+    read_default_test,
+    read_scenarios,
+    read_tests,
+)
 from workbench.suite.validate import (
     EVALUATE_OPTIONS,
     TOP_LEVEL,
@@ -34,7 +41,7 @@ from workbench.suite.validate import (
 from workbench.suite.yaml12 import JsDate, load_yaml
 from workbench.types import Suite
 
-__all__ = ["JsDate", "SuiteError", "load", "load_config", "load_yaml"]
+__all__ = ["Generator", "JsDate", "SuiteError", "load", "load_config", "load_yaml", "rebuild_tests"]
 
 
 def _display(path: Path) -> str:
@@ -72,11 +79,14 @@ def load_config(path: Path | str) -> dict[str, Any]:
     return resolve_local_refs(data, shown)
 
 
-def load(paths: list[Path] | list[str] | Path | str) -> Suite:
-    """Load one suite, or several combined the way promptfoo combines `-c a.yaml -c b.yaml`."""
+def load(paths: list[Path] | list[str] | Path | str, generate: Generator | None = None) -> Suite:
+    """Load one suite, or several combined the way promptfoo combines `-c a.yaml -c b.yaml`.
+
+    `generate` runs test generators (`tests: file://gen.py:fn`); without it they are refused.
+    """
     if isinstance(paths, (str, Path)):
-        return _load_one(Path(paths))
-    suites = [_load_one(Path(p)) for p in paths]
+        return _load_one(Path(paths), generate)
+    suites = [_load_one(Path(p), generate) for p in paths]
     if not suites:
         raise SuiteError(None, None, "no suite file given")
     if len(suites) == 1:
@@ -107,6 +117,8 @@ def _combine(suites: list[Suite]) -> Suite:
         derived_metrics=[m for s in suites for m in s.derived_metrics],
         warnings=[w for s in suites for w in s.warnings],
         sha256=digest,
+        extensions=[e for s in suites for e in s.extensions],
+        nunjucks_filters={k: v for s in suites for k, v in s.nunjucks_filters.items()},
     )
 
 
@@ -127,7 +139,7 @@ def _allow_paths(config: dict[str, Any], base_dir: Path, shown: str) -> None:
     file_access.allow(dirs)
 
 
-def _load_one(path: Path) -> Suite:
+def _load_one(path: Path, generate: Generator | None = None) -> Suite:
     shown = _display(path)
     config = load_config(path)
     base_dir = path.resolve().parent
@@ -144,9 +156,11 @@ def _load_one(path: Path) -> Suite:
     providers_value = config.get("providers", config.get("targets"))
     providers = load_providers(providers_value, base_dir, shown, local)
     default = read_default_test(config.get("defaultTest"), base_dir, shown, local)
-    raw_tests = read_tests(config.get("tests"), base_dir, shown)
+    raw_tests = read_tests(config.get("tests"), base_dir, shown, generate=generate)
     scenarios = read_scenarios(config.get("scenarios"), base_dir, shown, local)
     tests = build_test_cases(raw_tests, default, scenarios, base_dir, local, shown)
+    extensions = _extensions(config.get("extensions"), shown)
+    filters = _nunjucks_filters(config.get("nunjucksFilters"), base_dir, shown, local)
 
     evaluate = config.get("evaluateOptions") or {}
     expect_mapping(evaluate, shown, "evaluateOptions")
@@ -187,4 +201,57 @@ def _load_one(path: Path) -> Suite:
         derived_metrics=list(derived),
         warnings=warnings,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        extensions=extensions,
+        nunjucks_filters=filters,
+        test_source=(raw_tests, config.get("defaultTest"), scenarios) if extensions else None,
     )
+
+
+def _extensions(value: Any, shown: str) -> list[str]:
+    """`extensions:` hooks; only `file://` Python and JavaScript files (promptfoo's common form)."""
+    out = []
+    for i, ext in enumerate(expect_list(value or [], shown, "extensions")):
+        if not isinstance(ext, str) or not ext.startswith("file://"):
+            raise SuiteError(shown, f"extensions[{i}]", f"must be a file:// hook (file://hooks.py:fn), got {ext!r}")
+        body = ext[len("file://") :]
+        i_colon = body.rfind(":")
+        target = body[:i_colon] if i_colon > 1 else body
+        if not target.endswith((".py", ".js", ".cjs", ".mjs")):
+            raise SuiteError(shown, f"extensions[{i}]", f"hooks must be .py or .js files, got {ext}")
+        out.append(ext)
+    return out
+
+
+def _nunjucks_filters(value: Any, base_dir: Path, shown: str, warnings: list[str]) -> dict[str, Path]:
+    """`nunjucksFilters: {name: path.js}`; as in promptfoo a path that matches no file (such as a
+    `file://` one) leaves the filter undefined, which is said here rather than silently."""
+    out: dict[str, Path] = {}
+    for name, ref in expect_mapping(value or {}, shown, "nunjucksFilters").items():
+        if not isinstance(ref, str):
+            raise SuiteError(shown, f"nunjucksFilters.{name}", f"must be a path to a .js file, got {type_name(ref)}")
+        path = base_dir / ref
+        if not path.is_file():
+            warnings.append(f"nunjucksFilters.{name}: no file {ref} (the filter stays undefined, as in promptfoo)")
+            continue
+        out[str(name)] = path.resolve()
+    return out
+
+
+def rebuild_tests(suite: Suite, tests: list[Any], default_test: Any) -> list[Any]:
+    """The suite's tests rebuilt from tests as written (a beforeAll hook's edited copy)."""
+    if suite.test_source is None:
+        return suite.tests
+    raw_tests, _, scenarios = suite.test_source
+    shown = _display(suite.path) if suite.path else None
+    base_dir = suite.base_dir
+    warnings: list[str] = []
+    default = read_default_test(default_test, base_dir, shown, warnings)
+    raws = []
+    for i, data in enumerate(tests):
+        if not isinstance(data, dict):
+            raise SuiteError(shown, f"tests[{i}]", "a beforeAll hook returned a test that is not a mapping")
+        orig = raw_tests[i] if i < len(raw_tests) else None
+        raws.append(
+            RawTest(data, orig.file if orig else shown, orig.where if orig else f"tests[{i}]", orig and orig.base_dir)
+        )
+    return build_test_cases(raws, default, scenarios, base_dir, warnings, shown)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob as globlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,48 @@ def _read(path: Path, file: str | None, where: str | None, shown: str) -> str:
         raise SuiteError(file, where, f"cannot read {shown}: {e}") from None
 
 
+# Runs a test generator: (file, function name or None, the `config` given with it) -> its value.
+Generator = Callable[[Path, str | None, Any], Any]
+
+
+def _is_script(rel: str) -> bool:
+    return rel.endswith(_SCRIPT_EXTS) or ".py:" in rel or ".js:" in rel or ".ts:" in rel or ".mjs:" in rel
+
+
+def _generated(
+    ref: str, config: Any, base_dir: Path, file: str | None, where: str, generate: Generator | None
+) -> list[RawTest] | None:
+    """The tests a generator (`file://gen.py:fn`, `file://gen.js`) returns; None for other refs."""
+    rel = ref[len("file://") :] if ref.startswith("file://") else ref
+    if not _is_script(rel):
+        return None
+    i = rel.rfind(":")
+    path_part, fn = (rel[:i], rel[i + 1 :]) if i > 1 else (rel, None)
+    if path_part.endswith((".ts", ".cts", ".mts")):
+        raise SuiteError(file, where, f"TypeScript test generators are not supported by workbench: {rel}")
+    if generate is None:
+        raise SuiteError(file, where, f"test generators run only through `workbench run`: {rel}")
+    path = base_dir / path_part
+    if not path.is_file():
+        raise SuiteError(file, where, f"file not found: {path_part}")
+    try:
+        data = generate(path.resolve(), fn, config)
+    except Exception as e:  # the user's code raised: a load error naming the generator
+        raise SuiteError(file, where, f"test generator {rel} failed: {e}") from None
+    if not isinstance(data, list):
+        raise SuiteError(file, where, f"test generator {rel} must return a list of tests, got {type_name(data)}")
+    out = []
+    for j, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise SuiteError(file, f"{where} ({rel})[{j}]", f"must be a test mapping, got {type_name(item)}")
+        out.append(RawTest(item, file, f"{where} ({rel})[{j}]", path.parent))
+    return out
+
+
 def _glob(ref: str, base_dir: Path, file: str | None, where: str) -> list[Path]:
     rel = ref[len("file://") :] if ref.startswith("file://") else ref
-    if rel.endswith(_SCRIPT_EXTS) or ".py:" in rel or ".js:" in rel or ".ts:" in rel:
-        raise SuiteError(file, where, f"script test generators are not supported by workbench: {rel}")
+    if _is_script(rel):
+        raise SuiteError(file, where, f"a code file is not a tests file here: {rel}")
     if rel.startswith(("huggingface://", "langfuse://", "az://", "https://", "http://")):
         raise SuiteError(file, where, f"remote test sources are not supported by workbench: {rel}")
     target = base_dir / rel
@@ -147,13 +186,21 @@ def _read_file(path: Path, base_dir: Path, standalone: bool) -> list[RawTest]:
     return out
 
 
-def read_tests(value: Any, base_dir: Path, file: str | None, key: str = "tests") -> list[RawTest]:
-    """The `tests:` value -> raw tests in promptfoo's order."""
+def read_tests(
+    value: Any, base_dir: Path, file: str | None, key: str = "tests", generate: Generator | None = None
+) -> list[RawTest]:
+    """The `tests:` value -> raw tests in promptfoo's order (generators called through `generate`)."""
     if value is None:
         return []
     if isinstance(value, str):
+        generated = _generated(value, None, base_dir, file, key, generate)
+        if generated is not None:
+            return generated
         return [t for p in _glob(value, base_dir, file, key) for t in _read_file(p, base_dir, standalone=True)]
     if isinstance(value, dict) and isinstance(value.get("path"), str):
+        generated = _generated(value["path"], value.get("config"), base_dir, file, key, generate)
+        if generated is not None:
+            return generated
         return [t for p in _glob(value["path"], base_dir, file, key) for t in _read_file(p, base_dir, True)]
     if not isinstance(value, list):
         raise SuiteError(file, key, f"must be a list of tests or a file:// path, got {type_name(value)}")
@@ -161,8 +208,16 @@ def read_tests(value: Any, base_dir: Path, file: str | None, key: str = "tests")
     for i, item in enumerate(value):
         where = f"{key}[{i}]"
         if isinstance(item, str):
+            generated = _generated(item, None, base_dir, file, where, generate)
+            if generated is not None:
+                out.extend(generated)
+                continue
             out.extend(t for p in _glob(item, base_dir, file, where) for t in _read_file(p, base_dir, False))
         elif isinstance(item, dict) and isinstance(item.get("path"), str) and "vars" not in item:
+            generated = _generated(item["path"], item.get("config"), base_dir, file, where, generate)
+            if generated is not None:
+                out.extend(generated)
+                continue
             out.extend(t for p in _glob(item["path"], base_dir, file, where) for t in _read_file(p, base_dir, True))
         elif isinstance(item, dict):
             out.append(RawTest(item, file, where))

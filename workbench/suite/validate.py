@@ -27,6 +27,8 @@ TOP_LEVEL = {
     "metadata",
     "workbench",
     "assertionTemplates",  # resolved through `$ref` (suite/refs.py)
+    "nunjucksFilters",
+    "extensions",
 }
 TOP_LEVEL_PROMPTFOO_ONLY = {
     "tags",
@@ -34,8 +36,6 @@ TOP_LEVEL_PROMPTFOO_ONLY = {
     "sharing",
     "apiBaseUrl",
     "appBaseUrl",
-    "nunjucksFilters",
-    "extensions",
     "redteam",
     "writeLatestResults",
     "tracing",
