@@ -1,0 +1,1 @@
+exports.normalize = (text) => text.replace(/\s+/g, ' ').trim().toLowerCase();
