@@ -74,8 +74,9 @@ def test_variant_savings_and_projection(run: tuple) -> None:
     assert s.pass_rate_delta == pytest.approx(-0.25)
     assert s.monthly_saved(1000) == pytest.approx(0.004 * 1000 * 30)
     pairs = pair_stats(db, [rid])
-    proj = {p.pair: p for p in projections(pairs, 100)}
+    proj = {p.pair: p for p in projections(pairs, 100, 0.25)}
     none_a = proj["f/v1 · none · a"]
     assert none_a.monthly_cost == pytest.approx(0.01 * 100 * 30)
-    assert none_a.monthly_cost_cached == pytest.approx(0.01 * 100 * 30 * 0.75)
+    assert none_a.monthly_cost_cached == pytest.approx(0.01 * 100 * 30 * 0.75)  # the production rate given
+    assert none_a.eval_cache_hit_rate == pytest.approx(0.25)  # the eval's own: information only
     assert proj["f/v1 · none · b"].monthly_cost is None

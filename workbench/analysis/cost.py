@@ -194,5 +194,5 @@ def run_cache_hit_rate(db: Database, run_id: int) -> float:
 def projections(
     pairs: list[PairStats], requests_per_day: float, cache_hit_rate: float | None = None
 ) -> list[Projection]:
-    """Monthly projection of every pair at `requests_per_day` (each pair's own measured hit rate by default)."""
+    """Monthly projection of every pair at `requests_per_day`; `cache_hit_rate` is production's (None: no cached figure)."""
     return [project(p, requests_per_day, cache_hit_rate) for p in pairs]

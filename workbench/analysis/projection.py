@@ -1,11 +1,18 @@
 """Monthly cost projection for a pair, with and without the cache, and prompt-growth scenarios.
 
-monthly = requests/day x days x cost per request. A cache hit costs nothing, so with a hit rate h
-the cached figure is monthly x (1 - h). `context_growth` multiplies the input tokens (the seeds'
-"token avalanche": context x2, x4): cost per request becomes mean cost + (g - 1) x mean input
-tokens x input price, with the input price fitted from the pair's own results (see
-`pairs.fit_prices`). When the price split cannot be fitted, the growth is applied to the input
-share of the tokens and the projection says it is approximate.
+monthly = requests/day x days x cost per request. A cache hit costs nothing, so with a production
+cache hit rate h (`--cache-hit-rate`) the cached figure is monthly x (1 - h). Without one there is
+no "with cache" figure: the eval's own hit rate (`eval_cache_hit_rate`, a re-run hits 100 %) says
+how the evaluation ran, not how production will, and is shown only as information.
+
+`context_growth` multiplies the input tokens (the seeds' "token avalanche": context x2, x4). The
+growth is priced exactly with the price the run recorded for the model: mean cost + price(g x
+mean input, mean output) - price(mean input, mean output), through the same `Price.cost` the calls
+used (litellm's tiers included: a context pushed past 200k tokens costs the higher tier). Only
+without a recorded token price (runs stored before m008) is the input price fitted from the
+results (`pairs.fit_prices`), and failing that the growth is applied to the input share of the
+tokens and marked approximate; a compute price (local models) is scaled the same way, approximate.
+A pair with no priced result (all errors, or an unknown price) projects `unknown`, never $0.
 """
 
 from __future__ import annotations
@@ -16,6 +23,18 @@ from typing import Any
 
 from workbench.analysis.pairs import PairStats
 from workbench.errors import UsageError
+from workbench.providers.pricing import Price
+
+
+def recorded_price(data: dict[str, Any] | None) -> Price | None:
+    """The Price a run recorded (`Price.to_dict()`), or None."""
+    if not data:
+        return None
+    fields: dict[str, Any] = {k: data.get(k) for k in Price.__dataclass_fields__}
+    if fields["input_per_token"] is None or fields["output_per_token"] is None or not fields["source"]:
+        return None
+    return Price(**fields)
+
 
 DAYS_PER_MONTH = 30
 AVALANCHE = (1.0, 2.0, 4.0)
@@ -27,11 +46,12 @@ class Projection:
     requests_per_day: float
     days: int
     context_growth: float
-    cache_hit_rate: float
+    cache_hit_rate: float | None  # the production hit rate given; None = not given
     cost_per_request: float | None  # uncached, after growth; None = price unknown
     monthly_cost: float | None  # without the cache
-    monthly_cost_cached: float | None  # with the cache hit rate applied
-    approximate: bool = False  # growth applied without fitted per-token prices
+    monthly_cost_cached: float | None  # with the production hit rate; None when none was given
+    approximate: bool = False  # growth applied without the per-token prices
+    eval_cache_hit_rate: float = 0.0  # the evaluation's own hit rate (information only)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,13 +64,13 @@ def project(
     context_growth: float = 1.0,
     days: int = DAYS_PER_MONTH,
 ) -> Projection:
-    """Project a pair's monthly cost; `cache_hit_rate=None` uses the rate measured in its runs."""
+    """Project a pair's monthly cost; `cache_hit_rate` is production's (None: no cached figure)."""
     if requests_per_day < 0:
         raise UsageError(f"requests per day must be >= 0, got {requests_per_day}")
     if context_growth <= 0:
         raise UsageError(f"context growth must be > 0, got {context_growth}")
-    hit = pair.cache_hit_rate if cache_hit_rate is None else cache_hit_rate
-    if not 0 <= hit <= 1:
+    hit = cache_hit_rate
+    if hit is not None and not 0 <= hit <= 1:
         raise UsageError(f"cache hit rate must be in [0, 1], got {hit}")
     per_request, approximate = _cost_per_request(pair, context_growth)
     monthly = None if per_request is None else requests_per_day * days * per_request
@@ -62,8 +82,9 @@ def project(
         cache_hit_rate=hit,
         cost_per_request=per_request,
         monthly_cost=monthly,
-        monthly_cost_cached=None if monthly is None else monthly * (1 - hit),
+        monthly_cost_cached=None if monthly is None or hit is None else monthly * (1 - hit),
         approximate=approximate,
+        eval_cache_hit_rate=pair.cache_hit_rate,
     )
 
 
@@ -83,8 +104,13 @@ def _cost_per_request(pair: PairStats, growth: float) -> tuple[float | None, boo
     if growth == 1.0:
         return pair.mean_cost, False
     tin = pair.mean_tokens_in or 0.0
-    if pair.input_price is not None:
-        return pair.mean_cost + (growth - 1) * tin * pair.input_price, False
     tout = pair.mean_tokens_out or 0.0
+    price = recorded_price(pair.price)
+    if price is not None and price.per_hour is None:
+        grown, now = price.cost(round(growth * tin), round(tout)), price.cost(round(tin), round(tout))
+        if grown is not None and now is not None:
+            return pair.mean_cost + grown - now, False
+    if pair.input_price is not None and (price is None or price.per_hour is None):
+        return pair.mean_cost + (growth - 1) * tin * pair.input_price, False
     share = tin / (tin + tout) if tin + tout else 0.0
     return pair.mean_cost * (1 + (growth - 1) * share), True

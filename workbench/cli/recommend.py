@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 @click.option("--allow-errors/--no-allow-errors", default=None, help="Accept pairs with errors [default: no].")
 @click.option("--requests-per-day", type=FiniteFloatRange(min=0), help="Project monthly cost at this volume.")
 @click.option(
-    "--cache-hit-rate", type=FiniteFloatRange(0, 1), help="Cache hit rate for the projection [default: measured]."
+    "--cache-hit-rate",
+    type=FiniteFloatRange(0, 1),
+    help="Production cache hit rate for the projection's 'with cache' figure [default: none; the eval's own"
+    " hit rate is shown as information only].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @db_option
@@ -161,15 +164,19 @@ def render(rec: Recommendation) -> None:
     if rec.projections:
         console.print()
         proj = Table(title=f"Monthly projection at {rec.requests_per_day:,.0f} requests/day (30 days)")
-        for col in ("pair", "$/request", "per month", "with cache", "cache hit rate"):
+        hit = rec.projections[0].cache_hit_rate
+        cached_col = "with cache" if hit is None else f"with cache ({fmt_rate(hit)} hits)"
+        for col in ("pair", "$/request", "per month", cached_col, "eval cache hits (info)"):
             proj.add_column(col, justify="left" if col == "pair" else "right")
         for pr in sorted(rec.projections, key=lambda x: x.monthly_cost or 0.0):
             proj.add_row(
                 escape(pr.pair),
                 fmt_cost(pr.cost_per_request),
                 fmt_cost(pr.monthly_cost),
-                fmt_cost(pr.monthly_cost_cached),
-                fmt_rate(pr.cache_hit_rate),
+                fmt_cost(pr.monthly_cost_cached, unknown="- (give --cache-hit-rate)")
+                if pr.monthly_cost is not None
+                else "unknown",
+                fmt_rate(pr.eval_cache_hit_rate),
             )
         console.print(proj)
     if rec.avalanche:

@@ -109,7 +109,7 @@ def summary_rows(db: Database, run_id: int) -> list[SummaryRow]:
                     guardrail_failures=guard or 0,
                     tokens_in=tin or 0,
                     tokens_out=tout or 0,
-                    cost=None if unknown else (cost or 0.0),
+                    cost=None if unknown or (err and err == n and cost is None) else (cost or 0.0),
                     latency_p50=percentile(db, where, params, n_lat, 0.50),
                     latency_p95=percentile(db, where, params, n_lat, 0.95),
                     cache_hits=cached or 0,

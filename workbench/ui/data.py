@@ -135,8 +135,14 @@ def suite_acceptance(token: str, run_id: int) -> Acceptance:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def recommendation(token: str, run_id: int, acceptance: Acceptance, requests_per_day: float | None) -> Recommendation:
-    return recommend(_db(), [run_id], acceptance, requests_per_day)
+def recommendation(
+    token: str,
+    run_id: int,
+    acceptance: Acceptance,
+    requests_per_day: float | None,
+    cache_hit_rate: float | None = None,
+) -> Recommendation:
+    return recommend(_db(), [run_id], acceptance, requests_per_day, cache_hit_rate)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from workbench.analysis.cost import CostGroup
 from workbench.analysis.projection import DAYS_PER_MONTH
-from workbench.format import fmt_cost, fmt_rate
+from workbench.format import fmt_cost, fmt_price, fmt_rate
 from workbench.ui import data, state, widgets
 
 DEFAULT_RPD = 10_000.0
@@ -41,8 +41,9 @@ def render() -> None:
         return
     run = widgets.pick_run(runs)
     tok = widgets.token()
-    c = st.columns(3)
-    c[0].metric("Spent by this run", fmt_cost(run.cost))
+    c = st.columns(4)
+    c[0].metric("Spent by this run (model + grading)", fmt_cost(run.total_cost))
+    c[3].metric("of which grading", fmt_cost(run.grader_cost))
     c[1].metric("Cost per request", fmt_cost(run.cost_per_request))
     hit = data.run_cache_hit_rate(tok, run.id)
     c[2].metric("Measured cache hit rate", fmt_rate(hit))
@@ -87,7 +88,18 @@ def render() -> None:
         key="w_rpd",
     )
     state.put("rpd", int(rpd) if float(rpd).is_integer() else rpd, DEFAULT_RPD)
-    rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd))
+    hit_pct = st.number_input(
+        "Production cache hit rate (%)",
+        min_value=0.0,
+        max_value=100.0,
+        value=state.get_float("hit", 0.0),
+        step=5.0,
+        key="w_hit",
+        help="The share of production requests your cache will answer. The evaluation's own hit rate "
+        "(a re-run hits 100 %) is shown for information only.",
+    )
+    state.put("hit", hit_pct, 0.0)
+    rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd), hit_pct / 100)
     pick = rec.pick.name if rec.pick else None
     proj = pd.DataFrame(
         [
@@ -95,8 +107,8 @@ def render() -> None:
                 "pair": p.pair + ("  ★ recommended" if p.pair == pick else ""),
                 "cost / request": fmt_cost(p.cost_per_request),
                 f"per month ({DAYS_PER_MONTH} days), no cache": fmt_cost(p.monthly_cost),
-                "cache hit rate (measured)": fmt_rate(p.cache_hit_rate),
-                "per month with that cache hit rate": fmt_cost(p.monthly_cost_cached),
+                f"per month with {hit_pct:g} % cache hits": fmt_cost(p.monthly_cost_cached),
+                "eval cache hit rate (information)": fmt_rate(p.eval_cache_hit_rate),
             }
             for p in rec.projections
         ]
@@ -105,6 +117,40 @@ def render() -> None:
         st.info("No pair has a known price to project.")
     else:
         st.dataframe(proj, hide_index=True)
+
+    st.subheader("Prices used and system metrics")
+    st.caption(
+        "Each model's price as this run recorded it (compute prices: $/hour x measured busy time). "
+        "Serving cost is $/request; grading is what evaluating cost."
+    )
+    st.dataframe(
+        pd.DataFrame([{"model": m, "price": fmt_price(p)} for m, p in rec.prices.items()]),
+        hide_index=True,
+    )
+    if rec.metrics:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "pair": m.pair,
+                        "tokens / passing output": "-" if m.tokens_per_pass is None else f"{m.tokens_per_pass:,.0f}",
+                        "$ / passing test": fmt_cost(m.cost_per_pass, unknown="-"),
+                        "retry rate": fmt_rate(m.retry_rate),
+                        "fallback rate": fmt_rate(m.fallback_rate),
+                        "fallback share of spend": fmt_rate(m.fallback_spend_share),
+                        "cache hit ratio": fmt_rate(m.cache_hit_ratio),
+                        "grading share of spend": fmt_rate(m.grader_share),
+                        "prompt tokens vs previous version": "-"
+                        if m.prompt_growth is None
+                        else f"{m.prompt_growth:+.0%} vs {m.previous_version}",
+                    }
+                    for m in rec.metrics
+                ]
+            ),
+            hide_index=True,
+        )
+    for w in rec.warnings:
+        st.warning(w)
 
     st.subheader("$ saved by compression variants")
     savings = data.variant_savings(tok, run.id)
