@@ -88,3 +88,5 @@ def test_inconclusive_compare_says_what_would_settle_it(tmp_path: Path) -> None:
     )
     assert f"  {line}\n" in res.stdout
     assert f"**Evidence** {line}" in (tmp_path / "r.md").read_text()
+    doc = json.loads(wb("compare", "base", "head", "--db", db, "--json").stdout)
+    assert doc["suites"][0]["evidence"]["flips_needed"] == 6 and doc["suites"][0]["evidence"]["more_rows"] == 12

@@ -385,10 +385,19 @@ class Review:
                     "base_run": s.base_id,
                     "head_run": s.head_id,
                     "comparison": s.comparison.to_dict() if s.comparison else None,
+                    "evidence": _evidence(s.comparison),
                 }
                 for s in self.suites
             ],
         }
+
+
+def _evidence(c: RunComparison | None) -> dict[str, Any] | None:
+    """What would settle an inconclusive verdict (analysis.evidence_plan.settle), for --json."""
+    from workbench.analysis.evidence_plan import settle
+
+    more = settle(c) if c is not None else None
+    return more.to_dict() if more else None
 
 
 def review(inputs: CompareInputs, gates: GateConfig) -> Review:

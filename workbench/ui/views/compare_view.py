@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.analysis.comparison import TestChange
+from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_rate
 from workbench.ui import data, state, widgets
 
@@ -80,6 +81,9 @@ def render() -> None:
     m[3].metric("New guardrail failures", cmp.new_guardrail_failures)
     m[4].metric("New errors", cmp.new_errors)
     st.markdown(f"**Verdict:** {cmp.significance.line()}")
+    more = settle(cmp)
+    if more:
+        st.caption(more.line())
     st.caption(
         f"{cmp.matched:,} matched (test, pair) rows; {cmp.only_in_base_rows:,} only in the baseline"
         f" ({cmp.missing_passed:,} of them passed there); {cmp.only_in_head_rows:,} only in the newer run."
