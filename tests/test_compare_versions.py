@@ -88,3 +88,17 @@ def test_version_order_and_pairing_rules() -> None:
     assert parse_predecessor("team/greet/v2=v1") == Predecessor("team/greet", "v2", "v1")
     with pytest.raises(UsageError):
         parse_predecessor("greet/v2")
+
+
+def test_html_report_names_the_new_version_and_the_verdict(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    suite = project(tmp_path)
+    wb("run", suite, "--db", db, "--label", "base", "-q")
+    write_prompt(tmp_path, BREAKING, version="v2")
+    wb("run", suite, "--db", db, "--label", "head", "-q")
+    out = tmp_path / "r.html"
+    assert wb("compare", "base", "head", "--db", db, "--fail-on-regression", "-o", out).exit_code == 100
+    page = out.read_text()
+    assert "greet/v2 · none · echo (new version v2 vs v1)" in page
+    assert "<p><b>Verdict</b> inconclusive (2 regressed vs 0 improved, McNemar p = 0.5 &gt;= 0.05)</p>" in page
+    assert "on 6 matched rows (0 only in BASE, 0 only in HEAD)" in page

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from workbench.analysis import queries
 from workbench.analysis.diff import diff_versions, word_diff
+from workbench.analysis.evidence_plan import settle
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Recommendation, recommend_for
 from workbench.format import fmt_cost, fmt_ms, fmt_spend
@@ -308,10 +309,18 @@ def _suite(review: Review, s: SuiteComparison) -> list[str]:
     out.append(f'<p class="meta">Cheapest acceptable pair in BASE: {esc(base_pick)}</p>')
     b, h = c.base_matched_pass_rate, c.head_matched_pass_rate
     out.append(
-        f"<p>Pass rate {_pct(b)} → {_pct(h)} on {c.matched} matched rows · <b>{c.regressed} regressed</b>, "
+        f"<p>Pass rate {_pct(b)} → {_pct(h)} on {c.matched} matched rows ({c.only_in_base_rows} only in BASE,"
+        f" {c.only_in_head_rows} only in HEAD) · <b>{c.regressed} regressed</b>, "
         f"{c.improved} improved · {c.new_guardrail_failures} new guardrail failures · {c.new_errors} new errors · "
         f"cost per request {esc(fmt_cost(c.base.cost_per_request))} → {esc(fmt_cost(c.head.cost_per_request))}</p>"
     )
+    out.append(f"<p><b>Verdict</b> {esc(c.significance.line())}</p>")
+    more = settle(c)
+    if more:
+        out.append(f'<p class="meta">{esc(more.line())}</p>')
+    if c.missing_passed:
+        names = ", ".join(f"{m['description'] or m['test']} · {m['pair']}" for m in c.missing[:10])
+        out.append(f"<p>{c.missing_passed} passed in BASE and missing in HEAD: {esc(names)}</p>")
     out += _compare_pairs(c)
     out += _prompt_changes(db, c)
     out += _changes("Regressions (passed in BASE, fail in HEAD)", c.regressions, c.regressed)
@@ -326,7 +335,7 @@ def _pct(v: float | None) -> str:
 def _compare_pairs(c: RunComparison) -> list[str]:
     out = [
         "<table><tr><th>prompt · variant · model</th><th>BASE pass rate</th><th>HEAD pass rate</th><th>regressed</th>"
-        "<th>improved</th><th>new guardrail</th><th>new errors</th><th>$/request BASE → HEAD</th></tr>"
+        "<th>improved</th><th>verdict (McNemar p)</th><th>new guardrail</th><th>new errors</th><th>$/request BASE → HEAD</th></tr>"
     ]
     for p in c.pairs:
         out.append(_compare_row(p))
@@ -339,10 +348,12 @@ def _compare_row(p: PairComparison) -> str:
     head = p.head_matched_pass_rate if p.base and p.head else (p.head.pass_rate if p.head else None)
     cost = f"{fmt_cost(p.base.mean_cost if p.base else None, unknown='–')} → {fmt_cost(p.head.mean_cost if p.head else None, unknown='–')}"
     return (
-        f"<td>{esc(p.name)}</td>"
+        f"<td>{esc(p.name + (f' ({p.new_version})' if p.new_version else ''))}</td>"
         + rate_cell(base, None)
         + rate_cell(head, base)
-        + f'<td class="n">{p.regressed}</td><td class="n">{p.improved}</td><td class="n">{p.new_guardrail_failures}</td>'
+        + f'<td class="n">{p.regressed}</td><td class="n">{p.improved}</td>'
+        + (f"<td>{esc(p.significance.verdict)} ({p.significance.p_value:.2g})</td>" if p.matched else "<td>–</td>")
+        + f'<td class="n">{p.new_guardrail_failures}</td>'
         f'<td class="n">{p.new_errors}</td><td class="n">{esc(cost)}</td>'
     ).join(("<tr>", "</tr>"))
 
