@@ -103,3 +103,12 @@ def test_without_the_guard_the_drops_show_and_fail(tmp_path: Path, lossy_method:
     ).fetchone()
     info = json.loads(comp)
     assert ok == 0 and info["facts_restored"] is False and "$180" in info["facts_dropped"]
+
+
+def test_pieces_of_words_keep_the_whole_word_and_units_stay_with_amounts() -> None:
+    # Token-level compressors keep sub-word pieces: `Cancell` of `Cancelling`, `$8` of `$180`.
+    compressed = "Plans fees. Cancell 24-month contract costs $8 flat. Routers return within 21 , fee $150"
+    out, dropped = guard(KB, compressed)
+    assert out.startswith("Plans fees. Cancelling 24-month contract") and "Cancell " not in out
+    assert "costs $180 flat." in out and "21 days" in out  # the unit travels with its number
+    assert "$180" in dropped and "21 days" in dropped and "$150" not in dropped

@@ -9,8 +9,8 @@ compressor's output, plugins included:
 1. `find_facts(original)` lists the fact spans (regular expressions, no model).
 2. A fact is *dropped* when it no longer occurs in the output as a whole word.
 3. If any was dropped, the output is rebuilt from the original's words: a word is kept when the
-   compressor kept it whole (matched in order) or when it is part of a fact. Fragments the
-   compressor cut out of words (`$8`) go; every fact comes back in its place.
+   compressor kept it or a piece of it (matched in order) or when it is part of a fact. Pieces
+   that match nothing nearby (`$8` cut out of `$180`) go; every fact comes back in its place.
 
 `guard(original, compressed)` returns the rebuilt text and the facts the compressor had dropped,
 which the variant reports (`facts_dropped` in each result's compression info).
@@ -22,6 +22,11 @@ import re
 from dataclasses import dataclass
 
 _MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_UNITS = (
+    r"(?:(?:per|a|an) (?:second|minute|hour|day|week|month|year)"
+    r"|(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?|business days?|working days?"
+    r"|ms|[KMGT]B|[KMG]bps|kg|km|mi|percent|USD|EUR|GBP)"
+)
 # Order matters: earlier kinds win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -39,7 +44,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "identifier",
         re.compile(r"\b(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)+\b|\b[A-Za-z]+\d[\w]*\b"),
     ),
-    ("number", re.compile(r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|[kKmMbB]\b)?")),
+    # Amounts with their unit: `21 days`, `$10 per month`, `15 seconds`, `99.9%`, `300 Mbps`.
+    ("number", re.compile(rf"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|[kKmMbB]\b)?(?:[ -]{_UNITS}\b)?")),
     ("name", re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+|\b[A-Z]{2,}[A-Z0-9]*\b")),
     ("name", re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?:'s)?")),  # a capitalized word mid-sentence
 ]
@@ -125,20 +131,31 @@ def dropped_facts(original: str, compressed: str) -> list[str]:
 LOOKAHEAD = 80  # original words searched for the next compressed word
 
 
+def _align(words: list[str], compressed: list[str]) -> list[bool]:
+    """Which original words the compressor kept, in order. A compressed word matches the next
+    original word equal to it, else the next one containing it (token-level compressors keep
+    pieces of words: the whole word is kept then)."""
+    keep = [False] * len(words)
+    j = 0
+    for w in compressed:
+        end = min(len(words), j + LOOKAHEAD)
+        k = next((i for i in range(j, end) if words[i] == w), None)
+        if k is None and len(w.strip(".,;:!?()[]\"'")) >= 2:
+            piece = w.strip(".,;:!?()[]\"'")
+            k = next((i for i in range(j, min(end, j + 8)) if piece in words[i]), None)
+        if k is not None:
+            keep[k] = True
+            j = k + 1
+    return keep
+
+
 def guard(original: str, compressed: str) -> tuple[str, list[str]]:
     """(the compressed text with every fact of `original` in it, the facts the compressor dropped)."""
     dropped = dropped_facts(original, compressed)
     if not dropped:
         return compressed, []
     words = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\S+", original)]
-    keep = [False] * len(words)
-    j = 0
-    for w in compressed.split():
-        for k in range(j, min(len(words), j + LOOKAHEAD)):
-            if words[k][2] == w:
-                keep[k] = True
-                j = k + 1
-                break
+    keep = _align([w for _, _, w in words], compressed.split())
     for f in find_facts(original):
         for k, (s, e, _) in enumerate(words):
             if s < f.end and f.start < e:
