@@ -78,7 +78,9 @@ def main() -> None:
         code = CHILD.format(root=str(ROOT), kind=kind, n=args.tokens, reps=args.reps, threads=args.threads)
         proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=1800)
         if proc.returncode != 0:
-            print(f"{kind:14} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+            print(
+                f"{kind:14} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
+            )
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         comp = f"{r['compile_s']:.1f}" if r["compile_s"] is not None else "-"
