@@ -267,8 +267,16 @@ def compare_runs(
     coverage: tuple[int, int, list[dict[str, Any]]]
     if direct is not None:
         per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit, same_tests)
-        coverage = _direct_coverage(db, base_id, head_id, *direct, same_tests, change_limit)
         head_rows = db.execute("select count(*) from results where run_id = ?", [head_id]).fetchone()[0]
+        base_rows = db.execute("select count(*) from results where run_id = ?", [base_id]).fetchone()[0]
+        matched = sum(int(r[3]) for r in per_pair.values())
+        one_to_one = len({b for _, b, _ in direct[0]}) == len(direct[0])
+        # Each HEAD result matches at most one BASE result; when no two HEAD prompts share a BASE
+        # prompt, matched == BASE's count means every BASE result was matched: nothing to look for.
+        if one_to_one and matched == base_rows:
+            coverage = (0, 0, [])
+        else:
+            coverage = _direct_coverage(db, base_id, head_id, *direct, same_tests, change_limit)
     else:
         with _per_test_tables(db, base_id, head_id, names) as (joined, tables):
             coverage = _table_coverage(db, base_id, tables, change_limit)
