@@ -61,7 +61,7 @@ def test_comparison_report_sections_with_a_new_version(tmp_path: Path) -> None:
     )
     assert "--- greet/v1 (13 tokens)\n+++ greet/v2 (13 tokens)\n" in md
     assert (
-        "#### Cheapest acceptable pair\n\n- BASE: none (no pair meets the criteria (pass rate >= 90%, no guardrail"
+        "#### Cheapest acceptable pair\n\n- BASE: none (no pair meets the criteria (pass rate &gt;= 90%, no guardrail"
         " failures, no errors, a known price, not a test double): every pair runs on a test double"
         " (test double: echo returns the rendered prompt))"
         in md  # echo is a test double: never the cheapest acceptable pair

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_cost, fmt_spend
+from workbench.report.md_escape import code, html_in_md, md
 
 if TYPE_CHECKING:
     from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
@@ -35,8 +36,8 @@ TOP_FAILURES = 20
 
 
 def cell(text: Any) -> str:
-    """A table cell: one line, pipes escaped."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """A table cell: one line, bare pipes escaped. Untrusted text is md()-escaped before it gets here."""
+    return re.sub(r"(?<!\\)\|", r"\\|", str(text).replace("\r", " ").replace("\n", " "))
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
@@ -93,15 +94,16 @@ def render_review(review: Review, db_note: str | None = None) -> str:
         n = len(review.tripped)
         lines.append(f"## ❌ workbench: {n} regression gate{'s' * (n != 1)} tripped")
         lines.append("")
-        lines.extend(f"- **{g.name}**: {cell(g.message)}" for g in review.tripped)
+        lines.extend(f"- **{g.name}**: {md(g.message)}" for g in review.tripped)
     lines.append("")
     lines.append(
-        f"BASE `{review.inputs.base_label}` vs HEAD `{review.inputs.head_label}`" + (f" · {db_note}" if db_note else "")
+        f"BASE {code(review.inputs.base_label)} vs HEAD {code(review.inputs.head_label)}"
+        + (f" · {md(db_note)}" if db_note else "")
     )
     lines.append("")
     for s in review.suites:
         if not single:
-            lines.append(f"### {s.name}")
+            lines.append(f"### {md(s.name)}")
             lines.append("")
         lines.extend(_suite_section(review, s))
     lines.append(_gates_footer(review))
@@ -130,7 +132,7 @@ def _headline(c: RunComparison) -> list[str]:
         out.append(
             f"⚠️ {c.missing_passed} (test, pair) row{'s' * (c.missing_passed != 1)} passed in BASE and"
             f" {'are' if c.missing_passed != 1 else 'is'} missing in HEAD: "
-            + ", ".join(f"`{cell(m['description'] or m['test'])} · {cell(m['pair'])}`" for m in c.missing[:10])
+            + ", ".join(code(f"{m['description'] or m['test']} · {m['pair']}") for m in c.missing[:10])
         )
     if not c.same_tests:
         out.append(
@@ -178,7 +180,7 @@ def _pair_row(p: PairComparison) -> list[str]:
         stats = p.head or p.base
         assert stats is not None
         return [
-            p.name,
+            md(p.name),
             f"only in {side}: {pct(stats.pass_rate)} ({stats.passes}/{stats.n})",
             "",
             "",
@@ -191,7 +193,7 @@ def _pair_row(p: PairComparison) -> list[str]:
         ]
     sig = p.significance
     return [
-        f"{p.name} ({p.new_version})" if p.new_version else p.name,
+        md(f"{p.name} ({p.new_version})" if p.new_version else p.name),
         f"{pct(p.base_matched_pass_rate)} → {pct(p.head_matched_pass_rate)}",
         pts(_d(p.base_matched_pass_rate, p.head_matched_pass_rate)),
         f"**{p.regressed}**" if p.regressed else "0",
@@ -219,19 +221,19 @@ def _regressions(c: RunComparison) -> list[str]:
         "",
     ]
     for t in shown:
-        out.append(f"- **{cell(_change_title(t))}**: pass rate {pct(t.base_pass_rate)} → {pct(t.head_pass_rate)}")
+        out.append(f"- **{md(_change_title(t))}**: pass rate {pct(t.base_pass_rate)} → {pct(t.head_pass_rate)}")
     out.append("")
     for t in shown:
         out.append(f"<details><summary>{_html(_change_title(t))}</summary>")
         out.append("")
         if t.vars:
-            out.append(f"vars: `{cell(excerpt(t.vars, 200))}`")
+            out.append(f"vars: {code(excerpt(t.vars, 200))}")
             out.append("")
         out.append("HEAD prompt:")
         out.append(fenced(excerpt(t.prompt)))
         out.append("BASE output:")
         out.append(fenced(excerpt(t.base_output)))
-        out.append("HEAD output:" if not t.head_error else f"HEAD error: {cell(excerpt(t.head_error, 300))}")
+        out.append("HEAD output:" if not t.head_error else f"HEAD error: {md(excerpt(t.head_error, 300))}")
         if not t.head_error:
             out.append(fenced(excerpt(t.head_output)))
         out.append("")
@@ -241,7 +243,7 @@ def _regressions(c: RunComparison) -> list[str]:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html_in_md(text)
 
 
 def _prompts_of(db: Database, run_id: int) -> dict[str, dict[str, Any]]:
@@ -317,7 +319,7 @@ def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
         out.append("</details>")
         out.append("")
     if removed:
-        out.append("Removed in HEAD: " + ", ".join(f"`{n}`" for n in removed))
+        out.append("Removed in HEAD: " + ", ".join(code(n) for n in removed))
         out.append("")
     return out
 
@@ -327,9 +329,9 @@ def _pick_line(db: Database, run_id: int) -> str:
 
     rec = recommend_for(db, run=run_id)
     if rec.pick is None:
-        return f"none ({rec.verdict})"
+        return f"none ({md(rec.verdict)})"
     p = rec.pick
-    return f"`{p.name}`: pass rate {p.pass_rate:.1%} ({p.passes}/{p.n}), {money(p.mean_cost)} per request"
+    return f"{code(p.name)}: pass rate {p.pass_rate:.1%} ({p.passes}/{p.n}), {money(p.mean_cost)} per request"
 
 
 def _cheapest(db: Database, base_id: int, head_id: int) -> list[str]:
@@ -346,7 +348,7 @@ def _only_in(c: RunComparison) -> list[str]:
     out: list[str] = []
     for side, tests in (("BASE", c.tests_only_in_base), ("HEAD", c.tests_only_in_head)):
         if tests:
-            names = ", ".join(f"`{cell(t.get('description') or excerpt(t.get('vars'), 60))}`" for t in tests[:20])
+            names = ", ".join(code(t.get("description") or excerpt(t.get("vars"), 60)) for t in tests[:20])
             more = f" and {len(tests) - 20} more" if len(tests) > 20 else ""
             out.append(f"Tests only in {side} (not compared): {names}{more}")
             out.append("")
@@ -377,7 +379,7 @@ def _gates_footer(review: Review) -> str:
 
 def _pair_stats_row(p: PairStats) -> list[str]:
     return [
-        p.name,
+        md(p.name),
         f"{p.pass_rate:.1%}",
         f"{p.passes}/{p.n}",
         str(p.errors),
@@ -398,13 +400,13 @@ def render_run(db: Database, run_id: int) -> str:
     mark = "✅" if failed == 0 else "❌"
     name = Path(run["suite_path"]).name if run.get("suite_path") else f"run {run_id}"
     lines = [
-        f"## {mark} workbench run {run_id}: {name}",
+        f"## {mark} workbench run {run_id}: {md(name)}",
         "",
         f"**Pass rate** {pct(rate)} · {run.get('passes') or 0} passed, {run.get('failures') or 0} failed,"
         f" {run.get('errors') or 0} errors of {run.get('results') or 0}"
         f" · **cost** {fmt_spend(run.get('cost'), run.get('grader_cost', 0.0))}"
         f" · tokens {run.get('tokens_in') or 0} in / {run.get('tokens_out') or 0} out · status {run.get('status')}"
-        + (f" · label `{run['label']}`" if run.get("label") else ""),
+        + (f" · label {code(run['label'])}" if run.get("label") else ""),
         "",
         "| prompt · variant · model | pass rate | passed | errors | guardrail failures | tokens in | tokens out | $/request |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -434,7 +436,7 @@ def render_run(db: Database, run_id: int) -> str:
                 f"{f['description'] or excerpt(f['vars'], 60)} · {f['prompt']} · {f['variant']} · {f['provider_label']}"
             )
             why = f"error: {f['error']}" if f["error"] else (f["reasons"] or "failed")
-            lines.append(f"- **{cell(title)}**: {cell(excerpt(why, 300))}")
+            lines.append(f"- **{md(title)}**: {md(excerpt(why, 300))}")
             if f["output"]:
                 lines.append("")
                 lines.append("  " + fenced(excerpt(f["output"], 300)).replace("\n", "\n  "))

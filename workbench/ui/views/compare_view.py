@@ -8,6 +8,7 @@ import streamlit as st
 from workbench.analysis.comparison import TestChange
 from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_rate
+from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 
 
@@ -31,11 +32,11 @@ def _details(kind: str, c: TestChange) -> None:
     """One change in full: both outputs and the newer rendered prompt."""
     st.divider()
     head = st.columns([6, 1])
-    head[0].markdown(f"**{kind}** · {c.pair} · {c.description or c.test}")
+    head[0].markdown(f"**{kind}** · {md(c.pair)} · {md(c.description or c.test)}")
     with head[1]:
         widgets.close_button("item", "close_item")
     if c.head_error:
-        st.error(c.head_error)
+        st.error(md(c.head_error))
     a, b = st.columns(2)
     a.markdown(f"**Baseline output** (pass rate {fmt_rate(c.base_pass_rate)})")
     a.code(c.base_output or "", language=None, wrap_lines=True)

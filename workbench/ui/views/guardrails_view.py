@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
+from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 
 ALL = "(all)"
@@ -118,8 +119,8 @@ def render() -> None:
     g = failures[i]
     head = st.columns([6, 1])
     head[0].markdown(
-        f"**{g.type}** ({g.metric}) · test #{g.test_idx} {g.description or ''} · {g.prompt} · {g.variant} · "
-        f"{g.model}: {g.reason or ''}"
+        f"**{md(g.type)}** ({md(g.metric)}) · test #{g.test_idx} {md(g.description or '')} · {md(g.prompt)} · "
+        f"{md(g.variant)} · {md(g.model)}: {md(g.reason or '')}"
     )
     with head[1]:
         widgets.close_button("item", "close_item")

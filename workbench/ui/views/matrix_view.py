@@ -11,6 +11,7 @@ import streamlit as st
 from workbench.analysis.matrix import PAGE_SIZE, MatrixCell, MatrixColumn, MatrixFilters
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_ms, fmt_rate
+from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 
 PAGE_SIZES = [25, 50, 100, 200]
@@ -72,7 +73,7 @@ def render() -> None:
     tok = widgets.token()
     columns = data.columns(tok, run.id)
     if not columns:
-        st.info(f"Run {run.name} has no results yet.")
+        st.info(f"Run {md(run.name)} has no results yet.")
         return
     st.dataframe(
         header_table(columns),
@@ -110,7 +111,7 @@ def render() -> None:
     try:
         page = data.matrix_page(tok, run.id, filters, int(page_no), int(size))
     except WorkbenchError as e:
-        st.error(str(e))
+        st.error(md(str(e)))
         return
     state.put("page", page.page, 1)
     p[2].markdown(f"&nbsp;  \n**{page.total:,}** test cases match · page {page.page} of {page.pages}")
@@ -163,18 +164,18 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
         return
     st.divider()
     head = st.columns([6, 1])
-    head[0].subheader(f"Test #{d.test_idx}: {d.description or ''}")
+    head[0].subheader(f"Test #{d.test_idx}: {md(d.description or '')}")
     if head[1].button("Close", key="close_cell"):
         state.put("cell", None)
         st.rerun()
     verdict = "⚠ error" if d.error else ("✓ pass" if d.success else "✗ fail")
     st.markdown(
-        f"**{d.prompt_name} · {d.variant} · {d.model}** (repeat {d.repeat}) — {verdict} · score "
+        f"**{md(d.prompt_name)} · {md(d.variant)} · {md(d.model)}** (repeat {d.repeat}) — {verdict} · score "
         f"{'-' if d.score is None else f'{d.score:.3f}'} · {d.tokens_in or 0}→{d.tokens_out or 0} tokens · "
         f"{fmt_cost(d.cost)}{' (cached)' if d.cached else ''} · {fmt_ms(d.latency_ms)}"
     )
     if d.error:
-        st.error(d.error)
+        st.error(md(d.error))  # provider text: shown, never rendered as Markdown (no images load)
     left, right = st.columns(2)
     left.markdown("**Rendered prompt**")
     left.code(d.prompt or "", language=None, wrap_lines=True)

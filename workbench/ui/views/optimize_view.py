@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.format import fmt_cost, fmt_rate
+from workbench.report.md_escape import md
 from workbench.store.optimizations import StoredOptimization
 from workbench.ui import data, widgets
 
@@ -16,9 +17,11 @@ from workbench.ui import data, widgets
 def render_optimizations(tok: str, family: str) -> None:
     found = data.optimizations(tok, family)
     if not found:
-        st.caption(f"No optimization of {family} yet: `workbench optimize {family}/VERSION --suite SUITE`.")
+        st.caption(f"No optimization of {md(family)} yet: `workbench optimize {family}/VERSION --suite SUITE`.")
         return
-    with st.expander(f"Optimize: {len(found)} search{'es' * (len(found) != 1)} for a cheaper {family}", expanded=True):
+    with st.expander(
+        f"Optimize: {len(found)} search{'es' * (len(found) != 1)} for a cheaper {md(family)}", expanded=True
+    ):
         labels = {o.id: f"#{o.id} · {o.family}/{o.version} · {o.created_at}" for o in found}
         chosen = st.selectbox("Optimization", list(labels), format_func=labels.__getitem__, key="w_optimization")
         show(next(o for o in found if o.id == chosen))
@@ -34,7 +37,7 @@ def show(o: StoredOptimization) -> None:
             f"{winner['broken']} test cells broken."
         )
     elif winner["n"] == original["n"]:
-        st.info(f"No cheaper version of {o.family}/{o.version} held the suite.")
+        st.info(f"No cheaper version of {md(o.family)}/{md(o.version)} held the suite.")
     month = r.get("savings_per_month")
     per_request = r.get("savings_per_request")
     st.caption(
@@ -70,7 +73,7 @@ def show(o: StoredOptimization) -> None:
         labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="candidate")
         line = base.transform_filter(alt.datum.frontier).mark_line(strokeDash=[4, 3], color="#57606a")
         widgets.chart(line + points + labels, height=240)
-    st.markdown(f"**{o.family}/{o.version} → the winner** (removed words struck through)")
+    st.markdown(f"**{md(o.family)}/{md(o.version)} → the winner** (removed words struck through)")
     st.markdown(widgets.diff_html([(op, text) for op, text in r["diff"]]), unsafe_allow_html=True)
     st.dataframe(pd.DataFrame([_evidence(c) for c in r["candidates"]]), hide_index=True)
 

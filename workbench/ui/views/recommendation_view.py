@@ -12,6 +12,7 @@ from workbench.analysis.pairs import PairStats
 from workbench.analysis.recommend import Recommendation
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
+from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 
 
@@ -124,11 +125,11 @@ def render() -> None:
             f"{p.interval[0]:.0%}–{p.interval[1]:.0%}) at {fmt_cost(p.mean_cost)} per request."
         )
         if rec.clearly_better is False:
-            st.warning(f"The pick is {rec.verdict}.")
+            st.warning(f"The pick is {md(rec.verdict)}.")
         elif rec.verdict:
-            st.caption(f"The pick is {rec.verdict}.")
+            st.caption(f"The pick is {md(rec.verdict)}.")
     else:
-        st.error(rec.verdict or "No acceptable pair.")
+        st.error(md(rec.verdict) if rec.verdict else "No acceptable pair.")
 
     log_x = st.toggle("Log cost axis", value=state.get_bool("logx"), key="w_logx")
     state.put("logx", log_x, False)

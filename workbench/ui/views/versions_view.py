@@ -7,6 +7,7 @@ import streamlit as st
 
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
+from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 from workbench.ui.views import optimize_view
 
@@ -35,7 +36,7 @@ def render() -> None:
     optimize_view.render_optimizations(tok, family)
     labels = [v["version"] for v in versions]
     if len(labels) < 2:
-        st.info(f"{family} has one version so far: add another to see a diff.")
+        st.info(f"{md(family)} has one version so far: add another to see a diff.")
         return
     c = st.columns(2)
     v1 = c[0].selectbox("From", labels, index=state.index_of(labels, state.get_str("v1"), len(labels) - 2), key="w_v1")
@@ -62,7 +63,7 @@ def render() -> None:
     except WorkbenchError as e:
         st.error(str(e))
         return
-    st.subheader(f"{family}/{v1} → {family}/{v2}")
+    st.subheader(md(f"{family}/{v1} → {family}/{v2}"))
     st.caption(f"Template tokens: {diff.v1.tokens} → {diff.v2.tokens} ({diff.token_delta:+d})")
     if diff.unified:
         # Word by word: a prompt is prose, and a line diff would mark a paragraph for one word.
@@ -121,19 +122,21 @@ def render() -> None:
         if i is not None:
             f = diff.flips[i]
             head = st.columns([6, 1])
-            head[0].markdown(f"**{f.direction}** · test #{f.test_idx} {f.description or ''} · {f.variant} · {f.model}")
+            head[0].markdown(
+                f"**{f.direction}** · test #{f.test_idx} {md(f.description or '')} · {md(f.variant)} · {md(f.model)}"
+            )
             with head[1]:
                 widgets.close_button("flip", "close_flip")
             a, b = st.columns(2)
-            a.markdown(f"**{v1}** ({'pass' if f.before_pass else 'fail'})")
+            a.markdown(f"**{md(v1)}** ({'pass' if f.before_pass else 'fail'})")
             a.code(f.before_output or "", language=None, wrap_lines=True)
-            b.markdown(f"**{v2}** ({'pass' if f.after_pass else 'fail'})")
+            b.markdown(f"**{md(v2)}** ({'pass' if f.after_pass else 'fail'})")
             b.code(f.after_output or "", language=None, wrap_lines=True)
     clusters_section(tok, diff.run_id, family, v2)
 
 
 def clusters_section(tok: str, run_id: int, family: str, version: str) -> None:
-    st.subheader(f"Failure modes of {family}/{version}")
+    st.subheader(f"Failure modes of {md(family)}/{md(version)}")
     if not st.toggle("Cluster the failures (TF-IDF + k-means)", key="w_clusters", value=state.get_bool("clusters")):
         state.put("clusters", False, False)
         return
