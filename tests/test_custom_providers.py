@@ -68,6 +68,8 @@ def test_missing_files_are_refused_at_load() -> None:
         resolve(ProviderSpec("file://nope.py"), FIXTURES)
     with pytest.raises(ProviderError, match=r"JavaScript file not found"):
         resolve(ProviderSpec("file://nope.js"), FIXTURES)
+    with pytest.raises(ProviderError, match=r"^provider file://p\.ts: TypeScript providers are not supported"):
+        resolve(ProviderSpec("file://p.ts"), FIXTURES)
 
 
 def test_a_cost_missing_from_the_response_comes_from_the_config_prices() -> None:

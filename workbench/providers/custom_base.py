@@ -146,7 +146,7 @@ def to_response(data: Any, *, where: str) -> ProviderResponse:
 def file_part(provider_id: str) -> tuple[str, str | None]:
     """`file://dir/x.py:fn` -> ('dir/x.py', 'fn'); `file://x.js` -> ('x.js', None)."""
     body = provider_id[len("file://") :] if provider_id.startswith("file://") else provider_id
-    for ext in (".py", ".js", ".cjs", ".mjs"):
+    for ext in (".py", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts"):
         i = body.find(ext + ":")
         if i > 0:
             return body[: i + len(ext)], body[i + len(ext) + 1 :] or None

@@ -21,10 +21,11 @@ from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 HOST = Path(__file__).with_name("js_provider_host.mjs")
 EXTENSIONS = (".js", ".cjs", ".mjs")
+TYPESCRIPT = (".ts", ".cts", ".mts")
 
 
 def matches(provider_id: str) -> bool:
-    return provider_id.startswith("file://") and file_part(provider_id)[0].endswith(EXTENSIONS)
+    return provider_id.startswith("file://") and file_part(provider_id)[0].endswith((*EXTENSIONS, *TYPESCRIPT))
 
 
 class JavaScriptProvider(CustomProvider):
@@ -33,6 +34,10 @@ class JavaScriptProvider(CustomProvider):
     def __init__(self, spec: ProviderSpec, base_dir: Path | None = None) -> None:
         super().__init__(spec, base_dir)
         rel, _ = file_part(spec.id)
+        if rel.endswith(TYPESCRIPT):
+            raise ProviderError(
+                f"provider {spec.id}: TypeScript providers are not supported by workbench (compile it to .js or .mjs)"
+            )
         self.path = (self.base_dir / rel).resolve()
         if not self.path.is_file():
             raise ProviderError(f"provider {spec.id}: JavaScript file not found: {self.path}")
