@@ -1,10 +1,20 @@
 """Dry-run estimate: what a run would cost, per prompt x provider, before any call is made.
 
 Input tokens are exact: every cell's prompt is rendered and counted with the model's tiktoken
-encoding (OpenAI's chat framing included). Output tokens are estimated, and the source is stated
-per row: the provider's `max_tokens` (an upper bound), else the mean output of earlier uncached
-results of the same prompt version (sha256) and provider id in the database, else a default.
-Prices: provider config, the suite's `workbench.prices`, then litellm's map; unknown stays None.
+encoding (OpenAI's chat framing included). Cells the response cache will answer cost $0 and are
+not counted as calls. Output tokens are estimated, and the source is stated per row:
+
+- `history`: the mean output tokens of earlier results (cached answers included: their tokens are
+  the original call's) of the same prompt version (sha256) and provider id in the database, capped
+  by `max_tokens`. This is the measured figure; on the same tests it is expected within 10 %.
+- `max_tokens`: no history; the provider's cap, an upper bound (real outputs are often much
+  shorter: the estimate can be several times the actual).
+- `default`: no history and no cap; DEFAULT_OUTPUT_TOKENS per call, a guess.
+
+Prices are resolved as the run resolves them (provider config, the suite's `workbench.prices`,
+litellm's map within the provider family, an own endpoint unpriced) and applied per call with
+`Price.cost`, so tiers apply as in the run; a compute price (local models) uses the mean busy time
+of the history, and is unknown without one. Unknown stays None.
 """
 
 from __future__ import annotations
@@ -82,20 +92,26 @@ def prompt_name(prompt: Prompt) -> str:
 
 
 def history_output_tokens(db: Any, prompt: Prompt, spec: ProviderSpec) -> float | None:
-    """Mean tokens_out of earlier successful, uncached results of this prompt version x provider."""
+    """Mean tokens_out of earlier successful results (cached ones included) of this prompt version x provider."""
+    return history(db, prompt, spec)[0]
+
+
+def history(db: Any, prompt: Prompt, spec: ProviderSpec) -> tuple[float | None, float | None]:
+    """(mean output tokens, mean busy ms) of earlier successful results of this prompt version x provider."""
     if db is None or not prompt.sha256:
-        return None
+        return None, None
     try:
         row = db.execute(
-            "select avg(r.tokens_out), count(*) from results r"
+            "select avg(r.tokens_out), count(*), avg(r.latency_ms) from results r"
             " join prompt_versions pv on pv.id = r.prompt_version_id"
-            " where pv.sha256 = ? and r.provider_id = ? and r.error is null"
-            " and coalesce(r.cached, 0) = 0 and r.tokens_out is not null",
+            " where pv.sha256 = ? and r.provider_id = ? and r.error is null and r.tokens_out is not null",
             [prompt.sha256, spec.id],
         ).fetchone()
     except Exception:  # an older or foreign database: no history
-        return None
-    return float(row[0]) if row and row[1] else None
+        return None, None
+    if not row or not row[1]:
+        return None, None
+    return float(row[0]), (float(row[2]) if row[2] is not None else None)
 
 
 def estimate_suite(
@@ -114,13 +130,15 @@ def estimate_suite(
     tokenized). `skip_unpriced`: rows whose price is unknown are not tokenized (their cost is
     unknown whatever the count), so a run against unpriced models never loads a tokenizer.
     """
-    from workbench.providers.pricing import resolve_price
+    from workbench.providers.pricing import Price, resolve_price
+    from workbench.run.budget import api_base_of
     from workbench.run.engine import expand_cells
 
     prices = (suite.workbench or {}).get("prices")
     prices = prices if isinstance(prices, dict) else None
     est = Estimate(default_output_tokens=default_output_tokens)
     rows: dict[tuple[int, int], EstimateRow] = {}
+    pricing: dict[int, tuple[Price | None, float | None]] = {}  # id(row) -> (price, busy ms per call)
     tokens: dict[tuple[int, int, str, str], int | None] = {}
     tests = {t.index: t for t in suite.tests}
     variants = set()
@@ -133,7 +151,7 @@ def estimate_suite(
             if i in hits:
                 row.cached += 1
                 continue
-            _count(est, suite, tests[cell.test_idx], cell, row, tokens, rendered.get(i))
+            _count(est, suite, tests[cell.test_idx], cell, row, tokens, rendered.get(i), pricing.get(id(row)))
         batch.clear()
 
     for cell in expand_cells(suite, config):
@@ -148,26 +166,30 @@ def estimate_suite(
         if row is None:
             row = EstimateRow(cell.prompt_idx, prompt_name(prompt), cell.provider_idx, spec.display, model)
             cap = output_tokens_cap({**(spec.config or {}), **(prompt.config or {})})
-            hist = None if cap else history_output_tokens(db, prompt, spec)
+            hist, busy = history(db, prompt, spec)
             row.out_per_call, row.out_source = (
-                (float(cap), "max_tokens")
-                if cap
-                else (hist, "history")
+                (min(hist, float(cap)) if cap else hist, "history")
                 if hist is not None
+                else (float(cap), "max_tokens")
+                if cap
                 else (float(default_output_tokens), "default")
             )
             if spec.id in FREE_IDS:
                 row.out_per_call, row.out_source = 0.0, "none"
-            price = resolve_price(model, spec.config, prices, spec.label or spec.id) or resolve_price(
-                model, None, prices, spec.id
+            base = api_base_of(spec.config)
+            price = resolve_price(model, spec.config, prices, spec.label or spec.id, base) or resolve_price(
+                model, None, prices, spec.id, base
             )
-            if spec.id in FREE_IDS:
-                from workbench.providers.pricing import Price
+            if spec.id.startswith("local:") and price is None:
+                from workbench.providers.pricing import default_local_price
 
+                price = default_local_price()
+            if spec.id in FREE_IDS:
                 price = Price(0.0, 0.0, "free")
-            if price is not None:
+            if price is not None and (price.per_hour is None or busy is not None):
                 row.input_cost_per_1m, row.output_cost_per_1m = price.per_1m
                 row.cost = 0.0
+                pricing[id(row)] = (price, busy)
             rows[(cell.prompt_idx, cell.provider_idx)] = row
         if spec.id in FREE_IDS:  # no tokens, no cost: counting would only slow big echo suites down
             row.calls += 1
@@ -180,14 +202,19 @@ def estimate_suite(
         if len(batch) >= PROBE_BATCH:
             settle()
     settle()
-    for row in rows.values():
-        if row.cost is not None and row.input_cost_per_1m is not None and row.output_cost_per_1m is not None:
-            row.cost = (row.tokens_in * row.input_cost_per_1m + row.tokens_out * row.output_cost_per_1m) / 1e6
     est.rows = sorted(rows.values(), key=lambda r: (r.prompt_idx, r.provider_idx))
     if variants - {"none"}:
         est.notes.append("input tokens are counted before compression variants (an upper bound for them)")
     if any(r.out_source == "default" for r in est.rows):
-        est.notes.append(f"output tokens default to {default_output_tokens} per call where no max_tokens or history")
+        est.notes.append(
+            f"output tokens default to {default_output_tokens} per call where no history or max_tokens: a guess"
+        )
+    if any(r.out_source in ("max_tokens", "default") and r.calls for r in est.rows):
+        est.notes.append(
+            "error model: without history the output estimate is a bound (max_tokens) or a guess (the default),"
+            " not a forecast, and can be several times the actual; after one run of a prompt version and"
+            " provider the measured mean output is used (expected within 10 % on the same tests)"
+        )
     if any(not r.tokens_counted for r in est.rows):
         est.notes.append("input tokens are not counted for providers with an unknown price")
     if any(r.cached for r in est.rows):
@@ -221,6 +248,7 @@ def _count(
     row: EstimateRow,
     tokens: dict[tuple[int, int, str, str], int | None],
     messages: list[dict[str, Any]] | None = None,
+    priced: tuple[Any, float | None] | None = None,
 ) -> None:
     from workbench.tokens import count_message_tokens, encoding_name_for
 
@@ -237,6 +265,10 @@ def _count(
     row.calls += 1
     row.tokens_in += n_in
     row.tokens_out += round(row.out_per_call)
+    if priced is not None and row.cost is not None:
+        price, busy = priced
+        call = price.cost(n_in, round(row.out_per_call), None, busy)
+        row.cost = None if call is None else row.cost + call
 
 
 class _CacheProbe:
@@ -365,10 +397,26 @@ def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, fil
     except StoreError:
         db = None
     for suite, config in zip(suites, configs, strict=True):
-        est = estimate_suite(suite, config, db)
+        est = estimate_suite(suite, config, db, providers=_probe_providers(suite, config, db))
         name = str(suite.path) if suite.path else "suite"
         out.write(f"Dry run: {name} (no calls made)\n{format_estimate(est)}\n")
         line = batch_estimate_line(suite, est.rows)
         if line:
             out.write(line + "\n")
     return 0
+
+
+def _probe_providers(suite: Suite, config: Any, db: Any) -> dict[int, Any] | None:
+    """The run's provider stack (for finding the cells the cache will answer); None when unavailable."""
+    if db is None:
+        return None
+    from workbench.errors import ProviderError
+    from workbench.providers.stack import build_provider
+
+    config.extra.setdefault("workbench", suite.workbench or {})
+    try:
+        return {
+            i: build_provider(spec, suite.base_dir, db=db, run_options=config) for i, spec in enumerate(suite.providers)
+        }
+    except ProviderError:
+        return None
