@@ -191,3 +191,30 @@ def test_a_plugin_registering_the_wrong_thing_is_refused(in_process_plugin: Path
     install_plugin(in_process_plugin, "wrong_plugin", "def register_assertions(registry):\n    registry.add('x')\n")
     with pytest.raises(PluginError, match="expected an AssertionType, got str"):
         table.assertion_types()
+
+
+def test_plugins_command_lists_what_each_plugin_registers(project: Path) -> None:
+    site = project / "site"
+    install_plugin(site)
+    proc = run_cli(["plugins", "--json"], project, site)
+    assert proc.returncode == 0, proc.stderr
+    entries = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [e["name"] for e in entries] == ["(built-in)", "shout"]
+    assert entries[1] == {
+        "name": "shout",
+        "dist": "workbench-shout 0.1",
+        "providers": ["shout"],
+        "assertions": ["is-shouting"],
+        "compressors": ["first-words"],
+    }
+    builtins = entries[0]
+    assert {"echo", "litellm", "local", "http", "exec", "python", "javascript"} == set(builtins["providers"])
+    assert {"equals", "llm-rubric", "select-best", "max-score"} <= set(builtins["assertions"])
+    assert builtins["compressors"] == ["llmlingua", "longllmlingua", "llmlingua2"]
+    text = run_cli(["plugins"], project, site)
+    assert text.stdout.splitlines()[-4:] == [
+        "shout (workbench-shout 0.1)",
+        "  providers: shout",
+        "  assertions: is-shouting",
+        "  compressors: first-words",
+    ]

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("workbench.cli.diff", "Diff two versions of a prompt family: text, tokens and results."),
     "recommend": ("workbench.cli.recommend", "Cheapest acceptable prompt/variant/model pair and cost projection."),
     "models": ("workbench.cli.models", "Known models with prices, context windows and local models."),
+    "plugins": ("workbench.cli.plugins", "Installed plugins and the providers, assertions, compressors they add."),
     "cache": ("workbench.cli.cache", "Inspect or clear the response cache."),
     "merge": ("workbench.cli.merge", "Merge shard databases or JSON outputs into one run."),
     "ui": ("workbench.cli.ui", "Serve the Streamlit UI on 127.0.0.1."),
