@@ -26,6 +26,7 @@ from workbench.report.source import (
     iter_rows,
     load_run,
 )
+from workbench.store.json_columns import loads
 
 # promptfoo's ResultFailureReason
 NONE, ASSERT, ERROR = 0, 1, 2
@@ -219,7 +220,7 @@ def evaluate_result(row: Row, info: RunInfo, *, with_test: bool = True) -> dict[
         out["testCase"] = test_case(row)
         out["vars"] = row.vars
         out["metadata"] = row.metadata
-    output = r["output"]
+    output = loads(r["output"]) if r.get("output_json") else r["output"]  # objects stay objects
     if error is None or output is None:
         # An assertion that threw leaves promptfoo's row without a response; a provider error
         # keeps the response with its error.

@@ -58,7 +58,7 @@ RESULT_FIELDS = (
     "compression",
 )
 # Optional columns a later migration may add; read when present.
-OPTIONAL_FIELDS = ("reason", "grader_cost", "grader_usage")
+OPTIONAL_FIELDS = ("reason", "grader_cost", "grader_usage", "output_json")
 
 
 @dataclass(slots=True)

@@ -375,3 +375,11 @@ def m009_grader_usage(db: Database) -> None:
     # numRequests}, JSON), so every report fills `gradingResult.tokensUsed`.
     if db.table("results").exists() and "grader_usage" not in db.table("results").columns_dict:
         db.table("results").add_column("grader_usage", str)
+
+
+@migrations()
+def m010_output_json(db: Database) -> None:
+    # Outputs that are not strings (a transform returning an object) stay objects in every report,
+    # as in promptfoo (issue 22): results.output holds their JSON text and output_json is 1.
+    if db.table("results").exists() and "output_json" not in db.table("results").columns_dict:
+        db.table("results").add_column("output_json", int)

@@ -172,8 +172,9 @@ class RunWriter:
                     " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
                     " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
                     " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
-                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage, grader_usage)"
-                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage, grader_usage,"
+                    " output_json)"
+                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     red.row(
                         self.run_id,
                         r.cell.key,
@@ -210,6 +211,7 @@ class RunWriter:
                         created,
                         dumps(resp.usage) if resp.usage else None,
                         dumps(grader_usage) if grader_usage["numRequests"] else None,
+                        None if isinstance(output, str) or output is None else 1,
                     ),
                 )
                 if cur.rowcount == 0:  # already stored (resume): keep the first
