@@ -37,6 +37,7 @@ from workbench.suite.validate import (
     expect_list,
     expect_mapping,
     type_name,
+    unsupported_feature_warnings,
 )
 from workbench.suite.yaml12 import JsDate, load_yaml
 from workbench.types import Suite
@@ -159,6 +160,7 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
     raw_tests = read_tests(config.get("tests"), base_dir, shown, generate=generate)
     scenarios = read_scenarios(config.get("scenarios"), base_dir, shown, local)
     tests = build_test_cases(raw_tests, default, scenarios, base_dir, local, shown)
+    local.extend(unsupported_feature_warnings(tests))
     extensions = _extensions(config.get("extensions"), shown)
     filters = _nunjucks_filters(config.get("nunjucksFilters"), base_dir, shown, local)
 

@@ -26,7 +26,7 @@ from workbench import file_access
 from workbench.errors import SuiteError
 from workbench.render.templating import js_json, js_json_parse
 from workbench.suite.families import family_version_of, normalized_sha256
-from workbench.suite.validate import check_keys, type_name
+from workbench.suite.validate import PROMPTFOO_ONLY_PROMPT_SCHEMES, check_keys, type_name
 from workbench.suite.yaml12 import load_yaml
 from workbench.types import Prompt
 
@@ -198,6 +198,13 @@ def load_prompts(value: Any, base_dir: Path, file: str | None, warnings: list[st
 
 
 def _one(item: Any, base_dir: Path, file: str | None, where: str, warnings: list[str]) -> list[Prompt]:
+    raw_text = item if isinstance(item, str) else item.get("raw") or item.get("id") if isinstance(item, dict) else None
+    if isinstance(raw_text, str) and raw_text.startswith(PROMPTFOO_ONLY_PROMPT_SCHEMES):
+        scheme = raw_text.split("://", 1)[0]
+        warnings.append(
+            f"{where}: {scheme}:// prompts are a promptfoo feature workbench does not implement"
+            " (the text is used as a literal prompt)"
+        )
     if isinstance(item, str):
         ref = _function_ref(item)
         if ref:

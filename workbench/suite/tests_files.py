@@ -91,7 +91,9 @@ def _generated(
     if path_part.endswith((".ts", ".cts", ".mts")):
         raise SuiteError(file, where, f"TypeScript test generators are not supported by workbench: {rel}")
     if generate is None:
-        raise SuiteError(file, where, f"test generators run only through `workbench run`: {rel}")
+        raise SuiteError(
+            file, where, f"test generators run code: only `workbench run` without --no-code-asserts runs them: {rel}"
+        )
     path = base_dir / path_part
     if not path.is_file():
         raise SuiteError(file, where, f"file not found: {path_part}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from workbench.errors import SuiteError
@@ -126,6 +127,84 @@ WORKBENCH_KEYS = {
     "test_doubles",
     "prompt_growth_warn",
 }
+
+
+# promptfoo 0.123.1 assertion types workbench does not implement (tests/test_promptfoo_support.py
+# keeps this equal to promptfoo's list minus workbench's table). Their rows are ERROR rows; the
+# loader names each one once.
+PROMPTFOO_ONLY_ASSERTIONS = {
+    "agent-rubric",
+    "conversation-relevance",
+    "is-valid-function-call",
+    "is-valid-openai-function-call",
+    "pi",
+    "ruby",
+    "search-rubric",
+    "skill-used",
+    "trace-error-spans",
+    "trace-span-count",
+    "trace-span-duration",
+    "trajectory:goal-success",
+    "trajectory:step-count",
+    "trajectory:tool-args-match",
+    "trajectory:tool-sequence",
+    "trajectory:tool-used",
+}
+# Prompt sources promptfoo fetches from a prompt-management service.
+PROMPTFOO_ONLY_PROMPT_SCHEMES = ("langfuse://", "portkey://", "helicone://")
+# `file://` vars promptfoo runs or converts instead of reading as text: script vars (get_var),
+# PDFs (text extraction), images/audio/video (base64).
+PROMPTFOO_ONLY_VAR_FILES = {
+    ".py": "script vars (get_var)",
+    ".js": "script vars",
+    ".pdf": "PDF vars (text extraction)",
+    ".png": "image vars (base64)",
+    ".jpg": "image vars (base64)",
+    ".jpeg": "image vars (base64)",
+    ".gif": "image vars (base64)",
+    ".webp": "image vars (base64)",
+    ".mp3": "audio vars (base64)",
+    ".wav": "audio vars (base64)",
+    ".mp4": "video vars (base64)",
+}
+
+
+def unsupported_feature_warnings(tests: Iterable[Any]) -> list[str]:
+    """One line per promptfoo feature the tests use that workbench does not implement (an
+    assertion type, a kind of `file://` var), naming where it is used."""
+    seen: dict[str, list[str]] = {}
+    var_kinds: dict[str, list[str]] = {}
+
+    def visit(asserts: Any, where: str) -> None:
+        for i, a in enumerate(asserts or []):
+            if not isinstance(a, dict):
+                continue
+            t = str(a.get("type", ""))
+            base = t[4:] if t.startswith("not-") else t
+            if base in PROMPTFOO_ONLY_ASSERTIONS:
+                seen.setdefault(t, []).append(f"{where}.assert[{i}]")
+            if t == "assert-set":
+                visit(a.get("assert"), f"{where}.assert[{i}]")
+
+    for test in tests:
+        visit(test.asserts, f"tests[{test.index}]")
+        for name, value in test.vars.items():
+            if isinstance(value, str) and value.startswith("file://"):
+                kind = PROMPTFOO_ONLY_VAR_FILES.get(Path(value).suffix.lower())
+                if kind:
+                    var_kinds.setdefault(kind, []).append(f"tests[{test.index}].vars.{name}")
+
+    def more(places: list[str]) -> str:
+        return f"{places[0]}{f' (and {len(places) - 1} more)' if len(places) > 1 else ''}"
+
+    return [
+        f"{more(places)}: assertion type '{t}' is a promptfoo feature workbench does not implement"
+        " (those rows are ERROR rows)"
+        for t, places in seen.items()
+    ] + [
+        f"{more(places)}: {kind} are a promptfoo feature workbench does not implement (the file is read as text)"
+        for kind, places in var_kinds.items()
+    ]
 
 
 def unknown_key_warning(where: str, key: str, valid: Iterable[str], promptfoo_only: Iterable[str] = ()) -> str:
