@@ -13,7 +13,8 @@ from fake_openai_server import FakeOpenAI
 
 from workbench.store.db import open_db
 
-WORDS = "the order arrived late and the box was damaged so I would like a replacement or a refund".split()
+SENTENCE = "the order arrived late and the box was damaged so I would like a replacement or a refund"
+WORDS = SENTENCE.split(" ")
 
 
 def suite_file(server: FakeOpenAI, tmp_path: Path) -> Path:
@@ -59,6 +60,7 @@ def test_dry_run_counts_cache_hits_as_free(fake_openai: FakeOpenAI, tmp_path: Pa
     suite = suite_file(fake_openai, tmp_path)
     cli_run("run", str(suite), "--db", str(db))
     code, out = cli_run("run", str(suite), "--db", str(db), "--dry-run")
+    assert code == 0
     assert estimated_total(out) == 0  # every call will be a cache hit (old: the full price)
     assert "response cache will answer" in out
     calls = fake_openai.count

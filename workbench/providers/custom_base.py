@@ -94,7 +94,9 @@ class CustomProvider:
         if response.model is None:
             response.model = self.model
         if response.cost is None and self.price is not None and response.tokens_in is not None:
-            response.cost = self.price.cost(response.tokens_in, response.tokens_out or 0)
+            response.cost = self.price.cost(
+                response.tokens_in, response.tokens_out or 0, response.usage, response.latency_ms
+            )
         return response
 
 
