@@ -186,7 +186,10 @@ def js_json_parse(text: str) -> Any:
         n = int(s)
         return n if abs(n) <= 2**53 else float(n)
 
-    return json.loads(text, parse_constant=bad_constant, parse_float=parse_float, parse_int=parse_int)
+    try:
+        return json.loads(text, parse_constant=bad_constant, parse_float=parse_float, parse_int=parse_int)
+    except RecursionError:  # hostile nesting: an invalid document, not a crash
+        raise ValueError("JSON nested too deep") from None
 
 
 # --------------------------------------------------------------------------------------------

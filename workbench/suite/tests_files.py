@@ -140,6 +140,8 @@ def _parse_json(text: str, shown: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise SuiteError(shown, f"line {e.lineno}", f"invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise SuiteError(shown, None, "invalid JSON: nested too deep") from None
 
 
 def _as_test_list(data: Any, shown: str) -> list[Any]:
@@ -170,6 +172,8 @@ def _read_file(path: Path, base_dir: Path, standalone: bool) -> list[RawTest]:
                     items.append(json.loads(line))
                 except json.JSONDecodeError as e:
                     raise SuiteError(shown, f"line {n}", f"invalid JSON: {e.msg}") from None
+                except RecursionError:
+                    raise SuiteError(shown, f"line {n}", "invalid JSON: nested too deep") from None
         described = standalone
     elif ext == ".json":
         items = _as_test_list(load_yaml(text, shown) if standalone else _parse_json(text, shown), shown)
