@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.errors import UsageError
+
 SPECIAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 DEFAULT_MAX_MB = 50.0
 
@@ -60,15 +62,20 @@ class FilePolicy:
 
 
 def default_max_bytes() -> int:
+    """`WORKBENCH_MAX_FILE_MB` in bytes (default 50 MB); UsageError unless a finite number > 0."""
     raw = os.environ.get("WORKBENCH_MAX_FILE_MB")
+    if not raw:
+        return int(DEFAULT_MAX_MB * 1024 * 1024)
     try:
-        mb = float(raw) if raw else DEFAULT_MAX_MB
+        mb = float(raw)
     except ValueError:
-        mb = DEFAULT_MAX_MB
-    return int(mb * 1024 * 1024) if mb > 0 and mb < float("inf") else int(DEFAULT_MAX_MB * 1024 * 1024)
+        mb = float("nan")
+    if not 0 < mb < float("inf"):
+        raise UsageError(f"WORKBENCH_MAX_FILE_MB={raw!r}: expected a number of megabytes greater than 0")
+    return int(mb * 1024 * 1024)
 
 
-_policy = FilePolicy(max_bytes=default_max_bytes())
+_policy = FilePolicy(max_bytes=int(DEFAULT_MAX_MB * 1024 * 1024))
 
 
 def current_policy() -> FilePolicy:
