@@ -51,7 +51,7 @@ def test_json_output_and_flags(db_path: Path) -> None:
 def test_errors_exit_2_with_one_line(db_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(cli, ["recommend", "--db", str(tmp_path / "none.db")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert res.output == f"Error: {tmp_path / 'none.db'}: no such database (run `workbench run` first, or pass --db)\n"
     seed(db_path)
     res = runner.invoke(cli, ["recommend", "--db", str(db_path), "--run", "nope"])

@@ -92,7 +92,7 @@ def test_route_errors(db_file: Path, tmp_path: Path) -> None:
     assert (code, err) == (2, "Error: model 'gpt-9' has no results in runs [1] (models: cheap, strong)\n")
     missing = tmp_path / "none.db"
     code, _, err = run("route", "list", "--db", str(missing))
-    assert (code, err) == (1, f"Error: {missing}: no such database (run `workbench run` first, or pass --db)\n")
+    assert (code, err) == (2, f"Error: {missing}: no such database (run `workbench run` first, or pass --db)\n")
     assert run("route", "list", "--db", db)[1] == (
         "No routers yet: train one with `workbench route train --cheap A --strong B`.\n"
     )

@@ -93,5 +93,5 @@ def test_compare_call_parses(tmp_path: Path) -> None:
     (args,) = workbench_calls(step["run"])
     args = [a.replace("$BASE_LABEL", "base").replace("$HEAD_LABEL", "head") for a in args]
     res = CliRunner().invoke(cli, [*args, "--db", str(tmp_path / "none.db")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # bad input, not an internal error
     assert "no such database" in res.stderr

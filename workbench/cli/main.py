@@ -6,6 +6,7 @@ Each command lives in its own module under `workbench/cli/`; `COMMANDS` maps the
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import os
@@ -54,6 +55,17 @@ class LazyGroup(click.Group):
             raise
         cmd = getattr(module, "command", None)
         return cmd if isinstance(cmd, click.Command) else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """An unknown command names the closest one: `No such command 'recomend'. Did you mean 'recommend'?`"""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else f" Commands: {', '.join(self.list_commands(ctx))}."
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

@@ -182,7 +182,12 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 )
 @gate_options
 @click.option("--changed-since", metavar="REF", help="Run only the suites that use files changed since git REF.")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--no-progress",
+    is_flag=True,
+    help="No progress bar (on a terminal) and no progress lines (every 5 s on stderr otherwise;"
+    " $WORKBENCH_PROGRESS_SECONDS sets the interval).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary table.")
 def command(
     suites: tuple[Path, ...],
@@ -283,6 +288,7 @@ def command(
         force=force,
         allow_code=not no_code_asserts,
         progress=not no_progress and sys.stderr.isatty(),
+        progress_lines=not no_progress and not sys.stderr.isatty(),
         quiet=quiet,
         extra={"variants": [v.strip() for v in variants.split(",") if v.strip()]} if variants else {},
         use_cache=not no_cache,

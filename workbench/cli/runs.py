@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
 from workbench.cli.options import db_option
+
+PIPED_WIDTH = 1000
 
 
 @click.command("runs")
@@ -64,4 +67,5 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
             f"{r.tokens_in}/{r.tokens_out}",
             fmt_spend(r.cost, r.grader_cost),
         )
-    Console().print(table)
+    # Piped or redirected: never squeeze the table to 80 columns (rich's default off a terminal).
+    Console(width=None if sys.stdout.isatty() else PIPED_WIDTH).print(table)

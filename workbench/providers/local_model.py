@@ -10,11 +10,13 @@ chat template.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,15 @@ def _quiet_transformers() -> None:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    # transformers' deprecation notices (e.g. `past_key_values` in LlamaForCausalLM.forward) say
+    # nothing about the user's run; they must never reach its output.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|torch)(\.|$)")
+    # The GGUF de-quantization loop uses tqdm directly (not transformers' switchable bar): silence it.
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is not None and not isinstance(bar, functools.partial):
+        gguf_utils.tqdm = functools.partial(bar, disable=True)
 
 
 def _load_from_gguf(name: str) -> tuple[Any, Any]:

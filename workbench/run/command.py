@@ -19,6 +19,7 @@ from workbench.errors import DiskFullError, UsageError
 from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
 from workbench.run.interrupts import interrupted_exit_code
+from workbench.run.progress_lines import ProgressLines
 from workbench.run.ray_executor import run_on_ray
 from workbench.run.suite_code import Hooks, generate_tests
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
@@ -47,7 +48,8 @@ class RunRequest:
     retry_errors: bool = False  # --retry-errors RUN: `resume` is RUN; its error cells run again
     allow_code: bool = True
     providers: list[str] = field(default_factory=list)  # --providers: replaces the suite's
-    progress: bool = False
+    progress: bool = False  # a live bar (stderr is a terminal)
+    progress_lines: bool = False  # a plain line every few seconds (stderr is a log)
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     use_cache: bool = True  # --no-cache
@@ -261,6 +263,9 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
                 bar.update(task, completed=done)
 
             outcome = _engine_run(suite, config, db, req, progress=progress, estimate=estimate)
+    elif req.progress_lines:
+        lines = ProgressLines(suite.path.name if suite.path else "suite")
+        outcome = _engine_run(suite, config, db, req, progress=lines, estimate=estimate)
     else:
         outcome = _engine_run(suite, config, db, req, estimate=estimate)
     if not req.quiet:

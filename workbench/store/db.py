@@ -33,7 +33,7 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> Database:
     """
     p = Path(path) if path is not None else default_db_path()
     if not create and not p.exists():
-        raise StoreError(f"{p}: no such database (run `workbench run` first, or pass --db)")
+        raise DatabaseInputError(f"{p}: no such database (run `workbench run` first, or pass --db)")
     check_database_file(p)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)

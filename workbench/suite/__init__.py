@@ -18,6 +18,7 @@ from typing import Any
 
 from workbench import file_access
 from workbench.errors import SuiteError
+from workbench.suite.families import metadata_warnings
 from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
 from workbench.suite.tests_files import (
@@ -192,6 +193,8 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
             raise SuiteError(shown, f"workbench.test_doubles[{i}]", "expected a provider id, label or id prefix")
 
     warnings.extend(w if w.startswith(shown) else f"{shown}: {w}" for w in local)
+    for family_dir in dict.fromkeys(Path(p.path).parent for p in prompts if p.family and p.path):
+        warnings.extend(metadata_warnings(family_dir))  # prompts/<family>/prompt.yaml
     return Suite(
         path=path,
         description=description,

@@ -91,6 +91,17 @@ def load_family_metadata(family_dir: Path) -> dict[str, Any]:
     return data
 
 
+def metadata_warnings(family_dir: Path) -> list[str]:
+    """One line per unknown key of the family's `prompt.yaml`, naming the closest valid key."""
+    from workbench.suite.validate import unknown_key_warning
+
+    meta = load_family_metadata(family_dir)
+    path = family_dir.resolve() / METADATA_FILE
+    if path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    return [unknown_key_warning(str(path), k, METADATA_KEYS) for k in sorted(set(meta) - METADATA_KEYS)]
+
+
 def _is_chat(path: Path, text: str) -> bool:
     return path.suffix.lower() in (".json", ".yaml", ".yml")
 
@@ -106,8 +117,7 @@ def discover_families(root: Path, *, with_git: bool = False) -> dict[str, Prompt
     for family_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         fam = PromptFamily(name=family_dir.name, path=family_dir)
         meta = load_family_metadata(family_dir)
-        unknown = sorted(set(meta) - METADATA_KEYS)
-        fam.warnings.extend(f"{family_dir / METADATA_FILE}: unknown key '{k}'" for k in unknown)
+        fam.warnings.extend(metadata_warnings(family_dir))
         fam.description = meta.get("description")
         fam.compressible = list(meta.get("compressible", []))
         fam.question_var = meta.get("question_var")

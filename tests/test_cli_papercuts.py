@@ -1,0 +1,107 @@
+"""CLI papercuts from issue 18, each checked through the real CLI in a subprocess (stdout and
+stderr are pipes, as in CI): progress lines off a terminal, `runs` unsqueezed when piped, a missing
+database is bad input (exit 2), a misspelled command names the right one."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ci_project import TESTS, project, write_prompt, write_suite
+
+from workbench.run.progress_lines import ProgressLines
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_progress_lines_are_throttled() -> None:
+    now = [100.0]
+    out = io.StringIO()
+    lines = ProgressLines("s.yaml", interval=5, out=out, clock=lambda: now[0])
+    for done, t in [(1, 101), (2, 104.9), (3, 105.0), (4, 107), (5, 110.5)]:
+        now[0] = t
+        lines(done, 10)
+    assert out.getvalue().splitlines() == [
+        "[s.yaml] 3/10 cells (30.0%), 5 s elapsed, ~12 s left",
+        "[s.yaml] 5/10 cells (50.0%), 10 s elapsed, ~10 s left",
+    ]
+
+
+def test_run_prints_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
+    suite = project(tmp_path)
+    res = cli("run", suite, "--db", tmp_path / "r.db", "-q", env={"WORKBENCH_PROGRESS_SECONDS": "0"})
+    assert res.returncode == 0, res.stderr
+    progress = [line for line in res.stderr.splitlines() if line.startswith("[greet.yaml] ")]
+    assert progress[-1].startswith("[greet.yaml] 3/3 cells (100.0%), ")
+    assert len(progress) == 3
+    # --no-progress silences them; a run shorter than the default 5 s prints none.
+    quiet = cli("run", suite, "--db", tmp_path / "r.db", "-q", "--no-progress", env={"WORKBENCH_PROGRESS_SECONDS": "0"})
+    assert "cells" not in quiet.stderr
+    fast = cli("run", suite, "--db", tmp_path / "r.db", "-q")
+    assert "cells" not in fast.stderr
+
+
+def test_runs_is_not_truncated_when_piped(tmp_path: Path) -> None:
+    long_label = "a-very-long-release-label-that-must-survive-a-pipe-" + "x" * 40
+    write_prompt(tmp_path, "Say hello to {{name}} politely. Mention {{topic}}.\n")
+    suite = write_suite(tmp_path, name="a_suite_with_a_rather_long_descriptive_file_name", tests=TESTS)
+    assert cli("run", suite, "--db", tmp_path / "r.db", "-q", "--label", long_label).returncode == 0
+    res = cli("runs", "--db", tmp_path / "r.db")
+    assert res.returncode == 0
+    assert long_label in res.stdout
+    assert "a_suite_with_a_rather_long_descriptive_file_name" in res.stdout
+    assert "…" not in res.stdout
+
+
+def test_missing_database_is_bad_input(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    for args in (["runs"], ["recommend"], ["failures"], ["diff", "greet", "v1", "v2"], ["compare", "a", "b"]):
+        res = cli(*args, "--db", missing)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr == f"Error: {missing}: no such database (run `workbench run` first, or pass --db)\n", args
+    assert not missing.exists()
+
+
+def test_misspelled_command_suggests_the_right_one() -> None:
+    res = cli("recomend")
+    assert (res.returncode, res.stderr) == (2, "Error: No such command 'recomend'. Did you mean 'recommend'?\n")
+    res = cli("xyzzy")
+    assert res.returncode == 2
+    assert res.stderr.startswith("Error: No such command 'xyzzy'. Commands: ") and "recommend" in res.stderr
+
+
+def test_unknown_prompt_yaml_keys_warn(tmp_path: Path) -> None:
+    suite = project(tmp_path)
+    (tmp_path / "prompts" / "greet" / "prompt.yaml").write_text(
+        "description: greetings\ncompressible_vars: [topic]\nversions: {v1: first}\n", encoding="utf-8"
+    )
+    res = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(tmp_path / "r.db"), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.splitlines() == [
+        "warning: prompts/greet/prompt.yaml: unknown key 'compressible_vars' (did you mean 'compressible'?)",
+        "warning: prompts/greet/prompt.yaml: unknown key 'versions'",
+    ]
+
+
+def test_shipped_prompt_families_use_known_keys() -> None:
+    from workbench.suite.families import metadata_warnings
+
+    root = Path(__file__).resolve().parent.parent / "prompts"
+    assert [w for d in sorted(root.iterdir()) if d.is_dir() for w in metadata_warnings(d)] == []
