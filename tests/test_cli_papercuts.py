@@ -105,3 +105,17 @@ def test_shipped_prompt_families_use_known_keys() -> None:
 
     root = Path(__file__).resolve().parent.parent / "prompts"
     assert [w for d in sorted(root.iterdir()) if d.is_dir() for w in metadata_warnings(d)] == []
+
+
+def test_busy_ui_port_is_one_error_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = cli("ui", "--port", port, "--db", tmp_path / "r.db", timeout=60)
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == (
+        f"Error: ui: port {port} on 127.0.0.1 is already in use (another `workbench ui`?); pick one with --port\n"
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +41,24 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, not an address of this machine), or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        return f"--host {host}: cannot resolve it ({e.strerror})"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is fine
+        try:
+            s.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (another `workbench ui`?); pick one with --port"
+            return f"cannot listen on {host}:{port} ({e.strerror})"
+    return None
+
+
 @click.command("ui")
 @db_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
@@ -52,6 +72,9 @@ def command(db: Path | None, port: int, host: str) -> None:
     """Serve the Streamlit UI (runs, matrix, versions, guardrails, recommendation, cost, compare)."""
     from workbench.store.db import default_db_path
 
+    problem = port_problem(host, port)
+    if problem:  # one line, before the success line (Streamlit would print it, then fail)
+        raise click.UsageError(problem)
     env = dict(os.environ)
     path = (db or default_db_path()).resolve()
     env["WORKBENCH_DB"] = str(path)
