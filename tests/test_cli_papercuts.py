@@ -119,3 +119,20 @@ def test_busy_ui_port_is_one_error_line(tmp_path: Path) -> None:
     assert res.stderr == (
         f"Error: ui: port {port} on 127.0.0.1 is already in use (another `workbench ui`?); pick one with --port\n"
     )
+
+
+def test_estimate_line_does_not_compare_untokenized_echo_with_actual_tokens(tmp_path: Path) -> None:
+    from workbench.run.estimate import estimate_vs_actual
+
+    suite = project(tmp_path)
+    res = cli("run", suite, "--db", tmp_path / "r.db")
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.splitlines()[-1]
+    assert line.startswith("Estimate: $0 for 3 calls (free or unpriced providers: tokens not estimated); actual: $0, ")
+    assert "0 tokens in" not in res.stdout
+    # A run with priced and free providers: the token estimate names the calls it covers.
+    est = {"calls": 10, "counted_calls": 4, "tokens_in": 400, "tokens_out": 40, "cost": 0.002}
+    assert estimate_vs_actual(est, {"cost": 0.0021, "tokens_in": 900, "tokens_out": 90}) == (
+        "Estimate: $0.002 for 10 calls, 400 tokens in, ~40 out for the 4 priced calls;"
+        " actual: $0.0021, 900 in, 90 out for all calls"
+    )

@@ -76,6 +76,7 @@ class Estimate:
             "cached": sum(r.cached for r in self.rows),
             "tokens_in": sum(r.tokens_in for r in self.rows),
             "tokens_out": sum(r.tokens_out for r in self.rows),
+            "counted_calls": sum(r.calls for r in self.rows if r.tokens_counted),
             "cost": self.cost,
             "unpriced_rows": self.unpriced_rows,
             "default_output_tokens": self.default_output_tokens,
@@ -193,6 +194,7 @@ def estimate_suite(
             rows[(cell.prompt_idx, cell.provider_idx)] = row
         if spec.id in FREE_IDS:  # no tokens, no cost: counting would only slow big echo suites down
             row.calls += 1
+            row.tokens_counted = False
             continue
         if skip_unpriced and row.cost is None:
             row.calls += 1
@@ -377,10 +379,17 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
     actual = fmt_cost(totals.get("cost"))
     cached = totals.get("cached") or 0
     tail = f" ({cached} cached)" if cached else ""
+    calls = estimate["calls"]
+    counted = estimate.get("counted_calls", calls)  # older stored estimates counted every call
+    if not counted:  # echo / unpriced only: nothing was tokenized, so there is no token estimate
+        tokens = " (free or unpriced providers: tokens not estimated)"
+    else:
+        tokens = f", {estimate.get('tokens_in', 0)} tokens in, ~{estimate.get('tokens_out', 0)} out"
+        if counted < calls:
+            tokens += f" for the {counted} priced calls"
     return (
-        f"Estimate: {est} for {estimate['calls']} calls, {estimate.get('tokens_in', 0)} tokens in,"
-        f" ~{estimate.get('tokens_out', 0)} out; actual: {actual}, {totals.get('tokens_in') or 0} in,"
-        f" {totals.get('tokens_out') or 0} out{tail}"
+        f"Estimate: {est} for {calls} calls{tokens}; actual: {actual}, {totals.get('tokens_in') or 0} in,"
+        f" {totals.get('tokens_out') or 0} out{' for all calls' if 0 < counted < calls else ''}{tail}"
     )
 
 
