@@ -42,8 +42,8 @@ def test_clusters_recover_the_planted_failure_modes(tmp_path: Path) -> None:
     assert report.silhouette is not None and report.silhouette > 0.3
     order, email = report.clusters
     assert order.size == 12 and email.size == 8
-    assert order.by_group == {"ticket/v1 · cheap": 6, "ticket/v2 · cheap": 6}
-    assert email.by_group == {"ticket/v2 · strong": 8}
+    assert order.by_group == {"ticket/v1 · none · cheap": 6, "ticket/v2 · none · cheap": 6}
+    assert email.by_group == {"ticket/v2 · none · strong": 8}
     # labels come from what the cluster's failures share, never from one failure's name
     shared_order = set(["expected", "output", "contain", "order", "id", "ord", "dear", "thanks", "reaching", "looking"])
     shared_email = set(["guardrail", "pii", "output", "leaks", "mail", "address", "write", "example", "com"])
@@ -101,3 +101,43 @@ def test_unstructured_failures_stay_one_cluster(tmp_path: Path) -> None:
     assert report.k == 1 and report.method == "tfidf+kmeans (no structure)"
     assert [c.size for c in report.clusters] == [len(words)]
     assert report.silhouette is not None and report.silhouette < 0.05
+
+
+def test_groups_name_the_variant(tmp_path: Path) -> None:
+    """A compressed variant's failures are a group of their own, named like every pair elsewhere."""
+    from report_fixtures import grade, make_run
+
+    from workbench.types import Cell, CellResult, Prompt, ProviderResponse, ProviderSpec, Suite, TestCase
+
+    asserts = [{"type": "contains", "value": "ORD-"}]
+    tests = [TestCase(index=i, vars={"t": str(i)}, asserts=asserts, description=f"t{i}") for i in range(6)]
+    suite = Suite(
+        path=None,
+        description="s",
+        prompts=[Prompt(raw="Reply: {{t}}", label="p", sha256="sha-p")],
+        providers=[ProviderSpec(id="echo")],
+        tests=tests,
+    )
+    results = []
+    for t in tests:
+        for variant in ("none", "llmlingua:0.5"):
+            ok = variant == "none" or t.index < 2  # the compressed variant loses the order id in 4 of 6
+            g = grade(asserts, [ok])
+            out = f"Order ORD-{t.index} ships" if ok else f"Order {t.index} ships"
+            results.append(
+                CellResult(
+                    cell=Cell(prompt_idx=0, provider_idx=0, test_idx=t.index, variant=variant),
+                    prompt_text=out,
+                    response=ProviderResponse(output=out, tokens_in=3, tokens_out=3, cost=0.0, latency_ms=1.0),
+                    success=g.pass_,
+                    score=g.score,
+                    error=None,
+                    grading=g,
+                )
+            )
+    db = open_db(tmp_path / "wb.db")
+    run = make_run(db, suite, results)
+    report = failure_clusters(db, run=run)
+    assert report.failures == 4
+    assert [c.by_group for c in report.clusters] == [{"p · llmlingua:0.5 · echo": 4}]
+    assert report.clusters[0].example.pair == "p · llmlingua:0.5 · echo"

@@ -1,4 +1,4 @@
-"""`workbench failures`: failing results clustered into failure modes, per prompt version and model."""
+"""`workbench failures`: failing results clustered into failure modes, per prompt version, variant and model."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def render(report: FailureReport, width: int = 100) -> str:
         for group, n in c.by_group.items():
             lines.append(f"      {n:>4}  {group}")
         ex = c.example
-        lines.append(f"      e.g. run {ex.run_id} test {ex.test_idx} ({ex.prompt} · {ex.model}):")
+        lines.append(f"      e.g. run {ex.run_id} test {ex.test_idx} ({ex.pair}):")
         if ex.reason:
             lines.append(f"        reason: {_clip(ex.reason, width)}")
         lines.append(f"        output: {_clip(ex.output, width)}")

@@ -35,6 +35,11 @@ class FailureExample:
     model: str
     reason: str
     output: str
+    variant: str = "none"  # the prompt variant (compression), part of the pair like everywhere else
+
+    @property
+    def pair(self) -> str:
+        return f"{self.prompt} · {self.variant} · {self.model}"
 
 
 @dataclass
@@ -43,7 +48,7 @@ class FailureCluster:
     size: int
     terms: list[str]
     example: FailureExample
-    by_group: dict[str, int] = field(default_factory=dict)  # "prompt · model" -> failures
+    by_group: dict[str, int] = field(default_factory=dict)  # "prompt · variant · model" -> failures
 
 
 @dataclass
@@ -108,7 +113,7 @@ def failure_clusters(
         raise UsageError(f"no results match {_describe(run, family, version, model)}")
     sql = f"""
         select r.id, r.run_id, r.test_idx, coalesce(pv.family || '/' || pv.version, rp.label, pv.label),
-               r.provider_label, r.error, r.output,
+               r.provider_label, r.error, r.output, r.variant,
                (select group_concat(a.reason, ' | ') from assertion_results a
                  where a.result_id = r.id and a.pass = 0 and a.type != 'assert-set')
         {base} and r.success = 0
@@ -123,8 +128,9 @@ def failure_clusters(
             model=str(label or "?"),
             reason=" | ".join(x for x in (err, reasons) if x),
             output=str(out or ""),
+            variant=str(variant or "none"),
         )
-        for rid, run_id, tidx, prompt, label, err, out, reasons in db.execute(sql, params)
+        for rid, run_id, tidx, prompt, label, err, out, variant, reasons in db.execute(sql, params)
     ]
     run_list = sorted(int(x) for x in str(used_runs).split(",")) if used_runs else run_ids
     filters = {"run": run, "family": family, "version": version, "model": model}
@@ -190,7 +196,7 @@ def _build(examples: list[FailureExample], labels: list[int], vec: Any, centers:
             names = vec.get_feature_names_out()
             terms = [str(names[i]) for i in np.argsort(-center, kind="stable")[:TOP_TERMS] if center[i] > 0]
             example = members[int(np.argmax(x @ center))]
-        groups = Counter(f"{e.prompt} · {e.model}" for e in members)
+        groups = Counter(e.pair for e in members)
         out.append(FailureCluster(0, len(members), terms, example, dict(groups.most_common())))
     out.sort(key=lambda cl: -cl.size)
     for i, cl in enumerate(out, 1):
