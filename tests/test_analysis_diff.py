@@ -81,3 +81,17 @@ def test_word_diff_marks_words_and_rebuilds_both_texts() -> None:
     assert word_diff("", "new") == [("+", "new")]
     # Punctuation and whitespace are tokens too: changing one comma marks only the comma.
     assert word_diff("a, b", "a; b") == [("=", "a"), ("-", ","), ("+", ";"), ("=", " b")]
+
+
+def test_changed_excerpts_show_the_part_that_changed() -> None:
+    """A flip whose outputs share a long preamble: the excerpt starts near the change, not at 0."""
+    from workbench.analysis.diff import changed_excerpts
+
+    preamble = "Summarize this support ticket for the next agent in at most 80 words. " * 4
+    a = preamble + "Customer: Maria\nOrder: NW-100231\nProduct: backpack\n" + "Ticket: the strap is torn. " * 5
+    b = a.replace("Order: NW-100231\n", "")
+    before, after = changed_excerpts(a, b)
+    assert before.startswith("…") and "Customer: Maria [-Order: NW-100231 -]Product: backpack" in before
+    assert after.startswith("…") and "Customer: Maria Product: backpack" in after
+    assert len(before) <= 162 and len(after) <= 162
+    assert changed_excerpts("The order number is 48213.", "48213") == ("[-The order number is -]48213[-.-]", "48213")

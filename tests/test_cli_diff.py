@@ -32,7 +32,9 @@ def test_diff_text(db_path: Path) -> None:
     assert "Results in run 1: v1 -> v2" in res.output
     assert "100.0% -> 66.7%" in res.output and "-33.3 pt" in res.output
     assert "Flipped tests: 1 broke, 0 fixed" in res.output
-    assert "  broke test 1 test 1 · none · mini (repeat 0)\n    v1: long answer 1\n    v2: short 1\n" in res.output
+    assert (
+        "  broke test 1 test 1 · none · mini (repeat 0)\n    v1: [-long answer-] 1\n    v2: {+short+} 1\n" in res.output
+    )
 
 
 def test_diff_json_and_missing_version(db_path: Path) -> None:

@@ -201,6 +201,34 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     return _fold_short_equalities(out)
 
 
+def changed_excerpts(a: str | None, b: str | None, width: int = 160, context: int = 40) -> tuple[str, str]:
+    """One-line excerpts of `a` and `b` around their first change, changed words marked as git's
+    word diff does (`[-removed-]` in `a`, `{+inserted+}` in `b`), whitespace runs folded to one
+    space, at most about `width` characters each, `…` where text was cut."""
+    left, right = [], []
+    for op, text in word_diff(a or "", b or ""):
+        if op == "=":
+            left.append(text)
+            right.append(text)
+        elif op == "-":
+            left.append(f"[-{text}-]")
+        else:
+            right.append(f"{{+{text}+}}")
+    flat_a, flat_b = (" ".join("".join(parts).split()) for parts in (left, right))
+    pos_a, pos_b = flat_a.find("[-"), flat_b.find("{+")
+    if pos_a < 0:
+        pos_a = pos_b
+    if pos_b < 0:
+        pos_b = pos_a
+    return _window(flat_a, max(pos_a, 0), width, context), _window(flat_b, max(pos_b, 0), width, context)
+
+
+def _window(text: str, pos: int, width: int, context: int) -> str:
+    start = max(0, min(pos - context, len(text) - width))
+    end = start + width
+    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
 def _fold_short_equalities(runs: list[tuple[str, str]], short: int = 4) -> list[tuple[str, str]]:
     """Fold an unchanged run of at most `short` characters that sits between two changes into
     both sides of the change, so `<{{email}}>` -> `{{order}}.` reads as one replacement rather

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.analysis.diff import changed_excerpts
 from workbench.cli.options import db_option
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ def render(d: VersionDiff) -> None:
         click.echo(
             f"  {f.direction:<5} test {f.test_idx} {_excerpt(name, 80)} · {f.variant} · {f.model} (repeat {f.repeat})"
         )
-        click.echo(f"    {d.v1.version}: {_excerpt(f.before_output)}")
-        click.echo(f"    {d.v2.version}: {_excerpt(f.after_output)}")
+        before, after = changed_excerpts(f.before_output, f.after_output)  # the part that changed
+        click.echo(f"    {d.v1.version}: {before}")
+        click.echo(f"    {d.v2.version}: {after}")
     if d.flips_total > len(d.flips):
         click.echo(f"  … {d.flips_total - len(d.flips)} more (use --flips N or --json)")
