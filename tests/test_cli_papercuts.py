@@ -136,3 +136,31 @@ def test_estimate_line_does_not_compare_untokenized_echo_with_actual_tokens(tmp_
         "Estimate: $0.002 for 10 calls, 400 tokens in, ~40 out for the 4 priced calls;"
         " actual: $0.0021, 900 in, 90 out for all calls"
     )
+
+
+def test_guardrail_counts_agree_between_summary_and_recommend(tmp_path: Path) -> None:
+    """One result failing two guardrail checks and one failing one: 3 failed checks everywhere."""
+    import json
+
+    tests = [
+        {"description": "a", "vars": {"name": "a@example.com 4111111111111111", "topic": "x"}},
+        {"description": "b", "vars": {"name": "b@example.com", "topic": "y"}},
+        {"description": "c", "vars": {"name": "Carol", "topic": "z"}},
+    ]
+    default = {
+        "assert": [
+            {"type": "not-regex", "value": "\\S+@\\S+", "metric": "guardrail/email"},
+            {"type": "not-regex", "value": "\\d{16}", "metric": "guardrail/card"},
+        ]
+    }
+    write_prompt(tmp_path, "Say hello to {{name}} politely. Mention {{topic}}.\n")
+    suite = write_suite(tmp_path, tests=tests, defaultTest=default)
+    db = tmp_path / "r.db"
+    res = cli("run", suite, "--db", db, "--pass-rate-threshold", "0")
+    header, _, row = res.stdout.splitlines()[:3]
+    assert "guardrail fails" in header
+    column = header.index("guardrail fails") + len("guardrail fails")
+    assert row[:column].split()[-1] == "3"
+    rec = json.loads(cli("recommend", "--db", db, "--json").stdout)
+    assert rec["excluded"][0]["reasons"] == ["pass rate 33.3% (1/3) below target 90.0%", "3 guardrail failures"]
+    assert rec["pairs"][0]["guardrail_failures"] == 3 and rec["pairs"][0]["guardrail_failed_results"] == 2

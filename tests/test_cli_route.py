@@ -104,10 +104,10 @@ def test_failures_command(db_file: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == "10 failing of 60 results (runs 1): 1 failure mode(s), identical-text."
     assert lines[2] == "#1  10 failure(s)  [(identical failures)]"
-    assert lines[3] == "        10  ticket/v1 · cheap"
+    assert lines[3] == "        10  ticket/v1 · none · cheap"
     assert lines[5] == "        reason: Expected output to contain the order id"
     code, out, _ = run("failures", "--model", "cheap", "--json", "--db", str(db_file))
     data = json.loads(out)
-    assert data["failures"] == 10 and data["clusters"][0]["by_group"] == {"ticket/v1 · cheap": 10}
+    assert data["failures"] == 10 and data["clusters"][0]["by_group"] == {"ticket/v1 · none · cheap": 10}
     code, _, err = run("failures", "--family", "ticket", "--db", str(db_file))
     assert (code, err) == (2, "Error: --family and --version go together\n")

@@ -43,7 +43,7 @@ def test_plain_text_summary_when_not_a_tty(tmp_path: Path) -> None:
     print_summary(db, run_id, wall_s=2.5, file=buf)
     lines = buf.getvalue().splitlines()
     assert lines[0].split() == [
-        "prompt", "variant", "provider", "pass", "fail", "error", "pass", "rate", "guardrail", "tokens", "in",
+        "prompt", "variant", "provider", "pass", "fail", "error", "pass", "rate", "guardrail", "fails", "tokens", "in",
         "tokens", "out", "cost", "p50", "p95", "cache", "hits", "retries",
     ]  # fmt: skip
     assert set(lines[1]) <= {"-", " "}

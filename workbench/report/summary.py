@@ -27,7 +27,7 @@ class SummaryRow:
     passes: int
     failures: int
     errors: int
-    guardrail_failures: int  # results with at least one failed guardrail assertion
+    guardrail_failures: int  # failed guardrail checks (assertions), counted as recommend and the UI count them
     tokens_in: int
     tokens_out: int
     cost: float | None  # None: some call had an unknown price
@@ -87,7 +87,7 @@ def summary_rows(db: Database, run_id: int) -> list[SummaryRow]:
         "select prompt_idx, variant, provider_idx, count(*), sum(success and error is null),"
         " sum(case when error is null and success = 0 then 1 else 0 end),"
         " sum(case when error is not null then 1 else 0 end),"
-        " sum(case when guardrail_failures > 0 then 1 else 0 end),"
+        " sum(coalesce(guardrail_failures, 0)),"
         " sum(tokens_in), sum(tokens_out), sum(cost), sum(case when cost is null and error is null then 1 else 0 end),"
         " sum(cached), sum(max(coalesce(attempts, 1) - 1, 0)), count(latency_ms)"
         " from results where run_id = ? group by prompt_idx, variant, provider_idx",
@@ -129,7 +129,7 @@ HEADERS = (
     "fail",
     "error",
     "pass rate",
-    "guardrail",
+    "guardrail fails",
     "tokens in",
     "tokens out",
     "cost",
