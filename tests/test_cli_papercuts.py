@@ -29,12 +29,13 @@ def test_progress_lines_are_throttled() -> None:
     now = [100.0]
     out = io.StringIO()
     lines = ProgressLines("s.yaml", interval=5, out=out, clock=lambda: now[0])
-    for done, t in [(1, 101), (2, 104.9), (3, 105.0), (4, 107), (5, 110.5)]:
+    # The first cell takes 30 s (a model loads); then one cell every 2 s.
+    for done, t in [(1, 130), (2, 132), (3, 134), (4, 136), (5, 138)]:
         now[0] = t
         lines(done, 10)
     assert out.getvalue().splitlines() == [
-        "[s.yaml] 3/10 cells (30.0%), 5 s elapsed, ~12 s left",
-        "[s.yaml] 5/10 cells (50.0%), 10 s elapsed, ~10 s left",
+        "[s.yaml] 1/10 cells (10.0%), 30 s elapsed",  # no rate yet: no estimate
+        "[s.yaml] 4/10 cells (40.0%), 36 s elapsed, ~12 s left",  # 2 s a cell since the first, not 9
     ]
 
 

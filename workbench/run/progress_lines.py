@@ -41,17 +41,22 @@ class ProgressLines:
         self.clock = clock
         self.start = clock()
         self.last = self.start
+        self.first: tuple[float, int] | None = None  # (when, done) at the first report: the rate
+        # is measured from there, so a slow start (loading a model) does not inflate the estimate
 
     def __call__(self, done: int, total: int) -> None:
         now = self.clock()
+        if self.first is None:
+            self.first = (now, done)
         if now - self.last < self.interval:
             return
         self.last = now
-        print(self.line(done, total, now - self.start), file=self.out or sys.stderr, flush=True)
+        print(self.line(done, total, now - self.start, now), file=self.out or sys.stderr, flush=True)
 
-    def line(self, done: int, total: int, elapsed: float) -> str:
+    def line(self, done: int, total: int, elapsed: float, now: float | None = None) -> str:
         share = f" ({done / total:.1%})" if total else ""
         left = ""
-        if 0 < done < total:
-            left = f", ~{elapsed / done * (total - done):.0f} s left"
+        if self.first is not None and now is not None and done < total and done > self.first[1]:
+            rate = (now - self.first[0]) / (done - self.first[1])
+            left = f", ~{rate * (total - done):.0f} s left"
         return f"[{self.name}] {done}/{total} cells{share}, {elapsed:.0f} s elapsed{left}"
