@@ -122,10 +122,49 @@ def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
         in codes
     )
     assert any(c.startswith("echo: Write a reply to Maria") for c in codes)
+    # The failed checks lead, each with its full reason (before the output and the prompt).
+    assert [e.value for e in at.error] == [
+        "**not-regex · guardrail/pii · guardrail**: " + _reason(use_db, rid, "guardrail/pii"),
+        '**contains · quality/order-id**: Expected output to contain "NW-1"',
+    ]
     assertions = at.dataframe[2].value
     assert assertions["metric"].tolist() == ["quality/name", "guardrail/pii", "quality/order-id"]
     assert assertions[""].tolist() == ["✓", "✗", "✗"]
     assert assertions["reason"].iloc[2] == 'Expected output to contain "NW-1"'
+
+
+def _chart_rows(chart: Any) -> list[list[dict[str, Any]]]:
+    """The rows of a chart's dataset (sent beside the spec as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [convert_arrow_bytes_to_pandas_df(d.data.data).to_dict("records") for d in chart.proto.datasets]
+
+
+def _reason(db_path: Path, result_id: int, metric: str) -> str:
+    row = (
+        open_db(db_path)
+        .execute("select reason from assertion_results where result_id = ? and metric = ?", [result_id, metric])
+        .fetchone()
+    )
+    return str(row[0])
+
+
+def test_matrix_compact_mode_and_verdict_colours(use_db: Path) -> None:
+    """Compact mode (the default from 8 columns; forced here) shows C1.. headers and the verdict;
+    the header table maps C1.. to the pairs; cells are coloured by verdict."""
+    from workbench.ui.views.matrix_view import cell_style
+    from workbench.ui.widgets import ERROR_BG, FAIL_BG, PASS_BG, rate_bar, rate_style
+
+    at = render("matrix", run=1, compact=1)
+    header = at.dataframe[0].value
+    assert header[""].tolist() == ["C1", "C2", "C3", "C4"]
+    grid = at.dataframe[1].value
+    assert list(grid.columns) == ["#", "test", "C1", "C2", "C3", "C4"]
+    pick = header[header["column"] == PICK][""].iloc[0]
+    assert grid[pick].str.match(r"^✓ · \d\.\d\d$").all()
+    assert (cell_style("✓ · 1.00"), cell_style("✗ 1/3"), cell_style("⚠ error")) == (PASS_BG, FAIL_BG, ERROR_BG)
+    assert rate_bar(0.864) == "▰▰▰▰▰▰▰▰▰▱  86.4%"
+    assert (rate_style(0.9, 0.9), rate_style(0.86, 0.9), rate_style(0.86, None)) == (PASS_BG, FAIL_BG, "")
 
 
 def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
@@ -186,7 +225,13 @@ def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
     assert table.set_index("pair").loc[PICK, "role"] == "pick"
     why = table.set_index("pair").loc["reply/v1 · none · gpt-4o", "why excluded"]
     assert "5 guardrail failures" in why
-    assert len(at.get("vega_lite_chart")) == 1
+    [chart] = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    # Every point carries a short label (the family and the variant are common to all: left out).
+    text_layers = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(text_layers) == 2 and {t["encoding"]["text"]["field"] for t in text_layers} == {"label"}
+    rows = max(_chart_rows(chart), key=len)  # the points' dataset (the frontier line has its own)
+    assert sorted(r["label"] for r in rows) == ["v1 · gpt-4o", "v1 · gpt-4o-mini", "v2 · gpt-4o", "v2 · gpt-4o-mini"]
     # Run 2 fails the target everywhere: no pick, and the page says why.
     at = render("recommendation", run=2)
     assert "no pair meets the criteria" in at.error[0].value

@@ -46,6 +46,7 @@ def test_every_page_renders_in_chromium(tmp_path: Path) -> None:
     assert [v.name for v in visits] == [c.name for c in TOUR]
     for v in visits:
         assert v.screenshot is not None and v.screenshot.stat().st_size > 10_000, v.name
+        assert v.external == [], f"{v.name} tried to reach {v.external}"  # no request leaves the machine
         print(f"first render {v.name}: {v.seconds:.2f} s")
     # Generous bound for a loaded CI machine; bench/ui_first_render.py measures the 100k-result target.
     assert max(v.seconds for v in visits) < 30

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,6 +45,7 @@ class PageVisit:
     url: str
     seconds: float  # navigation start -> expected text visible, script run finished, chunks loaded
     screenshot: Path | None
+    external: list[str]  # requests to anywhere but 127.0.0.1 (blocked, never sent)
 
 
 def free_port() -> int:
@@ -123,6 +126,18 @@ def visit(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": width, "height": height})
+            external: list[str] = []
+
+            def _loopback_only(route: Any, request: Any) -> None:
+                """The network is blocked: only the UI's own server on 127.0.0.1 is reachable."""
+                host = urlsplit(request.url).hostname
+                if request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+                    route.continue_()
+                else:
+                    external.append(request.url)
+                    route.abort()
+
+            context.route("**/*", _loopback_only)
             if warm_bundle:
                 warm = context.new_page()
                 warm.goto(base, wait_until="networkidle", timeout=timeout_ms)
@@ -162,7 +177,8 @@ def visit(
                     page.wait_for_timeout(600)  # let charts finish drawing
                     shot = screenshots / f"{check.name}.png"
                     page.screenshot(path=str(shot), full_page=True)
-                visits.append(PageVisit(check.name, url, seconds, shot))
+                visits.append(PageVisit(check.name, url, seconds, shot, list(external)))
+                external.clear()
                 page.close()
         finally:
             browser.close()

@@ -19,14 +19,16 @@ from workbench.ui import data
 
 HERE = Path(__file__).resolve().parent
 
+# No icons: Streamlit's `:material/...:` icons and emoji page icons load a font or an image from a
+# CDN, and no request may leave the machine (tests/test_ui_browser.py blocks the network).
 PAGES = [
-    ("overview", "Overview", ":material/home:"),
-    ("matrix", "Matrix", ":material/grid_on:"),
-    ("versions", "Versions", ":material/difference:"),
-    ("guardrails", "Guardrails", ":material/shield:"),
-    ("recommendation", "Recommendation", ":material/recommend:"),
-    ("cost", "Cost", ":material/payments:"),
-    ("compare", "Compare runs", ":material/compare_arrows:"),
+    ("overview", "Overview"),
+    ("matrix", "Matrix"),
+    ("versions", "Versions"),
+    ("guardrails", "Guardrails"),
+    ("recommendation", "Recommendation"),
+    ("cost", "Cost"),
+    ("compare", "Compare runs"),
 ]
 
 
@@ -35,10 +37,10 @@ def main() -> None:
     # Altair validates every chart object against the Vega-Lite schema as it is built (DEBUG_MODE);
     # the pages' charts are validated in the tests instead (see widgets.chart).
     alt.utils.schemapi.disable_debug_mode()
-    st.set_page_config(page_title="workbench", page_icon=":material/science:", layout="wide")
+    st.set_page_config(page_title="workbench", layout="wide")
     pages = [
-        st.Page(HERE / "routes" / f"{name}.py", title=title, icon=icon, url_path=name, default=i == 0)
-        for i, (name, title, icon) in enumerate(PAGES)
+        st.Page(HERE / "routes" / f"{name}.py", title=title, url_path=name, default=i == 0)
+        for i, (name, title) in enumerate(PAGES)
     ]
     page = st.navigation(pages)
     st.sidebar.caption(f"Database: `{data.db_path()}`")

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from workbench.analysis.trend import RunSummary
@@ -62,6 +63,40 @@ def pick_run(runs: list[RunSummary], key: str = "run", label: str = "Run", defau
     chosen = st.selectbox(label, ids, index=index, format_func=lambda i: run_label(by_id[i]), key=f"w_{key}")
     state.put(key, chosen, None if key != "run" else ids[0])
     return by_id[int(chosen)]
+
+
+# Verdict colours, shared by the Matrix cells and every pass-rate bar (light backgrounds: the text
+# stays readable in the light theme; GitHub's diff palette).
+PASS_BG = "background-color: #dafbe1; color: #116329"
+FAIL_BG = "background-color: #ffebe9; color: #a40e26"
+ERROR_BG = "background-color: #fff8c5; color: #7d4e00"
+BAR_CELLS = 10
+
+
+def rate_bar(rate: float | None) -> str:
+    """A pass rate as a text bar, `▰▰▰▰▰▰▰▰▱▱  86.4%` (its colour comes from `style_rates`)."""
+    if rate is None or rate != rate:  # None or NaN
+        return "-"
+    full = max(0, min(BAR_CELLS, round(rate * BAR_CELLS)))
+    return "▰" * full + "▱" * (BAR_CELLS - full) + f"  {rate * 100:.1f}%"
+
+
+def rate_style(rate: float | None, target: float | None) -> str:
+    """Green at or above the target, red below it (no target: no colour)."""
+    if rate is None or rate != rate or target is None:
+        return ""
+    return PASS_BG if rate + 1e-12 >= target else FAIL_BG
+
+
+def style_rates(df: pd.DataFrame, column: str, targets: float | list[float | None] | None) -> Any:
+    """`df` as a Styler whose `column` (pass rates 0..1) shows as coloured bars; `targets` is one
+    target for every row or one per row. The values stay numbers, so sorting still works."""
+    per_row = targets if isinstance(targets, list) else [targets] * len(df)
+
+    def colours(col: pd.Series) -> list[str]:
+        return [rate_style(v, t) for v, t in zip(col.tolist(), per_row, strict=True)]
+
+    return df.style.format({column: rate_bar}).apply(colours, subset=[column])
 
 
 def cost_text(value: float | None) -> str:

@@ -72,11 +72,8 @@ def render() -> None:
             )
         )
         widgets.chart(chart, height=max(60, 32 * len(known)))
-    st.dataframe(
-        df.drop(columns=["usd_per_request"]),
-        hide_index=True,
-        column_config={"pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
-    )
+    target = data.suite_acceptance(tok, run.id).min_pass_rate
+    st.dataframe(widgets.style_rates(df.drop(columns=["usd_per_request"]), "pass rate", target), hide_index=True)
 
     st.subheader("Monthly projection")
     rpd = st.number_input(

@@ -15,10 +15,12 @@ from workbench.report.md_escape import md
 from workbench.ui import data, state, widgets
 
 PAGE_SIZES = [25, 50, 100, 200]
+COMPACT_FROM = 8  # columns: from here on the grid starts in compact mode (short headers, verdict only)
 
 
-def cell_text(cells: list[MatrixCell]) -> str:
-    """One cell: verdict, score, tokens in/out, cost, latency (first repeat; verdict over all)."""
+def cell_text(cells: list[MatrixCell], compact: bool = False) -> str:
+    """One cell: verdict, score, tokens in/out, cost, latency (first repeat; verdict over all).
+    Compact: the verdict and the score only."""
     if not cells:
         return ""
     c = cells[0]
@@ -31,12 +33,26 @@ def cell_text(cells: list[MatrixCell]) -> str:
         mark = "✓ pass" if c.success else "✗ fail"
     guard = f" · guardrail ✗{c.guardrail_failures}" if any(x.guardrail_failures for x in cells) else ""
     score = "" if c.score is None else f" · {c.score:.2f}"
+    if compact:
+        return f"{mark.split()[0] if len(cells) == 1 else mark}{score}{' · G✗' if guard else ''}"
     tokens = f" · {c.tokens_in or 0}→{c.tokens_out or 0} tok"
     cached = " (cached)" if c.cached else ""
     return f"{mark}{score}{guard}{tokens} · {fmt_cost(c.cost)}{cached} · {fmt_ms(c.latency_ms)}"
 
 
-def column_names(columns: list[MatrixColumn]) -> dict[str, str]:
+def cell_style(text: Any) -> str:
+    """The verdict colour of a grid cell (pass green, fail red, error amber)."""
+    if not isinstance(text, str) or not text:
+        return ""
+    if text.startswith("⚠"):
+        return widgets.ERROR_BG
+    return widgets.PASS_BG if text.startswith("✓") else widgets.FAIL_BG if text.startswith("✗") else ""
+
+
+def column_names(columns: list[MatrixColumn], compact: bool = False) -> dict[str, str]:
+    """Grid headers: the pair names, or in compact mode `C1`, `C2`, ... (the table above maps them)."""
+    if compact:
+        return {c.key: f"C{i}" for i, c in enumerate(columns, 1)}
     names: dict[str, str] = {}
     seen: set[str] = set()
     for c in columns:
@@ -50,6 +66,7 @@ def header_table(columns: list[MatrixColumn]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
+                "": f"C{i}",
                 "column": c.name,
                 "results": c.n,
                 "pass rate": c.pass_rate,
@@ -59,7 +76,7 @@ def header_table(columns: list[MatrixColumn]) -> pd.DataFrame:
                 "errors": c.errors,
                 "guardrail failures": c.guardrail_failures,
             }
-            for c in columns
+            for i, c in enumerate(columns, 1)
         ]
     )
 
@@ -75,13 +92,10 @@ def render() -> None:
     if not columns:
         st.info(f"Run {md(run.name)} has no results yet.")
         return
+    target = data.suite_acceptance(tok, run.id).min_pass_rate
     st.dataframe(
-        header_table(columns),
+        widgets.style_rates(header_table(columns), "pass rate", target).format({"mean score": "{:.3f}"}, na_rep="-"),
         hide_index=True,
-        column_config={
-            "pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-            "mean score": st.column_config.NumberColumn(format="%.3f"),
-        },
     )
 
     f = st.columns([1, 1, 1, 1, 3])
@@ -116,25 +130,35 @@ def render() -> None:
     state.put("page", page.page, 1)
     p[2].markdown(f"&nbsp;  \n**{page.total:,}** test cases match · page {page.page} of {page.pages}")
 
-    names = column_names(columns)
+    compact = p[2].toggle(
+        "Compact (short headers C1, C2, ... and the verdict only)",
+        value=state.get_bool("compact", len(columns) >= COMPACT_FROM),
+        key="w_compact",
+    )
+    state.put("compact", compact, len(columns) >= COMPACT_FROM)
+    names = column_names(columns, compact)
     rows: list[dict[str, Any]] = []
     for r in page.rows:
         row: dict[str, Any] = {"#": r.test_idx, "test": r.description or _vars_text(r.vars)}
         for c in columns:
-            row[names[c.key]] = cell_text(r.cells.get(c.key, []))
+            row[names[c.key]] = cell_text(r.cells.get(c.key, []), compact)
         rows.append(row)
     grid = pd.DataFrame(rows, columns=["#", "test", *names.values()])
     config: dict[str, Any] = {
         names[c.key]: st.column_config.TextColumn(
             names[c.key],
-            help=f"pass rate {fmt_rate(c.pass_rate)} · mean score "
+            width="small" if compact else None,
+            help=f"{c.name} · pass rate {fmt_rate(c.pass_rate)} · mean score "
             f"{'-' if c.mean_score is None else f'{c.mean_score:.2f}'} · total cost {fmt_cost(c.total_cost)}",
         )
         for c in columns
     }
-    st.caption("Click a cell to open its details (rendered prompt, output, every assertion).")
+    st.caption(
+        "Click a cell to open its details (failed checks first, then output, prompt and every assertion)."
+        " Green: passed, red: failed, amber: error."
+    )
     event = st.dataframe(
-        grid,
+        grid.style.map(cell_style, subset=list(names.values())),
         hide_index=True,
         column_config=config,
         on_select="rerun",
@@ -176,12 +200,18 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
     )
     if d.error:
         st.error(md(d.error))  # provider text: shown, never rendered as Markdown (no images load)
+    failed = [a for a in d.assertions if not a.passed and a.type != "assert-set"]
+    if failed:  # what went wrong comes first, each reason in full
+        st.markdown(f"**Failed checks ({len(failed)})**")
+        for a in failed:
+            what = f"{a.type}" + (f" · {a.metric}" if a.metric else "") + (" · guardrail" if a.is_guardrail else "")
+            st.error(f"**{md(what)}**: {md(a.reason or 'failed')}")  # suite/provider text: never Markdown
     left, right = st.columns(2)
-    left.markdown("**Rendered prompt**")
-    left.code(d.prompt or "", language=None, wrap_lines=True)
-    right.markdown("**Output**")
-    right.code(d.output or "", language=None, wrap_lines=True)
-    st.markdown("**Assertions**")
+    right.markdown("**Rendered prompt**")
+    right.code(d.prompt or "", language=None, wrap_lines=True)
+    left.markdown("**Output**")
+    left.code(d.output or "", language=None, wrap_lines=True)
+    st.markdown("**All assertions**")
     st.dataframe(
         pd.DataFrame(
             [

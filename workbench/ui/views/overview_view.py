@@ -45,11 +45,13 @@ def render() -> None:
         ]
     )
     st.subheader("Runs")
+    tok = widgets.token()
+    targets: list[float | None] = [data.suite_acceptance(tok, r.id).min_pass_rate for r in runs]
+    st.caption("Pass rate: green at or above the run's acceptance target, red below.")
     st.dataframe(
-        table,
+        widgets.style_rates(table, "pass rate", targets),
         hide_index=True,
         column_config={
-            "pass rate": st.column_config.ProgressColumn("pass rate", format="percent", min_value=0, max_value=1),
             "cache hit ratio": st.column_config.NumberColumn("cache hit ratio", format="percent"),
             "tokens in": st.column_config.NumberColumn(format="localized"),
             "tokens out": st.column_config.NumberColumn(format="localized"),

@@ -26,10 +26,28 @@ def _role(p: PairStats, rec: Recommendation) -> str:
     return "excluded"
 
 
+def point_labels(pairs: list[Any]) -> dict[tuple[str, str, str], str]:
+    """Short chart labels: the pair name without the parts every pair shares (one family, one
+    variant or one model), so each point can carry its label without covering the others."""
+    parts = [(p.prompt, p.variant, p.model) for p in pairs]
+    families = {pr.split("/", 1)[0] for pr, _, _ in parts}
+    keep_variant = len({v for _, v, _ in parts}) > 1
+    keep_model = len({m for _, _, m in parts}) > 1
+    out = {}
+    for p, (prompt, variant, model) in zip(pairs, parts, strict=True):
+        shown = [prompt.split("/", 1)[-1] if len(families) == 1 and "/" in prompt else prompt]
+        shown += [variant] if keep_variant else []
+        shown += [model] if keep_model else []
+        out[p.key] = " · ".join(shown)
+    return out
+
+
 def scatter(rec: Recommendation, log_x: bool) -> alt.LayerChart | None:
     frontier = {p.key for p in rec.frontier}
+    short = point_labels(rec.pairs)
     rows: list[dict[str, Any]] = [
         {
+            "label": short[p.key],
             "pair": p.name,
             "cost per request": p.mean_cost,
             "cost": fmt_cost(p.mean_cost),
@@ -81,12 +99,14 @@ def scatter(rec: Recommendation, log_x: bool) -> alt.LayerChart | None:
         .mark_line(strokeDash=[6, 3], color="#555")
         .encode(x=x, y=y, order="cost per request:Q")
     )
-    labels = (
+    text = {"x": x, "y": y, "text": "label:N", "color": alt.Color("role:N", scale=colors, legend=None)}
+    labels = base.transform_filter(alt.datum.role != "pick").mark_text(align="left", dx=9, dy=-9).encode(**text)
+    pick = (
         base.transform_filter(alt.datum.role == "pick")
-        .mark_text(align="left", dx=10, dy=-10, fontWeight="bold")
-        .encode(x=x, y=y, text="pair:N")
+        .mark_text(align="left", dx=9, dy=-9, fontWeight="bold")
+        .encode(**text)
     )
-    return line + bars + points + labels
+    return line + bars + points + labels + pick  # every point labelled, the pick in bold
 
 
 def render() -> None:
@@ -160,11 +180,7 @@ def render() -> None:
             for p in rec.pairs
         ]
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={"pass rate": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
-    )
+    st.dataframe(widgets.style_rates(table, "pass rate", acceptance.min_pass_rate), hide_index=True)
     routing_section(tok)
 
 
