@@ -76,7 +76,7 @@ def test_overview_lists_runs_and_trend(use_db: Path) -> None:
     assert list(runs["run"]) == [2, 1]
     assert list(runs["label"]) == ["head", "base"]
     assert runs["results"].tolist() == [20, 20]
-    assert runs["pass rate"].tolist() == [0.0, 0.5]
+    assert runs["pass rate"].tolist() == ["▱▱▱▱▱▱▱▱▱▱  0.0%", "▰▰▰▰▰▱▱▱▱▱  50.0%"]
     assert runs["guardrail failures"].tolist() == [10, 10]
     assert "Trend across runs of a suite" in texts(at)
     [trend] = at.get("vega_lite_chart")  # pass rate and cost per request: two panels of one chart
@@ -89,7 +89,7 @@ def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
     header = at.dataframe[0].value
     assert set(header["column"]) == {f"reply/{v} · none · {m}" for v in ("v1", "v2") for m in ("gpt-4o-mini", "gpt-4o")}
     row = header[header["column"] == PICK].iloc[0]
-    assert row["pass rate"] == 1.0
+    assert row["pass rate"] == "▰▰▰▰▰▰▰▰▰▰  100.0%"
     assert row["results"] == 5
     grid = at.dataframe[1].value
     assert len(grid) == 5

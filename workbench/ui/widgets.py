@@ -89,14 +89,14 @@ def rate_style(rate: float | None, target: float | None) -> str:
 
 
 def style_rates(df: pd.DataFrame, column: str, targets: float | list[float | None] | None) -> Any:
-    """`df` as a Styler whose `column` (pass rates 0..1) shows as coloured bars; `targets` is one
-    target for every row or one per row. The values stay numbers, so sorting still works."""
+    """`df` as a Styler whose `column` (pass rates 0..1) shows as coloured text bars; `targets` is
+    one target for every row or one per row. (The bars are text: st.dataframe ignores a Styler's
+    display format on a numeric column, and its progress column has one colour per column.)"""
     per_row = targets if isinstance(targets, list) else [targets] * len(df)
-
-    def colours(col: pd.Series) -> list[str]:
-        return [rate_style(v, t) for v, t in zip(col.tolist(), per_row, strict=True)]
-
-    return df.style.format({column: rate_bar}).apply(colours, subset=[column])
+    rates = df[column].tolist()
+    shown = df.assign(**{column: [rate_bar(v) for v in rates]})
+    styles = [rate_style(v, t) for v, t in zip(rates, per_row, strict=True)]
+    return shown.style.apply(lambda _col: styles, subset=[column])
 
 
 def cost_text(value: float | None) -> str:

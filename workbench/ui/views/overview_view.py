@@ -16,7 +16,7 @@ def render() -> None:
     if runs is None:
         return
     latest = runs[0]
-    c = st.columns(5)
+    c = st.columns([1, 1.4, 1, 1.4, 1])  # room for "$0.000123" and the latest run's name
     c[0].metric("Runs", len(runs))
     c[1].metric(f"Latest run ({latest.name})", fmt_rate(latest.pass_rate), help="pass rate")
     c[2].metric("Results", f"{latest.results:,}")
@@ -28,12 +28,12 @@ def render() -> None:
             {
                 "run": r.id,
                 "label": r.label or "",
+                "pass rate": r.pass_rate,
                 "suite": r.suite,
                 "started": (r.started_at or "").replace("T", " ")[:19],
                 "status": r.status,
                 "git sha": (r.git_sha or "")[:10],
                 "results": r.results,
-                "pass rate": r.pass_rate,
                 "cost": fmt_cost(r.cost),
                 "tokens in": r.tokens_in,
                 "tokens out": r.tokens_out,
