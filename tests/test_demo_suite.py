@@ -27,7 +27,7 @@ def test_decision_suite_shape() -> None:
     [local] = suite.providers  # no echo: the decision is between real answers
     assert local.id == "local:smollm2-135m" and local.config["max_tokens"] <= 8
     assert suite.workbench["acceptance"] == {"min_pass_rate": 0.85}
-    assert "local:smollm2-135m" in suite.workbench["prices"]  # ranked on cost, never a free $0
+    assert "prices" not in suite.workbench  # priced by compute (compute:cpu-small), never a free $0
     # Every ticket holds its own order number exactly once, plus distractors in several.
     for t in suite.tests:
         assert t.vars["ticket"].count(t.vars["order"]) == 1, t.description
