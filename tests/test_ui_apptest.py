@@ -15,6 +15,7 @@ from workbench.analysis.cost import cost_by
 from workbench.analysis.pairs import pair_stats
 from workbench.analysis.projection import project
 from workbench.format import fmt_cost
+from workbench.report.md_escape import md
 from workbench.store.db import open_db
 
 pytest.importorskip("streamlit")
@@ -124,7 +125,7 @@ def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
     assert any(c.startswith("echo: Write a reply to Maria") for c in codes)
     # The failed checks lead, each with its full reason (before the output and the prompt).
     assert [e.value for e in at.error] == [
-        "**not-regex · guardrail/pii · guardrail**: " + _reason(use_db, rid, "guardrail/pii"),
+        "**not-regex · guardrail/pii · guardrail**: " + md(_reason(use_db, rid, "guardrail/pii")),
         '**contains · quality/order-id**: Expected output to contain "NW-1"',
     ]
     assertions = at.dataframe[2].value
