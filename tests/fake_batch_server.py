@@ -45,6 +45,7 @@ class FakeBatchServer:
         self.expire = False
         self.expire_after = 0
         self.fail_create = False
+        self.fail_marker = "FAIL"  # a request whose last user message holds it gets a per-item error
         self.files: dict[str, str] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, float]] = []
@@ -158,7 +159,7 @@ class FakeBatchServer:
                 body = line["body"]
                 text, tin, tout = _answer(body["messages"])
                 last = text.removeprefix("answer: ")
-                if "FAIL" in last:
+                if self.fail_marker in last:
                     bad.append(
                         {
                             "custom_id": line["custom_id"],
@@ -212,7 +213,7 @@ class FakeBatchServer:
             text, tin, tout = _answer(params["messages"])
             if self.expire and n >= self.expire_after:
                 result: dict[str, Any] = {"type": "expired"}
-            elif "FAIL" in text:
+            elif self.fail_marker in text:
                 result = {"type": "errored", "error": {"type": "error", "error": {"message": "planted failure"}}}
             else:
                 result = {

@@ -181,3 +181,14 @@ def test_dry_run_prices_the_batch_beside_the_sync_run(fake_batches: FakeBatchSer
     batch, now = (float(v.split()[0].lstrip("$")) for v in line.split(": ", 1)[1].split(" instead of "))
     assert batch == pytest.approx(now / 2, rel=0.02)  # configured $2/$4 per 1M -> $1/$2 as a batch
     assert not fake_batches.requests  # a dry run calls nothing
+
+
+def test_retry_errors_resubmits_only_the_failed_items(fake_batches: FakeBatchServer, tmp_path: Path) -> None:
+    suite = _suite(tmp_path, fake_batches, ["apples", "FAIL here"])
+    assert _run("run", "--batch", str(suite), tmp_path=tmp_path).returncode == 100
+    fake_batches.fail_marker = "never in a ticket"  # the provider recovers
+    retry = _run("run", "--batch", "--retry-errors", "1", tmp_path=tmp_path)
+    assert retry.returncode == 0, retry.stderr
+    assert "batch: 4 requests, 2 already answered, 2 submitted in 2 new batches" in retry.stderr
+    assert _rows(tmp_path, "select count(*), sum(success) from results where run_id = 1") == [(4, 4)]
+    assert _rows(tmp_path, "select count(*) from runs") == [(1,)]

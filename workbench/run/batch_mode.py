@@ -236,7 +236,11 @@ def collect_requests(suite: Suite, config: Any) -> dict[str, tuple[LiteLLMProvid
     """Step 1: every batchable request of the run, by cache key (no call, nothing stored)."""
     sink: dict[str, tuple[LiteLLMProvider, ProviderRequest]] = {}
     scratch = open_memory()
-    probe = _copy_config(config, use_cache=False, provider_wrapper=recording_wrapper(sink), label=None)
+    # A fresh scratch run of every cell (a resumed run's stored cells are answered by the cache;
+    # `--retry-errors` re-submits exactly the items that errored).
+    probe = _copy_config(
+        config, use_cache=False, provider_wrapper=recording_wrapper(sink), label=None, resume_run_id=None
+    )
     run_suite(suite, probe, scratch)
     return sink
 
