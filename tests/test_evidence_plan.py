@@ -61,7 +61,10 @@ def test_plan_cost_is_the_dry_run_estimate_scaled(tmp_path: Path) -> None:
     suite_path = project(tmp_path)
     doc = yaml.safe_load(suite_path.read_text())
     doc["providers"] = [
-        {"id": "openai:chat:gpt-4o-mini", "config": {"apiBaseUrl": "http://127.0.0.1:9", "max_tokens": 50}}
+        {
+            "id": "openai:chat:gpt-4o-mini",
+            "config": {"apiBaseUrl": "http://127.0.0.1:9", "max_tokens": 50, "price_as": "gpt-4o-mini"},
+        }
     ]
     suite_path.write_text(yaml.safe_dump(doc))
     suite = load(suite_path)
