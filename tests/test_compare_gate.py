@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from ci_project import BLOATED, BREAKING, HARMLESS, ORIGINAL, TESTS, project, wb, write_prompt, write_suite
-
-PROMPTFOO = Path("/tmp/pf/node_modules/.bin/promptfoo")
+from conftest import PROMPTFOO
 
 
 def base_and_head(tmp_path: Path, head_text: str) -> tuple[Path, Path]:
@@ -151,7 +150,10 @@ def test_cost_gate_on_priced_json(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(not PROMPTFOO.exists() or not shutil.which("node"), reason="promptfoo not installed at /tmp/pf")
+@pytest.mark.skipif(
+    not PROMPTFOO or not shutil.which("node"),
+    reason="the real promptfoo is not installed ($WORKBENCH_PROMPTFOO or on PATH)",
+)
 def test_promptfoo_written_json_as_base(tmp_path: Path) -> None:
     suite = project(tmp_path)
     out = tmp_path / "pf.json"
@@ -162,7 +164,7 @@ def test_promptfoo_written_json_as_base(tmp_path: Path) -> None:
         timeout=120,
         check=True,
         env={
-            "PATH": "/usr/bin:/bin:" + str(Path(shutil.which("node") or "node").parent),
+            "PATH": str(Path(shutil.which("node") or "node").parent) + ":/usr/bin:/bin",
             "HOME": str(tmp_path),
             "PROMPTFOO_DISABLE_TELEMETRY": "1",
             "PROMPTFOO_DISABLE_UPDATE": "1",
