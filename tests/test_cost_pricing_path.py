@@ -138,3 +138,19 @@ def test_a_self_hosted_endpoint_gets_no_bill_unless_priced(fake_openai: FakeOpen
     assert r.cost is None  # type: ignore[attr-defined]
     priced = ProviderSpec(id=pid, config={**spec.config, "input_cost_per_1m": 1, "output_cost_per_1m": 2})
     assert _call(priced).cost == pytest.approx(per_request((1, 2)))  # type: ignore[attr-defined]
+
+
+def test_pooled_runs_put_a_pair_on_one_price(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """Two runs of one model at different prices, pooled: every result is costed at the newest price."""
+    from workbench.analysis.recommend import recommend
+
+    db = tmp_path / "wb.db"
+    old = write_suite(tmp_path / "old.yaml", [provider(fake_openai, "cb-x", (5, 10))], n_tests=3)
+    new = write_suite(tmp_path / "new.yaml", [provider(fake_openai, "cb-x", (1, 2))], n_tests=3)
+    cli_run("run", str(old), "--db", str(db), "--no-cache")
+    cli_run("run", str(new), "--db", str(db), "--no-cache")
+    rec = recommend(open_db(db), [1, 2])
+    (pair,) = rec.pairs
+    assert pair.n == 6
+    assert pair.mean_cost == pytest.approx(per_request((1, 2)))  # not the mean of two prices
+    assert pair.price is not None and pair.price["input_per_token"] == pytest.approx(1e-6)

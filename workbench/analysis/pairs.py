@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.analysis import pair_totals, queries, repeat_clusters
+from workbench.analysis.repricing import reprice_pooled
 from workbench.analysis.stats import wilson_interval
 
 
@@ -130,6 +131,7 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
         }
     else:
         aggregates = queries.pair_aggregates(db, run_ids)
+        reprice_pooled(db, run_ids, aggregates)  # one price per pair: the newest run's
         p95 = queries.pair_p95_latency(db, run_ids)
     named = queries.pair_named_scores(db, run_ids) if with_named_scores else {}
     names = queries.prompt_names(db, run_ids)

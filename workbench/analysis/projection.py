@@ -25,17 +25,6 @@ from workbench.analysis.pairs import PairStats
 from workbench.errors import UsageError
 from workbench.providers.pricing import Price
 
-
-def recorded_price(data: dict[str, Any] | None) -> Price | None:
-    """The Price a run recorded (`Price.to_dict()`), or None."""
-    if not data:
-        return None
-    fields: dict[str, Any] = {k: data.get(k) for k in Price.__dataclass_fields__}
-    if fields["input_per_token"] is None or fields["output_per_token"] is None or not fields["source"]:
-        return None
-    return Price(**fields)
-
-
 DAYS_PER_MONTH = 30
 AVALANCHE = (1.0, 2.0, 4.0)
 
@@ -105,7 +94,7 @@ def _cost_per_request(pair: PairStats, growth: float) -> tuple[float | None, boo
         return pair.mean_cost, False
     tin = pair.mean_tokens_in or 0.0
     tout = pair.mean_tokens_out or 0.0
-    price = recorded_price(pair.price)
+    price = Price.from_dict(pair.price)
     if price is not None and price.per_hour is None:
         grown, now = price.cost(round(growth * tin), round(tout)), price.cost(round(tin), round(tout))
         if grown is not None and now is not None:

@@ -105,6 +105,16 @@ class Price:
     def per_1m(self) -> tuple[float, float]:
         return self.input_per_token * 1e6, self.output_per_token * 1e6
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Price | None:
+        """The Price a run recorded (`to_dict()`), or None."""
+        if not data:
+            return None
+        fields: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
+        if fields["input_per_token"] is None or fields["output_per_token"] is None or not fields["source"]:
+            return None
+        return cls(**fields)
+
     def to_dict(self) -> dict[str, Any]:
         """What a run records about the price it used (per-token values or $ per hour, and source)."""
         return {k: v for k, v in asdict(self).items() if v is not None} | {"kind": self.kind}
