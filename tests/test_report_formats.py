@@ -32,7 +32,7 @@ def test_format_by_extension(name: str, fmt: str) -> None:
     assert format_for(name) == fmt
 
 
-@pytest.mark.parametrize("name", ["out.xml", "out.html", "out", "out.txt"])
+@pytest.mark.parametrize("name", ["out.xml", "out.htm", "out", "out.txt"])
 def test_unknown_extension_names_supported_ones(name: str) -> None:
     with pytest.raises(UsageError) as e:
         check_output_paths([Path(name)])

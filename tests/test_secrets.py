@@ -156,6 +156,7 @@ SQL_RE = re.compile(
 REVIEWED = {
     "names[0]", "names[1]", "names[2]", "name", "uc", "per", "where", "joined", "cond", "order", "pair_join",
     "column", "marks", "sql", "expr", "placeholders(run_ids)", "JOINED.format(base=names[0], head=names[1])",
+    "names[3]", "JOINED.format(**tables)", "tables['head']",
 }  # fmt: skip
 
 

@@ -70,7 +70,7 @@ class EvidencePlan:
 
     def lines(self) -> list[str]:
         out = [
-            f"Plan for {self.suite}: detect a {self.drop * 100:g}-point pass-rate drop from"
+            f"Plan for {self.suite}: detect a {self.drop * 100:g}-point pass-rate drop below"
             f" {self.baseline_rate:.1%} ({self.rate_source}) with power {self.power:.0%} at two-sided"
             f" alpha {self.alpha:g}",
             f"Needs {self.samples} independent samples per pair on each side (BASE and HEAD);"
