@@ -20,7 +20,7 @@ def test_plan_for_a_deterministic_suite_says_add_tests(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0] == (
-        f"Plan for {suite}: detect a 10-point pass-rate drop from 90.0% (assumed; pass --baseline-rate) with"
+        f"Plan for {suite}: detect a 10-point pass-rate drop below 90.0% (assumed; pass --baseline-rate) with"
         " power 80% at two-sided alpha 0.05"
     )
     assert lines[1].startswith("Needs 199 independent samples per pair on each side (BASE and HEAD); 1 pair;")
