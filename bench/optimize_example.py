@@ -49,6 +49,7 @@ def main() -> None:
     ap.add_argument("--model", default="local:smollm2-135m")
     ap.add_argument("--max-candidates", type=int, default=6)
     ap.add_argument("--requests-per-day", type=float, default=10000)
+    ap.add_argument("--significance", type=float, help="Passed to optimize: accept non-significant regressions.")
     ap.add_argument(
         "--pad",
         action="append",
@@ -73,6 +74,7 @@ def main() -> None:
                 "--suite", f"suites/{family}.yaml", "--model", args.model,
                 "--max-candidates", str(args.max_candidates),
                 "--requests-per-day", str(args.requests_per_day), "--db", str(work / "opt.db"),
+                *(["--significance", str(args.significance)] if args.significance else []),
             ],
             capture_output=True, text=True, env=env, cwd=work,
         )  # fmt: skip
@@ -97,6 +99,11 @@ def main() -> None:
         f"saved per month     {'unknown' if month is None else f'${month:.2f}'} at {args.requests_per_day:,.0f} requests/day"
     )
     print(f"written             {res['written'] or 'nothing (no cheaper version held)'}")
+    for c in res["candidates"][1:]:
+        verdict = "kept   " if c["accepted"] else "dropped"
+        print(
+            f"  #{c['n']:<2} {c['tokens']:>4} tokens  {c['passes']}/{c['total']}  {verdict}  {c['origin'][:60]}  ({c['reason']})"
+        )
 
 
 if __name__ == "__main__":
