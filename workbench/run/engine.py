@@ -153,6 +153,7 @@ class Engine:
         self.conversations: dict[tuple[int, int, Any], list[dict[str, Any]]] = {}
         self.hooks = Hooks(suite)  # extensions: beforeEach/afterEach per row, afterAll at the end
         self.hook_results: list[dict[str, Any]] = []
+        self._hooked_tests: dict[str, TestCase] = {}  # cell key -> the test beforeEach returned
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -232,6 +233,12 @@ class Engine:
             self.budget.release(cell.key)
 
     async def _run_cell(self, cell: Cell) -> CellResult:
+        result = await self._run_row(cell)
+        if self.hooks:  # afterEach sees every row, error rows too, with the test beforeEach gave
+            self._after_each(self._hooked_tests.pop(cell.key, self.tests[cell.test_idx]), result)
+        return result
+
+    async def _run_row(self, cell: Cell) -> CellResult:
         from workbench.assertions import grade_test
         from workbench.compression.variants import apply_variant
         from workbench.errors import AssertionConfigError
@@ -247,7 +254,7 @@ class Engine:
         conversation: list[dict[str, Any]] | None = None
         try:
             if self.hooks:
-                test = self.hooks.before_each(test)
+                test = self._hooked_tests[cell.key] = self.hooks.before_each(test)
             vars_: dict[str, Any] = (
                 render_vars(self._input_vars(test), self.suite.base_dir) if self.hooks else self.test_vars(test)
             )
@@ -338,8 +345,6 @@ class Engine:
             self.budget.add_grading(grading_cost(grading), cell.key)
         if test.options.get("storeOutputAs") and output:
             self.registers[str(test.options["storeOutputAs"])] = output
-        if self.hooks:
-            self._after_each(test, cell, grading.pass_, grading.score, output)
         return CellResult(
             cell=cell,
             prompt_text=text,
@@ -354,13 +359,14 @@ class Engine:
             compression=compression,
         )
 
-    def _after_each(self, test: TestCase, cell: Cell, success: bool, score: float, output: Any) -> None:
+    def _after_each(self, test: TestCase, row: CellResult) -> None:
         result = {
-            "success": success,
-            "score": score,
-            "testIdx": cell.test_idx,
-            "promptIdx": cell.prompt_idx,
-            "response": {"output": output},
+            "success": row.success,
+            "score": row.score,
+            "error": row.error,
+            "testIdx": row.cell.test_idx,
+            "promptIdx": row.cell.prompt_idx,
+            "response": {"output": row.response.output},
         }
         self.hooks.after_each(test, result)
         self.hook_results.append(result)
