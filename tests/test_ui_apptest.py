@@ -185,6 +185,9 @@ def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
     assert "Flipped tests: 0 broke, 10 fixed" in out
     flips = at.dataframe[2].value
     assert flips[""].tolist() == ["fixed"] * 10
+    # The excerpts show the part that changed, marked like `workbench diff` marks it.
+    assert flips["v1 output"].str.contains(r"\[-", regex=True).all()
+    assert flips["v2 output"].str.contains(r"\{\+", regex=True).all()
     # Outputs in full open from the table (a clicked row, or `flip` in a shared URL).
     assert not at.code
     assert "Click a row to see both outputs in full." in texts(at)

@@ -41,8 +41,8 @@ def render() -> None:
         return
     run = widgets.pick_run(runs)
     tok = widgets.token()
-    c = st.columns(4)
-    c[0].metric("Spent by this run (model + grading)", fmt_cost(run.total_cost))
+    c = st.columns([1.3, 1.5, 1, 0.9])  # room for per-request amounts like "$0.0000194"
+    c[0].metric("Spent by this run", fmt_cost(run.total_cost), help="model calls + grading")
     c[3].metric("of which grading", fmt_cost(run.grader_cost))
     c[1].metric("Cost per request", fmt_cost(run.cost_per_request))
     hit = data.run_cache_hit_rate(tok, run.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from workbench.analysis.diff import changed_excerpts
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.report.md_escape import md
@@ -109,10 +110,12 @@ def render() -> None:
                         "variant": f.variant,
                         "model": f.model,
                         "repeat": f.repeat,
-                        f"{v1} output": (f.before_output or "")[:100],
-                        f"{v2} output": (f.after_output or "")[:100],
+                        # the part that changed, marked [-removed-] / {+inserted+}; click for both in full
+                        f"{v1} output": ex[0],
+                        f"{v2} output": ex[1],
                     }
                     for f in diff.flips
+                    for ex in [changed_excerpts(f.before_output, f.after_output, width=100, context=30)]
                 ]
             ),
             key=f"flips_{diff.run_id}_{family}_{v1}_{v2}",
