@@ -43,6 +43,7 @@ def test_grader_spend_is_in_the_summary_reports_runs_and_recommend(fake_openai: 
     total = model + grading
     # The summary says what the run cost, model and grading apart and together (old: "cost $0.00025").
     assert "cost $0.0602 (model $0.00025 + grading $0.0600, grading 99.6%)" in out
+    assert "actual: $0.00025 (+ grading $0.0600, not estimated)" in out
     run = open_db(db).execute("select cost, grader_cost from runs").fetchone()
     assert run == (pytest.approx(model), pytest.approx(grading))
     # promptfoo's JSON: gradingResult.tokensUsed is filled (it was all zeros), stats too.
@@ -77,3 +78,16 @@ def test_max_cost_bounds_model_plus_grader_spend(fake_openai: FakeOpenAI, tmp_pa
     assert status == "budget_exceeded"
     assert cost + grader <= 0.02
     assert cost + grader >= 0.02 - PER_CALL - PER_GRADING  # it used the budget, it did not stop early
+
+
+def test_max_cost_bounds_a_compute_priced_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """A model priced by compute ($/hour x busy time) has no token estimate; the cap holds the
+    largest cost one of its calls has had (old code: unpriced, never bounded: all 20 calls ran)."""
+    fake_openai.by_model["own-box"] = {"delay": 0.2}
+    db = tmp_path / "wb.db"
+    suite = write_suite(tmp_path / "s.yaml", [provider(fake_openai, "own-box", cost_per_hour=3.6)], n_tests=20)
+    per_call = 3.6 * 0.2 / 3600  # >= $0.0002 a call
+    cli_run("run", str(suite), "--db", str(db), "--max-cost", str(5 * per_call), "--max-concurrency", "2")
+    cost, results, status = open_db(db).execute("select cost, results, status from runs").fetchone()
+    assert status == "budget_exceeded" and results < 20
+    assert cost <= 5 * per_call * 1.5  # the cap, give or take the spread of busy times

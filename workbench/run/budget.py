@@ -74,6 +74,8 @@ class Budget:
         self.grading_hold = 0.0  # held per call for its grading: the largest grading cost so far
         self.graded = False  # an output has been graded: grading_hold is measured
         self._holds: dict[str, float] = {}  # cell key -> grading hold not yet released
+        self._call_holds: dict[str, float | None] = {}  # cell key -> the call estimate held
+        self._seen: dict[str, float] = {}  # provider -> the largest cost one of its calls has had
 
     # -- amounts --------------------------------------------------------------------------------
     def reserve_amount(self, estimate: float | None) -> bool:
@@ -106,18 +108,30 @@ class Budget:
     def estimate(self, spec: ProviderSpec, text: str) -> CallEstimate:
         return _estimate(spec.id, spec.label, _freeze(spec.config), text, _freeze(self.prices))
 
+    def _call_estimate(self, spec: ProviderSpec, text: str) -> float | None:
+        """The call's estimate; for a price that tokens cannot give (a compute price: $/hour x busy
+        time), the largest cost a call of this provider has had so far."""
+        cost = self.estimate(spec, text).cost
+        return cost if cost is not None else self._seen.get(spec.label or spec.id)
+
     def reserve(self, spec: ProviderSpec, text: str, key: str = "") -> bool:
         """Hold the call's estimate plus, until its output is graded, the grading hold (under `key`)."""
-        cost = self.estimate(spec, text).cost
+        cost = self._call_estimate(spec, text)
         ok = self.reserve_amount(None if cost is None else cost + self.grading_hold)
+        if ok:
+            self._call_holds[key] = cost
         if ok and cost is not None and self.grading_hold:
             self._holds[key] = self.grading_hold  # already in in_flight
         return ok
 
-    def settle(self, spec: ProviderSpec, text: str, response: ProviderResponse) -> None:
+    def settle(self, spec: ProviderSpec, text: str, response: ProviderResponse, key: str = "") -> None:
         # An unknown price (cost None) adds nothing: it was counted in unpriced_calls at reserve.
         # The grading hold stays until add_grading/release: the output is not graded yet.
-        self.settle_amount(self.estimate(spec, text).cost, response.cost)
+        held = self._call_holds.pop(key) if key in self._call_holds else self._call_estimate(spec, text)
+        self.settle_amount(held, response.cost)
+        if response.cost is not None and not response.cached:
+            name = spec.label or spec.id
+            self._seen[name] = max(self._seen.get(name, 0.0), response.cost)
 
     def release(self, key: str = "") -> None:
         """Drop a cell's grading hold (its output was graded, or will never be)."""

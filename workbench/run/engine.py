@@ -312,7 +312,7 @@ class Engine:
             except Exception as e:  # a provider (plugin, local model, odd data) never crashes the run
                 response = ProviderResponse(error=f"Provider error: {type(e).__name__}: {e}")
             if self.budget is not None:
-                self.budget.settle(spec, text, response)
+                self.budget.settle(spec, text, response, cell.key)
         if conversation is not None:
             conversation.append(conversation_turn(text, response.output))
         if response.error:

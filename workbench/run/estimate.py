@@ -377,6 +377,9 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
     if estimate.get("unpriced_rows"):
         est += " + unknown"
     actual = fmt_cost(totals.get("cost"))
+    grading = totals.get("grader_cost")
+    if grading != 0.0 and "grader_cost" in totals:  # the estimate covers the model calls, not grading
+        actual += f" (+ grading {fmt_cost(grading)}, not estimated)"
     cached = totals.get("cached") or 0
     tail = f" ({cached} cached)" if cached else ""
     calls = estimate["calls"]
