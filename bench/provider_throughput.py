@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,11 +56,18 @@ def write_suite(directory: Path, base_url: str, n: int, transport: str) -> Path:
     return path
 
 
+CPU = {"s": 0.0}  # CPU seconds (user + system) of the last timed child
+
+
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    return time.perf_counter() - t0, proc.returncode, proc.stderr
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["s"] = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    return wall, proc.returncode, proc.stderr
 
 
 def main() -> None:
@@ -98,8 +106,8 @@ def main() -> None:
                         http = request_count(base_url) - before
                         print(
                             f"[{transport} #{rep + 1}] {phase}: {args.calls} calls at -j {args.concurrency},"
-                            f" {args.latency * 1000:.0f} ms latency: wall {wall:.2f} s (CLI subprocess),"
-                            f" {http} HTTP requests"
+                            f" {args.latency * 1000:.0f} ms latency: wall {wall:.2f} s (CLI subprocess), CPU {CPU['s']:.2f} s,"
+                            f" {http} HTTP requests; load average {os.getloadavg()[0]:.2f}"
                         )
                     print(
                         f"[{transport} #{rep + 1}] ideal {ideal:.2f} s; cold/ideal = {figures['cold'] / ideal:.2f}"
@@ -116,7 +124,8 @@ def main() -> None:
                     wall, code, _ = timed(cmd, d)
                     http = request_count(base_url) - before
                     print(
-                        f"[promptfoo #{rep + 1}] {args.calls} calls: wall {wall:.2f} s, {http} HTTP requests,"
+                        f"[promptfoo #{rep + 1}] {args.calls} calls: wall {wall:.2f} s, CPU {CPU['s']:.2f} s,"
+                        f" {http} HTTP requests,"
                         f" cold/ideal = {wall / ideal:.2f}, exit {code}"
                     )
     finally:
