@@ -42,15 +42,17 @@ def test_demo_script_runs_decision_first() -> None:
 
 @pytest.mark.slow
 def test_good_prompt_passes_where_the_bad_one_fails(tmp_path: Path) -> None:
-    """Four tickets on the embedded model: few-shot v2 answers with the number, zero-shot v1 does not."""
+    """Four tickets on the embedded model: few-shot v2 answers with the number, zero-shot v1 does not.
+    A fresh models directory makes the run convert the GGUF: its progress bar must not leak."""
     out = tmp_path / "out.json"
     res = subprocess.run(
         [sys.executable, "-m", "workbench", "run", str(SUITE), "--db", str(tmp_path / "r.db"), "-q",
          "--variants", "none", "-n", "4", "--pass-rate-threshold", "0", "-o", str(out), "--no-cache"],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "WORKBENCH_PROGRESS_SECONDS": "3600"},
+        capture_output=True, text=True, timeout=600, env={**os.environ, "WORKBENCH_PROGRESS_SECONDS": "3600", "WORKBENCH_MODELS_DIR": str(tmp_path / "models")},
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
-    assert "Converting" not in res.stderr and "FutureWarning" not in res.stderr  # nothing leaks
+    assert (tmp_path / "models" / "smollm2-135m" / "config.json").is_file()  # it did convert
+    assert "Converting" not in res.stderr + res.stdout and "FutureWarning" not in res.stderr  # nothing leaks
     rows = json.loads(out.read_text())["results"]["results"]
     by_prompt: dict[int, list[dict]] = {}
     for r in rows:
