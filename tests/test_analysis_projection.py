@@ -66,3 +66,27 @@ def test_unknown_price_projects_unknown_and_bad_input_is_rejected(db_path: Path)
         project(pair, 10, cache_hit_rate=1.5)
     with pytest.raises(UsageError, match="requests per day"):
         project(pair, -1)
+
+
+def test_batch_projection_at_the_maps_batch_rates(db_path: Path) -> None:
+    """recommend's projection shows the same volume as provider batches beside the sync cost."""
+    import dataclasses
+
+    from workbench.providers.pricing import model_price, price_map
+
+    db = open_db(db_path)
+    run = make_run(db, [priced(0, 1000, 100), priced(1, 3000, 300)])
+    (pair,) = pair_stats(db, [run])
+    sync = model_price("openai/gpt-4o-mini")
+    assert sync is not None and sync.litellm_key is not None
+    entry = price_map()[sync.litellm_key]
+    p = project(dataclasses.replace(pair, price=sync.to_dict()), requests_per_day=1000)
+    per_request = 2000 * entry["input_cost_per_token_batches"] + 200 * entry["output_cost_per_token_batches"]
+    assert p.monthly_cost_batch == pytest.approx(1000 * 30 * per_request)
+    # a self-priced model has no known batch API: no figure rather than a guess
+    assert project(pair, requests_per_day=1000).monthly_cost_batch is None
+    # the local model priced by compute has none either
+    local = dataclasses.replace(
+        pair, price={"input_per_token": 0, "output_per_token": 0, "source": "compute:cpu-small", "per_hour": 0.09}
+    )
+    assert project(local, requests_per_day=1000).monthly_cost_batch is None

@@ -23,7 +23,7 @@ from typing import Any
 
 from workbench.analysis.pairs import PairStats
 from workbench.errors import UsageError
-from workbench.providers.pricing import Price
+from workbench.providers.pricing import Price, map_batch_price
 
 DAYS_PER_MONTH = 30
 AVALANCHE = (1.0, 2.0, 4.0)
@@ -41,6 +41,7 @@ class Projection:
     monthly_cost_cached: float | None  # with the production hit rate; None when none was given
     approximate: bool = False  # growth applied without the per-token prices
     eval_cache_hit_rate: float = 0.0  # the evaluation's own hit rate (information only)
+    monthly_cost_batch: float | None = None  # through the provider's batch API; None = no batch API/price
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +75,7 @@ def project(
         monthly_cost_cached=None if monthly is None or hit is None else monthly * (1 - hit),
         approximate=approximate,
         eval_cache_hit_rate=pair.cache_hit_rate,
+        monthly_cost_batch=_batch_monthly(pair, requests_per_day * days, context_growth),
     )
 
 
@@ -85,6 +87,15 @@ def avalanche(
 ) -> list[Projection]:
     """The same projection with the context multiplied by each growth factor (x1, x2, x4)."""
     return [project(pair, requests_per_day, cache_hit_rate, g) for g in growths]
+
+
+def _batch_monthly(pair: PairStats, requests: float, growth: float) -> float | None:
+    """The same volume sent as provider batches (`workbench run --batch`), at the batch rate."""
+    batch = map_batch_price(Price.from_dict(pair.price))
+    if batch is None or pair.mean_tokens_in is None or pair.mean_tokens_out is None or pair.mean_cost is None:
+        return None
+    per_request = batch.cost(round(growth * pair.mean_tokens_in), round(pair.mean_tokens_out))
+    return None if per_request is None else requests * per_request
 
 
 def _cost_per_request(pair: PairStats, growth: float) -> tuple[float | None, bool]:

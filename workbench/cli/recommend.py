@@ -166,7 +166,7 @@ def render(rec: Recommendation) -> None:
         proj = Table(title=f"Monthly projection at {rec.requests_per_day:,.0f} requests/day (30 days)")
         hit = rec.projections[0].cache_hit_rate
         cached_col = "with cache" if hit is None else f"with cache ({fmt_rate(hit)} hits)"
-        for col in ("pair", "$/request", "per month", cached_col, "eval cache hits (info)"):
+        for col in ("pair", "$/request", "per month", cached_col, "as a batch (--batch)", "eval cache hits (info)"):
             proj.add_column(col, justify="left" if col == "pair" else "right")
         for pr in sorted(rec.projections, key=lambda x: x.monthly_cost or 0.0):
             proj.add_row(
@@ -176,6 +176,7 @@ def render(rec: Recommendation) -> None:
                 fmt_cost(pr.monthly_cost_cached, unknown="- (give --cache-hit-rate)")
                 if pr.monthly_cost is not None
                 else "unknown",
+                fmt_cost(pr.monthly_cost_batch, unknown="- (no batch API)"),
                 fmt_rate(pr.eval_cache_hit_rate),
             )
         console.print(proj)

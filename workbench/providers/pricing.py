@@ -361,6 +361,39 @@ def usage_details(usage: dict[str, Any]) -> dict[str, int]:
     return out
 
 
+BATCH_PROVIDERS = ("openai", "anthropic")  # batch APIs `workbench run --batch` speaks
+BATCH_DISCOUNT = 0.5  # both providers' published batch discount, used when the map has no batch rate
+
+
+def map_batch_price(price: Price | None) -> Price | None:
+    """The batch rate of a map-priced model: the map's `*_batches` rates, else half the sync rate
+    for OpenAI and Anthropic models; None when the model has no batch API or no map entry."""
+    key = price.litellm_key if price is not None else None
+    entry = price_map().get(key) if key else None
+    if price is None or entry is None or price.per_hour is not None:
+        return None
+    tin, tout = entry.get("input_cost_per_token_batches"), entry.get("output_cost_per_token_batches")
+    if isinstance(tin, (int, float)) and isinstance(tout, (int, float)):
+        cache = entry.get("cache_read_input_token_cost_batches")
+        return Price(
+            float(tin),
+            float(tout),
+            f"litellm-batch:{key}",
+            cache_read_per_token=float(cache) if isinstance(cache, (int, float)) else None,
+        )
+    if entry.get("litellm_provider") in BATCH_PROVIDERS:
+        return half_price(price)
+    return None
+
+
+def half_price(price: Price) -> Price:
+    return Price(
+        price.input_per_token * BATCH_DISCOUNT,
+        price.output_per_token * BATCH_DISCOUNT,
+        f"{price.source} x{BATCH_DISCOUNT:g} (batch)",
+    )
+
+
 def context_window(model: str | None) -> int | None:
     found = lookup(model)
     if found is None:

@@ -35,7 +35,7 @@ from workbench.format import fmt_cost
 from workbench.providers import batch_api, resolve
 from workbench.providers.base import Provider
 from workbench.providers.litellm_provider import LiteLLMProvider, call_params, extract
-from workbench.providers.pricing import Price, price_map
+from workbench.providers.pricing import Price, half_price, map_batch_price
 from workbench.providers.response_cache import ResponseCache, cache_key
 from workbench.providers.stack import configure
 from workbench.run.engine import RunOutcome, run_suite
@@ -46,7 +46,6 @@ from workbench.types import ProviderRequest, ProviderResponse, Suite
 DEFAULT_ANTHROPIC_BASE = "https://api.anthropic.com"
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
 ANTHROPIC_DEFAULT_MAX_TOKENS = 1024
-BATCH_DISCOUNT = 0.5  # OpenAI's and Anthropic's published batch discount, used when the map has no batch rate
 
 
 @dataclass
@@ -116,23 +115,11 @@ def request_body(provider: LiteLLMProvider, api: str, request: ProviderRequest) 
 
 
 def batch_price(provider: LiteLLMProvider) -> Price | None:
-    """The per-token batch rate: litellm's map when it lists one, else half the sync price."""
-    key = provider.price.litellm_key if provider.price is not None else None
-    if key is not None:  # the map entry the provider is priced by (its model, or `price_as`)
-        entry = price_map().get(key) or {}
-        tin, tout = entry.get("input_cost_per_token_batches"), entry.get("output_cost_per_token_batches")
-        if isinstance(tin, (int, float)) and isinstance(tout, (int, float)):
-            cache = entry.get("cache_read_input_token_cost_batches")
-            return Price(
-                float(tin),
-                float(tout),
-                f"litellm-batch:{key}",
-                cache_read_per_token=float(cache) if isinstance(cache, (int, float)) else None,
-            )
+    """The per-token batch rate: litellm's map when it lists one (the model, or `price_as`), else
+    half the sync price (the provider is batchable, so its published discount applies)."""
     if provider.price is None:
         return None
-    p = provider.price
-    return Price(p.input_per_token * BATCH_DISCOUNT, p.output_per_token * BATCH_DISCOUNT, f"{p.source} x0.5 (batch)")
+    return map_batch_price(provider.price) or half_price(provider.price)
 
 
 def to_response(provider: LiteLLMProvider, api: str, body: dict[str, Any], batch_id: str) -> ProviderResponse:
