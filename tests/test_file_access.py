@@ -76,9 +76,9 @@ def test_the_git_root_is_the_project_root(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "suites").mkdir(parents=True)
     (repo / ".git").mkdir()
-    (repo / "shared.txt").write_text("shared {{n}}")
+    (repo / "common.txt").write_text("common {{n}}")
     (repo / "suites" / "s.yaml").write_text(
-        "prompts: [file://../shared.txt]\nproviders: [echo]\ntests: [{vars: {n: 1}}]\n"
+        "prompts: [file://../common.txt]\nproviders: [echo]\ntests: [{vars: {n: 1}}]\n"
     )
     code, _out, err = _cli(repo / "suites", "s.yaml", "--db", "r.db")
     assert code == 0, err
