@@ -336,3 +336,44 @@ def test_a_chat_winner_is_written_as_yaml_with_comment_provenance(fake_openai: F
     kept = yaml.safe_load(text)
     assert [m["role"] for m in kept] == ["system", "user"]  # the example went whole
     assert UNNECESSARY[1] not in kept[0]["content"] and all(n in kept[0]["content"] for n in NECESSARY)
+
+
+def test_compressed_units_are_verified_like_any_candidate(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """`--compress METHOD:RATE` (here the test plugin's `first-words` compressor): a unit whose
+    compression keeps what the model needs is kept shorter; one whose compression breaks a test is not."""
+    from test_plugins import install_plugin
+
+    fake_openai.responder = scripted_model
+    suite = project(tmp_path, fake_openai)
+    prompt = tmp_path / "prompts" / "tickets" / "v1.txt"
+    prompt.write_text(
+        "Classify the support ticket as REFUND or OTHER.\n"
+        "Prefix the answer with LABEL: and never add anything else in front of it, whatever happens.\n"
+        "- Answer in UPPERCASE.\n- End with a period.\n\nTicket: {{ticket}}\n"
+    )
+    site = tmp_path / "site"
+    install_plugin(site)
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
+    r = subprocess.run(
+        [sys.executable, "-m", "workbench", "optimize", "tickets/v1", "--suite", str(suite),
+         "--compress", "first-words:0.5", "--db", str(tmp_path / "r.db")],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    candidates = r.stdout.split("Candidates:", 1)[1].split("\n\n", 1)[0].splitlines()
+    compressed = [line for line in candidates if "compressed (first-words:0.5)" in line]
+    assert len(compressed) == 2, r.stdout
+    kept = [x for x in compressed if " kept " in x]
+    dropped = [x for x in compressed if " dropped " in x]
+    assert len(kept) == 1 and "Prefix the answer" in kept[0]
+    assert len(dropped) == 1 and "Classify the support ticket" in dropped[0] and "breaks 12" in dropped[0]
+    body = (prompt.parent / "v2.txt").read_text().split(" #}", 1)[1]
+    assert "Prefix the answer with LABEL: and never add" in body and "whatever happens" not in body
+    assert "Classify the support ticket as REFUND or OTHER." in body
+
+
+def test_unknown_compressor_is_one_line_before_any_call(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    suite = project(tmp_path, fake_openai)
+    r = optimize(tmp_path, "tickets/v1", "--suite", str(suite), "--compress", "zip:0.5")
+    assert r.returncode == 2 and r.stderr.startswith("Error: variant 'zip:0.5': unknown method 'zip'")
+    assert fake_openai.count == 0

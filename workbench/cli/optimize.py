@@ -48,6 +48,12 @@ from workbench.cli.options import db_option
     metavar="ID",
     help="A provider (a suite provider's id or label, or any id) that proposes a shorter rewrite of the best candidate.",
 )
+@click.option(
+    "--compress",
+    metavar="METHOD:RATE",
+    help="Also try each remaining instruction unit compressed (e.g. llmlingua:0.7; facts kept by the fact guard).",
+)
+@click.option("--compressor-model", default="smollm2-135m", show_default=True, help="Model the compressor uses.")
 @click.option("--requests-per-day", type=click.FloatRange(min=0), help="Volume for the $ saved per month.")
 @click.option("--no-write", is_flag=True, help="Report the winner without writing the new version file.")
 @click.option("-j", "--max-concurrency", type=click.IntRange(min=1), default=4, show_default=True)
@@ -61,6 +67,8 @@ def command(
     max_candidates: int,
     significance: float | None,
     rewriter: str | None,
+    compress: str | None,
+    compressor_model: str,
     requests_per_day: float | None,
     no_write: bool,
     max_concurrency: int,
@@ -84,6 +92,8 @@ def command(
         max_candidates=max_candidates,
         significance=significance,
         rewriter=rewriter,
+        compress=compress,
+        compressor_model=compressor_model,
         requests_per_day=requests_per_day,
         db=db,
         write=not no_write,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.analysis.diff import word_diff
+from workbench.compression.variants import parse_variant
 from workbench.errors import UsageError
 from workbench.format import fmt_cost
 from workbench.optimize.search import Candidate, Search, select_prompt, select_providers
@@ -32,6 +33,8 @@ class OptimizeRequest:
     max_candidates: int = 40
     significance: float | None = None
     rewriter: str | None = None
+    compress: str | None = None  # METHOD:RATE, e.g. llmlingua:0.7
+    compressor_model: str = "smollm2-135m"
     requests_per_day: float | None = None
     db: Path | None = None
     write: bool = True
@@ -118,6 +121,14 @@ def pareto(candidates: list[Candidate]) -> list[int]:
     return sorted(out, key=lambda n: candidates[n].tokens)
 
 
+def compression_of(value: str, model: str) -> tuple[str, float, str]:
+    """`--compress METHOD:RATE` (checked before any call: the method must be registered)."""
+    method, rate = parse_variant(value)  # an unknown method is a UsageError naming the known ones
+    if method == "none" or rate is None:
+        raise UsageError(f"--compress: give METHOD:RATE, e.g. llmlingua:0.7 (got {value!r})")
+    return method, rate, model
+
+
 def rewriter_spec(providers: list[ProviderSpec], name: str) -> ProviderSpec:
     """The suite's provider with this id or label (its config included), else a bare provider id."""
     for spec in providers:
@@ -154,6 +165,7 @@ def optimize(req: OptimizeRequest, *, log: Any = None) -> OptimizeResult:
         max_candidates=req.max_candidates,
         significance=req.significance,
         rewriter=rewriter_spec(loaded.providers, req.rewriter) if req.rewriter else None,
+        compress=compression_of(req.compress, req.compressor_model) if req.compress else None,
         label=f"optimize {family}/{version}",
         max_concurrency=req.max_concurrency,
         log=log,
@@ -205,6 +217,15 @@ def optimize(req: OptimizeRequest, *, log: Any = None) -> OptimizeResult:
     return result
 
 
+def _change_line(origin: str) -> str:
+    if origin.startswith("without: "):
+        return f"removed     {origin.removeprefix('without: ')}"
+    if origin.startswith("compressed "):
+        how, _, unit = origin.partition(": ")
+        return f"compressed  {unit}  {how.removeprefix('compressed ')}"
+    return f"rewritten   ({origin})"
+
+
 def format_result(r: OptimizeResult) -> str:
     """The terminal report: the decision first, then the evidence."""
     lines = []
@@ -252,8 +273,5 @@ def format_result(r: OptimizeResult) -> str:
     if changes and r.winner is not r.original:
         lines.append("")
         lines.append(f"What changed from {r.family}/{r.version} (the word diff is in the UI's Versions page):")
-        lines.extend(
-            f"  removed    {c.removeprefix('without: ')}" if c.startswith("without: ") else f"  rewritten  ({c})"
-            for c in changes
-        )
+        lines.extend(f"  {_change_line(c)}" for c in changes)
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.analysis.significance import mcnemar
+from workbench.compression.service import compress_cached
 from workbench.errors import UsageError
 from workbench.optimize.units import Unit, join, split_units
 from workbench.providers.stack import build_provider
@@ -37,6 +38,7 @@ from workbench.suite.families import normalized_sha256
 from workbench.tokens import count_tokens
 from workbench.types import Prompt, ProviderRequest, ProviderSpec, Suite
 
+MIN_COMPRESS_WORDS = 8  # shorter units have nothing a compressor could safely drop
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)")
 REWRITE_INSTRUCTION = (
     "Rewrite the prompt template below to be as short as possible while keeping every instruction, "
@@ -90,6 +92,7 @@ class Search:
     max_candidates: int = 40
     significance: float | None = None
     rewriter: ProviderSpec | None = None
+    compress: tuple[str, float, str] | None = None  # (method, rate, compressor model) for unit compression
     label: str = ""
     max_concurrency: int = 4
     log: Callable[[str], None] | None = None
@@ -215,12 +218,34 @@ class Search:
             if cand.accepted and cand.tokens < best.tokens:
                 removed.add(unit.index)
                 best = cand
+        if self.compress is not None and not self.stopped:
+            best = self._compress_units(units, removed, best)
         if self.rewriter is not None and not self.stopped:
             shorter = self.rewrite(best.text)
             if shorter is not None and count_tokens(shorter) < best.tokens:
                 cand = self.evaluate("rewrite", shorter, sorted(removed))
                 if cand is not None and cand.accepted and cand.tokens < best.tokens:
                     best = cand
+        return best
+
+    def _compress_units(self, units: list[Unit], removed: set[int], best: Candidate) -> Candidate:
+        """Each remaining unit of 8+ words replaced by its compression (fact guard on), kept when acceptable."""
+        assert self.compress is not None
+        method, rate, model = self.compress
+        replaced: dict[int, str] = {}
+        for unit in sorted(units, key=lambda u: -len(u.text)):
+            if unit.protected or unit.index in removed or unit.turns or len(unit.text.split()) < MIN_COMPRESS_WORDS:
+                continue
+            short = asyncio.run(compress_cached(self.db, unit.text, method, rate, model, keep_facts=True)).text
+            if not short.strip() or count_tokens(short) >= count_tokens(unit.text):
+                continue
+            text = join(self.prompt.raw, self.prompt.is_chat, units, removed, {**replaced, unit.index: short})
+            cand = self.evaluate(f"compressed ({method}:{rate:g}): {unit.label}", text, sorted(removed))
+            if cand is None or self.stopped:
+                break
+            if cand.accepted and cand.tokens < best.tokens:
+                replaced[unit.index] = short
+                best = cand
         return best
 
     def rewrite(self, template: str) -> str | None:

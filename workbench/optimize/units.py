@@ -116,13 +116,18 @@ def split_units(template: str, is_chat: bool = False) -> list[Unit]:
     return out
 
 
-def join(template: str, is_chat: bool, units: list[Unit], removed: set[int]) -> str:
-    """The template with the `removed` unit indexes left out (exact when `removed` is empty)."""
+def join(
+    template: str, is_chat: bool, units: list[Unit], removed: set[int], replaced: dict[int, str] | None = None
+) -> str:
+    """The template with the `removed` unit indexes left out and the `replaced` ones rewritten
+    (exact when nothing is removed or replaced)."""
+    swap = replaced or {}
 
     def text_of(message: int) -> str:
         kept = [u for u in units if u.message == message and u.index not in removed]
-        body = "".join(u.text + u.sep for u in kept)
-        return body.strip() + ("\n" if not is_chat and template.endswith("\n") else "") if removed else body
+        body = "".join(swap.get(u.index, u.text) + u.sep for u in kept)
+        changed = removed or swap
+        return body.strip() + ("\n" if not is_chat and template.endswith("\n") else "") if changed else body
 
     if not is_chat:
         return text_of(0)
