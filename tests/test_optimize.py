@@ -335,6 +335,10 @@ def test_a_chat_winner_is_written_as_yaml_with_comment_provenance(fake_openai: F
     assert text.startswith("# workbench optimize")
     kept = yaml.safe_load(text)
     assert [m["role"] for m in kept] == ["system", "user"]  # the example went whole
+    # tokens compare the messages, not their JSON layout (the candidates are indented JSON)
+    assert re.search(r"(\d+) -> (\d+) template tokens", r.stdout)
+    before, after = map(int, re.search(r"(\d+) -> (\d+) template tokens", r.stdout).groups())  # type: ignore[union-attr]
+    assert after < before
     assert UNNECESSARY[1] not in kept[0]["content"] and all(n in kept[0]["content"] for n in NECESSARY)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from workbench.optimize.units import Unit, join, split_units
 from workbench.providers.stack import build_provider
 from workbench.run.engine import RunConfig, run_suite
 from workbench.suite.families import normalized_sha256
-from workbench.tokens import count_tokens
+from workbench.tokens import count_message_tokens, count_tokens
 from workbench.types import Prompt, ProviderRequest, ProviderSpec, Suite
 
 MIN_COMPRESS_WORDS = 8  # shorter units have nothing a compressor could safely drop
@@ -113,6 +114,18 @@ class Search:
         )
         return dataclasses.replace(self.suite, prompts=[prompt])
 
+    def template_tokens(self, text: str) -> int:
+        """What every request pays for the template: its text, or for a chat prompt its messages
+        with OpenAI's chat framing (never the JSON layout, which differs between versions)."""
+        if self.prompt.is_chat:
+            try:
+                messages = json.loads(text)
+            except ValueError:
+                return count_tokens(text)
+            if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+                return count_message_tokens(messages)
+        return count_tokens(text)
+
     def _budget_left(self) -> float | None:
         return None if self.max_cost is None else self.max_cost - self.spent
 
@@ -131,7 +144,7 @@ class Search:
         if len(self.candidates) >= self.max_candidates:
             self.stopped = f"candidate budget: {self.max_candidates} evaluated"
             return None
-        cand = Candidate(len(self.candidates), origin, text, count_tokens(text), removed=list(removed))
+        cand = Candidate(len(self.candidates), origin, text, self.template_tokens(text), removed=list(removed))
         config = RunConfig(
             label=self.label,
             max_concurrency=self.max_concurrency,
@@ -222,7 +235,7 @@ class Search:
             best = self._compress_units(units, removed, best)
         if self.rewriter is not None and not self.stopped:
             shorter = self.rewrite(best.text)
-            if shorter is not None and count_tokens(shorter) < best.tokens:
+            if shorter is not None and self.template_tokens(shorter) < best.tokens:
                 cand = self.evaluate("rewrite", shorter, sorted(removed))
                 if cand is not None and cand.accepted and cand.tokens < best.tokens:
                     best = cand
