@@ -29,8 +29,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from workbench.errors import ProviderError
 from workbench.providers.custom_base import DEFAULT_TIMEOUT_S, CustomProvider, file_part, to_response
 from workbench.providers.retry import RetryPolicy
@@ -55,7 +53,7 @@ class HttpStatusError(Exception):
 class RateLimited(Exception):
     """HTTP 429: retried by the policy (`status_code` and `headers` feed Retry-After)."""
 
-    def __init__(self, message: str, status_code: int, headers: httpx.Headers) -> None:
+    def __init__(self, message: str, status_code: int, headers: Any) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.headers = headers
@@ -235,6 +233,8 @@ class HttpProvider(CustomProvider):
                 content = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
             else:
                 content = str(body).strip()
+        import httpx  # ~0.2 s to import: only runs that use an http provider pay for it
+
         started = time.perf_counter()
         try:
             async with httpx.AsyncClient(timeout=self.policy.timeout) as client:
