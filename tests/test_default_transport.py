@@ -121,6 +121,10 @@ def test_estimate_skips_tokenizing_unpriced_providers(tmp_path: Path) -> None:
     assert est.rows[0].calls == 1 and est.rows[0].cost is None and est.rows[0].tokens_in == 0
     assert tokens._encoding.cache_info().misses == 0
     assert any("not counted" in n for n in est.notes)
+    echo = tmp_path / "e.yaml"
+    echo.write_text("prompts: ['Q: {{q}}']\nproviders: [echo]\ntests:\n  - vars: {q: a}\n")
+    est = estimate_suite(load(echo), RunConfig(), skip_unpriced=True)
+    assert est.rows[0].cost == 0.0 and not any("unknown price" in n for n in est.notes)  # free, not unknown
 
 
 def test_prefetched_answers_are_served_without_another_query(tmp_path: Path) -> None:

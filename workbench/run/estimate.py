@@ -217,7 +217,7 @@ def estimate_suite(
             " not a forecast, and can be several times the actual; after one run of a prompt version and"
             " provider the measured mean output is used (expected within 10 % on the same tests)"
         )
-    if any(not r.tokens_counted for r in est.rows):
+    if any(not r.tokens_counted and r.cost is None for r in est.rows):  # echo is free, not unknown
         est.notes.append("input tokens are not counted for providers with an unknown price")
     if any(r.cached for r in est.rows):
         est.notes.append("calls the response cache will answer cost nothing and are not counted as calls")
