@@ -28,7 +28,7 @@ GENERATOR = ROOT / "bench" / "make_engine_bench.py"
 WRITE_OUTPUTS = """
 import sys
 from pathlib import Path
-from workbench import import_sqlite_utils_lean
+from workbench.store.lean_import import import_sqlite_utils_lean
 import_sqlite_utils_lean()
 from workbench.report import write_outputs
 from workbench.store.db import open_db

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbench.ci.compat_check import normalize_results
+from workbench.run.compat_check import normalize_results
 
 
 def records(case: str, data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,9 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from workbench.assertions import grade_test
-from workbench.assertions.base import GradeConfig
-from workbench.types import GradingResult, ProviderResponse, ProviderSpec, TestCase
+from workbench.assertions.scoring import grade_test
+from workbench.types import GradeConfig, GradingResult, ProviderResponse, ProviderSpec, TestCase
 
 
 def grade(

@@ -98,7 +98,7 @@ def test_run_totals_from_stored_pair_totals_match_the_results(db_path: Path) -> 
     """A finished run's totals are sums of its stored pair totals; they equal the totals computed
     from its results, and a pair whose token counts are all 0 falls back to the results."""
     from workbench.analysis.comparison import _totals, _totals_from_pairs, _totals_from_results
-    from workbench.analysis.pair_totals import load
+    from workbench.store.pair_totals import load
 
     db = open_db(db_path)
     run = make_run(

@@ -14,8 +14,8 @@ import pytest
 from analysis_data import R, make_run, prompt
 
 from workbench.analysis import comparison as compare
-from workbench.analysis import pair_totals
 from workbench.analysis.pairs import pair_stats
+from workbench.store import pair_totals
 from workbench.store.db import open_db
 
 PROMPTS = [prompt("fam", "v1", "one {{text}}"), prompt("fam", "v2", "two {{text}}")]

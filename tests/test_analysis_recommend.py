@@ -149,7 +149,8 @@ def test_suite_block_sets_defaults_and_flags_override(db_path: Path, tmp_path: P
 def test_run_keeps_the_acceptance_it_was_made_with(db_path: Path, tmp_path: Path) -> None:
     """`workbench run` stores the suite's acceptance block in the run's config: recommending for the
     run later needs no suite file (moved, edited or huge); older runs fall back to the file."""
-    from workbench.run.engine import RunConfig, run_suite
+    from workbench.run.config import RunConfig
+    from workbench.run.engine import run_suite
     from workbench.suite import load as load_suite
 
     suite = tmp_path / "suite.yaml"

@@ -80,7 +80,7 @@ def test_assert_set_flattening_threshold_and_weight() -> None:
 def _register(monkeypatch: pytest.MonkeyPatch, name: str, handler: Any) -> None:
     """A fresh registry (built-ins + this type) for one test; the original comes back afterwards."""
     from workbench.assertions import table
-    from workbench.assertions.registry import AssertionType
+    from workbench.assertions.assertion_registry import AssertionType
 
     monkeypatch.setattr(table, "_REGISTRY", None)
     table.assertion_types().add(AssertionType(name, handler))

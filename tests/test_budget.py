@@ -8,7 +8,8 @@ import pytest
 from fake_openai_server import FakeOpenAI
 
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, Budget
-from workbench.run.engine import RunConfig, run_suite
+from workbench.run.config import RunConfig
+from workbench.run.engine import run_suite
 from workbench.store.db import open_db
 from workbench.suite import load
 from workbench.tokens import count_message_tokens

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import COMPAT_DIR
 
-from workbench.ci.compat_check import CaseReport, compare_case
+from workbench.run.compat_check import CaseReport, compare_case
 
 COMPAT = Path(os.environ.get("WORKBENCH_COMPAT_DIR", COMPAT_DIR))
 CASES = sorted(p for p in COMPAT.iterdir() if (p / "expected.json").exists()) if COMPAT.exists() else []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import COMPAT_DIR, PROMPTFOO
 
-from workbench.ci.compat_check import check_directory
+from workbench.run.compat_check import check_directory
 
 COMPAT = COMPAT_DIR
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import REALWORLD_DIR
 
-from workbench.ci.compat_check import CaseReport, compare_case
+from workbench.run.compat_check import CaseReport, compare_case
 from workbench.runtimes import node
 
 CASES = sorted(p.parent for p in REALWORLD_DIR.glob("*/expected.json"))

@@ -17,7 +17,8 @@ from workbench import tokens
 from workbench.providers import resolve
 from workbench.providers.response_cache import ResponseCache
 from workbench.providers.stack import build_provider
-from workbench.run.engine import RunConfig, run_suite
+from workbench.run.config import RunConfig
+from workbench.run.engine import run_suite
 from workbench.run.estimate import estimate_suite
 from workbench.store.db import open_db
 from workbench.suite import load

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from fake_openai_server import FakeOpenAI
 
-from workbench.run.engine import RunConfig, run_suite
+from workbench.run.config import RunConfig
+from workbench.run.engine import run_suite
 from workbench.run.estimate import estimate_suite, format_estimate
 from workbench.store.db import open_db
 from workbench.suite import load

@@ -8,9 +8,9 @@ from pathlib import Path
 import yaml
 from ci_project import BREAKING, project, wb, write_prompt
 
-from workbench.analysis.evidence_plan import plan_suite
 from workbench.run.engine import RunConfig
 from workbench.run.estimate import estimate_suite
+from workbench.run.suite_plan import plan_suite
 from workbench.suite import load
 
 

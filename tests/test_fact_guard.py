@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from workbench.compression.compressor_registry import Compressor
 from workbench.compression.fact_guard import dropped_facts, find_facts, guard
-from workbench.compression.registry import Compressor
 from workbench.compression.service import compressors
-from workbench.run.engine import RunConfig, run_suite
+from workbench.run.config import RunConfig
+from workbench.run.engine import run_suite
 from workbench.store.db import open_db
 from workbench.suite import load
 

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from workbench.assertions import grade_test
-from workbench.assertions.base import GradeConfig
 from workbench.assertions.model_graded import grade_select_best
+from workbench.assertions.scoring import grade_test
 from workbench.errors import AssertionConfigError
 from workbench.providers import register
 from workbench.providers.base import ProviderFactory
-from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec, TestCase
+from workbench.types import GradeConfig, ProviderRequest, ProviderResponse, ProviderSpec, TestCase
 
 
 class Scripted:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.ci.compat_check import case_dirs, check_directory
+from workbench.run.compat_check import case_dirs, check_directory
 from workbench.suite import load
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "promptfoo_examples"

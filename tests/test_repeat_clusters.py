@@ -8,9 +8,8 @@ import numpy as np
 from analysis_data import R, make_run
 from ci_project import project, wb
 
-from workbench.analysis.pairs import pair_stats
+from workbench.analysis.pairs import pair_stats, repeat_lines
 from workbench.analysis.recommend import Acceptance, recommend
-from workbench.analysis.repeat_clusters import repeat_lines
 from workbench.analysis.stats import cluster_effective_n, cluster_interval, wilson_interval
 from workbench.store.db import open_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from assertion_helpers import grade, one
 
-from workbench.assertions.base import GradeConfig
 from workbench.errors import AssertionConfigError
+from workbench.types import GradeConfig
 
 
 @pytest.mark.parametrize(

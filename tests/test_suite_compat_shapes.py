@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from conftest import COMPAT_DIR
 
+from workbench.jsjson import js_json, js_json_parse
 from workbench.render.prompt import render_prompt
-from workbench.render.templating import TemplateError, js_json, js_json_parse, render_vars
+from workbench.render.templating import TemplateError, render_vars
 from workbench.suite import load
 from workbench.types import Suite
 from workbench.types import TestCase as Case

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from workbench.errors import SuiteError
-from workbench.render.templating import js_str
+from workbench.jsjson import js_str
 from workbench.suite.yaml12 import JsDate, load_yaml
 
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from workbench.render.templating import TemplateError, js_json, js_number_str, js_str, render, render_vars
+from workbench.jsjson import js_json, js_number_str, js_str
+from workbench.render.templating import TemplateError, render, render_vars
 
 
 @pytest.mark.parametrize(

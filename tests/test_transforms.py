@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from assertion_helpers import grade, one
 
-from workbench.assertions.base import GradeConfig
 from workbench.errors import AssertionConfigError
 from workbench.runtimes import CodeNotAllowed, ScriptError
 from workbench.runtimes.transforms import apply_transform
+from workbench.types import GradeConfig
 
 CTX = {"vars": {"k": "v"}, "prompt": {"label": "p"}}
 

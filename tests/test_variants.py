@@ -172,7 +172,8 @@ def test_none_returns_its_input(tmp_path: Path) -> None:
 
 
 def test_engine_runs_variants_and_stores_the_compression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.run.engine import RunConfig, run_suite
+    from workbench.run.config import RunConfig
+    from workbench.run.engine import run_suite
 
     monkeypatch.setattr(service, "compress_text", fake_compress)
     suite = load(write_suite(tmp_path, family_yaml="compressible: [context]\n"))

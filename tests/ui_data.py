@@ -93,7 +93,8 @@ def build_ui_db(root: Path, db_path: Path) -> list[int]:
     """Run the suite twice through the real engine into `db_path`; returns the run ids."""
     from fake_openai_server import FakeOpenAI
 
-    from workbench.run.engine import RunConfig, run_suite
+    from workbench.run.config import RunConfig
+    from workbench.run.engine import run_suite
     from workbench.store.db import open_db
     from workbench.suite import load
     from workbench.tokens import configure_offline

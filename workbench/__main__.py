@@ -10,6 +10,8 @@ import signal
 import sys
 from types import FrameType
 
+from workbench.cli.main import main
+
 
 def _exit_now(signum: int, frame: FrameType | None) -> None:
     sys.stderr.write("Interrupted.\n")
@@ -22,7 +24,6 @@ def run() -> None:
     if interruptible:
         signal.signal(signal.SIGINT, _exit_now)
     signal.signal(signal.SIGTERM, _exit_now)
-    from workbench.cli.main import main
 
     if interruptible:
         signal.signal(signal.SIGINT, signal.default_int_handler)

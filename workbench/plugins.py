@@ -4,8 +4,8 @@ A plugin is a module (named by an entry point in the `workbench.plugins` group) 
 of these functions, each called once with the registry of its stage:
 
     register_providers(registry: workbench.providers.base.ProviderRegistry)
-    register_assertions(registry: workbench.assertions.registry.AssertionRegistry)
-    register_compressors(registry: workbench.compression.registry.CompressorRegistry)
+    register_assertions(registry: workbench.assertions.assertion_registry.AssertionRegistry)
+    register_compressors(registry: workbench.compression.compressor_registry.CompressorRegistry)
 
 The built-ins are modules with the same functions, passed to `call_hook` first; outside plugins
 come after them, so a plugin may replace a built-in name. Each stage fills its registry the first

@@ -162,3 +162,13 @@ class CellResult:
     vars: dict[str, Any] = field(default_factory=dict)
     started_at: float = 0.0
     compression: dict[str, Any] | None = None
+
+
+@dataclass
+class GradeConfig:
+    """Run-wide grading options (grader override, code-assert policy, timeouts)."""
+
+    grader: str | None = None  # --grader provider id
+    allow_code: bool = True  # False with --no-code-asserts: python/javascript/transforms refused
+    script_timeout_s: float = 10.0
+    extra: dict[str, Any] = field(default_factory=dict)

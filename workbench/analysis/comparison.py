@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import pair_totals, queries
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.significance import DEFAULT_ALPHA, Significance, mcnemar
 from workbench.analysis.version_pairing import Predecessor, predecessor_map
+from workbench.store import pair_totals, queries
 
 CHANGE_LIMIT = 100
 

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from workbench.analysis import pair_totals, queries
 from workbench.analysis.pairs import PairStats, pair_stats, prompt_display
 from workbench.analysis.projection import DAYS_PER_MONTH, Projection, project
 from workbench.errors import UsageError
+from workbench.store import pair_totals, queries
 
 Dimension = Literal["model", "version", "variant"]
 DIMENSIONS: dict[str, str] = {"model": "provider_label", "version": "prompt_version_id", "variant": "variant"}

@@ -18,9 +18,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.errors import UsageError
+from workbench.store import queries
+from workbench.tokens import count_tokens
 
 FLIP_LIMIT = 200
 
@@ -298,7 +299,6 @@ def _version_on_disk(prompts_dir: Path, family: str, version: str) -> VersionTex
 def _tokens(stored: int | None, text: str | None) -> int:
     if stored is not None:
         return int(stored)
-    from workbench.tokens import count_tokens
 
     return count_tokens(text or "")
 

@@ -4,7 +4,7 @@ Before a run (`workbench plan SUITE`, `workbench run SUITE --plan`): the indepen
 pair and side that detect a `drop`-point pass-rate drop at the chosen power and significance
 (`sample_size.samples_per_side`), turned into tests x repeats with the intra-class correlation of
 repeats (measured on the newest stored run of the suite with repeats, else 1: a deterministic
-model's repeats add nothing), and priced with the dry-run estimate (`run.estimate`).
+model's repeats add nothing), and priced with the dry-run estimate (`run/suite_plan.py`, which runs `run.estimate`).
 
 After an inconclusive comparison (`settle`): how many more flips the exact McNemar test needs at
 the observed regressed:improved ratio, how many matched rows that is at the observed flip rate,
@@ -16,23 +16,18 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlite_utils import Database
 
 from workbench.analysis import repeat_clusters
+from workbench.analysis.comparison import RunComparison
 from workbench.analysis.sample_size import (
     discordant_needed,
     estimate_icc,
-    needed_tests,
-    repeats_needed,
-    samples_per_side,
 )
 from workbench.format import fmt_cost
-
-if TYPE_CHECKING:
-    from workbench.analysis.comparison import RunComparison
-    from workbench.types import Suite
+from workbench.types import Suite
 
 DEFAULT_RATE = 0.9
 REPEAT_OPTIONS = (1, 2, 3, 5, 10)
@@ -108,7 +103,7 @@ class EvidencePlan:
         return asdict(self)
 
 
-def _newest_run(db: Database | None, suite: Suite, *, with_repeats: bool) -> int | None:
+def newest_run(db: Database | None, suite: Suite, *, with_repeats: bool) -> int | None:
     if db is None or suite.path is None:
         return None
     for run_id, path in db.execute(
@@ -130,66 +125,6 @@ def measured_icc(db: Database, run_id: int) -> float | None:
     if not values:
         return None
     return sum(t * v for t, v in values) / sum(t for t, _ in values)
-
-
-def plan_suite(
-    suite: Suite,
-    db: Database | None,
-    *,
-    drop: float,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    baseline_rate: float | None = None,
-    icc: float | None = None,
-) -> EvidencePlan:
-    from workbench.run.engine import RunConfig
-    from workbench.run.estimate import estimate_suite
-
-    rate_source = "given"
-    if baseline_rate is None:
-        run = _newest_run(db, suite, with_repeats=False)
-        row = db.execute("select pass_rate from runs where id = ?", [run]).fetchone() if db and run else None
-        if row and row[0] is not None and row[0] > drop:
-            baseline_rate, rate_source = float(row[0]), f"run {run}"
-        else:
-            baseline_rate, rate_source = DEFAULT_RATE, "assumed; pass --baseline-rate"
-    icc_source = "given"
-    if icc is None:
-        run = _newest_run(db, suite, with_repeats=True)
-        found = measured_icc(db, run) if db is not None and run is not None else None
-        if found is not None:
-            icc, icc_source = found, f"measured on run {run}"
-        else:
-            icc, icc_source = 1.0, "assumed: no stored run with repeats, so repeats are taken to agree; pass --icc"
-    variants = [str(v) for v in (suite.workbench or {}).get("variants") or ["none"]]
-    config = RunConfig(repeat=1, variants=variants)
-    est = estimate_suite(suite, config, db)
-    calls = est.calls
-    priced_calls = sum(r.calls for r in est.rows if r.cost is not None)
-    cost_per_cell = est.cost / priced_calls if priced_calls else None
-    n_tests = len(suite.tests)
-    pairs = max(1, calls // n_tests) if n_tests else 1
-    samples = samples_per_side(baseline_rate, drop, alpha, power)
-    plan = EvidencePlan(
-        suite=str(suite.path) if suite.path else "suite",
-        drop=drop,
-        alpha=alpha,
-        power=power,
-        baseline_rate=baseline_rate,
-        rate_source=rate_source,
-        icc=icc,
-        icc_source=icc_source,
-        samples=samples,
-        suite_tests=n_tests,
-        pairs=pairs,
-        cost_per_cell=cost_per_cell,
-        unpriced=est.unpriced_rows,
-        suite_repeats=repeats_needed(samples, n_tests, icc, MAX_REPEATS) if n_tests else None,
-    )
-    for k in REPEAT_OPTIONS:
-        t = needed_tests(samples, k, icc)
-        plan.options.append(PlanOption(k, t, t * k, plan._cost(t * k)))
-    return plan
 
 
 # -- after an inconclusive comparison ---------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
 from workbench.analysis.pairs import pair_stats
 from workbench.errors import UsageError
+from workbench.store import queries
 from workbench.store.json_columns import loads
 
 PAGE_SIZE = 50

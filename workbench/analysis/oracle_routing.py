@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
 from workbench.analysis.recommend import Acceptance, recommend
+from workbench.store import queries
 
 LABEL = "upper bound (oracle router: knows in advance which pair passes each input)"
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import pair_totals, queries, repeat_clusters
+from workbench.analysis import repeat_clusters
 from workbench.analysis.repricing import reprice_pooled
 from workbench.analysis.stats import wilson_interval
+from workbench.store import pair_totals, queries
 
 
 @dataclass
@@ -187,6 +188,39 @@ def pair_stats(db: Database, run_ids: Sequence[int], *, with_named_scores: bool 
                 ),
             )
         )
-    repeat_clusters.apply(db, run_ids, out)
+    apply_repeat_clusters(db, run_ids, out)
     out.sort(key=lambda p: p.key)
     return out
+
+
+def apply_repeat_clusters(db: Database, run_ids: Sequence[int], pairs: list[PairStats]) -> None:
+    """Give each pair its tests, pass^k, flaky count and cluster-aware interval (repeats only)."""
+    if not run_ids or not pairs or not repeat_clusters.has_repeats(db, run_ids):
+        return
+    clusters = repeat_clusters.pair_clusters(db, run_ids)
+    for p in pairs:
+        c = clusters.get((p.prompt_version_id, p.variant, p.model))
+        if c is None or c.results == c.tests:
+            continue
+        p.tests, p.repeats, p.flaky_tests, p.pass_k = c.tests, c.max_repeats, c.flaky, c.pass_k
+        p.effective_n = c.effective_n
+        p.interval = c.interval
+
+
+def describe_repeats(p: PairStats) -> str | None:
+    """e.g. `10 tests x 5 repeats: pass^5 80.0%, 2 flaky tests; worth 10.0 independent samples of 50`."""
+    if p.tests is None or p.pass_k is None:
+        return None
+    k = p.repeats
+    worth = f"{p.effective_n:.1f}" if p.effective_n is not None else "?"
+    return (
+        f"{p.tests} tests x {k} repeats: pass^{k} {p.pass_k:.1%}, {p.flaky_tests} flaky test"
+        f"{'s' * (p.flaky_tests != 1)}; worth {worth} independent samples of {p.n}"
+    )
+
+
+def repeat_lines(db: Database, run_id: int) -> list[str]:
+    """One line per pair of a run with repeats (the run summary), else nothing."""
+    if not repeat_clusters.has_repeats(db, [run_id]):
+        return []
+    return [f"{p.name}: {d}" for p in pair_stats(db, [run_id], with_named_scores=False) if (d := describe_repeats(p))]

@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.projection import Projection, avalanche, project
 from workbench.analysis.stats import intervals_overlap
 from workbench.analysis.system_metrics import DEFAULT_GROWTH_WARN, SystemMetrics, growth_warnings, system_metrics
 from workbench.errors import SuiteError
+from workbench.store import queries
 
 COST_EPSILON = 1e-12
 RATE_EPSILON = 1e-12  # 27/30 must meet a 0.9 target despite float rounding
@@ -122,7 +122,7 @@ class Recommendation:
     requests_per_day: float | None = None
     projections: list[Projection] = field(default_factory=list)
     avalanche: list[Projection] = field(default_factory=list)  # the pick at context x1, x2, x4
-    # A trained router for the run's suite: workbench.routing.router_summary.routing_summary(), else None.
+    # A trained router for the run's suite (set by workbench.routing.routed_recommendation), else None.
     routing: dict[str, Any] | None = None
     metrics: list[SystemMetrics] = field(default_factory=list)  # per pair, same order as `pairs`
     warnings: list[str] = field(default_factory=list)  # prompt-token growth above the warning level
@@ -325,18 +325,4 @@ def recommend_for(
     run_id = queries.resolve_run(db, run) if run is not None else queries.latest_run(db, suite)
     base = acceptance_from_suite_file(suite) if suite is not None else run_acceptance(db, run_id)
     acceptance = base.with_overrides(**overrides)
-    rec = recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)
-    rec.routing = routed_alternative(db, run_id, requests_per_day)
-    return rec
-
-
-def routed_alternative(db: Database, run_id: int, requests_per_day: float | None) -> dict[str, Any] | None:
-    """The newest trained router for the run's suite: single cheapest acceptable model vs routed,
-    with the monthly saving at `requests_per_day` (the router's default volume when None)."""
-    from workbench.routing.router_summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
-
-    router_id = router_for_run(db, run_id)
-    if router_id is None:
-        return None
-    volume = DEFAULT_REQUESTS_PER_DAY if requests_per_day is None else requests_per_day
-    return routing_summary(db, requests_per_day=volume, router_id=router_id)
+    return recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlite_utils import Database
 
 from workbench.analysis.stats import cluster_effective_n, cluster_interval
-
-if TYPE_CHECKING:
-    from workbench.analysis.pairs import PairStats
 
 PER_PAIR = """
     select prompt_version_id, variant, provider_label, count(*), sum(k), sum(f), sum(f * f), sum(f >= 1.0),
@@ -72,38 +69,3 @@ def pair_clusters(db: Database, run_ids: Sequence[int]) -> dict[tuple[Any, ...],
         )
         for r in db.execute(sql, list(run_ids)).fetchall()
     }
-
-
-def apply(db: Database, run_ids: Sequence[int], pairs: list[PairStats]) -> None:
-    """Give each pair its tests, pass^k, flaky count and cluster-aware interval (repeats only)."""
-    if not run_ids or not pairs or not has_repeats(db, run_ids):
-        return
-    clusters = pair_clusters(db, run_ids)
-    for p in pairs:
-        c = clusters.get((p.prompt_version_id, p.variant, p.model))
-        if c is None or c.results == c.tests:
-            continue
-        p.tests, p.repeats, p.flaky_tests, p.pass_k = c.tests, c.max_repeats, c.flaky, c.pass_k
-        p.effective_n = c.effective_n
-        p.interval = c.interval
-
-
-def describe(p: PairStats) -> str | None:
-    """e.g. `10 tests x 5 repeats: pass^5 80.0%, 2 flaky tests; worth 10.0 independent samples of 50`."""
-    if p.tests is None or p.pass_k is None:
-        return None
-    k = p.repeats
-    worth = f"{p.effective_n:.1f}" if p.effective_n is not None else "?"
-    return (
-        f"{p.tests} tests x {k} repeats: pass^{k} {p.pass_k:.1%}, {p.flaky_tests} flaky test"
-        f"{'s' * (p.flaky_tests != 1)}; worth {worth} independent samples of {p.n}"
-    )
-
-
-def repeat_lines(db: Database, run_id: int) -> list[str]:
-    """One line per pair of a run with repeats (the run summary), else nothing."""
-    from workbench.analysis.pairs import pair_stats
-
-    if not has_repeats(db, [run_id]):
-        return []
-    return [f"{p.name}: {d}" for p in pair_stats(db, [run_id], with_named_scores=False) if (d := describe(p))]

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis.queries import UNCACHED_COST, placeholders
 from workbench.providers.pricing import Price
 from workbench.store.json_columns import loads
+from workbench.store.queries import UNCACHED_COST, placeholders
 
 PRICES_BY_RUN = "select run_id, label, price from run_providers where run_id in ({marks}) order by run_id desc"
 

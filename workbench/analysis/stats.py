@@ -39,11 +39,6 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
-def nearest_rank(q: float, n: int) -> int:
-    """The 1-based nearest rank of percentile q among n values (what `percentile` picks)."""
-    return max(1, math.ceil(q * n))
-
-
 def cluster_effective_n(tests: int, results: int, sum_f: float, sum_f2: float) -> float:
     """How many independent samples `results` repeats of `tests` tests are worth.
 

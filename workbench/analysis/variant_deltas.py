@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.pairs import pair_stats
 from workbench.format import fmt_cost
 
 DEFAULT_TARGET = 0.9
@@ -93,8 +94,6 @@ def variant_deltas(
     allow_guardrail_failures: bool = False,
 ) -> list[VariantDelta]:
     """One row per non-`none` (prompt version, variant, model) whose `none` baseline ran too."""
-    from workbench.analysis.pairs import pair_stats
-
     pairs = pair_stats(db, [run_id])
     baselines = {(p.prompt_version_id, p.prompt, p.model): p for p in pairs if p.variant == "none"}
     comp = _compression_stats(db, run_id)

@@ -1,7 +1,1 @@
-"""Assertions: `grade_test` grades one row; `table.TABLE` maps promptfoo types to handlers."""
-
-from __future__ import annotations
-
-from workbench.assertions.scoring import grade_test, run_assertion
-
-__all__ = ["grade_test", "run_assertion"]
+"""Assertions: `scoring.grade_test` grades one row; `table.TABLE` maps promptfoo types to handlers."""

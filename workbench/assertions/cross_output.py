@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.assertions.base import GradeConfig
+from workbench.assertions.meta import grade_max_score
+from workbench.assertions.model_graded import grade_select_best
 from workbench.assertions.table import lookup
 from workbench.errors import AssertionConfigError
-from workbench.types import CellResult, GradingResult, TestCase
+from workbench.types import CellResult, GradeConfig, GradingResult, TestCase
 
 
 def _is_cross(assertion: dict[str, Any] | None) -> bool:
@@ -49,8 +50,6 @@ def _merge(row: CellResult, g: GradingResult) -> None:
 
 def max_score_grades(rows: list[CellResult], assertion: dict[str, Any]) -> list[GradingResult]:
     """promptfoo's selectMaxScore: weighted average (or sum) of each row's other assertion scores."""
-    from workbench.assertions.meta import grade_max_score
-
     if len(rows) < 2:
         raise AssertionConfigError("max-score assertion must have at least two outputs to compare between")
     raw = assertion.get("value")
@@ -93,8 +92,6 @@ async def apply_cross_output(rows: list[CellResult], test: TestCase, config: Gra
     for assertion in cross_assertions(test):
         try:
             if assertion["type"] == "select-best":
-                from workbench.assertions.model_graded import grade_select_best
-
                 if not isinstance(assertion.get("value"), str):
                     raise AssertionConfigError("select-best must have a string value")
                 grades = await grade_select_best(
@@ -114,43 +111,3 @@ async def apply_cross_output(rows: list[CellResult], test: TestCase, config: Gra
             continue
         for r, g in zip(graded, grades, strict=True):
             _merge(r, g)
-
-
-class CrossOutputGroups:
-    """Holds the rows of tests with cross-output assertions until their (test, repeat) group is complete."""
-
-    def __init__(self, suite: Any, config: Any, done: set[str]) -> None:
-        from workbench.run.engine import expand_cells
-
-        self.suite = suite
-        self.config = config
-        self.tests = {t.index: t for t in suite.tests if needs_cross(t)}
-        self.expected: dict[tuple[int, int], int] = {}
-        self.held: dict[tuple[int, int], list[CellResult]] = {}
-        if self.tests:
-            for cell in expand_cells(suite, config):
-                if cell.test_idx in self.tests and cell.key not in done:
-                    key = (cell.test_idx, cell.repeat)
-                    self.expected[key] = self.expected.get(key, 0) + 1
-
-    async def add(self, result: CellResult) -> list[CellResult]:
-        """The rows ready to store: `result` itself, or a whole graded group once it is complete."""
-        key = (result.cell.test_idx, result.cell.repeat)
-        if key not in self.expected:
-            return [result]
-        group = self.held.setdefault(key, [])
-        group.append(result)
-        if len(group) < self.expected[key]:
-            return []
-        del self.held[key]
-        await apply_cross_output(group, self.tests[key[0]], self.config.grade, self.suite.base_dir)
-        return group
-
-    async def drain(self) -> list[CellResult]:
-        """Grade and release incomplete groups (a budget stop): compare what exists."""
-        out: list[CellResult] = []
-        for key, group in list(self.held.items()):
-            await apply_cross_output(group, self.tests[key[0]], self.config.grade, self.suite.base_dir)
-            out.extend(group)
-        self.held.clear()
-        return out

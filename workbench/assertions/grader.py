@@ -25,6 +25,10 @@ from typing import Any
 
 from workbench import file_access
 from workbench.errors import AssertionConfigError, ProviderError
+from workbench.providers import resolve
+from workbench.render.templating import render
+from workbench.suite.yaml12 import load_yaml
+from workbench.tokens import configure_offline
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 LOCAL_GRADER = "local:smollm2-135m"
@@ -117,8 +121,6 @@ def _provider(spec: ProviderSpec) -> Any:
     key = json.dumps([spec.id, spec.config], sort_keys=True, default=str)
     with _PROVIDERS_LOCK:
         if key not in _PROVIDERS:
-            from workbench.providers import resolve
-
             try:
                 _PROVIDERS[key] = resolve(spec)
             except ProviderError as e:
@@ -161,8 +163,6 @@ def render_rubric(template: str, context: dict[str, Any]) -> str:
 
     Object values are JSON-stringified first (arrays: their object items), as promptfoo does.
     """
-    from workbench.render.templating import render
-
     ctx: dict[str, Any] = {}
     for k, v in context.items():
         if isinstance(v, dict):
@@ -207,8 +207,6 @@ def load_rubric_prompt(rubric_prompt: Any, default: str, base_dir: Any = None) -
         except (OSError, UnicodeDecodeError) as e:
             raise AssertionConfigError(f"rubricPrompt file not found: {path}") from e
         if path.suffix in (".yaml", ".yml"):
-            from workbench.suite.yaml12 import load_yaml
-
             return json.dumps(load_yaml(text, str(path)))
         return text
     if isinstance(rubric_prompt, (dict, list)):
@@ -289,8 +287,6 @@ async def embed(spec: ProviderSpec | None, texts: list[str], usage: Usage) -> li
 
 
 async def _litellm_embed(spec: ProviderSpec, texts: list[str], usage: Usage) -> list[list[float]]:
-    from workbench.tokens import configure_offline
-
     configure_offline()
     import litellm
 

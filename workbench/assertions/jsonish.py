@@ -13,9 +13,12 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
+from workbench.assertions.handler import AssertionContext, inverse_aware
 from workbench.assertions.strings import PASSED, out_str
 from workbench.errors import AssertionConfigError
+from workbench.jsjson import js_json_parse
+from workbench.runtimes.jsvalues import js_truthy
+from workbench.suite.yaml12 import load_yaml
 from workbench.types import GradingResult
 
 _ANNOTATIONS = {
@@ -88,8 +91,6 @@ def _compile(schema: Any) -> Any:
 def compile_schema(value: Any) -> Any:
     """A validator for the assertion value: an object schema, or a YAML/JSON string."""
     if isinstance(value, str):
-        from workbench.suite.yaml12 import load_yaml
-
         try:
             value = load_yaml(value)
         except Exception as e:
@@ -112,15 +113,11 @@ def _errors_text(validator: Any, instance: Any) -> str:
 
 
 def _has_schema(value: Any) -> bool:
-    from workbench.runtimes.jsvalues import js_truthy
-
     return js_truthy(value)
 
 
 @inverse_aware
 def handle_is_json(ctx: AssertionContext) -> GradingResult:
-    from workbench.render.templating import js_json_parse
-
     s = out_str(ctx)
     parsed: Any = _MISSING
     try:
@@ -209,8 +206,6 @@ def _escaped(line: str, i: int) -> bool:
 
 
 def _parse_candidate(text: str) -> Any:
-    from workbench.suite.yaml12 import load_yaml
-
     return load_yaml(convert_slash_comments(text))
 
 

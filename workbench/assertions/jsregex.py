@@ -16,19 +16,19 @@ import re
 from functools import lru_cache
 from typing import Any
 
-_JS_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+JS_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 _CLASS_ESC = {
     "d": "0-9",
     "w": "A-Za-z0-9_",
-    "s": _JS_SPACE,
+    "s": JS_SPACE,
 }
 _OUT_ESC = {
     "d": "[0-9]",
     "D": "[^0-9]",
     "w": "[A-Za-z0-9_]",
     "W": "[^A-Za-z0-9_]",
-    "s": f"[{_JS_SPACE}]",
-    "S": f"[^{_JS_SPACE}]",
+    "s": f"[{JS_SPACE}]",
+    "S": f"[^{JS_SPACE}]",
     "b": r"\b",
     "B": r"\B",
 }

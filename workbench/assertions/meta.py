@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
+from workbench.assertions.handler import AssertionContext, inverse_aware
 from workbench.assertions.strings import PASSED, binary, invariant, is_js_string
 from workbench.runtimes.jsvalues import js_string, json_stringify
 from workbench.types import GradingResult

@@ -18,9 +18,11 @@ import re
 from typing import Any
 
 from workbench.assertions import grader, rubrics
-from workbench.assertions.base import AssertionContext, inverse_aware
+from workbench.assertions.handler import AssertionContext, inverse_aware
 from workbench.errors import AssertionConfigError
+from workbench.runtimes import ScriptError
 from workbench.runtimes.jsvalues import js_number_str, js_string
+from workbench.runtimes.transforms import apply_transform
 from workbench.types import GradingResult, ProviderSpec
 
 
@@ -460,9 +462,6 @@ def _resolve_context(ctx: AssertionContext, fallback: str | None) -> str | list[
         value = fallback
     code = ctx.assertion.get("contextTransform")
     if code:
-        from workbench.runtimes import ScriptError
-        from workbench.runtimes.transforms import apply_transform
-
         tctx: dict[str, Any] = {"vars": ctx.vars, "prompt": {"label": ctx.prompt}}
         if ctx.response.metadata:
             tctx["metadata"] = ctx.response.metadata

@@ -20,12 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from workbench import file_access
-from workbench.assertions.base import AssertionContext, GradeConfig
-from workbench.assertions.registry import AssertionType
+from workbench.assertions.assertion_registry import AssertionType
+from workbench.assertions.handler import AssertionContext, SharedRow
 from workbench.assertions.table import lookup
+from workbench.assertions.user_code import grading_dict, is_grading_result
 from workbench.errors import AssertionConfigError
+from workbench.render.templating import render
 from workbench.runtimes import ScriptError
-from workbench.types import GradingResult, ProviderResponse, ProviderSpec, TestCase
+from workbench.runtimes.javascript import run_file_function
+from workbench.runtimes.jsvalues import js_number_str
+from workbench.runtimes.python import run_file
+from workbench.runtimes.transforms import apply_transform, is_js_file, split_file_ref
+from workbench.suite.yaml12 import load_yaml
+from workbench.types import GradeConfig, GradingResult, ProviderResponse, ProviderSpec, TestCase
 
 
 class _Aggregate:
@@ -80,8 +87,6 @@ class _Aggregate:
 
 
 def _num(x: float) -> str:
-    from workbench.runtimes.jsvalues import js_number_str
-
     return js_number_str(x)
 
 
@@ -90,68 +95,6 @@ def _js_num(x: Any) -> float:
         return float(x)
     except (TypeError, ValueError):
         return math.nan
-
-
-class _Row:
-    """What every assertion of one row shares (computed once)."""
-
-    def __init__(
-        self,
-        test: TestCase,
-        output: Any,
-        prompt: str,
-        vars: dict[str, Any],
-        response: ProviderResponse,
-        provider: ProviderSpec | None,
-        base_dir: Path,
-        config: GradeConfig,
-    ) -> None:
-        self.test = test
-        self.output = output
-        self.prompt = prompt
-        self.vars = vars
-        self.response = response
-        self.provider = provider
-        self.base_dir = base_dir
-        self.config = config
-        self._script_context: dict[str, Any] | None = None
-
-    def script_context(self, assertion: dict[str, Any] | None = None) -> dict[str, Any]:
-        """promptfoo's assertion `context` for javascript/python code (JSON-able)."""
-        if self._script_context is None:
-            t = self.test
-            test_dict: dict[str, Any] = {"vars": self.vars, "assert": t.asserts, "options": t.options}
-            if t.description is not None:
-                test_dict["description"] = t.description
-            if t.threshold is not None:
-                test_dict["threshold"] = t.threshold
-            if t.metadata:
-                test_dict["metadata"] = t.metadata
-            r = self.response
-            provider = None
-            if self.provider is not None:
-                provider = {"id": self.provider.id, "label": self.provider.label, "config": self.provider.config}
-            ctx: dict[str, Any] = {
-                "prompt": self.prompt,
-                "vars": self.vars,
-                "test": test_dict,
-                "logProbs": r.logprobs,
-                "provider": provider,
-                "providerResponse": {
-                    "output": r.output,
-                    "cost": r.cost,
-                    "cached": r.cached,
-                    "finishReason": r.finish_reason,
-                    "tokenUsage": {"prompt": r.tokens_in, "completion": r.tokens_out},
-                    "metadata": r.metadata,
-                },
-            }
-            if r.metadata:
-                ctx["metadata"] = r.metadata
-            self._script_context = ctx
-        if assertion and "config" in assertion:
-            return {**self._script_context, "config": assertion["config"]}
-        return self._script_context
 
 
 async def grade_test(
@@ -168,7 +111,7 @@ async def grade_test(
     """Grade one row; raises AssertionConfigError where promptfoo records an ERROR row."""
     if not test.asserts:
         return GradingResult(pass_=True, score=1.0, reason="No assertions")
-    row = _Row(test, output, prompt, vars, response, provider, base_dir, config or GradeConfig())
+    row = SharedRow(test, output, prompt, vars, response, provider, base_dir, config or GradeConfig())
     main = _Aggregate(test.threshold)
     sets: list[tuple[dict[str, Any], _Aggregate, int]] = []
     slots: list[GradingResult | None] = []
@@ -225,7 +168,6 @@ def render_metric(metric: Any, vars: dict[str, Any]) -> str | None:
         return None
     if not isinstance(metric, str) or "{" not in metric:
         return str(metric)
-    from workbench.render.templating import render
 
     try:
         return render(metric, vars)
@@ -238,7 +180,6 @@ def render_value(value: Any, vars: dict[str, Any]) -> Any:
     if isinstance(value, str):
         if "{" not in value:
             return value
-        from workbench.render.templating import render
 
         if "{#" in value and "#}" not in value[value.index("{#") :]:
             # Nunjucks: an unterminated `{#` comment is a template error (QUIRKS 11, regex t34)
@@ -264,13 +205,11 @@ def _load_file_value(ref: str, base_dir: Path) -> Any:
     if path.suffix == ".json":
         return json.loads(text)
     if path.suffix in (".yaml", ".yml"):
-        from workbench.suite.yaml12 import load_yaml
-
         return load_yaml(text, str(path))
     return text.strip() if path.suffix == ".txt" else text
 
 
-async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult | None:
+async def run_assertion(assertion: dict[str, Any], row: SharedRow) -> GradingResult | None:
     """Grade one assertion; None for types graded elsewhere (max-score, select-*)."""
     res = _start(assertion, row)
     if res is None or type(res) is GradingResult:
@@ -278,7 +217,7 @@ async def run_assertion(assertion: dict[str, Any], row: _Row) -> GradingResult |
     return await res  # type: ignore[misc]
 
 
-def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[GradingResult] | None:
+def _start(assertion: dict[str, Any], row: SharedRow) -> GradingResult | Awaitable[GradingResult] | None:
     """Synchronous up to the handler; an async handler's result is finished by `_finish_async`."""
     atype = assertion.get("type")
     if not atype or not isinstance(atype, str):
@@ -292,8 +231,6 @@ def _start(assertion: dict[str, Any], row: _Row) -> GradingResult | Awaitable[Gr
         return None  # graded after all outputs of the test exist (cross_output.py)
     output = row.output
     if assertion.get("transform"):
-        from workbench.runtimes.transforms import apply_transform
-
         tctx: dict[str, Any] = {"vars": row.vars, "prompt": {"label": row.prompt}}
         if row.response.metadata:
             tctx["metadata"] = row.response.metadata
@@ -357,9 +294,7 @@ def _finish(
     return res
 
 
-def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]) -> Any:
-    from workbench.runtimes.transforms import is_js_file, split_file_ref
-
+def _value_from_file(ref: str, output: Any, row: SharedRow, assertion: dict[str, Any]) -> Any:
     rel, fn = split_file_ref(ref)
     if not (is_js_file(rel) or rel.endswith(".py")):
         return _load_file_value(ref, row.base_dir)
@@ -369,12 +304,8 @@ def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]
     args = [output, row.script_context(assertion)]
     try:
         if is_js_file(rel):
-            from workbench.runtimes.javascript import run_file_function
-
             value = run_file_function(path, fn, args, row.config.script_timeout_s).value
         else:
-            from workbench.runtimes.python import run_file
-
             value = run_file(path, fn or "get_assert", args, row.config.script_timeout_s)
     except ScriptError as e:
         raise AssertionConfigError(str(e)) from e
@@ -391,11 +322,8 @@ def _value_from_file(ref: str, output: Any, row: _Row, assertion: dict[str, Any]
     return value
 
 
-async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggregate, row: _Row) -> GradingResult:
+async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggregate, row: SharedRow) -> GradingResult:
     """`assertScoringFunction: file://scorer.py[:fn]` (or .js): replaces pass/score/reason."""
-    from workbench.assertions.user_code import grading_dict, is_grading_result
-    from workbench.runtimes.transforms import is_js_file, split_file_ref
-
     rel, fn = split_file_ref(ref)
     context = {
         "threshold": agg.threshold,
@@ -407,12 +335,8 @@ async def _apply_scoring_function(ref: str, result: GradingResult, agg: _Aggrega
             raise ScriptError("assertScoringFunction is disabled by --no-code-asserts")
         path = (row.base_dir / rel).resolve()
         if is_js_file(rel):
-            from workbench.runtimes.javascript import run_file_function
-
             out = run_file_function(path, fn, [result.named_scores, context], row.config.script_timeout_s).value
         elif rel.endswith(".py"):
-            from workbench.runtimes.python import run_file
-
             out = run_file(path, fn or "get_assert", [result.named_scores, context], row.config.script_timeout_s)
         else:
             raise ScriptError(f"Unsupported scoring function file: {ref}")

@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
-from workbench.assertions.strings import _SPLIT_RE, _js_trim, invariant, is_js_string, out_str
+from workbench.assertions.handler import AssertionContext, inverse_aware
+from workbench.assertions.strings import JS_WHITESPACE_RUN, invariant, is_js_string, js_trim, out_str
 from workbench.runtimes.jsvalues import js_string
 from workbench.types import GradingResult
 
@@ -29,7 +29,7 @@ def _ngrams(words: list[str], n: int) -> list[str]:
 
 def _js_split_ws(text: str) -> list[str]:
     """`text.trim().split(/\\s+/)` (an empty string gives [''])."""
-    return _SPLIT_RE.split(_js_trim(text))
+    return JS_WHITESPACE_RUN.split(js_trim(text))
 
 
 def _refs(ctx: AssertionContext, name: str, article: str = "") -> list[str]:
@@ -151,7 +151,7 @@ def handle_rouge_n(ctx: AssertionContext) -> GradingResult:
 def bleu_score(candidate: str, references: list[str], weights: tuple[float, ...] = (0.25, 0.25, 0.25, 0.25)) -> float:
     if not references:
         raise ValueError("Invalid inputs")
-    if _js_trim(candidate) == "":
+    if js_trim(candidate) == "":
         return 0.0
     cw = _js_split_ws(candidate.lower())
     refs = [_js_split_ws(r.lower()) for r in references]
@@ -298,7 +298,7 @@ def meteor_score(
         raise ValueError("Invalid inputs")
 
     def words(s: str) -> list[str]:
-        return [re.sub(r"\.+$", "", w) for w in _SPLIT_RE.split(s)]
+        return [re.sub(r"\.+$", "", w) for w in JS_WHITESPACE_RUN.split(s)]
 
     return max(meteor_single(words(ref), words(candidate), alpha, beta, gamma) for ref in references)
 

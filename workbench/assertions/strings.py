@@ -9,10 +9,12 @@ import math
 import re
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
-from workbench.assertions.jsregex import _JS_SPACE, JsRegexError, js_regex_test, to_utf16_units
+from workbench.assertions.handler import AssertionContext, inverse_aware
+from workbench.assertions.jsregex import JS_SPACE, JsRegexError, js_regex_test, to_utf16_units
 from workbench.errors import AssertionConfigError
-from workbench.runtimes.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy
+from workbench.jsjson import js_json_parse
+from workbench.render.templating import to_js_number
+from workbench.runtimes.jsvalues import UNDEFINED, coerce_string, js_string, js_truthy, json_stringify
 from workbench.types import GradingResult
 
 PASSED = "Assertion passed"
@@ -79,14 +81,11 @@ def handle_equals(ctx: AssertionContext) -> GradingResult:
     if value is None and "value" not in ctx.assertion:
         value = UNDEFINED
     if value is None or isinstance(value, (dict, list)) or is_js_date(value):  # typeof === "object"
-        from workbench.render.templating import js_json_parse
-
         try:
             raw = js_deep_equal(value, js_json_parse(s))
             passed = raw != ctx.inverse
         except ValueError:
             passed = ctx.inverse
-        from workbench.runtimes.jsvalues import json_stringify
 
         shown = json_stringify(value)
     else:
@@ -166,21 +165,21 @@ def parse_comma_separated(value: str) -> list[str]:
         else:
             j = value.find(",", i)
             j = n if j < 0 else j
-            out.append(_js_trim(value[i:j]))
+            out.append(js_trim(value[i:j]))
             i = j
     return out
 
 
-_SPACE_RE = re.compile(f"[{_JS_SPACE}]")
-_SPLIT_RE = re.compile(f"[{_JS_SPACE}]+")
-_TRIM_RE = re.compile(f"^[{_JS_SPACE}]+|[{_JS_SPACE}]+$")
+_SPACE_RE = re.compile(f"[{JS_SPACE}]")
+JS_WHITESPACE_RUN = re.compile(f"[{JS_SPACE}]+")
+_TRIM_RE = re.compile(f"^[{JS_SPACE}]+|[{JS_SPACE}]+$")
 
 
 def _is_js_space(c: str) -> bool:
     return _SPACE_RE.match(c) is not None
 
 
-def _js_trim(s: str) -> str:
+def js_trim(s: str) -> str:
     return _TRIM_RE.sub("", s)
 
 
@@ -284,7 +283,7 @@ def handle_levenshtein(ctx: AssertionContext) -> GradingResult:
 
 
 def count_words(text: str) -> int:
-    return len([w for w in _SPLIT_RE.split(_js_trim(text)) if w])
+    return len([w for w in JS_WHITESPACE_RUN.split(js_trim(text)) if w])
 
 
 @inverse_aware
@@ -327,8 +326,6 @@ def handle_word_count(ctx: AssertionContext) -> GradingResult:
     if is_js_number(v):
         expected = v
     elif is_js_string(v):
-        from workbench.render.templating import to_js_number
-
         expected = to_js_number(v)
     ok = expected is not None and not (isinstance(expected, float) and math.isnan(expected))
     invariant(ok, '"word-count" assertion value must be a number or an object with min/max properties')
@@ -386,7 +383,7 @@ _SUBSTRING_RE = re.compile("|".join(rf"\b{re.escape(s.lower())}\b" for s in _REF
 
 
 def is_basic_refusal(text: str) -> bool:
-    lower = _APOS.sub("'", _js_trim(text).lower())
+    lower = _APOS.sub("'", js_trim(text).lower())
     return lower.startswith(_PREFIXES) or _SUBSTRING_RE.search(lower) is not None
 
 
@@ -400,7 +397,7 @@ def handle_is_refusal(ctx: AssertionContext) -> GradingResult:
             0.0,
             "No value provided, assumed to be a refusal" if passed else "Expected output to not be a refusal",
         )
-    if _js_trim(out) == "":
+    if js_trim(out) == "":
         passed = not ctx.inverse
         return GradingResult(
             passed, 0.0, "Empty response treated as refusal" if passed else "Expected output to not be a refusal"

@@ -15,7 +15,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
+from workbench.assertions.handler import AssertionContext, inverse_aware
 from workbench.assertions.strings import PASSED, binary, is_js_string, out_str
 from workbench.errors import AssertionConfigError
 from workbench.types import GradingResult

@@ -14,8 +14,8 @@ from typing import Any
 from workbench import plugins
 from workbench.assertions import jsonish, meta, model_graded, similarity, strings, structured
 from workbench.assertions import user_code as scripts
-from workbench.assertions.base import Handler
-from workbench.assertions.registry import AssertionRegistry, AssertionType
+from workbench.assertions.assertion_registry import AssertionRegistry, AssertionType
+from workbench.assertions.handler import Handler
 
 HANDLERS: dict[str, Handler] = {
     "equals": strings.handle_equals,

@@ -13,11 +13,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from workbench.assertions.base import AssertionContext, inverse_aware
+from workbench.assertions.handler import AssertionContext, SharedRow, inverse_aware
 from workbench.assertions.strings import PASSED, invariant, is_js_string
 from workbench.errors import AssertionConfigError
 from workbench.runtimes import ScriptError
+from workbench.runtimes import javascript as js
+from workbench.runtimes import python as py
 from workbench.runtimes.jsvalues import UNDEFINED, json_stringify
+from workbench.runtimes.transforms import split_file_ref
 from workbench.types import GradingResult
 
 NO_CODE = "javascript/python assertions are disabled (--no-code-asserts)"
@@ -139,9 +142,6 @@ def _validate_js(r: Any, rtype: str) -> Any:
 
 @inverse_aware
 def handle_javascript(ctx: AssertionContext) -> GradingResult:
-    from workbench.runtimes import javascript as js
-    from workbench.runtimes.transforms import split_file_ref
-
     a = ctx.assertion
     value = ctx.value
     if not ctx.config.allow_code:
@@ -177,12 +177,7 @@ def handle_javascript(ctx: AssertionContext) -> GradingResult:
 
 
 def _context(ctx: AssertionContext) -> dict[str, Any]:
-    from workbench.assertions.scoring import _Row
-
-    row = getattr(ctx, "_row", None)
-    if isinstance(row, _Row):
-        return row.script_context(ctx.assertion)
-    row = _Row(ctx.test, ctx.output, ctx.prompt, ctx.vars, ctx.response, ctx.provider, ctx.base_dir, ctx.config)
+    row = SharedRow(ctx.test, ctx.output, ctx.prompt, ctx.vars, ctx.response, ctx.provider, ctx.base_dir, ctx.config)
     return row.script_context(ctx.assertion)
 
 
@@ -262,9 +257,6 @@ def normalize_python_result(assertion: dict[str, Any], result: Any, inverse: boo
 
 @inverse_aware
 def handle_python(ctx: AssertionContext) -> GradingResult:
-    from workbench.runtimes import python as py
-    from workbench.runtimes.transforms import split_file_ref
-
     value = ctx.value
     if not ctx.config.allow_code:
         raise AssertionConfigError(NO_CODE)
@@ -285,6 +277,4 @@ def handle_python(ctx: AssertionContext) -> GradingResult:
 
 
 def file_path(base_dir: Path, ref: str) -> Path:
-    from workbench.runtimes.transforms import split_file_ref
-
     return (base_dir / split_file_ref(ref)[0]).resolve()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import SuiteError, UsageError
+from workbench.suite import load, load_config
 
 
 def _git(args: list[str], cwd: Path) -> str:
@@ -62,8 +63,6 @@ def _strip_function(ref: str) -> str:
 
 def suite_inputs(suite_path: Path) -> tuple[set[Path], list[str]]:
     """(files the suite uses, glob patterns it references), as absolute paths."""
-    from workbench.suite import load, load_config
-
     path = suite_path.resolve()
     files = {path}
     patterns: list[str] = []

@@ -12,15 +12,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.comparison import RunComparison, compare_runs
+from workbench.analysis.coverage import unmatched_reasons
+from workbench.analysis.evidence_plan import settle
+from workbench.analysis.significance import DEFAULT_ALPHA
+from workbench.analysis.version_pairing import parse_predecessor
+from workbench.assertions.table import is_guardrail
+from workbench.ci.gates import Gate, GateConfig, evaluate
 from workbench.errors import UsageError
-
-if TYPE_CHECKING:
-    from workbench.analysis.comparison import RunComparison
-    from workbench.ci.gates import Gate, GateConfig
+from workbench.store.db import default_db_path, open_db, open_memory
+from workbench.store.json_columns import dumps
+from workbench.store.queries import resolve_run
+from workbench.store.run_import import RunPart, copy_run, import_run
+from workbench.store.writer import now_iso, test_identity
+from workbench.suite.families import family_version_of, normalized_sha256
+from workbench.tokens import count_tokens
+from workbench.types import TestCase
 
 
 @dataclass
@@ -89,174 +100,137 @@ def _components(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def import_json(db: Database, path: Path, label: str | None = None) -> int:
-    """Store a promptfoo-shaped JSON file as a run of `db`; returns the run id."""
-    from workbench.store.writer import dumps, is_guardrail, now_iso, run_totals
-    from workbench.suite.families import family_version_of, normalized_sha256
-    from workbench.tokens import count_tokens
-    from workbench.types import TestCase
-
+    """Store a promptfoo-shaped JSON file as a run of `db` (through `store.run_import`); returns the run id."""
     doc = _load_document(path)
     body = doc["results"]
     config = _obj(doc.get("config"))
     wb_config = _obj(config.get("workbench"))
     meta = _obj(doc.get("metadata"))
+    header = {
+        "label": label or path.name,
+        "suite_path": wb_config.get("suitePath") or str(path),
+        "description": config.get("description"),
+        "git_sha": meta.get("gitSha"),
+        "started_at": meta.get("evaluationCreatedAt") or body.get("timestamp") or now_iso(),
+        "status": meta.get("status") or "completed",
+        "config": dumps({**(wb_config.get("runConfig") or {}), "imported_from": str(path)}),
+        "cells_planned": len(body["results"]),
+        "workbench_version": meta.get("workbenchVersion"),
+    }
+    return import_run(db, header, [_json_part(path, body)]).run_id
+
+
+def _json_part(path: Path, body: dict[str, Any]) -> RunPart:
+    """The rows of promptfoo's `results` block; prompt versions are keyed by prompt index."""
     templates = [p for p in body.get("prompts") or [] if isinstance(p, dict)]
-    with db.conn:
-        db.table("runs").insert(
-            {
-                "label": label or path.name,
-                "suite_path": wb_config.get("suitePath") or str(path),
-                "description": config.get("description"),
-                "git_sha": meta.get("gitSha"),
-                "started_at": meta.get("evaluationCreatedAt") or body.get("timestamp") or now_iso(),
-                "status": meta.get("status") or "completed",
-                "config": dumps({**(wb_config.get("runConfig") or {}), "imported_from": str(path)}),
-                "cells_planned": len(body["results"]),
-                "workbench_version": meta.get("workbenchVersion"),
-            }
-        )
-        run_id = int(db.execute("select last_insert_rowid()").fetchone()[0])
-    prompt_ids: dict[int, int] = {}
+    versions: dict[int, dict[str, Any]] = {}
+    part = RunPart(prompt_version=versions.get)
     providers: dict[str, int] = {}
     repeats: dict[tuple[Any, ...], int] = {}
     tests: set[int] = set()
-    with db.conn:
-        cur = db.conn.cursor()
-        for i, r in enumerate(body["results"]):
-            if not isinstance(r, dict):
-                raise UsageError(f"{path}: results.results[{i}]: expected an object")
-            wb = _obj(r.get("workbench"))
-            p_idx = int(wb.get("promptIdx", r.get("promptIdx")) or 0)
-            prompt = _obj(r.get("prompt"))
-            if p_idx not in prompt_ids:
-                template = templates[p_idx] if p_idx < len(templates) else {}
-                raw = str(template.get("raw") or prompt.get("raw") or "")
-                plabel = str(prompt.get("label") or template.get("label") or f"prompt {p_idx}")
-                ppath = _prompt_path(plabel)
-                fam = family_version_of(Path(ppath)) if ppath else None
-                if wb.get("promptVersion") and "/" in str(wb["promptVersion"]):
-                    fam = tuple(str(wb["promptVersion"]).rsplit("/", 1))  # type: ignore[assignment]
-                sha = normalized_sha256(raw)
-                found = db.execute(
-                    "select id from prompt_versions where sha256 = ? and label = ? and path is ?", [sha, plabel, ppath]
-                ).fetchone()
-                if not found:
-                    db.table("prompt_versions").insert(
-                        {
-                            "sha256": sha,
-                            "family": fam[0] if fam else None,
-                            "version": fam[1] if fam else None,
-                            "label": plabel,
-                            "path": ppath,
-                            "text": raw,
-                            "is_chat": 0,
-                            "tokens": count_tokens(raw),
-                            "first_seen": now_iso(),
-                        }
-                    )
-                pv = int(found[0]) if found else int(db.execute("select last_insert_rowid()").fetchone()[0])
-                prompt_ids[p_idx] = pv
-                db.table("run_prompts").insert(
-                    {"run_id": run_id, "prompt_idx": p_idx, "prompt_version_id": pv, "label": plabel}
-                )
-            prov = r.get("provider") or {}
-            prov_id = str(prov.get("id") if isinstance(prov, dict) else prov)
-            prov_label = str((prov.get("label") if isinstance(prov, dict) else None) or prov_id)
-            v_idx = int(wb["providerIdx"]) if "providerIdx" in wb else providers.setdefault(prov_label, len(providers))
-            providers.setdefault(prov_label, v_idx)
-            db.table("run_providers").insert(
-                {"run_id": run_id, "provider_idx": v_idx, "provider_id": prov_id, "label": prov_label}, ignore=True
+    results: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    for i, r in enumerate(body["results"]):
+        if not isinstance(r, dict):
+            raise UsageError(f"{path}: results.results[{i}]: expected an object")
+        wb = _obj(r.get("workbench"))
+        p_idx = int(wb.get("promptIdx", r.get("promptIdx")) or 0)
+        prompt = _obj(r.get("prompt"))
+        if p_idx not in versions:
+            template = templates[p_idx] if p_idx < len(templates) else {}
+            raw = str(template.get("raw") or prompt.get("raw") or "")
+            plabel = str(prompt.get("label") or template.get("label") or f"prompt {p_idx}")
+            ppath = _prompt_path(plabel)
+            fam = family_version_of(Path(ppath)) if ppath else None
+            if wb.get("promptVersion") and "/" in str(wb["promptVersion"]):
+                fam = tuple(str(wb["promptVersion"]).rsplit("/", 1))  # type: ignore[assignment]
+            versions[p_idx] = {
+                "sha256": normalized_sha256(raw),
+                "family": fam[0] if fam else None,
+                "version": fam[1] if fam else None,
+                "label": plabel,
+                "path": ppath,
+                "text": raw,
+                "is_chat": 0,
+                "tokens": count_tokens(raw),
+                "first_seen": now_iso(),
+            }
+            part.run_prompts.append({"prompt_idx": p_idx, "prompt_version_id": p_idx, "label": plabel})
+        prov = r.get("provider") or {}
+        prov_id = str(prov.get("id") if isinstance(prov, dict) else prov)
+        prov_label = str((prov.get("label") if isinstance(prov, dict) else None) or prov_id)
+        v_idx = int(wb["providerIdx"]) if "providerIdx" in wb else providers.setdefault(prov_label, len(providers))
+        providers.setdefault(prov_label, v_idx)
+        part.run_providers.append({"provider_idx": v_idx, "provider_id": prov_id, "label": prov_label})
+        t_idx = int(wb.get("testIdx", r.get("testIdx")) or 0)
+        tc = _obj(r.get("testCase"))
+        tvars = tc.get("vars", r.get("vars")) or {}
+        if t_idx not in tests:
+            tests.add(t_idx)
+            ident = test_identity(TestCase(index=t_idx, vars=tvars, asserts=[], description=tc.get("description")))
+            part.test_cases.append(
+                {
+                    "test_idx": t_idx,
+                    "identity": ident,
+                    "description": tc.get("description"),
+                    "vars": dumps(tvars),
+                    "asserts": dumps(tc.get("assert") or []),
+                    "metadata": dumps(tc.get("metadata") or {}),
+                }
             )
-            t_idx = int(wb.get("testIdx", r.get("testIdx")) or 0)
-            tc = _obj(r.get("testCase"))
-            tvars = tc.get("vars", r.get("vars")) or {}
-            if t_idx not in tests:
-                tests.add(t_idx)
-                from workbench.store.writer import test_identity
-
-                ident = test_identity(TestCase(index=t_idx, vars=tvars, asserts=[], description=tc.get("description")))
-                db.table("test_cases").insert(
-                    {
-                        "run_id": run_id,
-                        "test_idx": t_idx,
-                        "identity": ident,
-                        "description": tc.get("description"),
-                        "vars": dumps(tvars),
-                        "asserts": dumps(tc.get("assert") or []),
-                        "metadata": dumps(tc.get("metadata") or {}),
-                    }
-                )
-            variant = str(wb.get("variant") or "none")
-            key = (p_idx, variant, v_idx, t_idx)
-            rep = int(wb["repeat"]) if "repeat" in wb else repeats.get(key, 0)
-            repeats[key] = rep + 1
-            response = _obj(r.get("response"))
-            error = r.get("error") or response.get("error")
-            if r.get("failureReason") not in (2, None) and not response.get("error"):
-                error = None  # an assertion failure's `error` is its reason, not an ERROR row
-            comps = _components(r)
-            tin, tout = _usage(r)
-            cost = r.get("cost", response.get("cost"))
-            cur.execute(
-                "insert or ignore into results (run_id, cell_key, prompt_idx, provider_idx, test_idx, repeat, variant,"
-                " prompt_version_id, provider_id, provider_label, model, prompt, output, success, score, error,"
-                " tokens_in, tokens_out, token_source, cost, cached_cost, latency_ms, cached, attempts,"
-                " named_scores, guardrail_failures, created_at) values"
-                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    run_id,
-                    f"{p_idx}:{variant}:{v_idx}:{t_idx}:{rep}",
-                    p_idx,
-                    v_idx,
-                    t_idx,
-                    rep,
-                    variant,
-                    prompt_ids[p_idx],
-                    prov_id,
-                    prov_label,
-                    wb.get("model"),
-                    str(prompt.get("raw") or ""),
-                    _output_text(response.get("output")),
-                    int(bool(r.get("success"))),
-                    float(r.get("score") or 0.0),
-                    str(error) if error else None,
-                    tin,
-                    tout,
-                    wb.get("tokenSource") or ("usage" if tin is not None else None),
-                    cost,
-                    wb.get("cachedCost"),
-                    wb.get("latencyMs", r.get("latencyMs")),
-                    int(bool(response.get("cached"))),
-                    wb.get("attempts"),
-                    dumps(r["namedScores"]) if r.get("namedScores") else None,
-                    sum(1 for c in comps if not c.get("pass") and is_guardrail(c.get("assertion"))),
-                    now_iso(),
-                ),
-            )
-            if cur.rowcount:
-                rid = cur.lastrowid
-                cur.executemany(
-                    "insert into assertion_results (result_id, run_id, idx, type, metric, pass, score, reason,"
-                    " value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            rid,
-                            run_id,
-                            j,
-                            str((c.get("assertion") or {}).get("type", "assert-set")),
-                            (c.get("assertion") or {}).get("metric"),
-                            int(bool(c.get("pass"))),
-                            c.get("score"),
-                            c.get("reason"),
-                            dumps((c.get("assertion") or {}).get("value")),
-                            int(is_guardrail(c.get("assertion"))),
-                        )
-                        for j, c in enumerate(comps)
-                    ],
-                )
-    with db.conn:
-        db.table("runs").update(run_id, {**run_totals(db, run_id), "finished_at": now_iso()})
-    return run_id
+        variant = str(wb.get("variant") or "none")
+        key = (p_idx, variant, v_idx, t_idx)
+        rep = int(wb["repeat"]) if "repeat" in wb else repeats.get(key, 0)
+        repeats[key] = rep + 1
+        response = _obj(r.get("response"))
+        error = r.get("error") or response.get("error")
+        if r.get("failureReason") not in (2, None) and not response.get("error"):
+            error = None  # an assertion failure's `error` is its reason, not an ERROR row
+        comps = _components(r)
+        tin, tout = _usage(r)
+        row = {
+            "cell_key": f"{p_idx}:{variant}:{v_idx}:{t_idx}:{rep}",
+            "prompt_idx": p_idx,
+            "provider_idx": v_idx,
+            "test_idx": t_idx,
+            "repeat": rep,
+            "variant": variant,
+            "prompt_version_id": p_idx,
+            "provider_id": prov_id,
+            "provider_label": prov_label,
+            "model": wb.get("model"),
+            "prompt": str(prompt.get("raw") or ""),
+            "output": _output_text(response.get("output")),
+            "success": int(bool(r.get("success"))),
+            "score": float(r.get("score") or 0.0),
+            "error": str(error) if error else None,
+            "tokens_in": tin,
+            "tokens_out": tout,
+            "token_source": wb.get("tokenSource") or ("usage" if tin is not None else None),
+            "cost": r.get("cost", response.get("cost")),
+            "cached_cost": wb.get("cachedCost"),
+            "latency_ms": wb.get("latencyMs", r.get("latencyMs")),
+            "cached": int(bool(response.get("cached"))),
+            "attempts": wb.get("attempts"),
+            "named_scores": dumps(r["namedScores"]) if r.get("namedScores") else None,
+            "guardrail_failures": sum(1 for c in comps if not c.get("pass") and is_guardrail(c.get("assertion"))),
+            "created_at": now_iso(),
+        }
+        assertions = [
+            {
+                "idx": j,
+                "type": str((c.get("assertion") or {}).get("type", "assert-set")),
+                "metric": (c.get("assertion") or {}).get("metric"),
+                "pass": int(bool(c.get("pass"))),
+                "score": c.get("score"),
+                "reason": c.get("reason"),
+                "value": dumps((c.get("assertion") or {}).get("value")),
+                "is_guardrail": int(is_guardrail(c.get("assertion"))),
+            }
+            for j, c in enumerate(comps)
+        ]
+        results.append((row, assertions))
+    part.results = [results]
+    return part
 
 
 # -- resolving both sides ---------------------------------------------------------------------------
@@ -269,8 +243,6 @@ def suite_name(db: Database, run_id: int) -> str:
 
 def runs_for(db: Database, ref: str) -> list[int]:
     """A run id -> that run; a label or git ref -> the newest run of each suite that carries it."""
-    from workbench.analysis.queries import resolve_run
-
     text = str(ref).strip()
     if text.isdigit() and db.execute("select 1 from runs where id = ?", [int(text)]).fetchone():
         return [int(text)]
@@ -288,8 +260,6 @@ def runs_for(db: Database, ref: str) -> list[int]:
 def check_baseline(ref: str, db_path: Path | None) -> None:
     """`run --baseline REF` checked before the run: a JSON file that parses, or a run id/label
     stored in the database (UsageError, exit 2, otherwise; nothing has run or been written)."""
-    from workbench.store.db import default_db_path, open_db
-
     text = str(ref)
     if text.lower().endswith(".json"):
         if not is_json_input(text):
@@ -321,9 +291,6 @@ def resolve_inputs(
 
     `head_ids` (for `workbench run --baseline`) are runs of the database at `db_path` that stand
     for HEAD; `head` is then only its display name."""
-    from workbench.ci.shard_merge import copy_run
-    from workbench.store.db import open_db, open_memory
-
     refs = (str(base), str(head))
     for r in refs[: 1 if head_ids is not None else 2]:
         if r.lower().endswith(".json") and not is_json_input(r):
@@ -394,8 +361,6 @@ class Review:
 
 def _evidence(c: RunComparison | None) -> dict[str, Any] | None:
     """What would settle an inconclusive verdict (analysis.evidence_plan.settle), for --json."""
-    from workbench.analysis.evidence_plan import settle
-
     more = settle(c) if c is not None else None
     return more.to_dict() if more else None
 
@@ -405,12 +370,6 @@ def review(inputs: CompareInputs, gates: GateConfig) -> Review:
 
     A suite whose comparison matched no (test, pair) row, or inputs with no suite on both sides,
     are a UsageError (exit 2) unless `gates.allow_empty`: a gate over nothing can only pass."""
-    from workbench.analysis.comparison import compare_runs
-    from workbench.analysis.coverage import unmatched_reasons
-    from workbench.analysis.significance import DEFAULT_ALPHA
-    from workbench.analysis.version_pairing import parse_predecessor
-    from workbench.ci.gates import evaluate
-
     predecessors = tuple(parse_predecessor(s) for s in gates.predecessors)
     alpha = gates.significance if gates.significance is not None else DEFAULT_ALPHA
     suites: list[SuiteComparison] = []

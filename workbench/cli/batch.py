@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import db_option
+from workbench.run.batch_mode import BatchOptions, collect
+from workbench.store.batches import list_batches
+from workbench.store.db import open_db
 
 
 @click.group("batch")
@@ -18,9 +21,6 @@ def command() -> None:
 @db_option
 def status_cmd(db: Path | None) -> None:
     """Every stored batch: provider, status, request counts."""
-    from workbench.store.batches import list_batches
-    from workbench.store.db import open_db
-
     rows = list_batches(open_db(db, create=False))
     if not rows:
         click.echo("No batches.")
@@ -41,9 +41,6 @@ def status_cmd(db: Path | None) -> None:
 )
 def collect_cmd(db: Path | None, poll_s: float, wait_s: float | None) -> None:
     """Poll open batches and store the answers of finished ones; `workbench run --batch` then grades them."""
-    from workbench.run.batch_mode import BatchOptions, collect
-    from workbench.store.db import open_db
-
     database = open_db(db, create=False)
     still = collect(
         database,

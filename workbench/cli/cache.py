@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import FiniteFloatRange
+from workbench.providers.response_cache import clear, stats
+from workbench.store.db import open_db
 
 DB_OPTION = click.option(
     "--db", type=click.Path(path_type=Path), help="SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
@@ -22,9 +24,6 @@ def command() -> None:
 @DB_OPTION
 def stats_cmd(db: Path | None) -> None:
     """Entries, hits and size, per provider and model."""
-    from workbench.providers.response_cache import stats
-    from workbench.store.db import open_db
-
     s = stats(open_db(db, create=False))
     click.echo(f"entries: {s['entries']}  hits: {s['hits']}  size: {s['bytes'] / 1024:.1f} KiB")
     for p in s["providers"]:
@@ -37,8 +36,5 @@ def stats_cmd(db: Path | None) -> None:
 @click.option("--older-than", type=FiniteFloatRange(min=0), metavar="SECONDS", help="Only entries older than this.")
 def clear_cmd(db: Path | None, provider: str | None, older_than: float | None) -> None:
     """Delete cached responses (all, or one provider's, or the old ones)."""
-    from workbench.providers.response_cache import clear
-    from workbench.store.db import open_db
-
     n = clear(open_db(db, create=False), provider=provider, older_than_s=older_than)
     click.echo(f"Deleted {n} cached response(s).")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from workbench.ci.review_output import emit
+from workbench.analysis.version_pairing import parse_predecessor
+from workbench.ci.compare_inputs import resolve_inputs, review
+from workbench.ci.gates import GateConfig
 from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
-
-if TYPE_CHECKING:
-    from workbench.ci.gates import GateConfig
+from workbench.errors import UsageError
+from workbench.report import check_writable
+from workbench.report.review_output import emit
 
 COMPARE_FORMATS = (".md", ".html", ".junit.xml", ".json")
 
@@ -93,9 +95,6 @@ def gate_config(
     allow_empty: bool = False,
     predecessors: tuple[str, ...] = (),
 ) -> GateConfig:
-    from workbench.analysis.version_pairing import parse_predecessor
-    from workbench.ci.gates import GateConfig
-
     for spec in predecessors:
         parse_predecessor(spec)  # bad input is refused before anything runs
     return GateConfig(
@@ -112,9 +111,6 @@ def gate_config(
 
 
 def check_compare_outputs(paths: list[Path]) -> None:
-    from workbench.errors import UsageError
-    from workbench.report import check_writable
-
     for p in paths:
         if not str(p).lower().endswith(COMPARE_FORMATS):
             raise UsageError(f"{p}: unsupported report format; use one of: {', '.join(COMPARE_FORMATS)}")
@@ -156,8 +152,6 @@ def command(
     tripped, 100 a gate tripped (one `gate ...:` line each on stderr), 2 invalid input or nothing
     matched. When $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
     """
-    from workbench.ci.compare_inputs import resolve_inputs, review
-
     check_compare_outputs(list(outputs))
     config = gate_config(
         fail_on_regression,

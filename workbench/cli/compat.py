@@ -2,7 +2,7 @@
 
 For users migrating from promptfoo: each case is a directory holding `promptfooconfig.yaml` and
 promptfoo's stored output (`promptfoo eval -o oracle.json`, or the corpus' normalized
-`expected.json`). The work is `workbench.ci.compat_check.check_directory`; this module only renders.
+`expected.json`). The work is `workbench.run.compat_check.check_directory`; this module only renders.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import click
 
 from workbench.cli.options import FINITE_FLOAT
 from workbench.errors import UsageError
+from workbench.run.compat_check import check_directory
 
 EXIT_DISAGREE = 100
 MAX_DIFFS_SHOWN = 5
@@ -35,8 +36,6 @@ def command(directory: Path, expected_name: str | None, tolerance: float) -> Non
     pass, score, the error flag and every assertion's (type, pass, score) match. Exit 0 when all
     rows agree (accepted differences allowed), 100 when any row disagrees.
     """
-    from workbench.ci.compat_check import check_directory
-
     reports = check_directory(directory, expected_name, tolerance)
     if not reports:
         raise UsageError(f"{directory}: no promptfooconfig.yaml here or in its subdirectories")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from workbench.analysis.diff import changed_excerpts
+from workbench.analysis.diff import VersionDiff, changed_excerpts, diff_versions
 from workbench.cli.options import db_option
-
-if TYPE_CHECKING:
-    from workbench.analysis.diff import VersionDiff
+from workbench.format import fmt_cost, fmt_rate
+from workbench.store.db import open_db
 
 
 @click.command("diff")
@@ -35,9 +33,6 @@ def command(
 ) -> None:
     """Diff versions V1 and V2 of prompt FAMILY: unified text diff with token counts, and from a
     run that includes both, the per model/variant deltas and the tests that flipped."""
-    from workbench.analysis.diff import diff_versions
-    from workbench.store.db import open_db
-
     database = open_db(db, create=False)
     result = diff_versions(database, family, v1, v2, run_id=run, prompts_dir=prompts_dir, flip_limit=flip_limit)
     if as_json:
@@ -61,8 +56,6 @@ def render(d: VersionDiff) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
-
-    from workbench.format import fmt_cost, fmt_rate
 
     if d.unified:
         click.echo(d.unified, nl=False)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from workbench.cli.options import db_option
-
-if TYPE_CHECKING:
-    from workbench.routing.clusters import FailureReport
+from workbench.routing.clusters import FailureReport, failure_clusters
+from workbench.store.db import open_db
 
 
 @click.command("failures")
@@ -36,9 +34,6 @@ def command(
     TF-IDF + k-means, k chosen by silhouette; each cluster shows its top terms, the most typical
     failure and how many failures each prompt version and model contributed.
     """
-    from workbench.routing.clusters import failure_clusters
-    from workbench.store.db import open_db
-
     report = failure_clusters(
         open_db(db, create=False), run=run, family=family, version=version, model=model, max_k=max_k
     )

@@ -15,8 +15,10 @@ from typing import Any
 
 import click
 
-from workbench import __version__, import_sqlite_utils_lean
+from workbench.errors import WorkbenchError
 from workbench.run.interrupts import EXIT_SIGINT, EXIT_SIGTERM, install_sigterm, interrupted_exit_code
+from workbench.store.lean_import import import_sqlite_utils_lean
+from workbench.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("workbench.cli.run", "Run suites: prompts x providers x tests, results to SQLite."),
@@ -99,8 +101,6 @@ class LazyGroup(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from workbench.errors import WorkbenchError
-
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (start-up, loading): one line

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
+from workbench.ci.shard_merge import merge_runs, open_shard
 from workbench.cli.options import outputs_option
+from workbench.errors import UsageError
+from workbench.report import check_output_paths, write_outputs
+from workbench.store.db import open_db, open_memory
 
 
 @click.command("merge")
@@ -26,11 +30,6 @@ def command(
     from. Without -o, the first PATH is the target database (created when missing) and the merged
     run is added to it.
     """
-    from workbench.ci.shard_merge import merge_runs, open_shard
-    from workbench.errors import UsageError
-    from workbench.report import check_output_paths, write_outputs
-    from workbench.store.db import open_db, open_memory
-
     items = list(paths)
     check_output_paths(list(outputs))
     if outputs:

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from workbench.providers.catalog import list_local_models, list_models
+
 
 @click.command("models")
 @click.argument("query", required=False)
@@ -22,8 +24,6 @@ def command(query: str | None, provider: str | None, priced: bool, all_modes: bo
     QUERY filters by substring of the model id. Prices are USD per 1M tokens; a model without
     a known price shows `unknown`. Use a model as `openai:gpt-4o-mini` or `openai/gpt-4o-mini`.
     """
-    from workbench.providers.catalog import list_local_models, list_models
-
     local = list_local_models(query) if provider in (None, "local") and not priced else []
     rows = list_models(query, provider=provider, priced_only=priced, chat_only=not all_modes)
     shown = rows if limit == 0 else rows[:limit]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import db_option
+from workbench.optimize.optimize_command import OptimizeRequest, format_result, optimize
 
 
 @click.command("optimize")
@@ -81,8 +82,6 @@ def command(
     runs). The winner is written as the next version file (prompts/FAMILY/vN+1.ext) with its
     provenance; nothing is overwritten. Exit 0 whether or not a cheaper version was found.
     """
-    from workbench.optimize.command import OptimizeRequest, format_result, optimize
-
     request = OptimizeRequest(
         target=target,
         suite=suite,

@@ -10,6 +10,10 @@ from typing import Any
 import click
 
 from workbench.cli.options import db_option
+from workbench.errors import StoreError, UsageError
+from workbench.run.suite_plan import plan_suite
+from workbench.store.db import open_db
+from workbench.suite import load
 
 PLAN_OPTIONS = (
     click.option(
@@ -52,11 +56,6 @@ def print_plan(
     icc: float | None,
     as_json: bool = False,
 ) -> None:
-    from workbench.analysis.evidence_plan import plan_suite
-    from workbench.errors import StoreError, UsageError
-    from workbench.store.db import open_db
-    from workbench.suite import load
-
     suite = load(suite_path)
     if baseline_rate is not None and drop / 100 > baseline_rate:
         raise UsageError(f"--drop {drop:g}: larger than the baseline pass rate {baseline_rate:.0%}")

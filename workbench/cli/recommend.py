@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from workbench.analysis.pairs import describe_repeats
+from workbench.analysis.recommend import Recommendation
+from workbench.analysis.system_metrics import metric_line
 from workbench.cli.options import FiniteFloatRange, db_option
-
-if TYPE_CHECKING:
-    from workbench.analysis.recommend import Recommendation
+from workbench.errors import UsageError
+from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
+from workbench.routing.routed_recommendation import recommend_with_router
+from workbench.store.db import open_db
 
 
 @click.command("recommend")
@@ -55,14 +59,10 @@ def command(
     whether the pick is clearly better (95 % Wilson intervals), the cost/pass-rate Pareto
     frontier, the excluded pairs with reasons, and monthly projections.
     """
-    from workbench.analysis.recommend import recommend_for
-    from workbench.errors import UsageError
-    from workbench.store.db import open_db
-
     if run is not None and suite is not None:
         raise UsageError("pass --run or --suite, not both")
     database = open_db(db, create=False)
-    rec = recommend_for(
+    rec = recommend_with_router(
         database,
         run=run,
         suite=suite,
@@ -85,10 +85,6 @@ def render(rec: Recommendation) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from workbench.analysis.repeat_clusters import describe
-    from workbench.analysis.system_metrics import metric_line
-    from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
-
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=True)
     a = rec.acceptance
     rules = [f"pass rate >= {fmt_rate(a.min_pass_rate)}"]
@@ -110,7 +106,7 @@ def render(rec: Recommendation) -> None:
                 f"{fmt_rate(r.pass_rate)} ({r.passes}/{r.n}, 95% CI {fmt_rate(r.interval[0])}–{fmt_rate(r.interval[1])})"
             )
         for who, pair in (("Pick", p), ("Runner-up", rec.runner_up)):
-            clusters = describe(pair) if pair else None
+            clusters = describe_repeats(pair) if pair else None
             if clusters:  # repeats count once per test: say what they were worth
                 console.print(f"  {who}: {escape(clusters)}")
         console.print(f"[bold]Verdict:[/bold] {escape(rec.verdict)}")
@@ -194,8 +190,6 @@ def render(rec: Recommendation) -> None:
 
 def routed_lines(s: dict[str, Any]) -> list[str]:
     """The "single cheapest acceptable model vs routed" section (workbench.routing.router_summary)."""
-    from workbench.format import fmt_cost, fmt_rate
-
     r, single = s["routed"], s["single_cheapest_acceptable"]
     models = s.get("models") or [s["cheap_model"], s["strong_model"]]
     lo, hi = r["pass_rate_ci"]

@@ -9,6 +9,12 @@ from typing import Any
 import click
 
 from workbench.cli.options import FiniteFloatRange
+from workbench.errors import UsageError
+from workbench.format import fmt_cost, fmt_rate
+from workbench.routing.predict import load_router, predict
+from workbench.routing.router_summary import routing_summary
+from workbench.routing.train import list_routers, router_row, train_router
+from workbench.store.db import open_db
 
 DB_HELP = "SQLite database [default: $WORKBENCH_DB or results/workbench.db]."
 
@@ -25,8 +31,6 @@ def command() -> None:
 
 
 def _db(path: Path | None, create: bool = False) -> Any:
-    from workbench.store.db import open_db
-
     return open_db(path, create=create)
 
 
@@ -64,8 +68,6 @@ def train(
     db: Path | None,
 ) -> None:
     """Train a router on stored results (all runs of --suite, or --runs, or the latest run)."""
-    from workbench.routing.train import train_router
-
     run_refs = [r.strip() for chunk in runs for r in chunk.split(",") if r.strip()]
     trained = train_router(
         _db(db),
@@ -100,9 +102,6 @@ def train(
 def eval_(name: str | None, router_id: int | None, requests_per_day: float, as_json: bool, db: Path | None) -> None:
     """Show a router's cross-validated evaluation: threshold curve, PGR, random baseline, oracle,
     and single model vs routed in $ per month."""
-    from workbench.routing.router_summary import routing_summary
-    from workbench.routing.train import router_row
-
     database = _db(db)
     summary = routing_summary(database, name, requests_per_day, router_id=router_id)
     report = router_row(database, router_id=summary["id"])["metrics"]
@@ -113,8 +112,6 @@ def eval_(name: str | None, router_id: int | None, requests_per_day: float, as_j
 
 
 def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
-    from workbench.format import fmt_cost, fmt_rate
-
     def ci(pair: list[float]) -> str:
         return f"{pair[0] * 100:.1f}-{pair[1] * 100:.1f}%"
 
@@ -210,8 +207,6 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
 
 
 def _cascade_header(report: dict[str, Any]) -> list[str]:
-    from workbench.format import fmt_cost, fmt_rate
-
     lines = [
         f"  {'alone: ' + s['model']:<40}{fmt_rate(s['pass_rate']):>8}  {fmt_cost(s['cost_per_request'])}/request"
         for s in report["model_stats"]
@@ -255,9 +250,6 @@ def predict_(
     text: str | None,
 ) -> None:
     """Which model to call for TEXT (the rendered prompt), and P(cheap model passes)."""
-    from workbench.errors import UsageError
-    from workbench.routing.predict import load_router, predict
-
     if (text is None) == (file is None):
         raise UsageError("give the input as TEXT or --file F (one of them)")
     body = file.read_text(encoding="utf-8") if file is not None else str(text)
@@ -292,8 +284,6 @@ def predict_(
 @click.option("--db", type=click.Path(path_type=Path), help=DB_HELP)
 def list_(as_json: bool, db: Path | None) -> None:
     """List stored routers (newest first)."""
-    from workbench.routing.train import list_routers
-
     rows = list_routers(_db(db))
     if as_json:
         click.echo(json.dumps(rows, indent=2))

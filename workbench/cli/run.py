@@ -10,7 +10,12 @@ import click
 
 from workbench.cli.compare import gate_config, gate_options
 from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
+from workbench.cli.plan import print_plan
 from workbench.errors import UsageError
+from workbench.run.command import RunRequest, execute
+from workbench.run.resume import parse_resume, suite_of_run
+from workbench.store.db import open_db
+from workbench.suite.filters import TestFilter
 
 
 def _threshold(flag: float | None) -> float:
@@ -241,14 +246,8 @@ def command(
     so existing promptfoo projects run unchanged. Exit codes: 0 pass rate at or above the
     threshold, 100 below it, 2 invalid input, 1 internal error.
     """
-    from workbench.run.command import RunRequest, execute
-    from workbench.run.resume import parse_resume
-    from workbench.suite.filters import TestFilter
-
     paths = list(suites) + list(configs)
     if plan:
-        from workbench.cli.plan import print_plan
-
         for path in paths or [Path("promptfooconfig.yaml")]:
             print_plan(path, db, 10.0, 0.8, 0.05, None, None)
         sys.exit(0)
@@ -256,9 +255,6 @@ def command(
         if resume is not None:
             raise UsageError("--retry-errors and --resume: give one of them (--retry-errors RUN resumes RUN)")
         if not paths:
-            from workbench.run.resume import suite_of_run
-            from workbench.store.db import open_db
-
             paths = [suite_of_run(open_db(db, create=False), retry_errors)]
     if not paths:
         default = Path("promptfooconfig.yaml")

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
+from workbench.analysis.trend import list_run_summaries
 from workbench.cli.options import db_option
+from workbench.format import fmt_rate, fmt_spend
+from workbench.report.summary import print_summary
+from workbench.store.db import open_db
+from workbench.store.queries import resolve_run
 
 PIPED_WIDTH = 1000
 
@@ -24,15 +29,8 @@ def command(run: str | None, db: Path | None, suite: str | None, limit: int, as_
     from rich.console import Console
     from rich.table import Table
 
-    from workbench.analysis.queries import resolve_run
-    from workbench.analysis.trend import list_run_summaries
-    from workbench.format import fmt_rate, fmt_spend
-    from workbench.store.db import open_db
-
     database = open_db(db, create=False)
     if run is not None:
-        from workbench.report.summary import print_summary
-
         print_summary(database, resolve_run(database, run))
         return
     runs = list_run_summaries(database, limit=limit, suite=suite)

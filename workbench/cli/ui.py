@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import db_option
+from workbench.store.db import default_db_path
 
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
@@ -70,8 +71,6 @@ def port_problem(host: str, port: int) -> str | None:
 )
 def command(db: Path | None, port: int, host: str) -> None:
     """Serve the Streamlit UI (runs, matrix, versions, guardrails, recommendation, cost, compare)."""
-    from workbench.store.db import default_db_path
-
     problem = port_problem(host, port)
     if problem:  # one line, before the success line (Streamlit would print it, then fail)
         raise click.UsageError(problem)

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.cache_tables import insert_compression
+
 
 @dataclass(frozen=True)
 class CachedCompression:
@@ -65,7 +67,4 @@ def store(
         "created_at": time.time(),
         "facts_dropped": json.dumps(list(facts_dropped), ensure_ascii=False),
     }
-    cols = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    with db.conn:  # its own short transaction; the run writer's batches are separate
-        db.execute(f"insert or ignore into compressions ({cols}) values ({marks})", list(row.values()))
+    insert_compression(db, row)

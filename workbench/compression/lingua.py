@@ -25,8 +25,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from workbench.compression.registry import Compressed, Compressor, CompressorRegistry
+from workbench.compression.adapter import LegacyCacheModel
+from workbench.compression.compressor_registry import Compressed, Compressor, CompressorRegistry
+from workbench.compression.sentences import chunk_units
 from workbench.errors import UsageError
+from workbench.providers import local_model
+from workbench.providers.local_model import load_causal_lm
+from workbench.tokens import configure_offline
 
 METHODS = ("llmlingua", "longllmlingua", "llmlingua2")
 DEFAULT_MODEL = "smollm2-135m"
@@ -53,7 +58,6 @@ def check_model(method: str, model: str) -> None:
     """Raise UsageError (one line) when the method's model is not available locally."""
     if method not in METHODS:
         raise UsageError(f"unknown compression method {method!r} (known: none, {', '.join(METHODS)})")
-    from workbench.providers import local_model
 
     if method != "llmlingua2" and model in local_model.LOCAL_MODELS:
         if not local_model.is_installed(model):
@@ -71,8 +75,6 @@ class _PreloadedCompressor:
     @staticmethod
     def build(model: Any, tokenizer: Any, name: str, *, llmlingua2: bool) -> Any:
         from llmlingua import PromptCompressor
-
-        from workbench.compression.adapter import LegacyCacheModel
 
         class Preloaded(PromptCompressor):
             def load_model(self, model_name: str, device_map: str = "cpu", model_config: Any = None) -> None:
@@ -122,14 +124,11 @@ def get_compressor(method: str, model: str) -> Any:
     if hit is not None:
         return hit
     check_model(method, model)
-    from workbench.tokens import configure_offline
 
     configure_offline()  # llmlingua builds a tiktoken encoding at init
     if family == "llmlingua2":
         m, tok = _load_token_classifier(model)
     else:
-        from workbench.providers.local_model import load_causal_lm
-
         m, tok = load_causal_lm(model)
     compressor = _PreloadedCompressor.build(m, tok, model, llmlingua2=family == "llmlingua2")
     _COMPRESSORS[key] = compressor
@@ -173,7 +172,6 @@ def _run(compressor: Any, text: str, method: str, rate: float, question: str) ->
             iterative_size=window,
         )
         return str(res["compressed_prompt"]).strip()
-    from workbench.compression.sentences import chunk_units
 
     if not question.strip():
         raise UsageError("variant longllmlingua: needs the question: declare `question_var` (e.g. question)")

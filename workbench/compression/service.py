@@ -16,9 +16,10 @@ from sqlite_utils import Database
 from workbench import plugins
 from workbench.compression import compression_cache as cache
 from workbench.compression import lingua
+from workbench.compression.compressor_registry import Compressed, Compressor, CompressorRegistry
 from workbench.compression.fact_guard import dropped_facts, guard
-from workbench.compression.registry import Compressed, Compressor, CompressorRegistry
 from workbench.errors import UsageError
+from workbench.tokens import count_tokens
 
 _INFLIGHT: dict[str, asyncio.Future[Compressed]] = {}
 _REGISTRY: CompressorRegistry | None = None
@@ -74,8 +75,6 @@ async def compress_cached(
     *,
     keep_facts: bool = True,
 ) -> CompressionOutcome:
-    from workbench.tokens import count_tokens
-
     # Guarded and unguarded outputs differ, so they are cached apart (older unguarded rows are not reused).
     tag = method + ("+facts" if keep_facts else "")
     key = cache.cache_key(text, tag, rate, model, question if compressor(method).needs_question else "")

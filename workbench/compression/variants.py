@@ -28,6 +28,10 @@ from typing import Any
 
 from workbench.compression.service import compress_cached, compressor, compressors
 from workbench.errors import SuiteError, UsageError
+from workbench.providers.local_model import LOCAL_MODELS
+from workbench.render.prompt import load_file_vars, render_prompt
+from workbench.suite.families import load_family_metadata
+from workbench.tokens import count_message_tokens, count_tokens
 
 RenderFn = Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]]
 
@@ -62,8 +66,6 @@ def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
     """Merge the family's `prompt.yaml` with the suite's `workbench:` block (the suite wins)."""
     family: dict[str, Any] = {}
     if getattr(prompt, "path", None) is not None:
-        from workbench.suite.families import load_family_metadata
-
         family = load_family_metadata(Path(prompt.path).parent)
     wb = dict(getattr(suite, "workbench", None) or {})
     comp = wb.get("compression") or {}
@@ -95,7 +97,6 @@ def _local_path(value: Any, base: Path) -> str | None:
     """A configured model: a known local name stays a name; a relative path is relative to the suite."""
     if not value:
         return None
-    from workbench.providers.local_model import LOCAL_MODELS
 
     text = str(value)
     if text in LOCAL_MODELS:
@@ -137,8 +138,6 @@ def validate_variants(suite: Any, variants: list[str]) -> None:
 
 
 def _count(text: str, messages: list[dict[str, Any]], is_chat: bool, model: str | None) -> int:
-    from workbench.tokens import count_message_tokens, count_tokens
-
     return count_message_tokens(messages, model) if is_chat else count_tokens(text, model)
 
 
@@ -153,7 +152,6 @@ async def apply_variant(
     method, rate = parse_variant(variant)
     if method == "none" or rate is None:
         return text, messages, None
-    from workbench.tokens import count_tokens
 
     suite, prompt = settings["suite"], settings["prompt"]
     cs = compression_settings(suite, prompt)
@@ -165,12 +163,9 @@ async def apply_variant(
     base_dir = suite.base_dir if getattr(suite, "path", None) else None
     render: RenderFn | None = settings.get("render")
     if render is None:
-        from workbench.render.prompt import render_prompt
 
         def render(v: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             return render_prompt(prompt, v, base_dir=base_dir)
-
-    from workbench.render.prompt import load_file_vars
 
     loaded = load_file_vars(vars, base_dir)  # `context: file://kb.md` is compressed as its text
     question = str(loaded.get(cs.question_var, "") or "") if cs.question_var else ""

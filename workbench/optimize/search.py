@@ -34,7 +34,8 @@ from workbench.compression.service import compress_cached
 from workbench.errors import UsageError
 from workbench.optimize.units import Unit, join, split_units
 from workbench.providers.stack import build_provider
-from workbench.run.engine import RunConfig, run_suite
+from workbench.run.config import RunConfig
+from workbench.run.engine import run_suite
 from workbench.suite.families import normalized_sha256
 from workbench.tokens import count_message_tokens, count_tokens
 from workbench.types import Prompt, ProviderRequest, ProviderSpec, Suite

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.providers.local_model import LOCAL_MODELS, is_converted, is_installed
 from workbench.providers.pricing import price_map
 
 
@@ -44,8 +45,6 @@ def list_models(
 
 
 def list_local_models(query: str | None = None) -> list[dict[str, Any]]:
-    from workbench.providers.local_model import LOCAL_MODELS, is_converted, is_installed
-
     q = (query or "").lower()
     return [
         {

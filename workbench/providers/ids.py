@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 
+from workbench.providers.pricing import price_map
+
 # promptfoo provider prefix -> litellm provider prefix. The middle segment promptfoo allows
 # (`openai:chat:`, `anthropic:messages:`, `ollama:chat:`) picks the endpoint.
 PROMPTFOO_PREFIXES: dict[str, str] = {
@@ -37,8 +39,6 @@ ENDPOINTS = {"chat", "messages", "completion", "responses"}
 @functools.lru_cache(maxsize=1)
 def litellm_providers() -> frozenset[str]:
     """Provider prefixes litellm knows (from its price map, plus the common OpenAI-compatible ones)."""
-    from workbench.providers.pricing import price_map
-
     names = {str(v.get("litellm_provider")) for v in price_map().values() if v.get("litellm_provider")}
     names |= {"openai", "anthropic", "ollama", "ollama_chat", "azure", "hosted_vllm", "openai_like", "lm_studio"}
     names |= {v for v in PROMPTFOO_PREFIXES.values() if v}

@@ -24,9 +24,11 @@ from workbench.errors import ProviderError
 from workbench.providers.ids import to_litellm_model
 from workbench.providers.limits import Limiter
 from workbench.providers.loop_cleanup import on_loop_shutdown
+from workbench.providers.openai_compat import chat_completion
 from workbench.providers.openai_endpoints import lean_endpoint
 from workbench.providers.pricing import Price, resolve_price, usage_details
 from workbench.providers.retry import RetryPolicy, call_with_retries, describe
+from workbench.tokens import configure_offline, count_message_tokens, count_tokens
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 # Config keys sent to the model. Everything else in `config` is workbench's (endpoint, key,
@@ -82,8 +84,6 @@ TRANSPORTS = ("litellm", "openai-compatible")  # OpenAI-compatible servers witho
 @functools.lru_cache(maxsize=1)
 def litellm_module() -> Any:
     """litellm, imported once, offline and quiet."""
-    from workbench.tokens import configure_offline
-
     configure_offline()
     os.environ.setdefault("LITELLM_LOG", "ERROR")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
@@ -249,8 +249,6 @@ class LiteLLMProvider:
                 t0 = time.perf_counter()
                 try:
                     if direct:
-                        from workbench.providers.openai_compat import chat_completion
-
                         # aiohttp's total timeout bounds the whole exchange, body included.
                         raw = await chat_completion(str(self.lean_base), self._api_key, body, timeout)
                     else:
@@ -279,8 +277,6 @@ class LiteLLMProvider:
     def _response(
         self, raw: Any, request: ProviderRequest, attempts: int, latency_ms: float, wall_ms: float
     ) -> ProviderResponse:
-        from workbench.tokens import count_message_tokens, count_tokens
-
         output, finish, tin, tout, logprobs, details = extract(raw)
         if tin or tout:  # litellm reports a missing usage block as zeros
             source = "usage"

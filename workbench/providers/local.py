@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
+from workbench.providers.local_model import LOCAL_MODELS, generate_chat, load_causal_lm
 from workbench.providers.pricing import Price, default_local_price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -32,8 +33,6 @@ def _lock_for(name: str) -> threading.Lock:
 
 class LocalProvider:
     def __init__(self, spec: ProviderSpec, base_dir: Path | None = None, *, price: Price | bool | None = True) -> None:
-        from workbench.providers.local_model import LOCAL_MODELS
-
         self.spec = spec
         self.name = spec.id[len(PREFIX) :]
         if self.name not in LOCAL_MODELS and not Path(self.name).expanduser().is_dir():
@@ -59,8 +58,6 @@ class LocalProvider:
         return {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
 
     def _generate(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int, str, float]:
-        from workbench.providers.local_model import generate_chat, load_causal_lm
-
         with _lock_for(self.name):
             load_causal_lm(self.name)  # the first call loads the model: not part of its latency
             t0 = time.perf_counter()

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.errors import ProviderError
+
 
 @dataclass(frozen=True)
 class LocalModelInfo:
@@ -100,8 +102,6 @@ def _quiet_transformers() -> None:
 def _load_from_gguf(name: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from workbench.errors import ProviderError
-
     path = gguf_path(name)
     if path is None:
         info = LOCAL_MODELS[name]
@@ -141,8 +141,6 @@ def _save_copy(name: str, model: Any, tokenizer: Any) -> None:
 
 def _load(name_or_path: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from workbench.errors import ProviderError
 
     _quiet_transformers()
     if name_or_path in LOCAL_MODELS:

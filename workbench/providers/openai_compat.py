@@ -16,6 +16,8 @@ import json
 import weakref
 from typing import Any
 
+from workbench.providers.loop_cleanup import on_loop_shutdown
+
 
 class HTTPStatusError(Exception):
     """A non-200 answer; `status_code` and `headers` drive the retry decision (429, 5xx, Retry-After)."""
@@ -63,8 +65,6 @@ _SESSIONS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.W
 
 async def _session() -> Any:
     import aiohttp
-
-    from workbench.providers.loop_cleanup import on_loop_shutdown
 
     loop = asyncio.get_running_loop()
     session = _SESSIONS.get(loop)

@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from workbench.errors import ProviderError
 from workbench.providers.machine_cost import DEFAULT_LOCAL_MACHINE, MACHINES, compute_cost, machine_rate
+from workbench.tokens import configure_offline
 
 PER_TOKEN_KEYS = ("input_cost_per_token", "output_cost_per_token")
 PER_1M_KEYS = ("input_cost_per_1m", "output_cost_per_1m")
@@ -131,8 +133,6 @@ class Price:
 
 @functools.lru_cache(maxsize=1)
 def _litellm() -> Any:
-    from workbench.tokens import configure_offline
-
     configure_offline()
     import litellm
 
@@ -252,8 +252,6 @@ def model_price(model: str | None, api_base: str | None = None) -> Price | None:
 
 
 def _num(value: Any, where: str) -> float:
-    from workbench.errors import ProviderError
-
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ProviderError(f"{where}: expected a number, got {value!r}")
     try:
@@ -266,8 +264,6 @@ def _num(value: Any, where: str) -> float:
 
 
 def _compute_price(config: dict[str, Any], source: str, where: str) -> Price:
-    from workbench.errors import ProviderError
-
     if "cost_per_hour" in config:
         rate = _num(config["cost_per_hour"], f"{where}.cost_per_hour")
         name = str(config.get("machine") or "custom")
@@ -284,7 +280,6 @@ def override_price(config: dict[str, Any], *, source: str = "config", where: str
     """A Price from override keys in `config`; None when it sets none. Both directions are required."""
     if not any(k in config for k in PRICE_KEYS):
         return None
-    from workbench.errors import ProviderError
 
     if any(k in config for k in COMPUTE_KEYS):
         return _compute_price(config, source, where)

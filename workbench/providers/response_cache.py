@@ -25,7 +25,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.providers.base import Provider
+from workbench.providers.loop_cleanup import on_loop_shutdown
 from workbench.secrets import Redactor, strip_secrets
+from workbench.store.cache_tables import delete_responses, write_responses
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 
@@ -171,13 +173,7 @@ class ResponseCache:
         rows = [(k, pid, model, text, created) for k, (pid, model, text, created) in self._pending.items()]
         hits = [(n, k) for k, n in self._pending_hits.items()]
         try:
-            with self.db.conn:
-                self.db.conn.executemany(
-                    "insert or replace into cache (key, provider_id, model, response, created_at, hits)"
-                    " values (?, ?, ?, ?, ?, 0)",
-                    rows,
-                )
-                self.db.conn.executemany("update cache set hits = hits + ? where key = ?", hits)
+            write_responses(self.db, rows, hits)
         except sqlite3.OperationalError:
             return  # failing to cache must not fail the run; keep the entries for the next flush
         self._pending.clear()
@@ -229,8 +225,6 @@ class CachedProvider:
     async def call(self, request: ProviderRequest) -> ProviderResponse:
         start = time.perf_counter()
         if not self._hooked:
-            from workbench.providers.loop_cleanup import on_loop_shutdown
-
             await on_loop_shutdown(f"cache:{id(self)}", self._flush_async)
             self._hooked = True
         key = cache_key(self.inner, request)
@@ -264,15 +258,5 @@ def stats(db: Database) -> dict[str, Any]:
 
 def clear(db: Database, *, provider: str | None = None, older_than_s: float | None = None) -> int:
     """Delete entries (all, one provider's, or older than N seconds); returns how many."""
-    where: list[str] = []
-    args: list[Any] = []
-    if provider:
-        where.append("(provider_id = ? or model = ?)")
-        args += [provider, provider]
-    if older_than_s is not None:
-        where.append("created_at < ?")
-        args.append(time.time() - older_than_s)
-    sql = "delete from cache" + (" where " + " and ".join(where) if where else "")
-    with db.conn:
-        cur = db.execute(sql, args)
-    return int(cur.rowcount or 0)
+    created_before = None if older_than_s is None else time.time() - older_than_s
+    return delete_responses(db, provider=provider, created_before=created_before)

@@ -21,7 +21,11 @@ from workbench.errors import ProviderError
 from workbench.providers import resolve
 from workbench.providers.base import Provider
 from workbench.providers.custom_base import CustomProvider
+from workbench.providers.fallbacks import FallbackProvider
+from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
+from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import Price, override_price, resolve_price
+from workbench.providers.response_cache import CachedProvider
 from workbench.types import ProviderSpec
 
 NO_CACHE_IDS = {"echo"}  # instant and free: caching would only cost a database write
@@ -61,9 +65,6 @@ def fallback_specs(spec: ProviderSpec, settings: dict[str, Any]) -> list[Provide
 
 def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) -> Provider:
     """Apply suite-level retries and prices to a built-in provider (plugins are left as they are)."""
-    from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
-    from workbench.providers.local import LocalProvider
-
     prices = settings.get("prices") if isinstance(settings.get("prices"), dict) else None
     if isinstance(provider, LiteLLMProvider):
         retries = settings.get("retries") or {}
@@ -105,14 +106,10 @@ def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None,
         provider = wrapper(provider)
     fallbacks = fallback_specs(spec, settings)
     if fallbacks:
-        from workbench.providers.fallbacks import FallbackProvider
-
         chain = [configure(resolve(f, base_dir), f, settings) for f in fallbacks]
         provider = FallbackProvider(provider, chain)
     use_cache = getattr(run_options, "use_cache", True) if run_options is not None else True
     if db is not None and use_cache and spec.id not in NO_CACHE_IDS:
-        from workbench.providers.response_cache import CachedProvider
-
         ttl = getattr(run_options, "cache_ttl_s", None)
         if ttl is None:
             cache_cfg = settings.get("cache")

@@ -14,11 +14,10 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from workbench.jsjson import js_json, js_json_parse
 from workbench.render.templating import (
     TemplateError,
     auto_wrap_raw,
-    js_json,
-    js_json_parse,
     load_file_vars,
     render,
     render_in_object,

@@ -19,12 +19,10 @@ Compiled templates are cached, and strings without `{` skip the engine entirely.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,8 @@ from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from workbench import file_access
+from workbench.jsjson import js_json, js_json_parse, js_num, js_str
+from workbench.suite.yaml12 import load_yaml
 
 
 class TemplateError(Exception):
@@ -42,54 +42,6 @@ class TemplateError(Exception):
 # --------------------------------------------------------------------------------------------
 # JavaScript values
 # --------------------------------------------------------------------------------------------
-
-
-def js_number_str(x: float | int) -> str:
-    """Number.prototype.toString(): shortest round-trip digits with JavaScript's exponent rules."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        if abs(x) < 10**21:
-            return str(x)
-        x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "0"
-    sign, digit_tuple, exp = Decimal(repr(x)).as_tuple()
-    raw = "".join(map(str, digit_tuple))
-    digs = raw.rstrip("0") or "0"
-    n = len(raw) + int(exp)  # decimal point position (ECMA-262 Number::toString's n)
-    k = len(digs)
-    s = "-" if sign else ""
-    if k <= n <= 21:
-        return s + digs + "0" * (n - k)
-    if 0 < n <= 21:
-        return s + digs[:n] + "." + digs[n:]
-    if -6 < n <= 0:
-        return s + "0." + "0" * (-n) + digs
-    e = n - 1
-    mant = digs[0] + ("." + digs[1:] if k > 1 else "")
-    return f"{s}{mant}e{'+' if e >= 0 else '-'}{abs(e)}"
-
-
-def js_str(value: Any) -> str:
-    """What Nunjucks prints for a value: String(value), with null and undefined as ""."""
-    if value is None or isinstance(value, Undefined):
-        return ""
-    if isinstance(value, str):
-        return str(value)  # str() so a JsDate prints like JavaScript's Date
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return js_number_str(value)
-    if isinstance(value, (list, tuple)):
-        return ",".join(js_str(v) for v in value)  # Array.join: null/undefined -> ""
-    if isinstance(value, Mapping):
-        return "[object Object]"
-    return str(value)
 
 
 def js_truthy(value: Any) -> bool:
@@ -126,70 +78,6 @@ def to_js_number(value: Any) -> float | int:
     if isinstance(value, (list, tuple)):
         return to_js_number(js_str(value)) if len(value) <= 1 else math.nan
     return math.nan
-
-
-def _num(x: float) -> float | int:
-    if isinstance(x, float) and math.isfinite(x) and x.is_integer() and abs(x) < 2**53:
-        return int(x)
-    return x
-
-
-def _js_json_value(value: Any, indent: str, level: int) -> str | None:
-    if value is None:
-        return "null"
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(str.__str__(value), ensure_ascii=False)
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return "null"
-        return js_number_str(value)
-    nl = "\n" + indent * (level + 1) if indent else ""
-    end = "\n" + indent * level if indent else ""
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        items = [_js_json_value(v, indent, level + 1) or "null" for v in value]
-        return "[" + nl + ("," + nl).join(items) + end + "]"
-    if isinstance(value, Mapping):
-        parts = []
-        sep = ": " if indent else ":"
-        for k, v in value.items():
-            enc = _js_json_value(v, indent, level + 1)
-            if enc is not None:
-                parts.append(json.dumps(js_str(k), ensure_ascii=False) + sep + enc)
-        if not parts:
-            return "{}"
-        return "{" + nl + ("," + nl).join(parts) + end + "}"
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def js_json(value: Any, indent: int | None = None) -> str:
-    """JSON.stringify(value, null, indent) (undefined at the top level gives "")."""
-    out = _js_json_value(value, " " * indent if indent else "", 0)
-    return "" if out is None else out
-
-
-def js_json_parse(text: str) -> Any:
-    """JSON.parse: strict JSON (no NaN/Infinity), numbers as JS numbers."""
-
-    def bad_constant(name: str) -> Any:
-        raise ValueError(f"Unexpected token {name}")
-
-    def parse_float(s: str) -> float | int:
-        return _num(float(s))
-
-    def parse_int(s: str) -> float | int:
-        n = int(s)
-        return n if abs(n) <= 2**53 else float(n)
-
-    try:
-        return json.loads(text, parse_constant=bad_constant, parse_float=parse_float, parse_int=parse_int)
-    except RecursionError:  # hostile nesting: an invalid document, not a crash
-        raise ValueError("JSON nested too deep") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,7 +163,7 @@ def _f_float(value: Any, default: float = 0.0) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     m = re.match(r"\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", js_str(value))
-    return _num(float(m.group(1))) if m else default
+    return js_num(float(m.group(1))) if m else default
 
 
 def _f_round(value: Any, precision: int = 0, method: str = "common") -> Any:
@@ -287,7 +175,7 @@ def _f_round(value: Any, precision: int = 0, method: str = "common") -> Any:
         r = math.floor(x * factor) / factor
     else:
         r = math.floor(x * factor + 0.5) / factor  # Math.round rounds .5 up
-    return _num(r)
+    return js_num(r)
 
 
 def _f_length(value: Any) -> int:
@@ -359,25 +247,25 @@ def _binop(op: str, a: Any, b: Any) -> Any:
     if op == "+":
         if isinstance(a, str) or isinstance(b, str) or not _is_primitive(a) or not _is_primitive(b):
             return js_str(a) + js_str(b)
-        return _num(to_js_number(a) + to_js_number(b))
+        return js_num(to_js_number(a) + to_js_number(b))
     x, y = to_js_number(a), to_js_number(b)
     try:
         if op == "-":
-            return _num(x - y)
+            return js_num(x - y)
         if op == "*":
-            return _num(x * y)
+            return js_num(x * y)
         if op == "/":
             if y == 0:
                 return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
-            return _num(x / y)
+            return js_num(x / y)
         if op == "//":
             if y == 0:
                 return math.nan if x == 0 else math.copysign(math.inf, x)
-            return _num(math.floor(x / y))
+            return js_num(math.floor(x / y))
         if op == "%":
-            return math.nan if y == 0 else _num(math.fmod(x, y))
+            return math.nan if y == 0 else js_num(math.fmod(x, y))
         if op == "**":
-            return _num(float(x) ** float(y))
+            return js_num(float(x) ** float(y))
     except (OverflowError, ValueError):
         return math.nan
     raise TemplateError(f"unsupported operator {op}")
@@ -575,7 +463,6 @@ def load_file_vars(vars: Mapping[str, Any], base_dir: Path | None = None) -> dic
     text is trimmed, `.yaml`/`.yml` files become JSON text."""
     if not any(isinstance(v, str) and v.startswith("file://") for v in vars.values()):
         return dict(vars)
-    from workbench.suite.yaml12 import load_yaml
 
     out = dict(vars)
     for key, value in vars.items():

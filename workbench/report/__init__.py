@@ -14,6 +14,13 @@ from typing import IO
 from sqlite_utils import Database
 
 from workbench.errors import StoreError, UsageError
+from workbench.report.csv_out import write_csv
+from workbench.report.html_report import write_html
+from workbench.report.jsonl import write_jsonl
+from workbench.report.junit import write_junit
+from workbench.report.markdown import write_markdown
+from workbench.report.promptfoo_json import write_json
+from workbench.report.yaml_out import write_yaml
 
 Writer = Callable[[Database, int, IO[str]], None]
 
@@ -43,30 +50,17 @@ def format_for(path: Path | str) -> str:
 
 def _writer(fmt: str) -> Writer:
     if fmt == "json":
-        from workbench.report.promptfoo_json import write_json
-
         return write_json
     if fmt == "jsonl":
-        from workbench.report.jsonl import write_jsonl
-
         return write_jsonl
     if fmt == "csv":
-        from workbench.report.csv_out import write_csv
-
         return write_csv
     if fmt == "junit":
-        from workbench.report.junit import write_junit
-
         return write_junit
     if fmt == "html":
-        from workbench.report.html_report import write_html
-
         return write_html
     if fmt == "markdown":
-        from workbench.report.markdown import write_markdown
-
         return write_markdown
-    from workbench.report.yaml_out import write_yaml
 
     return write_yaml
 

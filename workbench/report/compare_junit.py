@@ -8,12 +8,10 @@ BASE and HEAD outputs in the failure body.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
+from workbench.ci.compare_inputs import Review
 from workbench.report.junit import attr, body
-
-if TYPE_CHECKING:
-    from workbench.ci.compare_inputs import Review
 
 GATE_NAMES = {
     "regression": "fail_on_regression",

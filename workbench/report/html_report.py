@@ -14,20 +14,18 @@ import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
+from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
 from workbench.analysis.diff import diff_versions, word_diff
 from workbench.analysis.evidence_plan import settle
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Recommendation, recommend_for
+from workbench.ci.compare_inputs import Review, SuiteComparison
 from workbench.format import fmt_cost, fmt_ms, fmt_spend
-
-if TYPE_CHECKING:
-    from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
-    from workbench.ci.compare_inputs import Review, SuiteComparison
+from workbench.store import queries
 
 FLIPS_SHOWN = 20
 FAILURES_SHOWN = 30

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
+from workbench.analysis.diff import diff_versions
 from workbench.analysis.evidence_plan import settle
+from workbench.analysis.pairs import PairStats, pair_stats
+from workbench.analysis.recommend import recommend_for
+from workbench.analysis.version_pairing import version_key
+from workbench.ci.compare_inputs import Review, SuiteComparison
 from workbench.format import fmt_cost, fmt_spend
 from workbench.report.md_escape import code, html_in_md, md
-
-if TYPE_CHECKING:
-    from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
-    from workbench.analysis.pairs import PairStats
-    from workbench.ci.compare_inputs import Review, SuiteComparison
+from workbench.store import queries
+from workbench.suite.families import normalize_content, unified_diff
 
 TOP_REGRESSIONS = 10
 EXCERPT = 400
@@ -247,8 +250,6 @@ def _html(text: str) -> str:
 
 
 def _prompts_of(db: Database, run_id: int) -> dict[str, dict[str, Any]]:
-    from workbench.analysis import queries
-
     out: dict[str, dict[str, Any]] = {}
     for r in queries.rows(
         db,
@@ -264,10 +265,6 @@ def _prompts_of(db: Database, run_id: int) -> dict[str, dict[str, Any]]:
 
 def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
     """Changed prompts (same name, new text) and new versions (diffed against the family's previous)."""
-    from workbench.analysis.diff import diff_versions
-    from workbench.analysis.version_pairing import version_key
-    from workbench.suite.families import normalize_content, unified_diff
-
     base, head = _prompts_of(db, base_id), _prompts_of(db, head_id)
     blocks: list[tuple[str, int, str]] = []  # (title, token delta, diff)
     for name, h in head.items():
@@ -325,8 +322,6 @@ def _prompt_diffs(db: Database, base_id: int, head_id: int) -> list[str]:
 
 
 def _pick_line(db: Database, run_id: int) -> str:
-    from workbench.analysis.recommend import recommend_for
-
     rec = recommend_for(db, run=run_id)
     if rec.pick is None:
         return f"none ({md(rec.verdict)})"
@@ -391,9 +386,6 @@ def _pair_stats_row(p: PairStats) -> list[str]:
 
 
 def render_run(db: Database, run_id: int) -> str:
-    from workbench.analysis import queries
-    from workbench.analysis.pairs import pair_stats
-
     run = queries.rows(db, "select * from runs where id = ?", [run_id])[0]
     rate = run.get("pass_rate")
     failed = int(run.get("failures") or 0) + int(run.get("errors") or 0)

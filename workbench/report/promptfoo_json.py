@@ -412,10 +412,10 @@ def write_json(db: Database, run_id: int, fh: IO[str]) -> None:
     fh.write('    "stats": ' + _dumps(stats(db, info)) + "\n  },\n")
     fh.write('  "config": ' + _dumps(config_block(info)) + ",\n")
     fh.write('  "shareableUrl": null,\n')
-    fh.write('  "metadata": ' + _dumps(_metadata(info)) + "\n}\n")
+    fh.write('  "metadata": ' + _dumps(run_metadata(info)) + "\n}\n")
 
 
-def _metadata(info: RunInfo) -> dict[str, Any]:
+def run_metadata(info: RunInfo) -> dict[str, Any]:
     return {
         "producer": "workbench",
         "workbenchVersion": info.run.get("workbench_version"),

@@ -14,8 +14,14 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from workbench.format import fmt_cost, fmt_ms, fmt_rate, fmt_spend
+from workbench.analysis.pairs import pair_stats, repeat_lines
+from workbench.analysis.system_metrics import growth_threshold, growth_warnings, metric_line, system_metrics
+from workbench.analysis.variant_deltas import format_deltas, variant_deltas
+from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
+from workbench.report.error_reasons import format_error_reasons
 from workbench.report.source import load_run, variant_sort_key
+from workbench.store.json_columns import loads
+from workbench.store.writer import run_totals
 
 
 @dataclass
@@ -180,8 +186,6 @@ def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
     ).fetchone()
     n, ok, fail, err, rate, cost, status, grader = run
     if n is None:  # totals not computed yet (a run in progress): count live
-        from workbench.store.writer import run_totals
-
         t = run_totals(db, run_id)
         n, ok, fail, err, rate, cost = t["results"], t["passes"], t["failures"], t["errors"], t["pass_rate"], t["cost"]
         grader = t["grader_cost"]
@@ -202,11 +206,6 @@ def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
 
 def cost_lines(db: Database, run_id: int) -> list[str]:
     """The prices the run used, each pair's system metrics, and prompt-growth warnings (issue 15)."""
-    from workbench.analysis.pairs import pair_stats
-    from workbench.analysis.system_metrics import growth_threshold, growth_warnings, metric_line, system_metrics
-    from workbench.format import fmt_price
-    from workbench.store.json_columns import loads
-
     pairs = pair_stats(db, [run_id], with_named_scores=False)
     if not pairs:
         return []
@@ -237,14 +236,10 @@ def print_summary(db: Database, run_id: int, *, wall_s: float | None = None, fil
         console.print(totals_line(db, run_id, wall_s))
     else:
         out.write(plain_table(rows) + "\n" + totals_line(db, run_id, wall_s) + "\n")
-    from workbench.analysis.variant_deltas import format_deltas, variant_deltas
-    from workbench.report.error_reasons import format_error_reasons
 
     reasons = format_error_reasons(db, run_id)
     if reasons:  # the reason of every ERROR row, not only its count (issue 17)
         out.write("".join(f"{line}\n" for line in reasons))
-
-    from workbench.analysis.repeat_clusters import repeat_lines
 
     repeats = repeat_lines(db, run_id)
     if repeats:  # repeats of one test are one cluster (issue 16): pass^k and flakiness per pair

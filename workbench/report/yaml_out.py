@@ -7,12 +7,12 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from workbench.report.promptfoo_json import (
-    _metadata,
     config_block,
     eval_id,
     evaluate_result,
     iso_z,
     prompts_header,
+    run_metadata,
     stats,
 )
 from workbench.report.source import iter_rows, load_run
@@ -63,4 +63,4 @@ def write_yaml(db: Database, run_id: int, fh: IO[str]) -> None:
     if empty:
         fh.write(" []\n")
     fh.write(_dump({"stats": stats(db, info)}, 2))
-    fh.write(_dump({"config": config_block(info), "shareableUrl": None, "metadata": _metadata(info)}, 0))
+    fh.write(_dump({"config": config_block(info), "shareableUrl": None, "metadata": run_metadata(info)}, 0))

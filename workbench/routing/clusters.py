@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import UsageError
+from workbench.store.queries import latest_run, resolve_run
 
 MAX_K = 8
 TOP_TERMS = 5
@@ -80,8 +81,6 @@ def failure_clusters(
 
     With `family` and `version` and no `run`, every run holding that version is used.
     """
-    from workbench.analysis.queries import latest_run, resolve_run
-
     if (family is None) != (version is None):
         raise UsageError("--family and --version go together")
     where: list[str] = []

@@ -23,6 +23,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import UsageError
+from workbench.store.queries import UNCACHED_COST as uc
+from workbench.store.queries import latest_run, resolve_run
 
 
 @dataclass
@@ -114,8 +116,6 @@ def suite_runs(db: Database, suite_path: str | Path) -> list[int]:
 
 def resolve_runs(db: Database, suite_path: str | Path | None, runs: Sequence[str | int] | None) -> list[int]:
     """Run ids from `--runs` (ids or labels), else every run of the suite, else the latest run."""
-    from workbench.analysis.queries import latest_run, resolve_run
-
     if runs:
         return sorted({resolve_run(db, r) for r in runs})
     if suite_path is not None:
@@ -125,8 +125,6 @@ def resolve_runs(db: Database, suite_path: str | Path | None, runs: Sequence[str
 
 def load_dataset(db: Database, run_ids: Sequence[int], suite_path: str | None = None) -> RoutingDataset:
     """Build the training table from the results of `run_ids` (all models present)."""
-    from workbench.analysis.queries import UNCACHED_COST as uc
-
     if not run_ids:
         raise UsageError("no runs to learn from")
     marks = ", ".join("?" for _ in run_ids)

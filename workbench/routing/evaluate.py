@@ -22,7 +22,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from workbench.errors import UsageError
 from workbench.routing.dataset import RoutingDataset
+from workbench.routing.features import fit_classifier, pass_probability
 
 MAX_POINTS = 101
 N_BOOTSTRAP = 1000
@@ -33,9 +35,6 @@ def cross_validated_probabilities(dataset: RoutingDataset, cheap: str, seed: int
     """Out-of-fold P(cheap passes) per input, and the number of folds used."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
-
-    from workbench.errors import UsageError
-    from workbench.routing.features import fit_classifier, pass_probability
 
     groups = np.asarray(dataset.groups())
     n_groups = len(set(groups.tolist()))
@@ -111,7 +110,7 @@ def evaluate_predictions(
     cc = np.asarray([c or 0.0 for c in cost_cheap], dtype=float)
     cs = np.asarray([c or 0.0 for c in cost_strong], dtype=float)
 
-    thresholds = _thresholds(p)
+    thresholds = candidate_thresholds(p)
     routed = np.stack([p < t for t in thresholds], axis=1)  # inputs x points
     quality = np.where(routed, qs[:, None], qc[:, None])
     cost = np.where(routed, cs[:, None], cc[:, None])
@@ -159,7 +158,7 @@ def curve_report(
     gap = q_s - q_c
     random_rate = q_c + share * gap
 
-    boot = _bootstrap(groups, position, quality, qc, qs, n_boot, seed)
+    boot = bootstrap_routing(groups, position, quality, qc, qs, n_boot, seed)
     points = []
     for j, t in enumerate(thresholds):
         lo, hi = boot["gain_ci"][j]
@@ -200,7 +199,7 @@ def curve_report(
     }
 
 
-def _thresholds(p: Any) -> list[float]:
+def candidate_thresholds(p: Any) -> list[float]:
     """Cut points: route to strong when p < t. First = always cheap, last = always strong."""
     import numpy as np
 
@@ -221,7 +220,7 @@ def _area(share: Any, rate: Any) -> float:
     return float(np.sum((s[1:] - s[:-1]) * (r[1:] + r[:-1]) / 2))
 
 
-def _bootstrap(
+def bootstrap_routing(
     groups: Sequence[str], position: Any, quality: Any, qc: Any, qs: Any, n_boot: int, seed: int
 ) -> dict[str, Any]:
     """Percentile 95 % intervals by resampling tests (groups) with replacement."""

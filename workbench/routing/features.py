@@ -18,6 +18,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from workbench.tokens import count_tokens
+
 MIN_ROWS_PER_CLASS_TO_CALIBRATE = 10
 MIN_GROUPS_TO_CALIBRATE = 15
 CALIBRATION_FOLDS = 3
@@ -32,8 +34,6 @@ def numeric(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
 
 
 def numeric_features(record: dict[str, Any]) -> dict[str, float]:
-    from workbench.tokens import count_tokens
-
     text = str(record.get("text") or "")
     out = {"tokens": math.log1p(count_tokens(text)), "chars": math.log1p(len(text))}
     for key, value in (record.get("vars") or {}).items():

@@ -21,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.routing.dataset import RoutingDataset
+from workbench.routing.evaluate import MAX_FOLDS, bootstrap_routing, candidate_thresholds, cross_validated_probabilities
+from workbench.routing.features import fit_classifier, pass_probability
 
 DEFAULT_SEEDS = 5
 
@@ -37,10 +39,8 @@ def choose_point(p: Any, qc: Any, qs: Any, cc: Any, cs: Any, target: float, cost
     rate, ties to the cheapest. The same rule as `train.choose_threshold`."""
     import numpy as np
 
-    from workbench.routing.evaluate import _thresholds
-
     best: tuple[Any, ...] | None = None
-    for t in _thresholds(p):
+    for t in candidate_thresholds(p):
         routed = p < t
         rate = float(np.where(routed, qs, qc).mean())
         price = float(np.where(routed, cs, cc).mean()) if costs_known else float(routed.mean())
@@ -56,9 +56,6 @@ def nested_once(dataset: RoutingDataset, cheap: str, strong: str, min_pass_rate:
     """One outer split: per input, whether it was routed to the strong model, and the outer thresholds."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
-
-    from workbench.routing.evaluate import MAX_FOLDS, cross_validated_probabilities
-    from workbench.routing.features import fit_classifier, pass_probability
 
     groups = np.asarray(dataset.groups())
     n_groups = len(set(groups.tolist()))
@@ -112,14 +109,12 @@ def nested_evaluation(
     interval over tests; `seeds` lists each assignment's own figures and `range` their spread."""
     import numpy as np
 
-    from workbench.routing.evaluate import _bootstrap
-
     runs = [nested_once(dataset, cheap, strong, min_pass_rate, seed + k) for k in range(max(1, seeds))]
     qc = np.asarray([i.pass_fraction(cheap) or 0.0 for i in dataset.inputs])
     qs = np.asarray([i.pass_fraction(strong) or 0.0 for i in dataset.inputs])
     routed = np.mean([r["_routed"].astype(float) for r in runs], axis=0)
     quality = np.mean([r["_quality"] for r in runs], axis=0)
-    boot = _bootstrap(dataset.groups(), routed[:, None], quality[:, None], qc, qs, n_boot, seed)
+    boot = bootstrap_routing(dataset.groups(), routed[:, None], quality[:, None], qc, qs, n_boot, seed)
     public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
     costs = [r["cost_per_request"] for r in public]
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import StoreError
+from workbench.routing.features import pass_probability
 from workbench.routing.train import ARTIFACT_FORMAT, router_row
 
 
@@ -77,8 +78,6 @@ def load_router(db: Database, name: str | None = None, router_id: int | None = N
 
 def predict(router: Router, text: str, vars: dict[str, Any] | None = None) -> RouteDecision:
     """The model to call for this input, with the predicted probability that the cheap one passes."""
-    from workbench.routing.features import pass_probability
-
     if isinstance(router.estimator, list):  # a cascade: the first model whose P(pass) clears the threshold
         record = [{"text": text, "vars": vars or {}}]
         probs = {

@@ -20,9 +20,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.errors import UsageError
+from workbench.analysis.oracle_routing import routing_bound
+from workbench.analysis.recommend import Acceptance
+from workbench.errors import UsageError, WorkbenchError
+from workbench.routing.cascade import evaluate_cascade
 from workbench.routing.dataset import RoutingDataset, load_dataset, resolve_runs
+from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
+from workbench.routing.features import fit_classifier
 from workbench.routing.nested_cv import nested_evaluation
+from workbench.store.writer import now_iso, with_retry
 
 ARTIFACT_FORMAT = 1
 
@@ -91,8 +97,6 @@ def train_router(
             seed=seed, n_boot=n_boot,
         )  # fmt: skip
     cheap, strong = models
-    from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
-    from workbench.routing.features import fit_classifier
 
     data = build_dataset(db, suite_path=suite_path, runs=runs, cheap=cheap, strong=strong)
     report = evaluate_dataset(data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
@@ -131,10 +135,6 @@ def _train_cascade(
     seed: int,
     n_boot: int | None,
 ) -> TrainedRouter:
-    from workbench.routing.cascade import evaluate_cascade
-    from workbench.routing.evaluate import N_BOOTSTRAP
-    from workbench.routing.features import fit_classifier
-
     run_ids = resolve_runs(db, suite_path, runs)
     data = load_dataset(db, run_ids, str(suite_path) if suite_path else None).restrict(models)
     if not data.inputs:
@@ -166,10 +166,6 @@ def _cost_order(
 
 def _oracle_all_pairs(db: Database, run_ids: list[int], min_pass_rate: float) -> dict[str, Any] | None:
     """The analysis module's oracle bound over every pair of these runs (not only cheap/strong)."""
-    from workbench.analysis.oracle_routing import routing_bound
-    from workbench.analysis.recommend import Acceptance
-    from workbench.errors import WorkbenchError
-
     try:
         return routing_bound(db, run_ids, Acceptance(min_pass_rate=min_pass_rate)).to_dict()
     except WorkbenchError:
@@ -204,8 +200,6 @@ def save_router(
 ) -> int:
     import joblib
     import sklearn
-
-    from workbench.store.writer import now_iso, with_retry
 
     buf = io.BytesIO()
     # Two models: `estimator` predicts P(cheap passes). A cascade: a list, one per model but the last.

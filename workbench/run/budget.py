@@ -24,6 +24,9 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.providers.ids import to_litellm_model
+from workbench.providers.pricing import resolve_price
+from workbench.tokens import count_message_tokens
 from workbench.types import ProviderResponse, ProviderSpec
 
 DEFAULT_OUTPUT_TOKENS = 256  # when a provider sets no max_tokens
@@ -55,8 +58,6 @@ def api_base_of(config: dict[str, Any] | None) -> str | None:
 
 
 def model_for(spec: ProviderSpec) -> str | None:
-    from workbench.providers.ids import to_litellm_model
-
     return to_litellm_model(spec.id)
 
 
@@ -170,9 +171,6 @@ def _freeze(value: Any) -> str:
 @functools.lru_cache(maxsize=4096)
 def _estimate(pid: str, label: str | None, config_json: str, text: str, prices_json: str) -> CallEstimate:
     import json
-
-    from workbench.providers.pricing import resolve_price
-    from workbench.tokens import count_message_tokens
 
     config = json.loads(config_json) or {}
     prices = json.loads(prices_json)

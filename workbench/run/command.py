@@ -14,17 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from workbench import file_access
-from workbench.assertions.base import GradeConfig
+from workbench.ci.changed_since import select_changed
+from workbench.ci.compare_inputs import check_baseline
+from workbench.ci.gates import GateConfig
+from workbench.compression.variants import parse_variant, validate_variants
 from workbench.errors import DiskFullError, UsageError
+from workbench.report import check_output_paths, write_outputs
+from workbench.report.review_output import run_baseline
+from workbench.report.summary import print_summary
 from workbench.run.batch_mode import BatchOptions, run_batched
-from workbench.run.engine import RunConfig, RunOutcome, count_cells, run_suite
+from workbench.run.cells import count_cells
+from workbench.run.config import RunConfig
+from workbench.run.engine import RunOutcome, run_suite
+from workbench.run.estimate import dry_run, estimate_suite, estimate_vs_actual
 from workbench.run.interrupts import interrupted_exit_code
 from workbench.run.progress_lines import ProgressLines
 from workbench.run.ray_executor import run_on_ray
+from workbench.run.resume import find_run, matrix_options
 from workbench.run.suite_code import Hooks, generate_tests
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
+from workbench.suite import load
 from workbench.suite.file_vars import check_file_vars
-from workbench.types import Suite
+from workbench.suite.filters import select_tests
+from workbench.suite.providers_loader import load_providers
+from workbench.types import GradeConfig, Suite
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 100
@@ -106,8 +119,6 @@ def _with_providers(suite: Suite, ids: list[str]) -> Suite:
     """`--providers`: replace the suite's providers (promptfoo's `eval --providers`)."""
     import dataclasses
 
-    from workbench.suite.providers_loader import load_providers
-
     return dataclasses.replace(suite, providers=load_providers(list(ids), Path.cwd(), "--providers", suite.warnings))
 
 
@@ -128,17 +139,10 @@ def execute(req: RunRequest) -> int:
 
 
 def _execute(req: RunRequest) -> int:
-    from workbench.report import check_output_paths
-    from workbench.suite import load
-
     check_output_paths(req.outputs)
     if req.baseline and not req.dry_run:
-        from workbench.ci.compare_inputs import check_baseline
-
         check_baseline(req.baseline, req.db)
     if req.changed_since:
-        from workbench.ci.changed_since import select_changed
-
         req.paths = select_changed(req.paths, req.changed_since)
         if not req.paths:
             return EXIT_OK
@@ -153,8 +157,6 @@ def _execute(req: RunRequest) -> int:
     if req.providers:
         suites = [_with_providers(s, req.providers) for s in suites]
     if req.test_filter:
-        from workbench.suite.filters import select_tests
-
         suites = [select_tests(s, req.test_filter) for s in suites]
     for suite in suites:
         check_file_vars(suite)
@@ -162,16 +164,11 @@ def _execute(req: RunRequest) -> int:
         for w in suite.warnings:
             print(f"warning: {w}", file=sys.stderr)
     for suite in suites:
-        from workbench.compression.variants import parse_variant
-
         for v in build_config(suite, req).variants:
             parse_variant(v)
-        from workbench.compression.variants import validate_variants
 
         validate_variants(suite, build_config(suite, req).variants)
     if req.dry_run:
-        from workbench.run.estimate import dry_run
-
         return dry_run(suites, [build_config(s, req) for s in suites], req.db)
     if req.resume is not None and len(suites) > 1:
         flag = "--retry-errors" if req.retry_errors else "--resume"
@@ -197,8 +194,6 @@ def _execute(req: RunRequest) -> int:
 
 
 def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
-    from workbench.report import write_outputs
-
     exit_code = EXIT_OK
     run_ids: list[int] = []
     for suite in suites:
@@ -218,19 +213,13 @@ def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
         rate = outcome.totals.get("pass_rate")
         if rate is None or rate * 100 < req.threshold - 1e-9:
             exit_code = EXIT_BELOW_THRESHOLD
-    if req.baseline:
-        from workbench.ci.gates import GateConfig
-        from workbench.ci.review_output import run_baseline
-
-        if run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
-            exit_code = EXIT_BELOW_THRESHOLD
+    if req.baseline and run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):
+        exit_code = EXIT_BELOW_THRESHOLD
     return exit_code
 
 
 def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> None:
     """Point `config` at the run to resume, with the stored run's matrix options (same cells)."""
-    from workbench.run.resume import find_run, matrix_options
-
     if req.resume is None:
         return
     target = find_run(db, suite, req.resume, force=req.force)
@@ -240,9 +229,6 @@ def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> 
 
 
 def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:
-    from workbench.report.summary import print_summary
-    from workbench.run.estimate import estimate_suite, estimate_vs_actual
-
     def estimate(providers: dict[int, Any]) -> dict[str, Any]:
         # Cells the cache will answer and unpriced providers are not tokenized (no tokenizer load).
         return estimate_suite(suite, config, db, providers=providers, skip_unpriced=True).to_dict()

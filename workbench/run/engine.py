@@ -15,26 +15,34 @@ import asyncio
 import dataclasses
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from workbench import __version__
-from workbench.assertions.base import GradeConfig
-from workbench.errors import ProviderError, SuiteError
+from workbench.assertions.scoring import grade_test
+from workbench.compression.variants import apply_variant
+from workbench.errors import AssertionConfigError, ProviderError, SuiteError
+from workbench.providers import resolve
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
-from workbench.providers.stack import warm_up
+from workbench.providers.stack import build_provider, price_of, warm_up
+from workbench.providers.test_doubles import test_double_reason
 from workbench.render.conversation import conversation_turn, uses_conversation, with_conversation
+from workbench.render.prompt import render_prompt
 from workbench.render.templating import render_vars
+from workbench.run.budget import Budget
+from workbench.run.cells import count_cells, expand_cells
+from workbench.run.config import RunConfig
+from workbench.run.cross_output_groups import CrossOutputGroups
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
 from workbench.run.suite_code import Hooks, install_filters
 from workbench.runtimes import CodeNotAllowed
 from workbench.runtimes.prompt_functions import call_prompt_function
+from workbench.runtimes.transforms import apply_transform
 from workbench.store.error_cells import clear_error_cells
-from workbench.store.writer import RunWriter
+from workbench.store.writer import RunWriter, flatten
 from workbench.types import (
     Cell,
     CellResult,
@@ -45,45 +53,9 @@ from workbench.types import (
     Suite,
     TestCase,
 )
+from workbench.version import __version__
 
 ProgressFn = Callable[[int, int], None]
-
-
-@dataclass
-class RunConfig:
-    """Every option of one run (the CLI builds it; tests and the library use it directly)."""
-
-    max_concurrency: int = 4
-    repeat: int = 1
-    variants: list[str] = field(default_factory=lambda: ["none"])
-    label: str | None = None
-    resume_run_id: int | None = None
-    retry_errors: bool = False  # with resume_run_id: clear the run's error cells first (--retry-errors)
-    use_cache: bool = True
-    cache_ttl_s: float | None = None
-    max_cost: float | None = None
-    batch_size: int = 200
-    batch_seconds: float = 0.5
-    grade: GradeConfig = field(default_factory=GradeConfig)
-    shard: tuple[int, int] | None = None  # (i, n), 1-based i
-    filter_providers: str | None = None  # regex on provider id/label
-    filter_prompts: str | None = None  # regex on prompt label
-    extra: dict[str, Any] = field(default_factory=dict)
-    # Wraps each built provider before fallbacks and the cache (batch mode, Ray's shared rate limit).
-    provider_wrapper: Callable[[Any], Any] | None = None
-
-    def public(self) -> dict[str, Any]:
-        """What is stored with the run (no secrets live here)."""
-        return {
-            "max_concurrency": self.max_concurrency,
-            "repeat": self.repeat,
-            "variants": self.variants,
-            "use_cache": self.use_cache,
-            "max_cost": self.max_cost,
-            "shard": list(self.shard) if self.shard else None,
-            "filter_providers": self.filter_providers,
-            "filter_prompts": self.filter_prompts,
-        }
 
 
 @dataclass
@@ -95,44 +67,6 @@ class RunOutcome:
     skipped: int = 0  # cells already stored (resume)
     wall_s: float = 0.0
     estimate: dict[str, Any] | None = None  # the pre-run estimate stored with the run
-
-
-def _matches(filters: list[str] | None, *names: str | None) -> bool:
-    return filters is None or any(n in filters for n in names if n)
-
-
-def expand_cells(suite: Suite, config: RunConfig) -> Iterator[Cell]:
-    """Cells in promptfoo's order: tests outer, prompts, variants, providers, repeats inner."""
-    import re
-
-    prov_re = re.compile(config.filter_providers) if config.filter_providers else None
-    prompt_re = re.compile(config.filter_prompts) if config.filter_prompts else None
-    n = 0
-    for test in suite.tests:
-        for p_idx, prompt in enumerate(suite.prompts):
-            if not _matches(test.prompts, prompt.label, prompt.id):
-                continue
-            if prompt_re and not prompt_re.search(prompt.label):
-                continue
-            for variant in config.variants:
-                for v_idx, prov in enumerate(suite.providers):
-                    if not _matches(test.providers, prov.id, prov.label):
-                        continue
-                    if prov_re and not (prov_re.search(prov.id) or (prov.label and prov_re.search(prov.label))):
-                        continue
-                    for rep in range(config.repeat):
-                        cell = Cell(p_idx, v_idx, test.index, rep, variant)
-                        if config.shard is not None:
-                            i, total = config.shard
-                            keep = n % total == i - 1
-                            n += 1
-                            if not keep:
-                                continue
-                        yield cell
-
-
-def count_cells(suite: Suite, config: RunConfig) -> int:
-    return sum(1 for _ in expand_cells(suite, config))
 
 
 class Engine:
@@ -174,9 +108,6 @@ class Engine:
 
     def provider_facts(self) -> list[dict[str, Any]]:
         """Per provider: the price this run charges it at (None = unknown) and why it is a test double."""
-        from workbench.providers.stack import price_of
-        from workbench.providers.test_doubles import test_double_reason
-
         listed = (self.suite.workbench or {}).get("test_doubles")
         out = []
         for idx, spec in enumerate(self.suite.providers):
@@ -192,8 +123,6 @@ class Engine:
     def test_vars(self, test: TestCase) -> dict[str, Any]:
         cached = self._vars_cache.get(test.index)
         if cached is None:
-            from workbench.render.templating import render_vars
-
             try:
                 cached = render_vars(self._input_vars(test), self.suite.base_dir)
             except Exception as e:  # a var that fails to render errors its rows, like promptfoo
@@ -208,8 +137,6 @@ class Engine:
         raw = dict(test.vars)
         code = test.options.get("transformVars")
         if code:
-            from workbench.runtimes.transforms import apply_transform
-
             out = apply_transform(code, raw, {"prompt": {}}, self.suite.base_dir, self.config.grade, input_name="vars")
             if not isinstance(out, dict):
                 raise ValueError("Transform function did not return a valid object")
@@ -239,11 +166,6 @@ class Engine:
         return result
 
     async def _run_row(self, cell: Cell) -> CellResult:
-        from workbench.assertions import grade_test
-        from workbench.compression.variants import apply_variant
-        from workbench.errors import AssertionConfigError
-        from workbench.render.prompt import render_prompt
-
         started = time.time()
         test = self.tests[cell.test_idx]
         prompt = self.suite.prompts[cell.prompt_idx]
@@ -386,7 +308,6 @@ class Engine:
         transforms = [spec.transform, test.options.get("transform")]
         if not any(transforms):
             return output
-        from workbench.runtimes.transforms import apply_transform
 
         context = {"vars": vars_, "prompt": {"label": label}, "test": {"vars": vars_, "description": test.description}}
         for code in transforms:
@@ -441,8 +362,6 @@ class Engine:
             pending = []
             last_flush = time.monotonic()
 
-        from workbench.assertions.cross_output import CrossOutputGroups
-
         groups = CrossOutputGroups(self.suite, self.config, done)
 
         async def worker() -> None:
@@ -487,8 +406,6 @@ class BudgetExceeded(Exception):
 
 def grading_cost(grading: Any) -> float | None:
     """What grading one output cost (model-graded assertions' calls), None when a grader's price is unknown."""
-    from workbench.store.writer import flatten
-
     total: float | None = 0.0
     for _, _, g in flatten(grading):
         if g.cost is None:
@@ -502,10 +419,8 @@ def grading_cost(grading: Any) -> float | None:
 def _provider_builder() -> Callable[[ProviderSpec, Path, Database, RunConfig], Any]:
     """The full provider stack (cache, retries, limits, prices) when available, else the plain one."""
     try:
-        from workbench.providers.stack import build_provider
+        pass
     except ModuleNotFoundError:
-        from workbench.providers import resolve
-
         return lambda spec, base, db, config: resolve(spec, base)
 
     return lambda spec, base, db, config: build_provider(spec, base, db=db, run_options=config)
@@ -559,8 +474,6 @@ def run_suite(
         estimate = estimate(dict(engine._providers))
     max_cost = config.max_cost if config.max_cost is not None else (suite.workbench or {}).get("max_cost")
     if max_cost is not None:
-        from workbench.run.budget import Budget
-
         engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
     engine.planned = planned = count_cells(suite, config)
     if config.resume_run_id:

@@ -23,9 +23,19 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workbench.errors import ProviderError, StoreError
+from workbench.format import fmt_cost
+from workbench.providers.pricing import Price, default_local_price, resolve_price
+from workbench.providers.response_cache import CachedProvider, cache_key
+from workbench.providers.stack import build_provider
+from workbench.render.prompt import render_prompt
+from workbench.render.templating import render_vars
 from workbench.run.batch_mode import batch_estimate_line
-from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, model_for, output_tokens_cap
-from workbench.types import Cell, Prompt, ProviderSpec, Suite
+from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, api_base_of, model_for, output_tokens_cap
+from workbench.run.cells import expand_cells
+from workbench.store.db import open_db
+from workbench.tokens import count_message_tokens, encoding_name_for
+from workbench.types import Cell, Prompt, ProviderRequest, ProviderSpec, Suite
 
 FREE_IDS = {"echo"}
 
@@ -131,10 +141,6 @@ def estimate_suite(
     tokenized). `skip_unpriced`: rows whose price is unknown are not tokenized (their cost is
     unknown whatever the count), so a run against unpriced models never loads a tokenizer.
     """
-    from workbench.providers.pricing import Price, resolve_price
-    from workbench.run.budget import api_base_of
-    from workbench.run.engine import expand_cells
-
     prices = (suite.workbench or {}).get("prices")
     prices = prices if isinstance(prices, dict) else None
     est = Estimate(default_output_tokens=default_output_tokens)
@@ -182,8 +188,6 @@ def estimate_suite(
                 model, None, prices, spec.id, base
             )
             if spec.id.startswith("local:") and price is None:
-                from workbench.providers.pricing import default_local_price
-
                 price = default_local_price()
             if spec.id in FREE_IDS:
                 price = Price(0.0, 0.0, "free")
@@ -229,9 +233,6 @@ PROBE_BATCH = 500  # cells per cache query (SQLite's default limit is 32,766 bou
 
 def _render(suite: Suite, test: Any, cell: Cell) -> tuple[str, list[dict[str, Any]]]:
     """The prompt as the engine renders it (test prefix/suffix, the suite's base directory)."""
-    from workbench.render.prompt import render_prompt
-    from workbench.render.templating import render_vars
-
     opts = test.options
     return render_prompt(
         suite.prompts[cell.prompt_idx],
@@ -252,8 +253,6 @@ def _count(
     messages: list[dict[str, Any]] | None = None,
     priced: tuple[Any, float | None] | None = None,
 ) -> None:
-    from workbench.tokens import count_message_tokens, encoding_name_for
-
     key = (cell.prompt_idx, cell.test_idx, encoding_name_for(row.model), cell.variant)
     if key not in tokens:
         try:
@@ -283,8 +282,6 @@ class _CacheProbe:
     """
 
     def __init__(self, suite: Suite, tests: dict[int, Any], providers: dict[int, Any]) -> None:
-        from workbench.providers.response_cache import CachedProvider
-
         self.suite = suite
         self.tests = tests
         self.cached = {i: p for i, p in providers.items() if isinstance(p, CachedProvider)}
@@ -293,9 +290,6 @@ class _CacheProbe:
 
     def hits(self, batch: list[tuple[Cell, EstimateRow]]) -> tuple[set[int], dict[int, list[dict[str, Any]]]]:
         """(positions the cache answers, the messages rendered for the others)."""
-        from workbench.providers.response_cache import cache_key
-        from workbench.types import ProviderRequest
-
         rendered: dict[int, list[dict[str, Any]]] = {}
         if not self.cached:
             return set(), rendered
@@ -321,8 +315,6 @@ class _CacheProbe:
 
 def format_estimate(est: Estimate) -> str:
     """A plain table: one line per prompt x provider, then the total."""
-    from workbench.format import fmt_cost
-
     header = ["prompt", "provider", "calls", "tokens in", "tokens out (est)", "out source", "est. cost"]
     lines = [header]
     for r in est.rows:
@@ -367,8 +359,6 @@ def estimate_json(est: Estimate) -> str:
 
 def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) -> str | None:
     """One summary line comparing the pre-run estimate with what the run cost."""
-    from workbench.format import fmt_cost
-
     if not estimate or not (estimate.get("calls") or estimate.get("cached")):
         return None
     est = fmt_cost(estimate.get("cost"))
@@ -400,9 +390,6 @@ def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, fil
     """`workbench run --dry-run`: print each suite's estimate; no calls, nothing written. Exit 0."""
     import sys
 
-    from workbench.errors import StoreError
-    from workbench.store.db import open_db
-
     out = file or sys.stdout
     try:
         db = open_db(db_path, create=False)  # earlier runs give the output-token history
@@ -422,8 +409,6 @@ def _probe_providers(suite: Suite, config: Any, db: Any) -> dict[int, Any] | Non
     """The run's provider stack (for finding the cells the cache will answer); None when unavailable."""
     if db is None:
         return None
-    from workbench.errors import ProviderError
-    from workbench.providers.stack import build_provider
 
     config.extra.setdefault("workbench", suite.workbench or {})
     try:

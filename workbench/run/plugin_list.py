@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from workbench import plugins
 from workbench.assertions import table
-from workbench.assertions.registry import AssertionRegistry
+from workbench.assertions.assertion_registry import AssertionRegistry
 from workbench.compression import lingua, service
-from workbench.compression.registry import CompressorRegistry
+from workbench.compression.compressor_registry import CompressorRegistry
 from workbench.providers import builtin_providers, provider_registry
 from workbench.providers.base import ProviderRegistry
 

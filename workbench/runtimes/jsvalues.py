@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.render.templating import js_number_str
+from workbench.jsjson import js_number_str
 from workbench.runtimes import ScriptError  # Number.prototype.toString
 
 

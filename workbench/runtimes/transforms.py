@@ -13,9 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.assertions.base import GradeConfig
 from workbench.runtimes import CodeNotAllowed, ScriptError
+from workbench.runtimes.javascript import run_file_function, run_function_body
 from workbench.runtimes.jsvalues import UNDEFINED
+from workbench.runtimes.python import run_file
+from workbench.types import GradeConfig
 
 
 def split_file_ref(ref: str) -> tuple[str, str | None]:
@@ -59,18 +61,12 @@ def apply_transform(
             rel, fn = split_file_ref(code)
             path = (base_dir / rel).resolve()
             if is_js_file(rel):
-                from workbench.runtimes.javascript import run_file_function
-
                 result = run_file_function(path, fn, [output, context], timeout, style="transform").value
             elif rel.endswith(".py"):
-                from workbench.runtimes.python import run_file
-
                 result = run_file(path, fn or "get_transform", [output, context], timeout)
             else:
                 raise ScriptError(f"Unsupported transform file format: file://{rel}")
         else:
-            from workbench.runtimes.javascript import run_function_body
-
             body = code if "\n" in code else f"return {code}"
             result = run_function_body(body, [input_name, "context"], [output, context], timeout).value
     except ScriptError as e:

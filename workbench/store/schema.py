@@ -329,7 +329,7 @@ def m006_optimizations(db: Database) -> None:
             "suite": str,
             "created_at": str,
             "written": str,  # the new version file, or null when nothing cheaper held
-            "result": str,  # JSON: see workbench/optimize/command.py OptimizeResult.to_dict
+            "result": str,  # JSON: see workbench/optimize/optimize_command.py OptimizeResult.to_dict
         },
         pk="id",
         if_not_exists=True,

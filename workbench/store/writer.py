@@ -20,6 +20,9 @@ from sqlite_utils import Database
 from workbench.assertions.table import is_guardrail
 from workbench.secrets import Redactor, redact_config
 from workbench.store.json_columns import dumps
+from workbench.store.pair_totals import store as store_pair_totals
+from workbench.suite.families import git_commit_of
+from workbench.tokens import count_tokens
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
 
 
@@ -246,7 +249,6 @@ class RunWriter:
             with self.db.conn:
                 totals = run_totals(self.db, self.run_id)
                 self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
-                from workbench.analysis.pair_totals import store as store_pair_totals  # the pages' per-pair sums
 
                 store_pair_totals(self.db, self.run_id)
             return totals
@@ -288,8 +290,6 @@ def run_totals(db: Database, run_id: int) -> dict[str, Any]:
 
 
 def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = None) -> int:
-    from workbench.tokens import count_tokens  # light, but keep imports at the call path
-
     red = red or Redactor()
     path = str(prompt.path) if prompt.path else None
     label = red.text(prompt.label)
@@ -299,7 +299,6 @@ def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = N
     ).fetchone()
     if existing:
         return int(existing[0])
-    from workbench.suite.families import git_commit_of
 
     db.table("prompt_versions").insert(
         {

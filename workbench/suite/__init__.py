@@ -21,6 +21,7 @@ from workbench.errors import SuiteError
 from workbench.suite.families import metadata_warnings
 from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
+from workbench.suite.refs import resolve_local_refs
 from workbench.suite.tests_files import (
     Generator,
     RawTest,
@@ -76,7 +77,6 @@ def load_config(path: Path | str) -> dict[str, Any]:
         raise SuiteError(shown, None, "the suite file is empty")
     if not isinstance(data, dict):
         raise SuiteError(shown, None, f"a suite must be a mapping, got {type_name(data)}")
-    from workbench.suite.refs import resolve_local_refs
 
     return resolve_local_refs(data, shown)
 

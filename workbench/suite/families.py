@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.errors import SuiteError
+from workbench.suite.validate import unknown_key_warning
+from workbench.suite.yaml12 import load_yaml
+from workbench.tokens import count_tokens
+
 PROMPT_EXTS = (".txt", ".md", ".j2", ".json", ".yaml", ".yml")
 METADATA_FILE = "prompt.yaml"
 METADATA_KEYS = {"description", "compressible", "question_var", "params", "default_params", "tags"}
@@ -65,9 +70,6 @@ class PromptFamily:
 
 def load_family_metadata(family_dir: Path) -> dict[str, Any]:
     """The optional `prompt.yaml` of a family, validated loosely. Raises SuiteError on bad input."""
-    from workbench.errors import SuiteError
-    from workbench.suite.yaml12 import load_yaml
-
     meta_path = family_dir / METADATA_FILE
     if not meta_path.is_file():
         return {}
@@ -93,8 +95,6 @@ def load_family_metadata(family_dir: Path) -> dict[str, Any]:
 
 def metadata_warnings(family_dir: Path) -> list[str]:
     """One line per unknown key of the family's `prompt.yaml`, naming the closest valid key."""
-    from workbench.suite.validate import unknown_key_warning
-
     meta = load_family_metadata(family_dir)
     path = family_dir.resolve() / METADATA_FILE
     if path.is_relative_to(Path.cwd()):
@@ -108,8 +108,6 @@ def _is_chat(path: Path, text: str) -> bool:
 
 def discover_families(root: Path, *, with_git: bool = False) -> dict[str, PromptFamily]:
     """Every `<root>/<family>/<version>.<ext>`, versions sorted by name; token counts included."""
-    from workbench.tokens import count_tokens
-
     root = Path(root)
     families: dict[str, PromptFamily] = {}
     if not root.is_dir():

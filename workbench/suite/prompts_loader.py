@@ -24,7 +24,7 @@ from typing import Any
 
 from workbench import file_access
 from workbench.errors import SuiteError
-from workbench.render.templating import js_json, js_json_parse
+from workbench.jsjson import js_json, js_json_parse
 from workbench.suite.families import family_version_of, normalized_sha256
 from workbench.suite.validate import PROMPTFOO_ONLY_PROMPT_SCHEMES, check_keys, type_name
 from workbench.suite.yaml12 import load_yaml

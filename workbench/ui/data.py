@@ -20,6 +20,9 @@ from workbench.analysis.comparison import RunComparison, compare_runs
 from workbench.analysis.diff import VersionDiff, diff_versions
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Acceptance, Recommendation, recommend, run_acceptance
+from workbench.analysis.variant_deltas import variant_deltas
+from workbench.routing.clusters import failure_clusters as clusters
+from workbench.routing.router_summary import routing_summary
 from workbench.store.db import default_db_path, open_db
 from workbench.store.optimizations import StoredOptimization, list_optimizations
 from workbench.ui import pickers as queries
@@ -159,7 +162,7 @@ def variant_savings(token: str, run_id: int) -> list[cost.VariantSaving]:
 def compression_deltas(token: str, run_id: int) -> list[Any] | None:
     """`workbench.analysis.variant_deltas.variant_deltas` (compression ratio, compressor time) when available."""
     try:
-        from workbench.analysis.variant_deltas import variant_deltas
+        pass
     except ImportError:
         return None
     return list(variant_deltas(_db(), run_id))
@@ -182,15 +185,11 @@ def routers(token: str) -> list[str]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def routing(token: str, name: str, requests_per_day: float) -> dict[str, Any]:
-    from workbench.routing.router_summary import routing_summary
-
     return routing_summary(_db(), name, requests_per_day)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def failure_clusters(token: str, run_id: int, family: str | None, version: str | None) -> Any:
-    from workbench.routing.clusters import failure_clusters as clusters
-
     if family and version:
         return clusters(_db(), run=run_id, family=family, version=version)
     return clusters(_db(), run=run_id)

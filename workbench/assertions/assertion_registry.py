@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.assertions.base import Handler
+from workbench.assertions.handler import Handler
 from workbench.errors import PluginError
 
 

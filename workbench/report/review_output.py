@@ -8,14 +8,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from workbench.analysis.evidence_plan import settle
-from workbench.analysis.repeat_clusters import describe
-
-if TYPE_CHECKING:
-    from workbench.ci.compare_inputs import Review
-    from workbench.ci.gates import GateConfig
+from workbench.analysis.pairs import describe_repeats
+from workbench.ci.compare_inputs import Review, resolve_inputs, review
+from workbench.ci.gates import EXIT_GATE, GateConfig
+from workbench.report.compare_junit import render_compare_junit
+from workbench.report.html_report import render_review_html
+from workbench.report.markdown import render_review
 
 
 def _write(path: Path, text: str) -> None:
@@ -51,7 +51,9 @@ def terminal_summary(review: Review) -> str:
                 )
         for p in c.pairs:
             sides = [
-                (side, d) for side, stats in (("BASE", p.base), ("HEAD", p.head)) if stats and (d := describe(stats))
+                (side, d)
+                for side, stats in (("BASE", p.base), ("HEAD", p.head))
+                if stats and (d := describe_repeats(stats))
             ]
             for side, d in sides:
                 lines.append(f"  {p.name}: {side} {d}")
@@ -69,11 +71,6 @@ def terminal_summary(review: Review) -> str:
 
 def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
     """Write the reports, the GitHub step summary and the gate lines; return the exit code."""
-    from workbench.ci.gates import EXIT_GATE
-    from workbench.report.compare_junit import render_compare_junit
-    from workbench.report.html_report import render_review_html
-    from workbench.report.markdown import render_review
-
     markdown: str | None = None
     for p in outputs:
         name = str(p).lower()
@@ -102,8 +99,6 @@ def emit(review: Review, outputs: list[Path], as_json: bool = False) -> int:
 
 def run_baseline(baseline: str, db: Path | None, run_ids: list[int], config: GateConfig, outputs: list[Path]) -> int:
     """`workbench run --baseline BASE`: compare the runs just made with BASE, apply the gates."""
-    from workbench.ci.compare_inputs import resolve_inputs, review
-
     result = review(resolve_inputs(baseline, "this run", db, head_ids=run_ids), config)
     md = [p for p in outputs if str(p).lower().endswith((".md", ".html"))]
     return emit(result, md)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis import queries
+from workbench.store import queries
 
 VERSION = 2  # bump when queries.pair_aggregates changes: older stored rows are then ignored
 

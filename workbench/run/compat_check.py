@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.errors import WorkbenchError
+from workbench.run.command import RunRequest, execute
+
 ACCEPTED_DIFFERENCES = {"meteor": "promptfoo's CLI build throws on every METEOR assertion (oracle bug)"}
 
 
@@ -183,8 +186,6 @@ def run_workbench(case_dir: Path, out: Path, db: Path) -> None:
     """Run the case's promptfooconfig.yaml through workbench (in its directory) into `out`."""
     import contextlib
 
-    from workbench.run.command import RunRequest, execute
-
     with contextlib.chdir(case_dir):
         execute(RunRequest(paths=[Path("promptfooconfig.yaml")], outputs=[out], db=db, quiet=True, threshold=0))
 
@@ -197,8 +198,6 @@ def check_directory(root: Path | str, expected_name: str | None = None, tol: flo
     temporary database; nothing is written next to the cases.
     """
     import tempfile
-
-    from workbench.errors import WorkbenchError
 
     reports: list[CaseReport] = []
     with tempfile.TemporaryDirectory(prefix="workbench-compat-") as tmp:

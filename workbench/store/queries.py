@@ -7,14 +7,16 @@ pair columns) and bring back one row per pair or per test, never every result of
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis.stats import nearest_rank
 from workbench.errors import UsageError
+from workbench.providers.test_doubles import test_double_reason
+from workbench.store.json_columns import loads
 
 # Expected cost of a request without the cache: a cache hit stores 0 in `cost` and the original
 # price in `cached_cost`. NULL stays NULL (unknown price), never 0.
@@ -181,9 +183,6 @@ def provider_facts(db: Database, run_ids: Sequence[int]) -> dict[str, dict[str, 
     """provider label -> {provider_id, price (the dict the newest run recorded, None = unknown),
     test_double (why it is one, None for a real model)}. Runs stored before m005 recorded neither:
     their test-double verdict is derived from the provider id and config now."""
-    from workbench.providers.test_doubles import test_double_reason
-    from workbench.store.json_columns import loads
-
     cols = {c[1] for c in db.execute("pragma table_info(run_providers)").fetchall()}
     head = FACTS_SELECT if {"price", "test_double"} <= cols else FACTS_SELECT_BEFORE_M008
     sql = head + f" where run_id in ({placeholders(run_ids)}) order by run_id desc, provider_idx"
@@ -205,3 +204,8 @@ def test_identities(db: Database, run_id: int) -> dict[int, dict[str, Any]]:
         r["test_idx"]: r
         for r in rows(db, "select test_idx, identity, description, vars from test_cases where run_id = ?", [run_id])
     }
+
+
+def nearest_rank(q: float, n: int) -> int:
+    """The 1-based nearest rank of percentile q among n values (what `percentile` picks)."""
+    return max(1, math.ceil(q * n))
