@@ -84,4 +84,6 @@ class Redactor:
         return self._re.sub(REDACTED, value)
 
     def row(self, *values: Any) -> tuple[Any, ...]:
+        if self._re is None:  # no secrets configured: the common case, once per stored row
+            return values
         return tuple(self.text(v) for v in values)
