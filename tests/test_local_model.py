@@ -93,3 +93,27 @@ def test_load_causal_lm_is_shared_and_priced_by_config(home: Path) -> None:
     )
     assert r.error is None
     assert r.cost == pytest.approx((r.tokens_in * 1 + r.tokens_out * 2) / 1e6)
+
+
+def test_precision_is_checked_and_keys_the_cache() -> None:
+    with pytest.raises(ProviderError, match="precision must be one of fp32, int8"):
+        resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int4"}))
+    fp32 = LocalProvider(ProviderSpec(id="local:smollm2-135m"))
+    int8 = LocalProvider(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
+    assert "precision" not in fp32.identity(REQ)  # fp32 cache keys are unchanged
+    assert int8.identity(REQ)["precision"] == "int8"
+
+
+@pytest.mark.slow
+def test_int8_generates_deterministically_from_a_quantized_copy(home: Path) -> None:
+    import torch
+
+    provider = resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
+    first = asyncio.run(provider.call(REQ))
+    assert first.error is None, first.error
+    assert "Paris" in first.output and 0 < first.tokens_out <= 16
+    assert asyncio.run(provider.call(REQ)).output == first.output  # greedy int8: deterministic too
+    quantized, _ = local_model.load_causal_lm("smollm2-135m", "int8")
+    plain, _ = local_model.load_causal_lm("smollm2-135m")
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in quantized.modules())
+    assert not any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in plain.modules())

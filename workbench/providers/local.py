@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
-from workbench.providers.local_model import LOCAL_MODELS, generate_chat, load_causal_lm
+from workbench.providers.local_model import LOCAL_MODELS, PRECISIONS, generate_chat, load_causal_lm
 from workbench.providers.pricing import Price, default_local_price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -39,6 +39,11 @@ class LocalProvider:
             known = ", ".join(f"local:{n}" for n in sorted(LOCAL_MODELS))
             raise ProviderError(f"unknown local model {spec.id!r} (known: {known})")
         self.model = spec.id
+        self.precision = str((spec.config or {}).get("precision") or "fp32")
+        if self.precision not in PRECISIONS:
+            raise ProviderError(
+                f"provider {spec.display!r}: precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
         configured = override_price(spec.config or {}) if price is True else (price or None)
         self.price: Price | None = configured or (default_local_price() if price is True else None)
 
@@ -55,13 +60,16 @@ class LocalProvider:
         }
 
     def identity(self, request: ProviderRequest) -> dict[str, Any]:
-        return {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
+        ident = {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
+        if self.precision != "fp32":  # fp32 keys stay as they were
+            ident["precision"] = self.precision
+        return ident
 
     def _generate(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int, str, float]:
         with _lock_for(self.name):
-            load_causal_lm(self.name)  # the first call loads the model: not part of its latency
+            load_causal_lm(self.name, self.precision)  # the first call loads the model: not part of its latency
             t0 = time.perf_counter()
-            text, tin, tout, finish = generate_chat(self.name, messages, **params)
+            text, tin, tout, finish = generate_chat(self.name, messages, precision=self.precision, **params)
             return text, tin, tout, finish, (time.perf_counter() - t0) * 1000
 
     async def call(self, request: ProviderRequest) -> ProviderResponse:
