@@ -1,4 +1,4 @@
-# One task runner; CI calls `make test` through .ci/run.
+# One task runner; CI runs `make lint` then `make test` through .ci/run.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
