@@ -62,8 +62,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("workbench.report",),
     ("workbench.run",),
     ("workbench.optimize",),  # searches prompt versions by running suites
+    ("workbench",),  # the public API (workbench/__init__.py), which the CLI and the UI call
     ("workbench.cli", "workbench.ui"),
-    ("workbench", "workbench.__main__"),  # the public API (workbench/__init__.py) and `python -m workbench`
+    ("workbench.__main__",),
 ]
 
 MAX_FUNCTION_LEVEL = 10
@@ -73,6 +74,7 @@ FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {
     ("workbench", "workbench.store.db"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.routing.routed_recommendation"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.ci.compare_inputs"): "public API: `import workbench` stays cheap",
+    ("workbench", "workbench.ci.gates"): "public API: `import workbench` stays cheap",
 }
 
 # File names that several modules may share: command and page modules named after what they serve.

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from workbench import compare
 from workbench.analysis.version_pairing import parse_predecessor
-from workbench.ci.compare_inputs import resolve_inputs, review
 from workbench.ci.gates import GateConfig
 from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
 from workbench.errors import UsageError
@@ -164,5 +164,5 @@ def command(
         allow_empty,
         predecessors,
     )
-    result = review(resolve_inputs(base, head, db), config)
+    result = compare(base, head, db, config)
     sys.exit(emit(result, list(outputs), as_json))

@@ -8,14 +8,13 @@ from typing import Any
 
 import click
 
+from workbench import open_results, recommend
 from workbench.analysis.pairs import describe_repeats
 from workbench.analysis.recommend import Recommendation
 from workbench.analysis.system_metrics import metric_line
 from workbench.cli.options import FiniteFloatRange, db_option
 from workbench.errors import UsageError
 from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
-from workbench.routing.routed_recommendation import recommend_with_router
-from workbench.store.db import open_db
 
 
 @click.command("recommend")
@@ -61,8 +60,8 @@ def command(
     """
     if run is not None and suite is not None:
         raise UsageError("pass --run or --suite, not both")
-    database = open_db(db, create=False)
-    rec = recommend_with_router(
+    database = open_results(db)
+    rec = recommend(
         database,
         run=run,
         suite=suite,

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
+from workbench import run_suites
 from workbench.cli.compare import gate_config, gate_options
 from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
 from workbench.cli.plan import print_plan
 from workbench.errors import UsageError
-from workbench.run.command import RunRequest, execute
+from workbench.run.command import RunRequest
 from workbench.run.resume import parse_resume, suite_of_run
 from workbench.store.db import open_db
 from workbench.suite.filters import TestFilter
@@ -308,4 +309,4 @@ def command(
         workers=workers,
         ray_address=ray_address,
     )
-    sys.exit(execute(request))
+    sys.exit(run_suites(request))

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 from sqlite_utils import Database
 
+from workbench import open_results
 from workbench.analysis import cost, guardrails, matrix, trend
 from workbench.analysis.comparison import RunComparison, compare_runs
 from workbench.analysis.diff import VersionDiff, diff_versions
@@ -23,7 +24,7 @@ from workbench.analysis.recommend import Acceptance, Recommendation, recommend, 
 from workbench.analysis.variant_deltas import variant_deltas
 from workbench.routing.clusters import failure_clusters as clusters
 from workbench.routing.router_summary import routing_summary
-from workbench.store.db import default_db_path, open_db
+from workbench.store.db import default_db_path
 from workbench.store.optimizations import StoredOptimization, list_optimizations
 from workbench.ui import pickers as queries
 
@@ -58,7 +59,7 @@ def get_db() -> Database | None:
     _local.conns = conns
     key = str(p.resolve())
     if key not in conns:
-        conns[key] = open_db(p, create=False)  # migrates an older schema
+        conns[key] = open_results(p)  # migrates an older schema
     return conns[key]
 
 
