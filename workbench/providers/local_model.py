@@ -176,8 +176,6 @@ def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = "fp32") 
     Raises ProviderError when the model is not installed.
     """
     if precision not in PRECISIONS:
-        from workbench.errors import ProviderError
-
         raise ProviderError(f"local model precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if precision != "fp32":
         key = f"{name_or_path}#{precision}"
