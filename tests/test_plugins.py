@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import plugins
+import workbench.plugins as plugins
 from workbench.assertions import table
 from workbench.compression import service
 from workbench.errors import PluginError

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import AssertionConfigError, ProviderError
 from workbench.providers import resolve
 from workbench.render.templating import render

@@ -19,7 +19,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.assertions.assertion_registry import AssertionType
 from workbench.assertions.handler import AssertionContext, SharedRow
 from workbench.assertions.table import lookup

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench import plugins
+import workbench.plugins as plugins
 from workbench.assertions import jsonish, meta, model_graded, similarity, strings, structured
 from workbench.assertions import user_code as scripts
 from workbench.assertions.assertion_registry import AssertionRegistry, AssertionType

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from workbench import plugins
+import workbench.plugins as plugins
 from workbench.compression import compression_cache as cache
 from workbench.compression import lingua
 from workbench.compression.compressor_registry import Compressed, Compressor, CompressorRegistry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench import plugins
+import workbench.plugins as plugins
 from workbench.errors import ProviderError
 from workbench.providers import builtin_providers
 from workbench.providers.base import Provider, ProviderFactory, ProviderRegistry

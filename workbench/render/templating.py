@@ -30,7 +30,7 @@ import jinja2
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.jsjson import js_json, js_json_parse, js_num, js_str
 from workbench.suite.yaml12 import load_yaml
 

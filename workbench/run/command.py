@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.ci.changed_since import select_changed
 from workbench.ci.compare_inputs import check_baseline
 from workbench.ci.gates import GateConfig

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbench import plugins
+import workbench.plugins as plugins
 from workbench.assertions import table
 from workbench.assertions.assertion_registry import AssertionRegistry
 from workbench.compression import lingua, service

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 from workbench.suite.families import metadata_warnings
 from workbench.suite.prompts_loader import load_prompts

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 
 # promptfoo's BaseAssertionTypesSchema (the types the `type:value` mini-language recognises).

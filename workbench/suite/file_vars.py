@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 from workbench.types import Suite
 

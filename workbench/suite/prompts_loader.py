@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 from workbench.jsjson import js_json, js_json_parse
 from workbench.suite.families import family_version_of, normalized_sha256

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 from workbench.suite.validate import PROVIDER_KEYS, check_keys, type_name
 from workbench.suite.yaml12 import load_yaml

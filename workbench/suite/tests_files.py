@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench import file_access
+import workbench.file_access as file_access
 from workbench.errors import SuiteError
 from workbench.suite.csv_tests import read_csv_tests
 from workbench.suite.validate import (
