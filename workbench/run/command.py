@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 import workbench.file_access as file_access
 from workbench.ci.changed_since import select_changed
 from workbench.ci.compare_inputs import check_baseline
@@ -35,7 +37,7 @@ from workbench.run.suite_code import Hooks, generate_tests
 from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
 from workbench.suite import load
 from workbench.suite.file_vars import check_file_vars
-from workbench.suite.filters import select_tests
+from workbench.suite.filters import TestFilter, select_tests
 from workbench.suite.providers_loader import load_providers
 from workbench.types import GradeConfig, Suite
 
@@ -69,9 +71,9 @@ class RunRequest:
     max_cost: float | None = None  # --max-cost (else the suite's workbench.max_cost)
     dry_run: bool = False  # --dry-run: print the estimate, make no calls
     baseline: str | None = None  # --baseline: compare with this run/label/JSON and gate (cli/compare.py)
-    gates: Any = None  # workbench.ci.gates.GateConfig for --baseline
+    gates: GateConfig | None = None  # --baseline gates (default: GateConfig())
     changed_since: str | None = None  # --changed-since REF: only the suites a change touches
-    test_filter: Any = None  # workbench.suite.filters.TestFilter (--filter-pattern/-metadata/-first-n/-failing)
+    test_filter: TestFilter | None = None  # --filter-pattern/-metadata/-first-n/-failing
     grader: str | None = None  # --grader: provider for model-graded assertions
     allow_paths: list[Path] = field(default_factory=list)  # --allow-path: readable beyond the project root
     confine_files: bool = True  # file:// reads stay inside the project root (workbench/file_access.py)
@@ -193,7 +195,7 @@ def _execute(req: RunRequest) -> int:
         raise DiskFullError(f"{db_path}: disk full ({e}); the run is incomplete, resume it with --resume") from None
 
 
-def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
+def _execute_runs(req: RunRequest, suites: list[Suite], db: Database) -> int:
     exit_code = EXIT_OK
     run_ids: list[int] = []
     for suite in suites:
@@ -218,7 +220,7 @@ def _execute_runs(req: RunRequest, suites: list[Suite], db: Any) -> int:
     return exit_code
 
 
-def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> None:
+def _apply_resume(db: Database, suite: Suite, config: RunConfig, req: RunRequest) -> None:
     """Point `config` at the run to resume, with the stored run's matrix options (same cells)."""
     if req.resume is None:
         return
@@ -228,7 +230,7 @@ def _apply_resume(db: Any, suite: Suite, config: RunConfig, req: RunRequest) -> 
         setattr(config, key, value)
 
 
-def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOutcome:
+def _run_one(suite: Suite, config: RunConfig, db: Database, req: RunRequest) -> RunOutcome:
     def estimate(providers: dict[int, Any]) -> dict[str, Any]:
         # Cells the cache will answer and unpriced providers are not tokenized (no tokenizer load).
         return estimate_suite(suite, config, db, providers=providers, skip_unpriced=True).to_dict()
@@ -262,7 +264,7 @@ def _run_one(suite: Suite, config: RunConfig, db: Any, req: RunRequest) -> RunOu
     return outcome
 
 
-def _engine_run(suite: Suite, config: RunConfig, db: Any, req: RunRequest, **kwargs: Any) -> RunOutcome:
+def _engine_run(suite: Suite, config: RunConfig, db: Database, req: RunRequest, **kwargs: Any) -> RunOutcome:
     """The run itself: in this process, through provider batch APIs, or as shards on Ray."""
     if req.executor == "ray":
         return run_on_ray(suite, config, db, workers=req.workers, address=req.ray_address, batch=req.batch)
