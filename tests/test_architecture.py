@@ -72,6 +72,7 @@ MAX_FUNCTION_LEVEL = 10
 FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {
     ("workbench", "workbench.run.command"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.store.db"): "public API: `import workbench` stays cheap",
+    ("workbench", "workbench.analysis.recommend"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.routing.routed_recommendation"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.ci.compare_inputs"): "public API: `import workbench` stays cheap",
     ("workbench", "workbench.ci.gates"): "public API: `import workbench` stays cheap",

@@ -21,11 +21,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.ci.compare_inputs import resolve_inputs, review
-from workbench.ci.gates import GateConfig
-from workbench.routing.routed_recommendation import recommend_with_router
-from workbench.run.command import execute
-from workbench.store.db import open_db
 from workbench.version import __version__
 
 if TYPE_CHECKING:
@@ -48,12 +43,16 @@ def run_suites(request: RunRequest) -> int:
     code is 0, 100 (pass rate below `request.threshold`, or a gate tripped) or 130/143
     (interrupted; the run can be resumed).
     """
+    from workbench.run.command import execute
+
     return execute(request)
 
 
 def open_results(path: str | Path | None = None, *, create: bool = False) -> Database:
     """Open (and migrate) a results database: `path`, else `$WORKBENCH_DB`, else
     `results/workbench.db`. With `create=False` a missing file is a `StoreError` (exit 2)."""
+    from workbench.store.db import open_db
+
     return open_db(path, create=create)
 
 
@@ -73,10 +72,17 @@ def recommend(
     result carries monthly projections; when a cost router was trained on the suite,
     `routing` holds its "single cheapest model vs routed" summary.
     """
-    return recommend_with_router(db, run, suite, requests_per_day, cache_hit_rate, **acceptance)
+    from workbench.analysis.recommend import recommend_for
+    from workbench.routing.routed_recommendation import with_router
+
+    rec = recommend_for(db, run, suite, requests_per_day, cache_hit_rate, **acceptance)
+    return with_router(db, rec, requests_per_day)
 
 
 def compare(base: str, head: str, db_path: Path | None = None, gates: GateConfig | None = None) -> Review:
     """Compare BASE with HEAD (run ids, labels or promptfoo JSON files) and apply the gates, as
     `workbench compare`; `review.ok` is False when a gate tripped (`review.tripped` says which)."""
+    from workbench.ci.compare_inputs import resolve_inputs, review
+    from workbench.ci.gates import GateConfig
+
     return review(resolve_inputs(base, head, db_path), gates if gates is not None else GateConfig())

@@ -1,17 +1,16 @@
 """The recommendation with the trained router's alternative: what `workbench recommend` shows.
 
-`analysis.recommend.recommend_for` picks the cheapest acceptable pair; when a router was trained
-on the run's suite, `routing` holds its "single cheapest acceptable model vs routed" summary.
+`analysis.recommend.recommend_for` picks the cheapest acceptable pair; `with_router` adds, when a
+router was trained on the run's suite, `routing`: its "single cheapest acceptable model vs routed" summary.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis.recommend import Recommendation, recommend_for
+from workbench.analysis.recommend import Recommendation
 from workbench.routing.router_summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
 
 
@@ -25,15 +24,7 @@ def routed_alternative(db: Database, run_id: int, requests_per_day: float | None
     return routing_summary(db, requests_per_day=volume, router_id=router_id)
 
 
-def recommend_with_router(
-    db: Database,
-    run: str | int | None = None,
-    suite: str | Path | None = None,
-    requests_per_day: float | None = None,
-    cache_hit_rate: float | None = None,
-    **overrides: Any,
-) -> Recommendation:
-    """`recommend_for` (same arguments), with `routing` set when a router fits the run."""
-    rec = recommend_for(db, run, suite, requests_per_day, cache_hit_rate, **overrides)
+def with_router(db: Database, rec: Recommendation, requests_per_day: float | None) -> Recommendation:
+    """`rec` (of one run) with `routing` set when a router was trained on the run's suite."""
     rec.routing = routed_alternative(db, rec.run_ids[0], requests_per_day)
     return rec
