@@ -144,17 +144,18 @@ def _execute(req: RunRequest) -> int:
     check_output_paths(req.outputs)
     if req.baseline and not req.dry_run:
         check_baseline(req.baseline, req.db)
+    paths = req.paths  # the request is never modified
     if req.changed_since:
-        req.paths = select_changed(req.paths, req.changed_since)
-        if not req.paths:
+        paths = select_changed(paths, req.changed_since)
+        if not paths:
             return EXIT_OK
     for d in req.allow_paths:
         if not Path(d).is_dir():
             raise UsageError(f"--allow-path {d}: not a directory")
     if req.confine_files:
-        roots = file_access.project_roots(req.paths, req.allow_paths)
+        roots = file_access.project_roots(paths, req.allow_paths)
         file_access.set_policy(file_access.FilePolicy(roots, file_access.default_max_bytes()))
-    suites = [load(p, generate=generate_tests if req.allow_code else None) for p in req.paths]
+    suites = [load(p, generate=generate_tests if req.allow_code else None) for p in paths]
     suites = [_before_all(s, req) for s in suites]
     if req.providers:
         suites = [_with_providers(s, req.providers) for s in suites]
@@ -165,13 +166,13 @@ def _execute(req: RunRequest) -> int:
     for suite in suites:
         for w in suite.warnings:
             print(f"warning: {w}", file=sys.stderr)
-    for suite in suites:
-        for v in build_config(suite, req).variants:
+    configs = [build_config(s, req) for s in suites]  # one config per suite, built once
+    for suite, config in zip(suites, configs, strict=True):
+        for v in config.variants:
             parse_variant(v)
-
-        validate_variants(suite, build_config(suite, req).variants)
+        validate_variants(suite, config.variants)
     if req.dry_run:
-        return dry_run(suites, [build_config(s, req) for s in suites], req.db)
+        return dry_run(suites, configs, req.db)
     if req.resume is not None and len(suites) > 1:
         flag = "--retry-errors" if req.retry_errors else "--resume"
         raise UsageError(f"{flag}: give exactly one suite (the one the run was made of)")
@@ -184,7 +185,7 @@ def _execute(req: RunRequest) -> int:
             remove_database(db_path)
         raise
     try:
-        return _execute_runs(req, suites, db)
+        return _execute_runs(req, suites, configs, db)
     except (sqlite3.OperationalError, OSError) as e:
         if not is_disk_full(e):
             raise
@@ -195,11 +196,10 @@ def _execute(req: RunRequest) -> int:
         raise DiskFullError(f"{db_path}: disk full ({e}); the run is incomplete, resume it with --resume") from None
 
 
-def _execute_runs(req: RunRequest, suites: list[Suite], db: Database) -> int:
+def _execute_runs(req: RunRequest, suites: list[Suite], configs: list[RunConfig], db: Database) -> int:
     exit_code = EXIT_OK
     run_ids: list[int] = []
-    for suite in suites:
-        config = build_config(suite, req)
+    for suite, config in zip(suites, configs, strict=True):
         if req.resume is not None:
             _apply_resume(db, suite, config, req)
         outcome = _run_one(suite, config, db, req)
