@@ -287,7 +287,7 @@ def command(
         progress=not no_progress and sys.stderr.isatty(),
         progress_lines=not no_progress and not sys.stderr.isatty(),
         quiet=quiet,
-        extra={"variants": [v.strip() for v in variants.split(",") if v.strip()]} if variants else {},
+        variants=[v.strip() for v in variants.split(",") if v.strip()] if variants else [],
         use_cache=not no_cache,
         max_cost=max_cost,
         dry_run=dry_run,

@@ -66,7 +66,7 @@ class RunRequest:
     progress: bool = False  # a live bar (stderr is a terminal)
     progress_lines: bool = False  # a plain line every few seconds (stderr is a log)
     quiet: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    variants: list[str] = field(default_factory=list)  # --variants (else the suite's workbench.variants)
     use_cache: bool = True  # --no-cache
     max_cost: float | None = None  # --max-cost (else the suite's workbench.max_cost)
     dry_run: bool = False  # --dry-run: print the estimate, make no calls
@@ -86,7 +86,7 @@ class RunRequest:
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
     opts = suite.evaluate_options or {}
     wb = suite.workbench or {}
-    variants = req.extra.get("variants") or wb.get("variants") or ["none"]
+    variants = req.variants or wb.get("variants") or ["none"]
     return RunConfig(
         max_concurrency=req.max_concurrency or int(opts.get("maxConcurrency") or 4),
         repeat=req.repeat or int(opts.get("repeat") or 1),
@@ -100,7 +100,6 @@ def build_config(suite: Suite, req: RunRequest) -> RunConfig:
         grade=GradeConfig(allow_code=req.allow_code, grader=req.grader),
         use_cache=req.use_cache,
         max_cost=req.max_cost,
-        extra=dict(req.extra),
     )
 
 
