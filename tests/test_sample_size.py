@@ -77,3 +77,30 @@ def test_discordant_flips_needed_give_the_exact_mcnemar_its_power() -> None:
         assert n is not None
         assert _exact_power(n, psi) >= 0.77, psi
         assert _exact_power(int(n * 0.6), psi) < 0.75, psi
+
+
+def test_discordant_needed_small_n_matches_scipy_without_importing_it() -> None:
+    """The Compare page's 'to settle it' line must not pay scipy.stats' import (~0.5 s CPU)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom workbench.analysis.sample_size import discordant_needed as d\n"
+        "print([d(b / (b + i)) for b, i in ((100, 1), (9, 1), (3, 2), (1, 4), (12, 0))])\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    from scipy.stats import binom
+
+    def exact(psi: float) -> int:
+        n = 1
+        while True:
+            k = int(binom.ppf(0.025, n, 0.5))
+            while k >= 0 and 2 * binom.cdf(k, n, 0.5) >= 0.05:
+                k -= 1
+            if k >= 0 and binom.cdf(k, n, psi) + binom.sf(n - k - 1, n, psi) >= 0.8:
+                return n
+            n += 1
+
+    assert out[0] == str([exact(b / (b + i)) for b, i in ((100, 1), (9, 1), (3, 2), (1, 4), (12, 0))])
+    assert out[1] == "False"

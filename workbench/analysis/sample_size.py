@@ -67,22 +67,49 @@ def estimate_icc(tests: int, repeats: int, sum_f: float, sum_f2: float) -> float
     return min(1.0, max(0.0, 1 - within / (p * (1 - p))))
 
 
+def _power_small(n: int, psi: float, alpha: float, power: float) -> bool | None:
+    """Whether n flips reach `power` (exact, pure Python); None when n is too large for this."""
+    if n > SMALL_N:
+        return None
+    # the largest k with 2 * P(X <= k | 1/2) < alpha, in exact integers: reject when x <= k or x >= n - k
+    total, cum, k = 2**n, 0, -1
+    while 2 * (cum + math.comb(n, k + 1)) * 1.0 < alpha * total:
+        cum += math.comb(n, k + 1)
+        k += 1
+    if k < 0:
+        return False
+    q = 1.0 - psi
+    tail = sum(math.comb(n, i) * (psi**i * q ** (n - i) + psi ** (n - i) * q**i) for i in range(k + 1))
+    return tail >= power
+
+
+SMALL_N = 400  # up to here the exact sums in Python are cheaper than importing scipy.stats (~0.5 s)
+
+
 def discordant_needed(psi: float, alpha: float = 0.05, power: float = 0.8, limit: int = 100_000) -> int | None:
     """Flips an exact McNemar test needs when a share `psi` of them are regressions; None at 0.5.
 
     The normal approximation ((z_a/2 + z_b sqrt(psi(1-psi))) / |psi - 1/2|)^2 is far off at the
     extremes (it says 4 flips for 2:0, but 4 of 4 is p = 0.125), so the exact power of the exact
     test is computed from there on: the first n whose rejection region (two-sided, p < alpha) has
-    probability >= power under Binomial(n, psi)."""
+    probability >= power under Binomial(n, psi). Small n are summed exactly in Python, larger ones
+    with scipy.stats (imported only then: the import alone costs a UI page ~0.5 s of CPU)."""
     if abs(psi - 0.5) < 1e-12:
         return None
     za, zb = z(1 - alpha / 2), z(power)
     approx = ((za * 0.5 + zb * math.sqrt(psi * (1 - psi))) / abs(psi - 0.5)) ** 2
+    n = max(1, int(approx * 0.5))
+    while n <= limit:
+        small = _power_small(n, psi, alpha, power)
+        if small is None:
+            break
+        if small:
+            return n
+        n += 1
     try:
         from scipy.stats import binom
     except ImportError:  # pragma: no cover - scipy is in the venv
         return max(1, math.ceil(approx - 1e-9))
-    n = max(1, int(approx * 0.5))
     while n <= limit:
         # the largest k with 2 * P(X <= k | 1/2) < alpha: reject when x <= k or x >= n - k
         k = int(binom.ppf(alpha / 2, n, 0.5))

@@ -37,6 +37,8 @@ def mcnemar_p(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value for b regressions and c improvements."""
     if b + c == 0:
         return 1.0
+    if min(b, c) <= 200:  # a short exact integer sum; importing scipy.stats costs a UI page ~0.5 s CPU
+        return exact_binomial_p(b, c)
     try:
         from scipy.stats import binomtest
     except ImportError:  # pragma: no cover - scipy is in the venv; the fallback is tested directly
