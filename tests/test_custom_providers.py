@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -165,11 +166,18 @@ def test_custom_providers_end_to_end_with_cache_and_budget(tmp_path: Path) -> No
     again = json.loads((tmp_path / "second.json").read_text())["results"]["results"]
     cats = next(r for r in again if r["provider"]["id"] == "file://provider.py" and r["vars"]["topic"] == "cats")
     assert cats["response"]["output"] == "py>TELL ME ABOUT CATS" and cats["response"]["cached"] is True
-    # the budget counts the provider's reported cost: $0.002 a call, cap $0.003 -> the run stops
+    # the budget counts the provider's reported cost: $0.002 a call, cap $0.003. After the first
+    # call the next one's estimate (the cost seen so far) would pass the cap, so the run stops at one
+    # call and never spends more than the cap
     (tmp_path / "calls.txt").write_text("")
     (tmp_path / "suite.yaml").write_text(
         "prompts: ['{{topic}}']\nproviders: [file://provider.py]\n"
         "tests:\n" + "".join(f"  - vars: {{topic: t{i}}}\n" for i in range(6))
     )
     capped = run_cli(tmp_path, "--max-cost", "0.003", "--no-cache", "-j", "1")
-    assert (tmp_path / "calls.txt").read_text().count("call") == 2, capped.stdout + capped.stderr
+    assert (tmp_path / "calls.txt").read_text().count("call") == 1, capped.stdout + capped.stderr
+    with sqlite3.connect(tmp_path / "wb.db") as conn:
+        status, spent = conn.execute(
+            "select status, (select sum(cost) from results where run_id = runs.id) from runs order by id desc limit 1"
+        ).fetchone()
+    assert status == "budget_exceeded" and spent <= 0.003

@@ -12,6 +12,7 @@ import pytest
 from workbench.errors import ProviderError
 from workbench.providers import local_model, resolve
 from workbench.providers.local import LocalProvider
+from workbench.providers.pricing import default_local_price
 from workbench.types import ProviderRequest, ProviderSpec
 
 MESSAGES = [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}]
@@ -60,7 +61,10 @@ def test_generates_deterministically_and_reloads_from_the_cached_copy(
     assert first.error is None, first.error
     assert "Paris" in first.output
     assert first.token_source == "usage" and first.tokens_in > 10 and 0 < first.tokens_out <= 16
-    assert first.cost is None  # no price set: unknown, never $0
+    # no price set: priced by compute (the default machine's $/hour x the call's busy time), never $0
+    price = default_local_price()
+    assert provider.price == price and price.per_hour is not None
+    assert first.cost is not None and 0 < first.cost <= price.per_hour * (first.wall_ms or 60_000) / 3.6e6
     assert local_model.is_converted("smollm2-135m")
     assert (home / "models" / "smollm2-135m" / "config.json").is_file()
 

@@ -10,6 +10,7 @@ and chargeback tickets. Prices come from the suite's `input_cost_per_token` /
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         mp.setenv("WORKBENCH_HOME", str(tmp / "home"))
         mp.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         suite = tmp / "routing_demo.yaml"
-        prompt = f"file://{ROOT / 'prompts' / 'ticket_summary' / 'v2.md'}"
+        # the prompt file lives in the suite's project (file:// reads are confined to it)
+        (tmp / "prompts" / "ticket_summary").mkdir(parents=True)
+        shutil.copy(ROOT / "prompts" / "ticket_summary" / "v2.md", tmp / "prompts" / "ticket_summary" / "v2.md")
+        prompt = "file://prompts/ticket_summary/v2.md"
         suite.write_text(make_routing_demo.render(server.base_url, prompt), encoding="utf-8")
         db = str(tmp / "wb.db")
         try:
