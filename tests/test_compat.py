@@ -9,11 +9,10 @@ score. Those rows are reported as accepted, not as agreement.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from compat_runner import run_case
 from conftest import COMPAT_DIR
 
 from workbench.run.compat_check import CaseReport, compare_case
@@ -21,31 +20,6 @@ from workbench.run.compat_check import CaseReport, compare_case
 COMPAT = Path(os.environ.get("WORKBENCH_COMPAT_DIR", COMPAT_DIR))
 CASES = sorted(p for p in COMPAT.iterdir() if (p / "expected.json").exists()) if COMPAT.exists() else []
 _reports: dict[str, CaseReport] = {}
-
-
-def run_case(case: Path, tmp: Path) -> Path:
-    out = tmp / f"{case.name}.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workbench",
-            "run",
-            "-c",
-            "promptfooconfig.yaml",
-            "-o",
-            str(out),
-            "--db",
-            str(tmp / "compat.db"),
-        ],
-        cwd=case,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
-    )
-    assert out.exists(), f"workbench run wrote no output (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
-    return out
 
 
 @pytest.fixture(scope="module")

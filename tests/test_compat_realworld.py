@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from compat_runner import run_case as run_compat_case
 from conftest import REALWORLD_DIR
 
 from workbench.run.compat_check import CaseReport, compare_case
@@ -32,28 +30,7 @@ def needs_node(case: Path) -> bool:
 
 
 def run_case(case: Path, tmp: Path) -> dict:
-    out = tmp / f"{case.name}.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workbench",
-            "run",
-            "-c",
-            "promptfooconfig.yaml",
-            "-o",
-            str(out),
-            "--db",
-            str(tmp / "rw.db"),
-        ],
-        cwd=case,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
-    )
-    assert out.exists(), f"workbench run wrote no output (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
-    return json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(run_compat_case(case, tmp, "rw.db").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

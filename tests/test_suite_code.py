@@ -4,10 +4,10 @@ promptfoo's two calling conventions; Nunjucks filters reach every template; gene
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from compat_runner import run_config
 
 HOOKS = """
 import json, pathlib
@@ -39,26 +39,7 @@ def beforeAll(context, options):
 
 
 def run(cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workbench",
-            "run",
-            "-c",
-            "promptfooconfig.yaml",
-            "-o",
-            "out.json",
-            "--db",
-            "w.db",
-            "-q",
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
-    )
+    return run_config(cwd, Path("out.json"), Path("w.db"), "-q", timeout=120)
 
 
 def test_hooks_see_every_stage_and_a_stage_named_hook_runs_only_there(tmp_path: Path) -> None:
