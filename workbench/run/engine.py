@@ -476,42 +476,53 @@ def run_suite(
     if max_cost is not None:
         engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
     engine.planned = planned = count_cells(suite, config)
-    if config.resume_run_id:
-        if config.retry_errors:  # after providers resolved: bad input never costs the error rows
-            cleared = clear_error_cells(db, config.resume_run_id)
-            print(f"Retrying {cleared} error cell{'s' * (cleared != 1)} of run {config.resume_run_id}", file=sys.stderr)
-        writer = RunWriter(db, config.resume_run_id)
-        writer.set_status("running")
-    else:
-        sha, ref = git_info(suite.path)
-        writer = RunWriter.create(
-            db,
-            suite,
-            # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
-            config={
-                **config.public(),
-                "acceptance": (suite.workbench or {}).get("acceptance") or {},
-                "workbench_block": {"prompt_growth_warn": (suite.workbench or {}).get("prompt_growth_warn")},
-                "derived_metrics": suite.derived_metrics,  # computed where the output is written
-            },
-            cells_planned=planned,
-            label=config.label,
-            git_sha=sha,
-            git_ref=ref,
-            estimate=estimate,
-            version=__version__,
-            provider_facts=engine.provider_facts(),
-        )
     status = "failed"
     done = skipped = 0
-    install_filters(suite, config.grade.script_timeout_s)
+    writer: RunWriter | None = None
+    totals: dict[str, Any] = {}
+    # A signal can come at any moment, also while the run row is being created: once it exists,
+    # the run is always finished (marked interrupted/failed), never left `running`.
     try:
+        if config.resume_run_id:
+            if config.retry_errors:  # after providers resolved: bad input never costs the error rows
+                cleared = clear_error_cells(db, config.resume_run_id)
+                print(
+                    f"Retrying {cleared} error cell{'s' * (cleared != 1)} of run {config.resume_run_id}",
+                    file=sys.stderr,
+                )
+            writer = RunWriter(db, config.resume_run_id)
+            writer.set_status("running")
+        else:
+            sha, ref = git_info(suite.path)
+            writer = RunWriter.create(
+                db,
+                suite,
+                # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
+                config={
+                    **config.public(),
+                    "acceptance": (suite.workbench or {}).get("acceptance") or {},
+                    "workbench_block": {"prompt_growth_warn": (suite.workbench or {}).get("prompt_growth_warn")},
+                    "derived_metrics": suite.derived_metrics,  # computed where the output is written
+                },
+                cells_planned=planned,
+                label=config.label,
+                git_sha=sha,
+                git_ref=ref,
+                estimate=estimate,
+                version=__version__,
+                provider_facts=engine.provider_facts(),
+            )
+        install_filters(suite, config.grade.script_timeout_s)
         done, skipped, status = run_interruptibly(engine.run(writer, progress), run_async)
         engine.hooks.after_all(engine.hook_results)
     except KeyboardInterrupt:
         # Ctrl-C: asyncio.run cancelled the workers and engine.run flushed every finished result;
         # the caller reports the interruption and how to resume (exit 130; 143 for SIGTERM).
         status = "interrupted"
+        if writer is None:  # interrupted before the run existed: nothing to finish or resume
+            raise
     finally:
-        totals = writer.finish(status)
+        if writer is not None:
+            totals = writer.finish(status)
+    assert writer is not None  # every path that reaches here created it
     return RunOutcome(writer.run_id, status, totals, done, skipped, time.perf_counter() - start, estimate)
