@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
-from workbench import compare
-from workbench.analysis.version_pairing import parse_predecessor
-from workbench.ci.gates import GateConfig
+from workbench.cli.lazy_command import LazyCommand
 from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
-from workbench.errors import UsageError
-from workbench.report import check_writable
-from workbench.report.review_output import emit
-
-COMPARE_FORMATS = (".md", ".html", ".junit.xml", ".json")
 
 
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,40 +75,7 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def gate_config(
-    fail_on_regression: bool,
-    max_pass_rate_drop: float | None,
-    max_new_guardrail_failures: int | None,
-    max_cost_increase: float | None,
-    max_prompt_token_growth: float | None,
-    significance: float | None = None,
-    missing: str = "fail",
-    allow_empty: bool = False,
-    predecessors: tuple[str, ...] = (),
-) -> GateConfig:
-    for spec in predecessors:
-        parse_predecessor(spec)  # bad input is refused before anything runs
-    return GateConfig(
-        fail_on_regression=fail_on_regression,
-        max_pass_rate_drop=max_pass_rate_drop,
-        max_new_guardrail_failures=None if max_new_guardrail_failures == -1 else max_new_guardrail_failures,
-        max_cost_increase=max_cost_increase,
-        max_prompt_token_growth=max_prompt_token_growth,
-        significance=significance,
-        missing=missing,
-        allow_empty=allow_empty,
-        predecessors=tuple(predecessors),
-    )
-
-
-def check_compare_outputs(paths: list[Path]) -> None:
-    for p in paths:
-        if not str(p).lower().endswith(COMPARE_FORMATS):
-            raise UsageError(f"{p}: unsupported report format; use one of: {', '.join(COMPARE_FORMATS)}")
-        check_writable(p)
-
-
-@click.command("compare")
+@click.command("compare", cls=LazyCommand, action="workbench.cli.actions.compare:command")
 @click.argument("base")
 @click.argument("head")
 @db_option
@@ -126,22 +84,7 @@ def check_compare_outputs(paths: list[Path]) -> None:
     "Write the report: .md (pull-request comment), .html (static, self-contained), .junit.xml, .json; repeatable."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison and gate verdicts as JSON.")
-def command(
-    base: str,
-    head: str,
-    db: Path | None,
-    fail_on_regression: bool,
-    max_pass_rate_drop: float | None,
-    max_new_guardrail_failures: int | None,
-    max_cost_increase: float | None,
-    max_prompt_token_growth: float | None,
-    significance: float | None,
-    missing: str,
-    allow_empty: bool,
-    predecessors: tuple[str, ...],
-    outputs: tuple[Path, ...],
-    as_json: bool,
-) -> None:
+def command() -> None:
     """Compare run BASE with run HEAD and gate on regressions.
 
     BASE and HEAD are run ids, run labels (e.g. `--label base` given to `workbench run`; a label
@@ -152,17 +95,3 @@ def command(
     tripped, 100 a gate tripped (one `gate ...:` line each on stderr), 2 invalid input or nothing
     matched. When $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
     """
-    check_compare_outputs(list(outputs))
-    config = gate_config(
-        fail_on_regression,
-        max_pass_rate_drop,
-        max_new_guardrail_failures,
-        max_cost_increase,
-        max_prompt_token_growth,
-        significance,
-        missing,
-        allow_empty,
-        predecessors,
-    )
-    result = compare(base, head, db, config)
-    sys.exit(emit(result, list(outputs), as_json))

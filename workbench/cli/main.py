@@ -1,7 +1,10 @@
-"""`workbench` entry point: a click group whose commands are imported only when invoked.
+"""`workbench` entry point: a click group whose commands are imported only when needed.
 
-Each command lives in its own module under `workbench/cli/`; `COMMANDS` maps the name to
-`module:function`. `workbench --help` imports none of them, so it stays instant.
+Each command is declared (name, flags, help) in its own module under `workbench/cli/`, which
+imports click alone; its body lives in `workbench/cli/actions/` and is imported only when the
+command runs (`lazy_command.LazyCommand`). `COMMANDS` maps each name to its declaration module
+and short help: `workbench --help` imports no command module, `workbench run --help` imports
+only run's declaration, so both stay instant (bench/cli_startup.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import click
 
 from workbench.errors import WorkbenchError
 from workbench.run.interrupts import EXIT_SIGINT, EXIT_SIGTERM, install_sigterm, interrupted_exit_code
-from workbench.store.lean_import import import_sqlite_utils_lean
 from workbench.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -48,7 +50,6 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        import_sqlite_utils_lean()
         try:
             module = importlib.import_module(entry[0])
         except ModuleNotFoundError as e:

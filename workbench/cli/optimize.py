@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.lazy_command import LazyCommand
 from workbench.cli.options import db_option
-from workbench.optimize.optimize_command import OptimizeRequest, format_result, optimize
 
 
-@click.command("optimize")
+@click.command("optimize", cls=LazyCommand, action="workbench.cli.actions.optimize:command")
 @click.argument("target", metavar="FAMILY/VERSION")
 @click.option(
     "--suite", "suite", required=True, type=click.Path(path_type=Path), help="The suite that defines 'still passes'."
@@ -59,22 +59,7 @@ from workbench.optimize.optimize_command import OptimizeRequest, format_result, 
 @click.option("--no-write", is_flag=True, help="Report the winner without writing the new version file.")
 @click.option("-j", "--max-concurrency", type=click.IntRange(min=1), default=4, show_default=True)
 @db_option
-def command(
-    target: str,
-    suite: Path,
-    models: tuple[str, ...],
-    pass_rate: float | None,
-    max_cost: float | None,
-    max_candidates: int,
-    significance: float | None,
-    rewriter: str | None,
-    compress: str | None,
-    compressor_model: str,
-    requests_per_day: float | None,
-    no_write: bool,
-    max_concurrency: int,
-    db: Path | None,
-) -> None:
+def command() -> None:
     """Search for a cheaper version of FAMILY/VERSION that holds the suite's acceptance.
 
     Removes instruction units one at a time (and, with --rewriter, asks a model for a shorter
@@ -82,21 +67,3 @@ def command(
     runs). The winner is written as the next version file (prompts/FAMILY/vN+1.ext) with its
     provenance; nothing is overwritten. Exit 0 whether or not a cheaper version was found.
     """
-    request = OptimizeRequest(
-        target=target,
-        suite=suite,
-        models=list(models),
-        pass_rate=pass_rate,
-        max_cost=max_cost,
-        max_candidates=max_candidates,
-        significance=significance,
-        rewriter=rewriter,
-        compress=compress,
-        compressor_model=compressor_model,
-        requests_per_day=requests_per_day,
-        db=db,
-        write=not no_write,
-        max_concurrency=max_concurrency,
-    )
-    result = optimize(request, log=lambda line: click.echo(line, err=True))
-    click.echo(format_result(result))

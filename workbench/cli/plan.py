@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from workbench.cli.lazy_command import LazyCommand
 from workbench.cli.options import db_option
-from workbench.errors import StoreError, UsageError
-from workbench.run.suite_plan import plan_suite
-from workbench.store.db import open_db
-from workbench.suite import load
 
 PLAN_OPTIONS = (
     click.option(
@@ -46,30 +42,6 @@ PLAN_OPTIONS = (
 )
 
 
-def print_plan(
-    suite_path: Path,
-    db: Path | None,
-    drop: float,
-    power: float,
-    alpha: float,
-    baseline_rate: float | None,
-    icc: float | None,
-    as_json: bool = False,
-) -> None:
-    suite = load(suite_path)
-    if baseline_rate is not None and drop / 100 > baseline_rate:
-        raise UsageError(f"--drop {drop:g}: larger than the baseline pass rate {baseline_rate:.0%}")
-    try:
-        database = open_db(db, create=False)
-    except StoreError:
-        database = None  # no history: the planner assumes
-    plan = plan_suite(suite, database, drop=drop / 100, alpha=alpha, power=power, baseline_rate=baseline_rate, icc=icc)
-    if as_json:
-        click.echo(json.dumps(plan.to_dict(), indent=2))
-    else:
-        click.echo("\n".join(plan.lines()))
-
-
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--drop, --power, --alpha, --baseline-rate, --icc: shared by `plan` and `run --plan`."""
     for option in reversed(PLAN_OPTIONS):
@@ -77,25 +49,15 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-@click.command("plan")
+@click.command("plan", cls=LazyCommand, action="workbench.cli.actions.plan:command")
 @click.argument("suite", type=click.Path(path_type=Path))
 @db_option
 @plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def command(suite: Path, db: Path | None, as_json: bool, **opts: float | None) -> None:
+def command() -> None:
     """How many tests x repeats SUITE needs to detect a pass-rate drop, and what that costs.
 
     The samples per pair and side for a two-sided two-proportion test at --alpha with --power,
     turned into tests x repeats with the correlation of repeats (--icc), priced with the dry-run
     estimate. No calls are made and nothing is written.
     """
-    print_plan(
-        suite,
-        db,
-        float(opts["drop"] or 10.0),
-        float(opts["power"] or 0.8),
-        float(opts["alpha"] or 0.05),
-        opts["baseline_rate"],
-        opts["icc"],
-        as_json,
-    )

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-
 import click
 
-from workbench.run.plugin_list import installed
+from workbench.cli.lazy_command import LazyCommand
 
 
-@click.command("plugins")
+@click.command("plugins", cls=LazyCommand, action="workbench.cli.actions.plugins:command")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per plugin.")
-def command(as_json: bool) -> None:
+def command() -> None:
     """Plugins found in the `workbench.plugins` entry-point group, and the built-ins.
 
     Each line names a plugin, the distribution that installed it, and the provider factories,
     assertion types and compressors it registers. `WORKBENCH_LOAD_PLUGINS` limits which load.
     See docs/plugins.md.
     """
-    entries = installed()
-    if as_json:
-        for e in entries:
-            click.echo(json.dumps(dataclasses.asdict(e)))
-        return
-    for e in entries:
-        head = e.name if e.dist is None else f"{e.name} ({e.dist})"
-        click.echo(head)
-        for label, names in (("providers", e.providers), ("assertions", e.assertions), ("compressors", e.compressors)):
-            if names:
-                shown = names if e.dist is not None or len(names) <= 8 else [*names[:8], f"... {len(names) - 8} more"]
-                click.echo(f"  {label}: {', '.join(shown)}")
-    if len(entries) == 1:
-        click.echo("no outside plugins installed (entry-point group workbench.plugins; see docs/plugins.md)")

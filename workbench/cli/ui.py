@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import errno
-import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
+from workbench.cli.lazy_command import LazyCommand
 from workbench.cli.options import db_option
-from workbench.store.db import default_db_path
 
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
@@ -60,7 +58,7 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-@click.command("ui")
+@click.command("ui", cls=LazyCommand, action="workbench.cli.actions.ui:command")
 @db_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
 @click.option(
@@ -69,25 +67,5 @@ def port_problem(host: str, port: int) -> str | None:
     show_default=True,
     help="Address to bind. The UI has no authentication: keep it on loopback unless you know why.",
 )
-def command(db: Path | None, port: int, host: str) -> None:
+def command() -> None:
     """Serve the Streamlit UI (runs, matrix, versions, guardrails, recommendation, cost, compare)."""
-    problem = port_problem(host, port)
-    if problem:  # one line, before the success line (Streamlit would print it, then fail)
-        raise click.UsageError(problem)
-    env = dict(os.environ)
-    path = (db or default_db_path()).resolve()
-    env["WORKBENCH_DB"] = str(path)
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    click.echo(f"workbench UI on http://{host}:{port} (database {path}); Ctrl-C to stop.", err=True)
-    cmd = streamlit_command(host, port)
-    if os.name == "posix":
-        # Become the server process: signals (Ctrl-C, SIGTERM from a supervisor) reach it directly
-        # and no orphaned child is left behind.
-        sys.stderr.flush()
-        os.execve(cmd[0], cmd, env)
-    try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        code = 130
-    sys.exit(code)

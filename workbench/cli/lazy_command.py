@@ -1,0 +1,46 @@
+"""`LazyCommand`: a click command declared light, whose body is imported only when it runs.
+
+A command module (`cli/<command>.py`) declares the command's name, arguments, options and help
+with click alone; its body lives in `cli/actions/<command>.py`, which imports the library. Help
+(`workbench run --help`) needs only the declaration, so it costs click's import, not the library's.
+
+    @click.command("run", cls=LazyCommand, action="workbench.cli.actions.run:run")
+    @click.option(...)
+    def command() -> None:
+        '''The help text.'''
+
+The action function takes the command's parameters by name (tests/test_cli_startup.py checks
+that they match).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from workbench.store.lean_import import import_sqlite_utils_lean
+
+
+def action_function(action: str) -> Callable[..., Any]:
+    """`"package.module:function"` -> the function (its module imported now)."""
+    module_name, _, function = action.partition(":")
+    import_sqlite_utils_lean()  # before the library imports sqlite_utils: no pandas/numpy probe
+    fn = getattr(importlib.import_module(module_name), function)
+    if not callable(fn):
+        raise TypeError(f"{action}: not a function")
+    return fn
+
+
+class LazyCommand(click.Command):
+    """A click command whose callback is `action` ("module:function"), imported when it runs."""
+
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def invoke(self, ctx: click.Context) -> Any:
+        self.callback = action_function(self.action)
+        return super().invoke(ctx)
