@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.store.writer import RunWriter
+from workbench.suite.settings import parse_settings
 from workbench.types import (
     Cell,
     CellResult,
@@ -87,7 +88,7 @@ def make_run(
         prompts=prompts,
         providers=specs,
         tests=cases,
-        workbench=workbench or {},
+        settings=parse_settings(workbench, None),
         sha256="s",
     )
     writer = RunWriter.create(db, suite, config={}, cells_planned=len(results), label=label)

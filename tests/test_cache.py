@@ -75,7 +75,7 @@ def test_ttl(fake_openai: FakeOpenAI, db_path: Path) -> None:
     class Opts:
         use_cache = True
         cache_ttl_s = 0.3
-        extra: dict[str, Any] = {}
+        provider_wrapper = None
 
     provider = build_provider(spec_for(fake_openai), None, db=db, run_options=Opts())
     run(provider, req(), req())
@@ -89,7 +89,7 @@ def test_no_cache_option(fake_openai: FakeOpenAI, db_path: Path) -> None:
     class Opts:
         use_cache = False
         cache_ttl_s = None
-        extra: dict[str, Any] = {}
+        provider_wrapper = None
 
     provider = build_provider(spec_for(fake_openai), None, db=open_db(db_path), run_options=Opts())
     assert not isinstance(provider, CachedProvider)

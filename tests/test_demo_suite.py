@@ -23,11 +23,13 @@ def test_decision_suite_shape() -> None:
     assert suite.warnings == []
     assert len(suite.tests) >= 20
     assert sorted(f"{p.family}/{p.version}" for p in suite.prompts) == ["order_number/v1", "order_number/v2"]
-    assert suite.workbench["variants"] == ["none", "llmlingua:0.5"]
+    assert suite.settings.variants == ["none", "llmlingua:0.5"]
     [local] = suite.providers  # no echo: the decision is between real answers
     assert local.id == "local:smollm2-135m" and local.config["max_tokens"] <= 8
-    assert suite.workbench["acceptance"] == {"min_pass_rate": 0.85}
-    assert "prices" not in suite.workbench  # priced by compute (compute:cpu-small), never a free $0
+    assert suite.settings.acceptance == {"min_pass_rate": 0.85}
+    assert (
+        suite.settings.prices is None and "prices" not in suite.settings.given
+    )  # priced by compute (compute:cpu-small), never a free $0
     # Every ticket holds its own order number exactly once, plus distractors in several.
     for t in suite.tests:
         assert t.vars["ticket"].count(t.vars["order"]) == 1, t.description

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.providers.fallbacks import FallbackProvider
 from workbench.providers.stack import build_provider
+from workbench.suite.settings import parse_settings
 from workbench.types import ProviderRequest, ProviderSpec
 
 REQ = ProviderRequest(prompt="hi", messages=[{"role": "user", "content": "hi"}])
@@ -17,9 +17,7 @@ REQ = ProviderRequest(prompt="hi", messages=[{"role": "user", "content": "hi"}])
 class Opts:
     use_cache = False
     cache_ttl_s = None
-
-    def __init__(self, workbench: dict[str, Any] | None = None) -> None:
-        self.extra = {"workbench": workbench or {}}
+    provider_wrapper = None
 
 
 def test_fallback_from_provider_config(fake_openai: FakeOpenAI) -> None:
@@ -48,7 +46,9 @@ def test_fallback_from_workbench_block_and_all_failing(fake_openai: FakeOpenAI) 
     settings = {"fallbacks": {"main": ["openai:chat:m2"]}, "retries": {"max_attempts": 2, "retry_base_delay": 0.001}}
     # the fallback reaches the server through its own config
     settings["fallbacks"]["main"] = [{"id": "openai:chat:m2", "config": {"apiBaseUrl": fake_openai.base_url}}]
-    r = asyncio.run(build_provider(primary, None, db=None, run_options=Opts(settings)).call(REQ))
+    r = asyncio.run(
+        build_provider(primary, None, db=None, run_options=Opts(), settings=parse_settings(settings, None)).call(REQ)
+    )
     assert r.error is not None and "ServiceUnavailable" in r.error
     assert r.fallback_used is None
     assert r.attempts == 1 + 2  # primary's own max_attempts wins over the suite default

@@ -47,7 +47,7 @@ def test_full_fixture_prompts_and_providers() -> None:
     ]
     assert suite.warnings == []
     assert suite.evaluate_options == {"maxConcurrency": 4, "repeat": 1}
-    assert suite.workbench["variants"] == ["none", "llmlingua:0.5"]
+    assert suite.settings.variants == ["none", "llmlingua:0.5"]
     assert suite.derived_metrics == [{"name": "combined", "value": "quality * 2"}]
     assert len(suite.sha256) == 64
 

@@ -6,7 +6,7 @@ these dataclasses, so each can be tested alone. Nothing here imports litellm, to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,43 @@ class TestCase:
     provider_output: Any = None  # `providerOutput`: skip the call, use this output
 
 
+@dataclass(frozen=True)
+class SuiteCompression:
+    """`workbench: {compression: {...}}`: the models the compressors use (paths as written)."""
+
+    model: str | None = None  # causal LM: a local model name (smollm2-135m) or a directory
+    llmlingua2_model: str | None = None  # token-classification model directory
+    keep_facts: bool = True  # the fact-retention guard (compression/fact_guard.py)
+
+
+@dataclass(frozen=True)
+class SuiteSettings:
+    """The suite's `workbench:` block, parsed once when the suite loads (`suite/settings.py`).
+
+    Every stage reads it by attribute from `Suite.settings`. Values that a later stage parses
+    further or stores as written (acceptance, prices, fallbacks, retries, batch) stay JSON.
+    """
+
+    variants: list[str] = field(default_factory=list)  # [] = the run's default (none)
+    compressible: list[str] | None = None  # None: the prompt family's prompt.yaml decides
+    question_var: str | None = None  # None: the prompt family's prompt.yaml decides
+    compression: SuiteCompression = field(default_factory=SuiteCompression)
+    acceptance: dict[str, JSON] = field(default_factory=dict)  # stored with the run as written
+    max_cost: float | None = None  # USD
+    prices: dict[str, JSON] | None = None  # provider id/label -> price settings (providers/pricing.py)
+    fallbacks: dict[str, JSON] = field(default_factory=dict)  # provider id/label -> fallback ids
+    retries: dict[str, JSON] = field(default_factory=dict)  # max_attempts, timeout, retry_base_delay
+    cache_ttl: float | None = None  # `cache: {ttl: SECONDS}`
+    batch: dict[str, JSON] | None = None  # poll_seconds, wait_seconds, max_items (run/batch_mode.py)
+    test_doubles: list[str] = field(default_factory=list)  # provider ids, labels or id prefixes
+    prompt_growth_warn: JSON = None  # stored with the run as written (analysis/system_metrics.py)
+    given: frozenset[str] = frozenset()  # the fields the block set (several suites: the later wins)
+
+    def merged(self, later: SuiteSettings) -> SuiteSettings:
+        """These settings with every field `later` set taken from it (promptfoo's `-c a -c b`)."""
+        return replace(self, **{name: getattr(later, name) for name in later.given}, given=self.given | later.given)
+
+
 @dataclass
 class Suite:
     path: Path | None
@@ -72,7 +109,7 @@ class Suite:
     providers: list[ProviderSpec]
     tests: list[TestCase]
     evaluate_options: dict[str, Any] = field(default_factory=dict)
-    workbench: dict[str, Any] = field(default_factory=dict)  # the top-level `workbench:` block
+    settings: SuiteSettings = field(default_factory=SuiteSettings)  # the top-level `workbench:` block
     derived_metrics: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sha256: str = ""  # of the suite file's bytes
@@ -171,4 +208,3 @@ class GradeConfig:
     grader: str | None = None  # --grader provider id
     allow_code: bool = True  # False with --no-code-asserts: python/javascript/transforms refused
     script_timeout_s: float = 10.0
-    extra: dict[str, Any] = field(default_factory=dict)

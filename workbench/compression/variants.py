@@ -32,6 +32,7 @@ from workbench.providers.local_model import LOCAL_MODELS
 from workbench.render.prompt import load_file_vars, render_prompt
 from workbench.suite.families import load_family_metadata
 from workbench.tokens import count_message_tokens, count_tokens
+from workbench.types import Prompt, Suite
 
 RenderFn = Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]]
 
@@ -62,35 +63,29 @@ class CompressionSettings:
     keep_facts: bool = True  # the fact-retention guard (compression/fact_guard.py)
 
 
-def compression_settings(suite: Any, prompt: Any) -> CompressionSettings:
+def compression_settings(suite: Suite, prompt: Prompt) -> CompressionSettings:
     """Merge the family's `prompt.yaml` with the suite's `workbench:` block (the suite wins)."""
     family: dict[str, Any] = {}
-    if getattr(prompt, "path", None) is not None:
+    if prompt.path is not None:
         family = load_family_metadata(Path(prompt.path).parent)
-    wb = dict(getattr(suite, "workbench", None) or {})
-    comp = wb.get("compression") or {}
-    file = str(suite.path) if getattr(suite, "path", None) else None
-    if not isinstance(comp, dict):
-        raise SuiteError(file, "workbench.compression", "must be a mapping such as {model: smollm2-135m}")
-    compressible = wb.get("compressible", family.get("compressible") or [])
-    if isinstance(compressible, str):
-        compressible = [compressible]
-    if not isinstance(compressible, list) or not all(isinstance(c, str) for c in compressible):
-        raise SuiteError(file, "workbench.compressible", "must be a list of var names")
-    base = suite.base_dir if getattr(suite, "path", None) else Path.cwd()
+    settings = suite.settings
+    compressible = settings.compressible
+    if compressible is None:
+        compressible = family.get("compressible") or []
+        if isinstance(compressible, str):
+            compressible = [compressible]
+        if not isinstance(compressible, list) or not all(isinstance(c, str) for c in compressible):
+            file = str(suite.path) if suite.path else None
+            raise SuiteError(file, "workbench.compressible", "must be a list of var names")
+    question_var = settings.question_var if settings.question_var is not None else family.get("question_var")
+    base = suite.base_dir if suite.path else Path.cwd()
     return CompressionSettings(
         compressible=list(compressible),
-        question_var=wb.get("question_var", family.get("question_var")),
-        model=_local_path(comp.get("model"), base),
-        llmlingua2_model=_local_path(comp.get("llmlingua2_model"), base),
-        keep_facts=_flag(comp.get("keep_facts", True), file, "workbench.compression.keep_facts"),
+        question_var=question_var,
+        model=_local_path(settings.compression.model, base),
+        llmlingua2_model=_local_path(settings.compression.llmlingua2_model, base),
+        keep_facts=settings.compression.keep_facts,
     )
-
-
-def _flag(value: Any, file: str | None, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise SuiteError(file, where, f"expected true or false, got {value!r}")
-    return value
 
 
 def _local_path(value: Any, base: Path) -> str | None:

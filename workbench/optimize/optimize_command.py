@@ -18,7 +18,7 @@ from workbench.optimize.version_file import write_version
 from workbench.store.db import open_db
 from workbench.store.optimizations import record_optimization
 from workbench.suite import load
-from workbench.types import ProviderSpec
+from workbench.types import ProviderSpec, SuiteSettings
 
 DAYS_PER_MONTH = 30
 
@@ -137,10 +137,10 @@ def rewriter_spec(providers: list[ProviderSpec], name: str) -> ProviderSpec:
     return ProviderSpec(id=name)
 
 
-def _acceptance_target(suite_settings: dict[str, Any], flag: float | None) -> float | None:
+def _acceptance_target(settings: SuiteSettings, flag: float | None) -> float | None:
     if flag is not None:
         return flag
-    acceptance = suite_settings.get("acceptance") or {}
+    acceptance = settings.acceptance
     value = acceptance.get("min_pass_rate", acceptance.get("target")) if isinstance(acceptance, dict) else None
     return float(value) if isinstance(value, (int, float)) else 0.9
 
@@ -160,7 +160,7 @@ def optimize(req: OptimizeRequest, *, log: Any = None) -> OptimizeResult:
         suite=suite,
         prompt=prompt,
         db=db,
-        target=_acceptance_target(suite.workbench or {}, req.pass_rate),
+        target=_acceptance_target(suite.settings, req.pass_rate),
         max_cost=req.max_cost,
         max_candidates=req.max_candidates,
         significance=req.significance,

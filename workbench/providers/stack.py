@@ -2,8 +2,8 @@
 
     cache (CachedProvider) -> fallbacks (FallbackProvider) -> provider (retries + limits + price)
 
-Settings come from the provider's `config` first, then the suite's `workbench:` block (which the
-engine passes as `run_options.extra["workbench"]`):
+Settings come from the provider's `config` first, then the suite's `workbench:` block (parsed once
+into `Suite.settings`, a `SuiteSettings`, which the engine passes as `settings`):
 
     workbench:
       retries: {max_attempts: 4, timeout: 60, retry_base_delay: 0.5}
@@ -14,8 +14,11 @@ engine passes as `run_options.extra["workbench"]`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from sqlite_utils import Database
 
 from workbench.errors import ProviderError
 from workbench.providers import resolve
@@ -26,15 +29,17 @@ from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
 from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import Price, override_price, resolve_price
 from workbench.providers.response_cache import CachedProvider
-from workbench.types import ProviderSpec
+from workbench.types import ProviderSpec, SuiteSettings
 
 NO_CACHE_IDS = {"echo"}  # instant and free: caching would only cost a database write
 
 
-def suite_settings(run_options: Any) -> dict[str, Any]:
-    extra = getattr(run_options, "extra", None) or {}
-    wb = extra.get("workbench") if isinstance(extra, dict) else None
-    return wb if isinstance(wb, dict) else {}
+class RunOptions(Protocol):
+    """What `build_provider` reads of the run's options (the engine's `RunConfig` has them)."""
+
+    use_cache: bool
+    cache_ttl_s: float | None  # --cache-ttl; None: the suite's `cache: {ttl}`, else no expiry
+    provider_wrapper: Callable[[Provider], Provider] | None  # batch mode, Ray's shared rate limit
 
 
 def _as_spec(value: Any, where: str) -> ProviderSpec:
@@ -45,13 +50,11 @@ def _as_spec(value: Any, where: str) -> ProviderSpec:
     raise ProviderError(f"{where}: a fallback is a provider id or {{id, config}}, got {value!r}")
 
 
-def fallback_specs(spec: ProviderSpec, settings: dict[str, Any]) -> list[ProviderSpec]:
+def fallback_specs(spec: ProviderSpec, settings: SuiteSettings) -> list[ProviderSpec]:
     raw = (spec.config or {}).get("fallbacks")
     where = f"providers[{spec.display}].config.fallbacks"
     if raw is None:
-        table = settings.get("fallbacks") or {}
-        if not isinstance(table, dict):
-            raise ProviderError("workbench.fallbacks: expected a mapping of provider id -> list of ids")
+        table = settings.fallbacks
         raw = table.get(spec.label or "") or table.get(spec.id)
         where = f"workbench.fallbacks.{spec.label or spec.id}"
     if raw is None:
@@ -63,22 +66,16 @@ def fallback_specs(spec: ProviderSpec, settings: dict[str, Any]) -> list[Provide
     return [_as_spec(v, f"{where}[{i}]") for i, v in enumerate(raw)]
 
 
-def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) -> Provider:
+def configure(provider: Provider, spec: ProviderSpec, settings: SuiteSettings) -> Provider:
     """Apply suite-level retries and prices to a built-in provider (plugins are left as they are)."""
-    prices = settings.get("prices") if isinstance(settings.get("prices"), dict) else None
+    prices, retries = settings.prices, settings.retries
     if isinstance(provider, LiteLLMProvider):
-        retries = settings.get("retries") or {}
-        if not isinstance(retries, dict):
-            raise ProviderError("workbench.retries: expected a mapping (max_attempts, timeout, retry_base_delay)")
         provider.policy = policy_from(spec.config or {}, policy_from(retries))
         base = provider.api_base
         provider.price = resolve_price(provider.model, spec.config, prices, spec.label or spec.id, base)
         if provider.price is None and spec.label:
             provider.price = resolve_price(provider.model, None, prices, spec.id, base)
     elif isinstance(provider, CustomProvider):  # file://, exec:, http: retries and prices as for any provider
-        retries = settings.get("retries") or {}
-        if not isinstance(retries, dict):
-            raise ProviderError("workbench.retries: expected a mapping (max_attempts, timeout, retry_base_delay)")
         provider.policy = policy_from(spec.config or {}, policy_from(retries, provider.policy))
         if provider.price is None and prices:
             provider.price = resolve_price(None, None, prices, spec.label or spec.id) or resolve_price(
@@ -92,29 +89,34 @@ def configure(provider: Provider, spec: ProviderSpec, settings: dict[str, Any]) 
     return provider
 
 
-def build_provider(spec: ProviderSpec, base_dir: Path | None, *, db: Any = None, run_options: Any = None) -> Provider:
+def build_provider(
+    spec: ProviderSpec,
+    base_dir: Path | None,
+    *,
+    db: Database | None = None,
+    run_options: RunOptions | None = None,
+    settings: SuiteSettings | None = None,
+) -> Provider:
     """The provider for `spec` with prices, retries, limits, fallbacks and (unless off) the cache.
 
-    `run_options` is the engine's RunConfig (or None): `use_cache`, `cache_ttl_s` and
-    `extra["workbench"]` (the suite's `workbench:` block) are read from it.
+    `run_options` is the engine's RunConfig (or None: the cache on, no wrapper); `settings` the
+    suite's (`Suite.settings`: retries, fallbacks, prices, cache ttl; None: none).
     Raises ProviderError for an unknown id or bad settings (exit 2 before any call).
     """
-    settings = suite_settings(run_options)
+    settings = settings or SuiteSettings()
     provider = configure(resolve(spec, base_dir), spec, settings)
-    wrapper = getattr(run_options, "provider_wrapper", None)
+    wrapper = run_options.provider_wrapper if run_options is not None else None
     if wrapper is not None:
         provider = wrapper(provider)
     fallbacks = fallback_specs(spec, settings)
     if fallbacks:
         chain = [configure(resolve(f, base_dir), f, settings) for f in fallbacks]
         provider = FallbackProvider(provider, chain)
-    use_cache = getattr(run_options, "use_cache", True) if run_options is not None else True
+    use_cache = run_options.use_cache if run_options is not None else True
     if db is not None and use_cache and spec.id not in NO_CACHE_IDS:
-        ttl = getattr(run_options, "cache_ttl_s", None)
+        ttl = run_options.cache_ttl_s if run_options is not None else None
         if ttl is None:
-            cache_cfg = settings.get("cache")
-            if isinstance(cache_cfg, dict) and cache_cfg.get("ttl") is not None:
-                ttl = float(cache_cfg["ttl"])
+            ttl = settings.cache_ttl
         provider = CachedProvider(provider, db, ttl, reprice=repricer(provider))
     return provider
 

@@ -343,7 +343,6 @@ def batch_estimate_line(suite: Suite, rows: list[Any]) -> str | None:
     `rows` are the estimate's rows (provider_idx, tokens_in, tokens_out, cost); None when no row
     is batchable or priced.
     """
-    settings = suite.workbench or {}
     now = batched = 0.0
     n = 0
     providers: dict[int, Any] = {}
@@ -353,7 +352,7 @@ def batch_estimate_line(suite: Suite, rows: list[Any]) -> str | None:
         if r.provider_idx not in providers:
             spec = suite.providers[r.provider_idx]
             try:
-                providers[r.provider_idx] = configure(resolve(spec, suite.base_dir), spec, settings)
+                providers[r.provider_idx] = configure(resolve(spec, suite.base_dir), spec, suite.settings)
             except ProviderError:
                 providers[r.provider_idx] = None
         provider = providers[r.provider_idx]

@@ -85,8 +85,7 @@ class RunRequest:
 
 def build_config(suite: Suite, req: RunRequest) -> RunConfig:
     opts = suite.evaluate_options or {}
-    wb = suite.workbench or {}
-    variants = req.variants or wb.get("variants") or ["none"]
+    variants = req.variants or suite.settings.variants or ["none"]
     return RunConfig(
         max_concurrency=req.max_concurrency or int(opts.get("maxConcurrency") or 4),
         repeat=req.repeat or int(opts.get("repeat") or 1),
@@ -268,6 +267,6 @@ def _engine_run(suite: Suite, config: RunConfig, db: Database, req: RunRequest, 
     if req.executor == "ray":
         return run_on_ray(suite, config, db, workers=req.workers, address=req.ray_address, batch=req.batch)
     if req.batch:
-        options = BatchOptions.from_settings((suite.workbench or {}).get("batch"))
+        options = BatchOptions.from_settings(suite.settings.batch)
         return run_batched(suite, config, db, options, **kwargs)
     return run_suite(suite, config, db, **kwargs)

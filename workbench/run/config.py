@@ -28,7 +28,6 @@ class RunConfig:
     shard: tuple[int, int] | None = None  # (i, n), 1-based i
     filter_providers: str | None = None  # regex on provider id/label
     filter_prompts: str | None = None  # regex on prompt label
-    extra: dict[str, Any] = field(default_factory=dict)
     # Wraps each built provider before fallbacks and the cache (batch mode, Ray's shared rate limit).
     provider_wrapper: Callable[[Any], Any] | None = None
 

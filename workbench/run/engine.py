@@ -25,7 +25,6 @@ from sqlite_utils import Database
 from workbench.assertions.scoring import grade_test
 from workbench.compression.variants import apply_variant
 from workbench.errors import AssertionConfigError, ProviderError, SuiteError
-from workbench.providers import resolve
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import build_provider, price_of, warm_up
 from workbench.providers.test_doubles import test_double_reason
@@ -92,11 +91,11 @@ class Engine:
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
         """Resolve every provider up front: an unknown id is a load error (exit 2), not N ERROR rows."""
-        build = _provider_builder()
-        self.config.extra.setdefault("workbench", self.suite.workbench or {})  # retries, fallbacks, prices
         for idx, spec in enumerate(self.suite.providers):
-            try:
-                self._providers[idx] = build(spec, self.suite.base_dir, self.db, self.config)
+            try:  # the suite's settings: retries, fallbacks, prices, cache ttl
+                self._providers[idx] = build_provider(
+                    spec, self.suite.base_dir, db=self.db, run_options=self.config, settings=self.suite.settings
+                )
             except ProviderError as e:  # name the file and the key, like every other input error
                 where = None if str(e).startswith("workbench.") else f"providers[{idx}]"
                 raise SuiteError(str(self.suite.path) if self.suite.path else None, where, str(e)) from None
@@ -108,7 +107,7 @@ class Engine:
 
     def provider_facts(self) -> list[dict[str, Any]]:
         """Per provider: the price this run charges it at (None = unknown) and why it is a test double."""
-        listed = (self.suite.workbench or {}).get("test_doubles")
+        listed = self.suite.settings.test_doubles
         out = []
         for idx, spec in enumerate(self.suite.providers):
             price = price_of(self._providers.get(idx))
@@ -416,16 +415,6 @@ def grading_cost(grading: Any) -> float | None:
     return total
 
 
-def _provider_builder() -> Callable[[ProviderSpec, Path, Database, RunConfig], Any]:
-    """The full provider stack (cache, retries, limits, prices) when available, else the plain one."""
-    try:
-        pass
-    except ModuleNotFoundError:
-        return lambda spec, base, db, config: resolve(spec, base)
-
-    return lambda spec, base, db, config: build_provider(spec, base, db=db, run_options=config)
-
-
 def run_async(coro: Any) -> Any:
     """`asyncio.run`, on uvloop when it is installed (a third less event-loop CPU per HTTP call)."""
     try:
@@ -472,9 +461,9 @@ def run_suite(
         print(f"{notice}; skipped", file=sys.stderr)
     if callable(estimate):
         estimate = estimate(dict(engine._providers))
-    max_cost = config.max_cost if config.max_cost is not None else (suite.workbench or {}).get("max_cost")
+    max_cost = config.max_cost if config.max_cost is not None else suite.settings.max_cost
     if max_cost is not None:
-        engine.budget = Budget(float(max_cost), prices=(suite.workbench or {}).get("prices"))
+        engine.budget = Budget(float(max_cost), prices=suite.settings.prices)
     engine.planned = planned = count_cells(suite, config)
     status = "failed"
     done = skipped = 0
@@ -500,8 +489,8 @@ def run_suite(
                 # The acceptance block is kept with the run, so its recommendation never re-reads the suite.
                 config={
                     **config.public(),
-                    "acceptance": (suite.workbench or {}).get("acceptance") or {},
-                    "workbench_block": {"prompt_growth_warn": (suite.workbench or {}).get("prompt_growth_warn")},
+                    "acceptance": suite.settings.acceptance,
+                    "workbench_block": {"prompt_growth_warn": suite.settings.prompt_growth_warn},
                     "derived_metrics": suite.derived_metrics,  # computed where the output is written
                 },
                 cells_planned=planned,

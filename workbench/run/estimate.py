@@ -141,8 +141,7 @@ def estimate_suite(
     tokenized). `skip_unpriced`: rows whose price is unknown are not tokenized (their cost is
     unknown whatever the count), so a run against unpriced models never loads a tokenizer.
     """
-    prices = (suite.workbench or {}).get("prices")
-    prices = prices if isinstance(prices, dict) else None
+    prices = suite.settings.prices
     est = Estimate(default_output_tokens=default_output_tokens)
     rows: dict[tuple[int, int], EstimateRow] = {}
     pricing: dict[int, tuple[Price | None, float | None]] = {}  # id(row) -> (price, busy ms per call)
@@ -409,11 +408,10 @@ def _probe_providers(suite: Suite, config: Any, db: Any) -> dict[int, Any] | Non
     """The run's provider stack (for finding the cells the cache will answer); None when unavailable."""
     if db is None:
         return None
-
-    config.extra.setdefault("workbench", suite.workbench or {})
     try:
         return {
-            i: build_provider(spec, suite.base_dir, db=db, run_options=config) for i, spec in enumerate(suite.providers)
+            i: build_provider(spec, suite.base_dir, db=db, run_options=config, settings=suite.settings)
+            for i, spec in enumerate(suite.providers)
         }
     except ProviderError:
         return None

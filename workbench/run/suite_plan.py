@@ -49,7 +49,7 @@ def plan_suite(
             icc, icc_source = found, f"measured on run {run}"
         else:
             icc, icc_source = 1.0, "assumed: no stored run with repeats, so repeats are taken to agree; pass --icc"
-    variants = [str(v) for v in (suite.workbench or {}).get("variants") or ["none"]]
+    variants = suite.settings.variants or ["none"]
     config = RunConfig(repeat=1, variants=variants)
     est = estimate_suite(suite, config, db)
     calls = est.calls

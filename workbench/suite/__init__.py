@@ -22,6 +22,7 @@ from workbench.suite.families import metadata_warnings
 from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
 from workbench.suite.refs import resolve_local_refs
+from workbench.suite.settings import parse_settings
 from workbench.suite.tests_files import (
     Generator,
     RawTest,
@@ -103,10 +104,11 @@ def _combine(suites: list[Suite]) -> Suite:
     for i, t in enumerate(tests):
         t.index = i
     evaluate: dict[str, Any] = {}
-    workbench: dict[str, Any] = {}
+    settings = first.settings
     for s in suites:
         evaluate.update(s.evaluate_options)
-        workbench.update(s.workbench)
+    for s in suites[1:]:
+        settings = settings.merged(s.settings)
     digest = hashlib.sha256("".join(s.sha256 for s in suites).encode()).hexdigest()
     return Suite(
         path=first.path,
@@ -115,7 +117,7 @@ def _combine(suites: list[Suite]) -> Suite:
         providers=[p for s in suites for p in s.providers],
         tests=tests,
         evaluate_options=evaluate,
-        workbench=workbench,
+        settings=settings,
         derived_metrics=[m for s in suites for m in s.derived_metrics],
         warnings=[w for s in suites for w in s.warnings],
         sha256=digest,
@@ -184,14 +186,7 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
     wb = config.get("workbench") or {}
     expect_mapping(wb, shown, "workbench")
     check_keys(wb, "workbench", WORKBENCH_KEYS, local)
-    max_cost = wb.get("max_cost")
-    if max_cost is not None and (
-        isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 <= max_cost < math.inf
-    ):
-        raise SuiteError(shown, "workbench.max_cost", f"must be a finite number >= 0 (USD), got {max_cost!r}")
-    for i, entry in enumerate(expect_list(wb.get("test_doubles") or [], shown, "workbench.test_doubles")):
-        if not isinstance(entry, str):
-            raise SuiteError(shown, f"workbench.test_doubles[{i}]", "expected a provider id, label or id prefix")
+    settings = parse_settings(wb, shown)
 
     warnings.extend(w if w.startswith(shown) else f"{shown}: {w}" for w in local)
     for family_dir in dict.fromkeys(Path(p.path).parent for p in prompts if p.family and p.path):
@@ -203,7 +198,7 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
         providers=providers,
         tests=tests,
         evaluate_options=dict(evaluate),
-        workbench=dict(wb),
+        settings=settings,
         derived_metrics=list(derived),
         warnings=warnings,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
