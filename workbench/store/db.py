@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,13 @@ from workbench.store.schema import migrations
 
 DEFAULT_DB = Path("results") / "workbench.db"
 BUSY_TIMEOUT_MS = 30_000
+
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, weak-referenceable (the C type is not): open_db's are tracked."""
+
+
+_OPEN: weakref.WeakSet[_Connection] = weakref.WeakSet()  # what open_db opened, for close_open_databases
 
 
 def default_db_path() -> Path:
@@ -40,7 +49,7 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> Database:
     except OSError as e:
         raise DatabaseInputError(f"{p}: cannot create its directory ({e.strerror})") from None
     try:
-        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, factory=_Connection)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -58,7 +67,24 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> Database:
         if "not a database" in str(e) or "malformed" in str(e) or "unable to open" in str(e):
             raise DatabaseInputError(f"{p}: not a usable workbench database ({e})") from None
         raise StoreError(f"{p}: not a usable workbench database ({e})") from e
+    _OPEN.add(conn)
     return db
+
+
+def close_open_databases() -> None:
+    """Close every database `open_db` opened that is still open; run at exit.
+
+    Closing the last connection checkpoints the WAL into the database file, so the file alone
+    holds every result even when the process ends without Python's teardown (the CLI does:
+    `cli/process_exit.py`, whose hook runs after this one)."""
+    for conn in list(_OPEN):
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
+
+
+atexit.register(close_open_databases)
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
