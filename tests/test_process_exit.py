@@ -1,0 +1,97 @@
+"""The CLI ends without the interpreter's teardown, and loses nothing by it.
+
+`workbench.cli.process_exit` calls `os._exit` from the last exit hook once the command is done
+(Python's teardown cost ~50-100 ms of CPU after a run). These tests pin what must still hold:
+the exit code, every byte of stdout through a pipe, other exit hooks, and a database file that
+holds every result on its own (the WAL checkpointed: `store/db.py` closes its connections at exit).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HOOKS = """
+import atexit, sys
+from workbench.cli import process_exit
+
+class Noisy:
+    def __del__(self):
+        print("teardown ran", flush=True)
+
+keep = Noisy()  # a module global: only the interpreter's teardown frees it
+atexit.register(lambda: print("later hook ran", flush=True))
+print("x" * 200_000)  # buffered output must reach the pipe
+if sys.argv[1] != "none":
+    process_exit.arm(int(sys.argv[1]))
+"""
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _hooks(arg: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", HOOKS, arg], env=_env(), capture_output=True, text=True, timeout=60)
+
+
+def test_armed_exit_keeps_code_output_and_hooks_and_skips_teardown() -> None:
+    done = _hooks("7")
+    assert done.returncode == 7
+    lines = done.stdout.splitlines()
+    assert lines[0] == "x" * 200_000
+    assert "later hook ran" in lines
+    assert "teardown ran" not in lines  # the interpreter's teardown was skipped
+
+
+def test_unarmed_process_ends_as_python_does() -> None:
+    done = _hooks("none")
+    assert done.returncode == 0
+    assert "later hook ran" in done.stdout.splitlines()
+    assert "teardown ran" in done.stdout.splitlines()
+
+
+def test_cli_run_exit_code_summary_and_database_file_alone(tmp_path: Path) -> None:
+    tests = "\n".join(
+        f"  - vars: {{q: 'item {i}'}}\n    assert: [{{type: contains, value: 'item'}}]" for i in range(40)
+    )
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "prompts: ['Say {{q}}']\nproviders: [echo]\ntests:\n"
+        + tests
+        + "\n  - vars: {q: 'last'}\n    assert: [{type: contains, value: 'absent'}]\n"
+    )
+    db = tmp_path / "r.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(db), "--no-progress"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 100, done.stderr  # one failure: below the 100 % threshold
+    assert "pass rate" in done.stdout and done.stdout.rstrip().splitlines()[-1].startswith("Estimate:")
+    wal = tmp_path / "r.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed into the file
+    alone = tmp_path / "copy"
+    alone.mkdir()
+    shutil.copy(db, alone / "r.db")  # the database file without its companions
+    conn = sqlite3.connect(alone / "r.db")
+    assert conn.execute("select count(*), sum(success) from results").fetchone() == (41, 40)
+    assert conn.execute("select status from runs").fetchall() == [("completed",)]
+    # a usage error still exits 2 with its one line
+    bad = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(tmp_path / "missing.yaml"), "--db", str(db)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
