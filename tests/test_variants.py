@@ -12,7 +12,14 @@ import pytest
 
 from workbench.compression import lingua, service
 from workbench.compression.lingua import Compressed
-from workbench.compression.variants import apply_variant, compression_settings, parse_variant, validate_variants
+from workbench.compression.variants import (
+    Variant,
+    VariantContext,
+    apply_variant,
+    compression_settings,
+    parse_variant,
+    validate_variants,
+)
 from workbench.errors import SuiteError, UsageError
 from workbench.store.db import open_db
 
@@ -73,11 +80,16 @@ async def _apply(suite: Any, variant: str, db: Any) -> tuple[str, list[dict[str,
 
     prompt, test = suite.prompts[0], suite.tests[0]
     text, messages = render_prompt(prompt, test.vars)
-    settings = {"suite": suite, "prompt": prompt, "db": db, "provider": suite.providers[0]}
-    return await apply_variant(variant, text, messages, test.vars, settings)
+    context = VariantContext(suite=suite, prompt=prompt, db=db, provider=suite.providers[0])
+    return await apply_variant(Variant.parse(variant), text, messages, test.vars, context)
 
 
 def test_parse_variant() -> None:
+    assert Variant.parse("none") == Variant("none", "none", None) and not Variant.parse("none").compresses
+    assert Variant.parse("llmlingua:0.5") == Variant("llmlingua:0.5", "llmlingua", 0.5)
+    assert Variant.parse("llmlingua:0.5").compresses
+    with pytest.raises(UsageError, match="unknown method 'gzip'"):
+        Variant.parse("gzip:0.5")
     assert parse_variant("none") == ("none", None)
     assert parse_variant("llmlingua:0.5") == ("llmlingua", 0.5)
     assert parse_variant("longllmlingua:0.33") == ("longllmlingua", 0.33)
@@ -167,7 +179,8 @@ def test_chat_prompts_compress_the_var_inside_the_messages(tmp_path: Path, monke
 
 def test_none_returns_its_input(tmp_path: Path) -> None:
     suite = load(write_suite(tmp_path, family_yaml=None))
-    out = asyncio.run(apply_variant("none", "t", [{"role": "user", "content": "t"}], {}, {"suite": suite}))
+    context = VariantContext(suite=suite, prompt=suite.prompts[0])
+    out = asyncio.run(apply_variant(Variant.parse("none"), "t", [{"role": "user", "content": "t"}], {}, context))
     assert out == ("t", [{"role": "user", "content": "t"}], None)
 
 

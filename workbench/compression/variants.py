@@ -11,20 +11,23 @@ Where the declarations come from (the suite wins over the family):
 - the suite's `workbench:` block: `workbench: {variants: [...], compressible: [...],
   question_var: ..., compression: {model: PATH_OR_NAME, llmlingua2_model: PATH}}`
 
-`apply_variant` is the one call the engine makes per cell. Its `settings` dict carries:
-`suite` (Suite), `prompt` (Prompt), `db` (Database, for the compression cache), optionally
-`provider` (ProviderSpec: counts tokens with the target model's tokenizer) and `render`
-(`(vars) -> (text, messages)`, the engine's own renderer; default `render_prompt` with the
-suite's base dir). It returns the variant's `(text, messages, compression info)`.
+`apply_variant(variant, text, messages, vars, context)` is the one call the engine makes per
+cell: `variant` is a `Variant` (`Variant.parse("llmlingua:0.5")`), `context` a `VariantContext`:
+the suite and prompt (where the declarations come from), the cell's `Renderer` (`(vars) ->
+(text, messages)`, the engine's own, with the test's prefix/suffix; default `render_prompt`
+with the suite's base dir), the provider (token counts with the target model's tokenizer) and
+the database (the compression cache). It returns the variant's `(text, messages, compression
+info)`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from sqlite_utils import Database
 
 from workbench.compression.service import compress_cached, compressor, compressors
 from workbench.errors import SuiteError, UsageError
@@ -32,9 +35,44 @@ from workbench.providers.local_model import LOCAL_MODELS
 from workbench.render.prompt import load_file_vars, render_prompt
 from workbench.suite.families import load_family_metadata
 from workbench.tokens import count_message_tokens, count_tokens
-from workbench.types import Prompt, Suite
+from workbench.types import Prompt, ProviderSpec, Suite
 
-RenderFn = Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]]
+
+@dataclass(frozen=True)
+class Variant:
+    """One prompt variant: `none`, or the compression METHOD at target RATE (`llmlingua:0.5`)."""
+
+    name: str  # as written in --variants / workbench.variants, and as stored (Cell.variant)
+    method: str = "none"  # none, or a compressor's name (compression/compressor_registry.py)
+    rate: float | None = None  # the target rate in (0, 1]; None for none
+
+    @classmethod
+    def parse(cls, name: str) -> Variant:
+        """`none` -> Variant("none"); `llmlingua:0.5` -> Variant("llmlingua:0.5", "llmlingua", 0.5).
+        An unknown method or a bad rate is a UsageError (exit 2)."""
+        method, rate = parse_variant(name)
+        return cls(name=name, method=method, rate=rate)
+
+    @property
+    def compresses(self) -> bool:
+        return self.method != "none" and self.rate is not None
+
+
+class Renderer(Protocol):
+    """Renders a cell's prompt with the given vars into (text, chat messages)."""
+
+    def __call__(self, vars: dict[str, Any], /) -> tuple[str, list[dict[str, Any]]]: ...
+
+
+@dataclass(frozen=True)
+class VariantContext:
+    """What `apply_variant` needs of the cell besides its vars and baseline rendering."""
+
+    suite: Suite  # its workbench block declares compressible vars, question var, models
+    prompt: Prompt  # its family's prompt.yaml declares them too (the suite wins)
+    render: Renderer | None = None  # default: render_prompt(prompt, vars, base_dir=suite's)
+    provider: ProviderSpec | None = None  # the target: its tokenizer counts the savings
+    db: Database | None = None  # the compression cache (None: not cached)
 
 
 def parse_variant(name: str) -> tuple[str, float | None]:
@@ -104,9 +142,9 @@ def _compressor_model(method: str, cs: CompressionSettings) -> str:
     return compressor(method).model_for({"model": cs.model, "llmlingua2_model": cs.llmlingua2_model})
 
 
-def validate_variants(suite: Any, variants: list[str]) -> None:
+def validate_variants(suite: Suite, variants: list[str]) -> None:
     """Check every variant against every prompt before a run starts (one-line errors, exit 2)."""
-    file = str(suite.path) if getattr(suite, "path", None) else None
+    file = str(suite.path) if suite.path else None
     for name in variants:
         method, _ = parse_variant(name)
         if method == "none":
@@ -137,29 +175,28 @@ def _count(text: str, messages: list[dict[str, Any]], is_chat: bool, model: str 
 
 
 async def apply_variant(
-    variant: str, text: str, messages: list[dict[str, Any]], vars: dict[str, Any], settings: dict[str, Any]
+    variant: Variant, text: str, messages: list[dict[str, Any]], vars: dict[str, Any], context: VariantContext
 ) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
     """Return (text, messages, compression info) for the variant; `none` returns its input.
 
     `text`/`messages` are the prompt rendered with the original vars (the baseline the savings
     are measured against); the variant is rendered again from the compressed vars.
     """
-    method, rate = parse_variant(variant)
-    if method == "none" or rate is None:
+    method, rate = variant.method, variant.rate
+    if not variant.compresses or rate is None:
         return text, messages, None
 
-    suite, prompt = settings["suite"], settings["prompt"]
+    suite, prompt = context.suite, context.prompt
     cs = compression_settings(suite, prompt)
     if not cs.compressible:
-        raise UsageError(f"variant {variant!r}: no compressible vars declared for prompt {prompt.label!r}")
+        raise UsageError(f"variant {variant.name!r}: no compressible vars declared for prompt {prompt.label!r}")
     model = _compressor_model(method, cs)
-    provider = settings.get("provider")
-    target = getattr(provider, "id", None)
-    base_dir = suite.base_dir if getattr(suite, "path", None) else None
-    render: RenderFn | None = settings.get("render")
+    target = context.provider.id if context.provider is not None else None
+    base_dir = suite.base_dir if suite.path else None
+    render = context.render
     if render is None:
 
-        def render(v: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        def render(v: dict[str, Any], /) -> tuple[str, list[dict[str, Any]]]:
             return render_prompt(prompt, v, base_dir=base_dir)
 
     loaded = load_file_vars(vars, base_dir)  # `context: file://kb.md` is compressed as its text
@@ -179,9 +216,7 @@ async def apply_variant(
             continue  # only text is compressible; structured values stay verbatim
         out_items = []
         for item in items:
-            done = await compress_cached(
-                settings.get("db"), item, method, rate, model, question, keep_facts=cs.keep_facts
-            )
+            done = await compress_cached(context.db, item, method, rate, model, question, keep_facts=cs.keep_facts)
             facts_dropped.extend(f for f in done.facts_dropped if f not in facts_dropped)
             compressor_seconds += done.seconds
             all_cached = all_cached and done.cached
@@ -192,7 +227,7 @@ async def apply_variant(
             "compressed_tokens": sum(count_tokens(i, target) for i in out_items),
         }
     new_text, new_messages = render(new_vars)
-    is_chat = bool(getattr(prompt, "is_chat", False))
+    is_chat = prompt.is_chat
     original_tokens = _count(text, messages, is_chat, target)
     compressed_tokens = _count(new_text, new_messages, is_chat, target)
     info = {

@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.assertions.scoring import grade_test
-from workbench.compression.variants import apply_variant
+from workbench.compression.variants import Variant, VariantContext, apply_variant
 from workbench.errors import AssertionConfigError, ProviderError, SuiteError
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import build_provider, price_of, warm_up
@@ -68,6 +68,19 @@ class RunOutcome:
     estimate: dict[str, Any] | None = None  # the pre-run estimate stored with the run
 
 
+@dataclass(frozen=True)
+class CellRenderer:
+    """A cell's prompt rendering (the test's prefix and suffix), for a variant's compressed vars."""
+
+    prompt: Prompt
+    prefix: str
+    suffix: str
+    suite: Suite
+
+    def __call__(self, vars: dict[str, Any], /) -> tuple[str, list[dict[str, Any]]]:
+        return render_prompt(self.prompt, vars, prefix=self.prefix, suffix=self.suffix, base_dir=self.suite.base_dir)
+
+
 class Engine:
     def __init__(self, suite: Suite, config: RunConfig, db: Database) -> None:
         self.suite = suite
@@ -87,6 +100,13 @@ class Engine:
         self.hooks = Hooks(suite)  # extensions: beforeEach/afterEach per row, afterAll at the end
         self.hook_results: list[dict[str, Any]] = []
         self._hooked_tests: dict[str, TestCase] = {}  # cell key -> the test beforeEach returned
+        self._variants: dict[str, Variant] = {}  # Cell.variant -> its parsed Variant
+
+    def variant(self, name: str) -> Variant:
+        parsed = self._variants.get(name)
+        if parsed is None:
+            parsed = self._variants[name] = Variant.parse(name)
+        return parsed
 
     # -- setup ----------------------------------------------------------------------------------
     def resolve_providers(self) -> None:
@@ -196,23 +216,17 @@ class Engine:
             )
             if cell.variant != "none":
                 text, messages, compression = await apply_variant(
-                    cell.variant,
+                    self.variant(cell.variant),
                     text,
                     messages,
                     vars_,
-                    {
-                        "suite": self.suite,
-                        "prompt": prompt,
-                        "db": self.db,
-                        "provider": spec,
-                        "render": lambda v: render_prompt(
-                            prompt,
-                            v,
-                            prefix=opts.get("prefix") or "",
-                            suffix=opts.get("suffix") or "",
-                            base_dir=self.suite.base_dir,
-                        ),
-                    },
+                    VariantContext(
+                        suite=self.suite,
+                        prompt=prompt,
+                        render=CellRenderer(prompt, opts.get("prefix") or "", opts.get("suffix") or "", self.suite),
+                        provider=spec,
+                        db=self.db,
+                    ),
                 )
         except Exception as e:
             return self._error(cell, text, response, f"Error rendering prompt: {e}", test, started)
