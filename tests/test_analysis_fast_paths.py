@@ -15,7 +15,7 @@ from analysis_data import R, make_run, prompt
 
 from workbench.analysis import comparison as compare
 from workbench.analysis.pairs import pair_stats
-from workbench.store import pair_totals
+from workbench.store import pair_outcomes, pair_totals
 from workbench.store.db import open_db
 
 PROMPTS = [prompt("fam", "v1", "one {{text}}"), prompt("fam", "v2", "two {{text}}")]
@@ -102,3 +102,66 @@ def test_stored_pair_totals_equal_computed_and_go_stale(tmp_path: Path) -> None:
     with db.conn:
         db.execute("update runs set status = 'completed', results = results - 1 where id = ?", [run])
     assert pair_totals.load(db, run) is None  # written for another result count
+
+
+def three_paths(db, base: int, head: int, monkeypatch: pytest.MonkeyPatch, limit: int) -> list[dict]:
+    """compare_runs through the stored bitsets, the result-to-result join and the temp tables."""
+    bits = compare.compare_runs(db, base, head, change_limit=limit).to_dict()
+    with monkeypatch.context() as m:
+        m.setattr(compare, "_direct_bits", lambda *a: None)
+        joined = compare.compare_runs(db, base, head, change_limit=limit).to_dict()
+        m.setattr(compare, "_direct_maps", lambda *a: None)
+        tables = compare.compare_runs(db, base, head, change_limit=limit).to_dict()
+    return [bits, joined, tables]
+
+
+@pytest.mark.parametrize("limit", [3, 1000])
+def test_bitset_compare_equals_the_joins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """Two runs of the same tests compare from their stored outcome bitsets (no join of their
+    results): the same counts, coverage and listed changes, in the same order, as both joins, with
+    errors, guardrail failures, results missing on either side and a variant only in one run."""
+    db = open_db(tmp_path / "w.db")
+    results, cases = scripted(4, 60)
+    base_results = [r for i, r in enumerate(results) if i % 17 != 5]
+    base = make_run(db, base_results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    results, cases = scripted(5, 60)
+    head_results = [r for i, r in enumerate(results) if i % 13 != 2]
+    head_results += [R(0, 0, t, ok=True, variant="extra") for t in range(10)]
+    head = make_run(db, head_results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    base_bits = pair_outcomes.load(db, base)
+    assert base_bits is not None and len(base_bits) == 8  # written by RunWriter.finish
+    assert compare._direct_bits(db, base, head, *compare._direct_maps(db, base, head, {}), limit) is not None
+    bits, joined, tables = three_paths(db, base, head, monkeypatch, limit)
+    assert bits["regressed"] > 10 and bits["improved"] > 10 and bits["new_errors"] > 0
+    assert bits["new_guardrail_failures"] > 0 and bits["only_in_base_rows"] > 0 and bits["only_in_head_rows"] > 10
+    assert bits == joined == tables
+
+
+def test_stored_pair_outcomes_equal_computed_and_go_stale(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "w.db")
+    results, cases = scripted(6, 30)
+    run = make_run(db, results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
+    stored = pair_outcomes.load(db, run)
+    assert stored == pair_outcomes.compute(db, run) and stored is not None
+    # A planted result: test 7 of prompt 1, variant none, model 0 failed with an error.
+    o = stored[(1, "none", 0)]
+    r = results[[(x.prompt, x.variant, x.provider, x.test) for x in results].index((1, "none", 0, 7))]
+    passed = r.ok and not r.guardrail_fail and r.error is None
+    assert (o.present >> 7) & 1 == 1 and (o.passed >> 7) & 1 == int(passed) and (o.failed >> 7) & 1 == int(not passed)
+    assert (o.errored >> 7) & 1 == int(r.error is not None) and (o.guarded >> 7) & 1 == int(r.guardrail_fail)
+    with db.conn:
+        db.execute("update runs set status = 'running' where id = ?", [run])
+    assert pair_outcomes.load(db, run) is None  # a resumed run: not trusted until it finishes
+    with db.conn:
+        db.execute("update runs set status = 'completed', results = results - 1 where id = ?", [run])
+    assert pair_outcomes.load(db, run) is None  # written for another result count
+    with db.conn:
+        db.execute("update runs set results = results + 1 where id = ?", [run])
+        db.execute("update pair_outcomes set version = version + 1 where run_id = ?", [run])
+    assert pair_outcomes.load(db, run) is None  # written by another bit definition
+
+
+def test_first_bits() -> None:
+    assert pair_outcomes.first_bits(0b1011_0100, 3) == [2, 4, 5]
+    assert pair_outcomes.first_bits(1 << 30_000 | 1, 5) == [0, 30_000]
+    assert pair_outcomes.first_bits(0, 5) == []

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.analysis.stats import cluster_effective_n, cluster_interval
+from workbench.store import queries
 
 PER_PAIR = """
     select prompt_version_id, variant, provider_label, count(*), sum(k), sum(f), sum(f * f), sum(f >= 1.0),
@@ -57,7 +58,7 @@ class Clusters:
 def has_repeats(db: Database, run_ids: Sequence[int]) -> bool:
     if len(run_ids) > 1:
         return True  # the same test in two runs is a repeat too
-    return bool(db.execute("select 1 from results where run_id = ? and repeat != 0 limit 1", [run_ids[0]]).fetchone())
+    return queries.run_has_repeats(db, run_ids[0])
 
 
 def pair_clusters(db: Database, run_ids: Sequence[int]) -> dict[tuple[Any, ...], Clusters]:

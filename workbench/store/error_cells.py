@@ -24,4 +24,6 @@ def clear_error_cells(db: Database, run_id: int) -> int:
         db.execute(f"delete from assertion_results where result_id in ({ERRORS})", [run_id])
         cur = db.execute("delete from results where run_id = ? and error is not null", [run_id])
         db.execute("delete from pair_totals where run_id = ?", [run_id])  # re-written by finish
+        if db.table("pair_outcomes").exists():
+            db.execute("delete from pair_outcomes where run_id = ?", [run_id])
     return int(cur.rowcount)

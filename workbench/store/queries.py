@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,13 @@ def test_identities(db: Database, run_id: int) -> dict[int, dict[str, Any]]:
 def nearest_rank(q: float, n: int) -> int:
     """The 1-based nearest rank of percentile q among n values (what `percentile` picks)."""
     return max(1, math.ceil(q * n))
+
+
+def run_has_repeats(db: Database, run_id: int) -> bool:
+    """Whether any result of the run is a repeat (one seek on m004's partial index; SQLite's
+    planner otherwise prefers the covering cell index and reads every result of the run)."""
+    try:
+        sql = "select 1 from results indexed by idx_results_repeats where run_id = ? and repeat != 0 limit 1"
+        return bool(db.execute(sql, [run_id]).fetchone())
+    except sqlite3.OperationalError:  # a database without the index (built by hand)
+        return bool(db.execute("select 1 from results where run_id = ? and repeat != 0 limit 1", [run_id]).fetchone())

@@ -383,3 +383,32 @@ def m010_output_json(db: Database) -> None:
     # as in promptfoo (issue 22): results.output holds their JSON text and output_json is 1.
     if db.table("results").exists() and "output_json" not in db.table("results").columns_dict:
         db.table("results").add_column("output_json", int)
+
+
+@migrations()
+def m011_pair_outcomes(db: Database) -> None:
+    # Compare runs without joining 100k results (issue 18): per (run, prompt_idx, variant,
+    # provider_idx), bitsets over test_idx of the repeat-0 results that are present, passed,
+    # failed, errored, or failed a guardrail (store/pair_outcomes.py), written by RunWriter.finish.
+    # Trusted only while `run_results` equals runs.results, the run is not running and `version`
+    # is the reader's; otherwise the comparison joins the results as before.
+    db.table("pair_outcomes").create(
+        {
+            "run_id": int,
+            "prompt_idx": int,
+            "variant": str,
+            "provider_idx": int,
+            "present": bytes,
+            "passed": bytes,
+            "failed": bytes,
+            "errored": bytes,
+            "guarded": bytes,
+            "run_results": int,
+            "version": int,
+        },
+        pk=("run_id", "prompt_idx", "variant", "provider_idx"),
+        if_not_exists=True,
+    )
+    # "Do both runs hold the same tests at the same indexes?" on two covering index reads instead
+    # of the test rows (their vars and assertions).
+    db.execute("create index if not exists idx_test_cases_idx_identity on test_cases (run_id, test_idx, identity)")

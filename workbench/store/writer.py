@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from workbench.assertions.table import is_guardrail
 from workbench.secrets import Redactor, redact_config
 from workbench.store.json_columns import dumps
+from workbench.store.pair_outcomes import store as store_pair_outcomes
 from workbench.store.pair_totals import store as store_pair_totals
 from workbench.suite.families import git_commit_of
 from workbench.tokens import count_tokens
@@ -251,6 +252,7 @@ class RunWriter:
                 self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
 
                 store_pair_totals(self.db, self.run_id)
+                store_pair_outcomes(self.db, self.run_id)
             return totals
 
         return dict(with_retry(write))
