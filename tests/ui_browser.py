@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ class PageVisit:
     seconds: float  # navigation start -> expected text visible, script run finished, chunks loaded
     screenshot: Path | None
     external: list[str]  # requests to anywhere but 127.0.0.1 (blocked, never sent)
+    server_cpu: float | None = None  # the server's CPU seconds (user+sys) during the visit, when asked
 
 
 def free_port() -> int:
@@ -65,7 +66,13 @@ def serve(db_path: Path, *, timeout: float = 90.0, log: Path | None = None) -> I
 
 @contextmanager
 def serve_command(
-    cmd: list[str], port: int, *, env: dict[str, str] | None = None, timeout: float = 90.0, log: Path | None = None
+    cmd: list[str],
+    port: int,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 90.0,
+    log: Path | None = None,
+    poll: float = 0.2,
 ) -> Iterator[str]:
     """Run a Streamlit server command listening on loopback `port`; yields its base URL once
     /_stcore/health answers, and stops its whole process group afterwards."""
@@ -91,7 +98,7 @@ def serve_command(
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{base}/_stcore/health did not answer within {timeout:.0f} s")
-            time.sleep(0.2)
+            time.sleep(poll)
         yield base
     finally:
         if proc.poll() is None:
@@ -114,11 +121,13 @@ def visit(
     width: int = 1400,
     height: int = 1000,
     warm_bundle: bool = False,
+    server_cpu: Callable[[], float] | None = None,
 ) -> list[PageVisit]:
     """Open each page in a fresh tab; time until its expected text shows and the script run ends.
 
     `warm_bundle` first loads the app once in the same browser, so the timings exclude the one-time
-    download of Streamlit's static JavaScript (as for a user who has the UI open already)."""
+    download of Streamlit's static JavaScript (as for a user who has the UI open already).
+    `server_cpu` returns the server's CPU seconds so far; each visit records its difference."""
     from playwright.sync_api import sync_playwright
 
     visits: list[PageVisit] = []
@@ -153,6 +162,7 @@ def visit(
                 page.on("requestfinished", _done)
                 page.on("requestfailed", _done)
                 no_skeleton = "() => !document.querySelector('[data-testid^=\"stSkeleton\"]')"
+                cpu_start = server_cpu() if server_cpu else 0.0
                 start = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
                 page.get_by_text(check.expect, exact=False).first.wait_for(state="visible", timeout=timeout_ms)
@@ -171,13 +181,14 @@ def visit(
                     page.wait_for_function(no_skeleton, timeout=timeout_ms)
                     rendered = time.perf_counter()
                 seconds = max(rendered, last_network[0]) - start
+                cpu = server_cpu() - cpu_start if server_cpu else None
                 shot = None
                 if screenshots is not None:
                     screenshots.mkdir(parents=True, exist_ok=True)
                     page.wait_for_timeout(600)  # let charts finish drawing
                     shot = screenshots / f"{check.name}.png"
                     page.screenshot(path=str(shot), full_page=True)
-                visits.append(PageVisit(check.name, url, seconds, shot, list(external)))
+                visits.append(PageVisit(check.name, url, seconds, shot, list(external), cpu))
                 external.clear()
                 page.close()
         finally:
