@@ -82,7 +82,7 @@ def _register(monkeypatch: pytest.MonkeyPatch, name: str, handler: Any) -> None:
     from workbench.assertions import table
     from workbench.assertions.assertion_registry import AssertionType
 
-    monkeypatch.setattr(table, "_REGISTRY", None)
+    monkeypatch.setattr(table.assertion_types, "loaded", None)
     table.assertion_types().add(AssertionType(name, handler))
 
 

@@ -146,9 +146,9 @@ def in_process_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setattr(plugins, "_loaded", None)
-    monkeypatch.setattr(table, "_REGISTRY", None)
-    monkeypatch.setattr(service, "_REGISTRY", None)
-    monkeypatch.setattr(sys.modules["workbench.providers"], "_REGISTRY", None)
+    monkeypatch.setattr(table.assertion_types, "loaded", None)
+    monkeypatch.setattr(service.compressors, "loaded", None)
+    monkeypatch.setattr(provider_registry, "loaded", None)
     return site
 
 

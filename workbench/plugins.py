@@ -21,10 +21,10 @@ plugin, and it keeps the runtime dependencies as they are. See docs/plugins.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from workbench.errors import PluginError
 
@@ -102,6 +102,32 @@ def call_hook(hook: str, registry: object, builtins: Iterable[Callable[[Any], No
             raise
         except Exception as e:
             raise PluginError(f"plugin {plugin.name!r}: {hook} failed: {type(e).__name__}: {e}") from e
+
+
+R = TypeVar("R")
+
+
+class RegistryLoader(Generic[R]):
+    """A stage's registry, filled the first time it is called: `hook` of the built-in modules'
+    functions, then of every outside plugin (`call_hook`). Each stage keeps one, e.g.
+
+        compressors = RegistryLoader("register_compressors", CompressorRegistry, [lingua.register_compressors])
+        compressors().get("llmlingua")
+
+    `loaded` is the filled registry (None until the first call; a test may set it back to None)."""
+
+    def __init__(self, hook: str, new: Callable[[], R], builtins: Sequence[Callable[[R], None]]) -> None:
+        if hook not in HOOKS:
+            raise ValueError(f"unknown hook {hook!r}")
+        self.hook, self.new, self.builtins = hook, new, builtins
+        self.loaded: R | None = None
+
+    def __call__(self) -> R:
+        if self.loaded is None:
+            registry = self.new()
+            call_hook(self.hook, registry, self.builtins)
+            self.loaded = registry
+        return self.loaded
 
 
 def reset() -> None:

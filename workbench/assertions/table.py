@@ -78,17 +78,8 @@ def register_assertions(registry: AssertionRegistry) -> None:
         registry.add(AssertionType(name, None, model_graded=name in MODEL_GRADED, cross_output=True))
 
 
-_REGISTRY: AssertionRegistry | None = None
-
-
-def assertion_types() -> AssertionRegistry:
-    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        registry = AssertionRegistry()
-        plugins.call_hook("register_assertions", registry, [register_assertions])
-        _REGISTRY = registry
-    return _REGISTRY
+assertion_types = plugins.RegistryLoader("register_assertions", AssertionRegistry, [register_assertions])
+"""`assertion_types()`: the registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
 
 
 def lookup(name: str) -> AssertionType | None:

@@ -22,17 +22,8 @@ from workbench.errors import UsageError
 from workbench.tokens import count_tokens
 
 _INFLIGHT: dict[str, asyncio.Future[Compressed]] = {}
-_REGISTRY: CompressorRegistry | None = None
-
-
-def compressors() -> CompressorRegistry:
-    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        registry = CompressorRegistry()
-        plugins.call_hook("register_compressors", registry, [lingua.register_compressors])
-        _REGISTRY = registry
-    return _REGISTRY
+compressors = plugins.RegistryLoader("register_compressors", CompressorRegistry, [lingua.register_compressors])
+"""`compressors()`: the registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
 
 
 def compressor(method: str) -> Compressor:

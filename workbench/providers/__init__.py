@@ -10,17 +10,10 @@ from workbench.providers import builtin_providers
 from workbench.providers.base import Provider, ProviderFactory, ProviderRegistry
 from workbench.types import ProviderSpec
 
-_REGISTRY: ProviderRegistry | None = None
-
-
-def provider_registry() -> ProviderRegistry:
-    """The registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        registry = ProviderRegistry()
-        plugins.call_hook("register_providers", registry, [builtin_providers.register_providers])
-        _REGISTRY = registry
-    return _REGISTRY
+provider_registry = plugins.RegistryLoader(
+    "register_providers", ProviderRegistry, [builtin_providers.register_providers]
+)
+"""`provider_registry()`: the registry, filled on first use: built-ins, then outside plugins (`workbench.plugins`)."""
 
 
 def register(factory: ProviderFactory) -> None:
