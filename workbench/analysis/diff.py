@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,20 +203,26 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     return _fold_short_equalities(out)
 
 
+def marked_sides(a: str, b: str, mark: Callable[[str, str], str]) -> tuple[str, str]:
+    """`a` and `b` rebuilt from their word diff with each run passed through `mark(op, text)`
+    (op "=", "-" or "+"): the "=" and "-" runs make `a`'s side, the "=" and "+" runs `b`'s."""
+    left, right = [], []
+    for op, text in word_diff(a, b):
+        marked = mark(op, text)
+        if op != "+":
+            left.append(marked)
+        if op != "-":
+            right.append(marked)
+    return "".join(left), "".join(right)
+
+
 def changed_excerpts(a: str | None, b: str | None, width: int = 160, context: int = 40) -> tuple[str, str]:
     """One-line excerpts of `a` and `b` around their first change, changed words marked as git's
     word diff does (`[-removed-]` in `a`, `{+inserted+}` in `b`), whitespace runs folded to one
     space, at most about `width` characters each, `…` where text was cut."""
-    left, right = [], []
-    for op, text in word_diff(a or "", b or ""):
-        if op == "=":
-            left.append(text)
-            right.append(text)
-        elif op == "-":
-            left.append(f"[-{text}-]")
-        else:
-            right.append(f"{{+{text}+}}")
-    flat_a, flat_b = (" ".join("".join(parts).split()) for parts in (left, right))
+    marks = {"=": "{}", "-": "[-{}-]", "+": "{{+{}+}}"}
+    marked_a, marked_b = marked_sides(a or "", b or "", lambda op, text: marks[op].format(text))
+    flat_a, flat_b = (" ".join(side.split()) for side in (marked_a, marked_b))
     pos_a, pos_b = flat_a.find("[-"), flat_b.find("{+")
     if pos_a < 0:
         pos_a = pos_b

@@ -19,7 +19,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from workbench.analysis.comparison import PairComparison, RunComparison, TestChange
-from workbench.analysis.diff import diff_versions, word_diff
+from workbench.analysis.diff import diff_versions, marked_sides
 from workbench.analysis.evidence_plan import settle
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Recommendation, recommend_for
@@ -62,17 +62,8 @@ def clip(text: str | None, limit: int = TEXT_LIMIT) -> str:
 
 def marked_diff(a: str | None, b: str | None) -> tuple[str, str]:
     """Both texts as escaped HTML, the words only in `a` in <del>, the words only in `b` in <ins>."""
-    left, right = [], []
-    for op, text in word_diff(clip(a), clip(b)):
-        t = esc(text)
-        if op == "=":
-            left.append(t)
-            right.append(t)
-        elif op == "-":
-            left.append(f"<del>{t}</del>")
-        else:
-            right.append(f"<ins>{t}</ins>")
-    return "".join(left), "".join(right)
+    tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+    return marked_sides(clip(a), clip(b), lambda op, text: tags[op].format(esc(text)))
 
 
 def rate_cell(rate: float | None, target: float | None, detail: str = "") -> str:
