@@ -19,14 +19,16 @@ are `workbench.run.command.RunRequest`, `sqlite_utils.Database`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.version import __version__
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from sqlite_utils import Database
 
-    from workbench.analysis.recommend import Recommendation
+    from workbench.analysis.recommend import RecommendArgs, Recommendation
     from workbench.ci.compare_inputs import Review
     from workbench.ci.gates import GateConfig
     from workbench.run.command import RunRequest
@@ -56,27 +58,20 @@ def open_results(path: str | Path | None = None, *, create: bool = False) -> Dat
     return open_db(path, create=create)
 
 
-def recommend(
-    db: Database,
-    run: str | int | None = None,
-    suite: str | Path | None = None,
-    requests_per_day: float | None = None,
-    cache_hit_rate: float | None = None,
-    **acceptance: Any,
-) -> Recommendation:
+def recommend(db: Database, **args: Unpack[RecommendArgs]) -> Recommendation:
     """The cheapest acceptable (prompt version, variant, model) pair of a run, as `workbench recommend`.
 
-    The run is `run` (id or label), else the newest run of `suite`, else the newest run. The
-    acceptance criteria come from the suite's `workbench: acceptance:` block, overridden by
-    `min_pass_rate=`, `allow_guardrail_failures=`, `allow_errors=`. With `requests_per_day` the
-    result carries monthly projections; when a cost router was trained on the suite,
-    `routing` holds its "single cheapest model vs routed" summary.
+    The keywords are `workbench.analysis.recommend.RecommendArgs`: the run is `run=` (id or label),
+    else the newest run of `suite=`, else the newest run. The acceptance criteria come from the
+    suite's `workbench: acceptance:` block, overridden by `min_pass_rate=`,
+    `allow_guardrail_failures=`, `allow_errors=`. With `requests_per_day=` the result carries
+    monthly projections; when a cost router was trained on the suite, `routing` holds its "single
+    cheapest model vs routed" summary.
     """
     from workbench.analysis.recommend import recommend_for
     from workbench.routing.routed_recommendation import with_router
 
-    rec = recommend_for(db, run, suite, requests_per_day, cache_hit_rate, **acceptance)
-    return with_router(db, rec, requests_per_day)
+    return with_router(db, recommend_for(db, **args), args.get("requests_per_day"))
 
 
 def compare(base: str, head: str, db_path: Path | None = None, gates: GateConfig | None = None) -> Review:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlite_utils import Database
 
@@ -24,6 +24,9 @@ from workbench.analysis.stats import intervals_overlap
 from workbench.analysis.system_metrics import DEFAULT_GROWTH_WARN, SystemMetrics, growth_warnings, system_metrics
 from workbench.errors import SuiteError
 from workbench.store import queries
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11; annotations are not evaluated at run time (3.10 works)
 
 COST_EPSILON = 1e-12
 RATE_EPSILON = 1e-12  # 27/30 must meet a 0.9 target despite float rounding
@@ -311,18 +314,34 @@ def _nothing_acceptable(pairs: Sequence[PairStats], acceptance: Acceptance) -> s
     )
 
 
-def recommend_for(
-    db: Database,
-    run: str | int | None = None,
-    suite: str | Path | None = None,
-    requests_per_day: float | None = None,
-    cache_hit_rate: float | None = None,
-    **overrides: Any,
-) -> Recommendation:
+class RecommendArgs(TypedDict, total=False):
+    """What `recommend_for` (and `workbench.recommend`) take after the database, all optional.
+
+    run: id or label [default: the newest run of `suite`, else the newest run].
+    suite: the suite file whose `workbench: acceptance:` block gives the defaults (else the run's).
+    requests_per_day, cache_hit_rate: monthly projections.
+    min_pass_rate, allow_guardrail_failures, allow_errors: override the acceptance (None: keep).
+    """
+
+    run: str | int | None
+    suite: str | Path | None
+    requests_per_day: float | None
+    cache_hit_rate: float | None
+    min_pass_rate: float | None
+    allow_guardrail_failures: bool | None
+    allow_errors: bool | None
+
+
+def recommend_for(db: Database, **args: Unpack[RecommendArgs]) -> Recommendation:
     """Resolve a run (by id/label, or the newest run of a suite, or the newest run) and the
     acceptance defaults (the `workbench:` block of SUITE when given, else the one the run was made
     with), apply the overrides, recommend."""
+    run, suite = args.get("run"), args.get("suite")
     run_id = queries.resolve_run(db, run) if run is not None else queries.latest_run(db, suite)
     base = acceptance_from_suite_file(suite) if suite is not None else run_acceptance(db, run_id)
-    acceptance = base.with_overrides(**overrides)
-    return recommend(db, [run_id], acceptance, requests_per_day, cache_hit_rate)
+    acceptance = base.with_overrides(
+        min_pass_rate=args.get("min_pass_rate"),
+        allow_guardrail_failures=args.get("allow_guardrail_failures"),
+        allow_errors=args.get("allow_errors"),
+    )
+    return recommend(db, [run_id], acceptance, args.get("requests_per_day"), args.get("cache_hit_rate"))
