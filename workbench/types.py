@@ -6,6 +6,7 @@ these dataclasses, so each can be tested alone. Nothing here imports litellm, to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,9 @@ class Suite:
     description: str | None
     prompts: list[Prompt]
     providers: list[ProviderSpec]
-    tests: list[TestCase]
+    # A list, or for a large suite a `suite.test_bank.TestBank`: a read-only sequence that keeps
+    # its tests in a temporary file and builds each when read (iterate it; do not keep them all).
+    tests: Sequence[TestCase]
     evaluate_options: dict[str, Any] = field(default_factory=dict)
     settings: SuiteSettings = field(default_factory=SuiteSettings)  # the top-level `workbench:` block
     derived_metrics: list[dict[str, Any]] = field(default_factory=list)

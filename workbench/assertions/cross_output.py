@@ -10,6 +10,7 @@ calls `apply_cross_output`, then stores them; rows never need rewriting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from workbench.assertions.meta import grade_max_score
@@ -23,6 +24,11 @@ def _is_cross(assertion: dict[str, Any] | None) -> bool:
     name = (assertion or {}).get("type")
     kind = lookup(name) if isinstance(name, str) else None
     return kind is not None and kind.cross_output
+
+
+def any_cross_type(types: Iterable[str]) -> bool:
+    """Whether any of these assertion types is graded across outputs."""
+    return any(_is_cross({"type": t}) for t in types)
 
 
 def cross_assertions(test: TestCase) -> list[dict[str, Any]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from workbench.assertions.cross_output import apply_cross_output, needs_cross
+from workbench.assertions.cross_output import any_cross_type, apply_cross_output, needs_cross
 from workbench.run.cells import expand_cells
 from workbench.run.config import RunConfig
-from workbench.types import CellResult, Suite
+from workbench.suite.test_bank import test_facts
+from workbench.types import CellResult, Suite, TestCase
 
 
 class CrossOutputGroups:
@@ -14,9 +15,12 @@ class CrossOutputGroups:
     def __init__(self, suite: Suite, config: RunConfig, done: set[str]) -> None:
         self.suite = suite
         self.config = config
-        self.tests = {t.index: t for t in suite.tests if needs_cross(t)}
+        self.tests: dict[int, TestCase] = {}
         self.expected: dict[tuple[int, int], int] = {}
         self.held: dict[tuple[int, int], list[CellResult]] = {}
+        if not any_cross_type(test_facts(suite.tests).assert_types):
+            return  # the common case: no pass over the tests at all
+        self.tests = {t.index: t for t in suite.tests if needs_cross(t)}
         if self.tests:
             for cell in expand_cells(suite, config):
                 if cell.test_idx in self.tests and cell.key not in done:

@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from workbench.render.conversation import conversation_turn, uses_conversation, 
 from workbench.render.prompt import render_prompt
 from workbench.render.templating import render_vars
 from workbench.run.budget import Budget
-from workbench.run.cells import count_cells, expand_cells
+from workbench.run.cells import count_cells, expand_with_tests
 from workbench.run.config import RunConfig
 from workbench.run.cross_output_groups import CrossOutputGroups
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
@@ -42,6 +43,7 @@ from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.runtimes.transforms import apply_transform
 from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import RunWriter, flatten
+from workbench.suite.test_bank import test_facts
 from workbench.types import (
     Cell,
     CellResult,
@@ -86,8 +88,9 @@ class Engine:
         self.suite = suite
         self.config = config
         self.db = db
-        self.tests: dict[int, TestCase] = {t.index: t for t in suite.tests}
-        self._vars_cache: dict[int, dict[str, Any] | Exception] = {}
+        # rendered vars of the tests in use (cells of a test are consecutive): bounded, not per suite
+        self._vars_cache: OrderedDict[int, dict[str, Any] | Exception] = OrderedDict()
+        self._vars_cache_size = 64 + 4 * max(1, config.max_concurrency)
         self._providers: dict[int, Any] = {}
         self.skipped_providers: dict[int, str] = {}  # provider idx -> why (no API key): no call is made
         self.budget: Any = None
@@ -147,6 +150,8 @@ class Engine:
             except Exception as e:  # a var that fails to render errors its rows, like promptfoo
                 cached = e
             self._vars_cache[test.index] = cached
+            if len(self._vars_cache) > self._vars_cache_size:
+                self._vars_cache.popitem(last=False)  # a test whose cells have all started
         if isinstance(cached, Exception):
             raise cached
         return cached
@@ -163,30 +168,39 @@ class Engine:
         return {**raw, **self.registers}
 
     # -- one cell ---------------------------------------------------------------------------------
-    async def run_cell(self, cell: Cell) -> CellResult:
-        """One cell. Under a budget, cells run one at a time until one output has been graded, so
-        the grading cost is known (and held for every later call) before calls run in parallel."""
+    def test_at(self, index: int) -> TestCase:
+        """The suite's test with this index (tests are numbered by position)."""
+        tests = self.suite.tests
+        if 0 <= index < len(tests) and tests[index].index == index:
+            return tests[index]
+        return next(t for t in tests if t.index == index)
+
+    async def run_cell(self, cell: Cell, test: TestCase | None = None) -> CellResult:
+        """One cell (`test`: the cell's test, when the caller has it). Under a budget, cells run one
+        at a time until one output has been graded, so the grading cost is known (and held for
+        every later call) before calls run in parallel."""
+        if test is None:
+            test = self.test_at(cell.test_idx)
         if self.budget is None:
-            return await self._run_cell(cell)
+            return await self._run_cell(cell, test)
         try:
             if self.budget.graded:
-                return await self._run_cell(cell)
+                return await self._run_cell(cell, test)
             if self._probe is None:
                 self._probe = asyncio.Lock()
             async with self._probe:
-                return await self._run_cell(cell)
+                return await self._run_cell(cell, test)
         finally:
             self.budget.release(cell.key)
 
-    async def _run_cell(self, cell: Cell) -> CellResult:
-        result = await self._run_row(cell)
+    async def _run_cell(self, cell: Cell, test: TestCase) -> CellResult:
+        result = await self._run_row(cell, test)
         if self.hooks:  # afterEach sees every row, error rows too, with the test beforeEach gave
-            self._after_each(self._hooked_tests.pop(cell.key, self.tests[cell.test_idx]), result)
+            self._after_each(self._hooked_tests.pop(cell.key, test), result)
         return result
 
-    async def _run_row(self, cell: Cell) -> CellResult:
+    async def _run_row(self, cell: Cell, test: TestCase) -> CellResult:
         started = time.time()
-        test = self.tests[cell.test_idx]
         prompt = self.suite.prompts[cell.prompt_idx]
         spec = self.suite.providers[cell.provider_idx]
         response = ProviderResponse()
@@ -355,7 +369,7 @@ class Engine:
     async def run(self, writer: RunWriter, progress: ProgressFn | None = None) -> tuple[int, int, str]:
         """Run every cell not yet stored; returns (cells done now, cells skipped, status)."""
         done = writer.done_keys() if self.config.resume_run_id else set()
-        cells = (c for c in expand_cells(self.suite, self.config) if c.key not in done)
+        cells = ((c, t) for c, t in expand_with_tests(self.suite, self.config) if c.key not in done)
         total = self.planned if self.planned is not None else count_cells(self.suite, self.config)
         skipped = len(done)
         pending: list[CellResult] = []
@@ -379,11 +393,11 @@ class Engine:
 
         async def worker() -> None:
             nonlocal finished, status
-            for cell in cells:  # a shared iterator: each cell goes to exactly one worker
+            for cell, test in cells:  # a shared iterator: each cell goes to exactly one worker
                 if status != "completed":
                     return
                 try:
-                    result = await self.run_cell(cell)
+                    result = await self.run_cell(cell, test)
                 except BudgetExceeded:
                     status = "budget_exceeded"
                     return
@@ -395,9 +409,7 @@ class Engine:
                     progress(finished, total)
 
         # promptfoo runs these one by one: later rows read what earlier ones produced
-        serial = any(t.options.get("storeOutputAs") for t in self.suite.tests) or any(
-            uses_conversation(p.raw) for p in self.suite.prompts
-        )
+        serial = test_facts(self.suite.tests).store_output or any(uses_conversation(p.raw) for p in self.suite.prompts)
         workers = [asyncio.create_task(worker()) for _ in range(1 if serial else max(1, self.config.max_concurrency))]
         try:
             await asyncio.gather(*workers)

@@ -32,10 +32,11 @@ from workbench.render.prompt import render_prompt
 from workbench.render.templating import render_vars
 from workbench.run.batch_mode import batch_estimate_line
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, api_base_of, model_for, output_tokens_cap
-from workbench.run.cells import expand_cells
+from workbench.run.cells import expand_with_tests
 from workbench.store.db import open_db
+from workbench.suite.test_bank import test_facts
 from workbench.tokens import count_message_tokens, encoding_name_for
-from workbench.types import Cell, Prompt, ProviderRequest, ProviderSpec, Suite
+from workbench.types import Cell, Prompt, ProviderRequest, ProviderSpec, Suite, TestCase
 
 FREE_IDS = {"echo"}
 
@@ -145,24 +146,28 @@ def estimate_suite(
     est = Estimate(default_output_tokens=default_output_tokens)
     rows: dict[tuple[int, int], EstimateRow] = {}
     pricing: dict[int, tuple[Price | None, float | None]] = {}  # id(row) -> (price, busy ms per call)
+    # token counts by (prompt, test, encoding, variant): a test's cells are consecutive, so only
+    # the last test's counts are kept from one batch to the next
     tokens: dict[tuple[int, int, str, str], int | None] = {}
-    tests = {t.index: t for t in suite.tests}
     variants = set()
-    batch: list[tuple[Cell, EstimateRow]] = []
-    probe = _CacheProbe(suite, tests, providers) if providers else None
+    batch: list[tuple[Cell, EstimateRow, TestCase]] = []
+    probe = _CacheProbe(suite, providers) if providers else None
 
     def settle() -> None:
         hits, rendered = probe.hits(batch) if probe else (set(), {})
-        for i, (cell, row) in enumerate(batch):
+        for i, (cell, row, test) in enumerate(batch):
             if i in hits:
                 row.cached += 1
                 continue
-            _count(est, suite, tests[cell.test_idx], cell, row, tokens, rendered.get(i), pricing.get(id(row)))
+            _count(est, suite, test, cell, row, tokens, rendered.get(i), pricing.get(id(row)))
+        if batch:
+            last = batch[-1][0].test_idx
+            for key in [k for k in tokens if k[1] != last]:
+                del tokens[key]
         batch.clear()
 
-    for cell in expand_cells(suite, config):
+    for cell, test in expand_with_tests(suite, config):
         variants.add(cell.variant)
-        test = tests[cell.test_idx]
         if test.provider_output is not None:
             continue  # no call: the test supplies the output
         prompt = suite.prompts[cell.prompt_idx]
@@ -203,7 +208,7 @@ def estimate_suite(
             row.calls += 1
             row.tokens_counted = False
             continue
-        batch.append((cell, row))
+        batch.append((cell, row, test))
         if len(batch) >= PROBE_BATCH:
             settle()
     settle()
@@ -280,25 +285,25 @@ class _CacheProbe:
     engine does not look them up a second time.
     """
 
-    def __init__(self, suite: Suite, tests: dict[int, Any], providers: dict[int, Any]) -> None:
+    def __init__(self, suite: Suite, providers: dict[int, Any]) -> None:
         self.suite = suite
-        self.tests = tests
         self.cached = {i: p for i, p in providers.items() if isinstance(p, CachedProvider)}
-        if any(t.options.get("storeOutputAs") or t.options.get("transformVars") for t in suite.tests):
+        facts = test_facts(suite.tests)
+        if facts.store_output or facts.transform_vars:
             self.cached = {}  # prompts depend on earlier outputs or code: unknown before the run
 
-    def hits(self, batch: list[tuple[Cell, EstimateRow]]) -> tuple[set[int], dict[int, list[dict[str, Any]]]]:
+    def hits(self, batch: list[tuple[Cell, EstimateRow, TestCase]]) -> tuple[set[int], dict[int, list[dict[str, Any]]]]:
         """(positions the cache answers, the messages rendered for the others)."""
         rendered: dict[int, list[dict[str, Any]]] = {}
         if not self.cached:
             return set(), rendered
         keys: dict[int, dict[str, list[int]]] = {}  # provider idx -> key -> batch positions
-        for i, (cell, _) in enumerate(batch):
+        for i, (cell, _, test) in enumerate(batch):
             provider = self.cached.get(cell.provider_idx)
             if provider is None or cell.variant != "none":
                 continue
             try:
-                text, messages = _render(self.suite, self.tests[cell.test_idx], cell)
+                text, messages = _render(self.suite, test, cell)
             except Exception:
                 continue
             rendered[i] = messages

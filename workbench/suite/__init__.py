@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,15 @@ from workbench.suite.prompts_loader import load_prompts
 from workbench.suite.providers_loader import load_providers
 from workbench.suite.refs import resolve_local_refs
 from workbench.suite.settings import parse_settings
+from workbench.suite.test_bank import TestBank
 from workbench.suite.tests_files import (
     Generator,
     RawTest,
     build_test_cases,
+    iter_test_cases,
     read_default_test,
     read_scenarios,
+    read_test_items,
     read_tests,
 )
 from workbench.suite.validate import (
@@ -42,8 +46,8 @@ from workbench.suite.validate import (
     type_name,
     unsupported_feature_warnings,
 )
-from workbench.suite.yaml12 import JsDate, load_yaml
-from workbench.types import Suite
+from workbench.suite.yaml12 import JsDate, StreamBroken, StreamedTests, load_streamed, load_yaml
+from workbench.types import Suite, TestCase
 
 __all__ = ["Generator", "JsDate", "SuiteError", "load", "load_config", "load_yaml", "rebuild_tests"]
 
@@ -55,13 +59,26 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _check_suite_file(path: Path, shown: str) -> None:
+    """The suite itself defines the project root: every check but confinement applies to it."""
+    try:
+        file_access.check(path, dataclasses.replace(file_access.current_policy(), roots=None))
+    except FileNotFoundError:
+        raise SuiteError(shown, None, "file not found") from None
+    except IsADirectoryError:
+        raise SuiteError(shown, None, "is a directory, not a suite file") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(shown, None, e.reason) from None
+    except OSError as e:
+        raise SuiteError(shown, None, f"cannot read ({e.strerror or e})") from None
+
+
 def load_config(path: Path | str) -> dict[str, Any]:
     """The suite file parsed (YAML 1.2 / JSON), checked to be a mapping."""
     path = Path(path)
     shown = _display(path)
     try:
-        # the suite itself defines the project root: every check but confinement applies to it
-        file_access.check(path, dataclasses.replace(file_access.current_policy(), roots=None))
+        _check_suite_file(path, shown)
         text = file_access.decode_text(path.read_bytes())
     except FileNotFoundError:
         raise SuiteError(shown, None, "file not found") from None
@@ -82,6 +99,24 @@ def load_config(path: Path | str) -> dict[str, Any]:
     return resolve_local_refs(data, shown)
 
 
+def _load_config_streamed(path: Path, shown: str) -> tuple[dict[str, Any], StreamedTests] | None:
+    """A large suite whose `tests:` list is read a batch at a time (suite/yaml12.py), else None."""
+    _check_suite_file(path, shown)
+    got = load_streamed(path)
+    if got is None:
+        return None
+    data, stream = got
+    return resolve_local_refs(data, shown), stream
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def load(paths: list[Path] | list[str] | Path | str, generate: Generator | None = None) -> Suite:
     """Load one suite, or several combined the way promptfoo combines `-c a.yaml -c b.yaml`.
 
@@ -100,9 +135,7 @@ def load(paths: list[Path] | list[str] | Path | str, generate: Generator | None 
 def _combine(suites: list[Suite]) -> Suite:
     """promptfoo concatenates prompts, providers and tests of several configs (first wins for scalars)."""
     first = suites[0]
-    tests = [t for s in suites for t in s.tests]
-    for i, t in enumerate(tests):
-        t.index = i
+    tests = TestBank(dataclasses.replace(t, index=i) for i, t in enumerate(t for s in suites for t in s.tests)).finish()
     evaluate: dict[str, Any] = {}
     settings = first.settings
     for s in suites:
@@ -145,7 +178,33 @@ def _allow_paths(config: dict[str, Any], base_dir: Path, shown: str) -> None:
 
 def _load_one(path: Path, generate: Generator | None = None) -> Suite:
     shown = _display(path)
-    config = load_config(path)
+    streamed = _load_config_streamed(path, shown)
+    if streamed is not None:
+        try:
+            return _build(path, shown, streamed[0], streamed[1], generate)
+        except StreamBroken:  # a batch that does not parse alone: the whole file, as ever
+            pass
+    return _build(path, shown, load_config(path), None, generate)
+
+
+def _streamed_raw(
+    stream: StreamedTests, base_dir: Path, shown: str, generate: Generator | None
+) -> Iterator[list[RawTest]]:
+    start = 0
+    for items in stream.batches():
+        yield read_test_items(items, base_dir, shown, "tests", generate, start=start)
+        start += len(items)
+
+
+def _into(bank: TestBank, tests: Iterable[TestCase]) -> Iterator[TestCase]:
+    for t in tests:
+        bank.append(t)
+        yield t
+
+
+def _build(
+    path: Path, shown: str, config: dict[str, Any], stream: StreamedTests | None, generate: Generator | None
+) -> Suite:
     base_dir = path.resolve().parent
     warnings: list[str] = []
     check_keys(config, "", TOP_LEVEL, warnings, TOP_LEVEL_PROMPTFOO_ONLY)
@@ -161,10 +220,18 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
     providers = load_providers(providers_value, base_dir, shown, local)
     default = read_default_test(config.get("defaultTest"), base_dir, shown, local)
     raw_tests = read_tests(config.get("tests"), base_dir, shown, generate=generate)
+    raw_batches: Iterable[list[RawTest]] = [raw_tests]
+    if stream is not None:
+        raw_batches = _streamed_raw(stream, base_dir, shown, generate)
+        if config.get("extensions"):  # hooks see (and may rebuild) every test as written
+            raw_tests = [t for batch in raw_batches for t in batch]
+            raw_batches = [raw_tests]
     scenarios = read_scenarios(config.get("scenarios"), base_dir, shown, local)
     share = not config.get("extensions")  # hooks rebuild tests from the parsed ones (test_source)
-    tests = build_test_cases(raw_tests, default, scenarios, base_dir, local, shown, share_parsed=share)
-    local.extend(unsupported_feature_warnings(tests))
+    bank = TestBank()  # built one test at a time; a large bank spills to a temporary file
+    cases = iter_test_cases(raw_batches, default, scenarios, base_dir, local, shown, share_parsed=share)
+    local.extend(unsupported_feature_warnings(_into(bank, cases)))
+    tests = bank.finish()
     extensions = _extensions(config.get("extensions"), shown)
     filters = _nunjucks_filters(config.get("nunjucksFilters"), base_dir, shown, local)
 
@@ -201,7 +268,7 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
         settings=settings,
         derived_metrics=list(derived),
         warnings=warnings,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=_file_sha256(path),
         extensions=extensions,
         nunjucks_filters=filters,
         test_source=(raw_tests, config.get("defaultTest"), scenarios) if extensions else None,
@@ -238,7 +305,7 @@ def _nunjucks_filters(value: Any, base_dir: Path, shown: str, warnings: list[str
     return out
 
 
-def rebuild_tests(suite: Suite, tests: list[Any], default_test: Any) -> list[Any]:
+def rebuild_tests(suite: Suite, tests: list[Any], default_test: Any) -> Sequence[Any]:
     """The suite's tests rebuilt from tests as written (a beforeAll hook's edited copy)."""
     if suite.test_source is None:
         return suite.tests

@@ -15,13 +15,16 @@ is already expanded, so `-n` counts rows.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.errors import UsageError
+from workbench.suite.test_bank import TestBank
 from workbench.types import Suite, TestCase
 
 
@@ -94,20 +97,20 @@ def select_tests(suite: Suite, flt: TestFilter) -> Suite:
     """A copy of `suite` holding only the selected tests, renumbered from 0."""
     if not flt:
         return suite
-    tests = list(suite.tests)
+    tests: Iterable[TestCase] = suite.tests  # filtered lazily: a large suite is never all in memory
     if flt.metadata:
         conditions = _parse_metadata(flt.metadata)
-        tests = [t for t in tests if metadata_matches(t, conditions)]
+        tests = (t for t in tests if metadata_matches(t, conditions))
     if flt.failing:
-        wanted = [json.dumps(v, sort_keys=True, default=str) for v in failed_vars(flt.failing)]
-        tests = [t for t in tests if json.dumps(_runtime_free(t.vars), sort_keys=True, default=str) in wanted]
+        wanted = {json.dumps(v, sort_keys=True, default=str) for v in failed_vars(flt.failing)}
+        tests = (t for t in tests if json.dumps(_runtime_free(t.vars), sort_keys=True, default=str) in wanted)
     if flt.pattern:
         try:
             rx = re.compile(flt.pattern)
         except re.error as e:
             raise UsageError(f'Invalid regex pattern "{flt.pattern}": {e}') from None
-        tests = [t for t in tests if t.description and rx.search(t.description)]
+        tests = (t for t in tests if t.description and rx.search(t.description))
     if flt.first_n is not None:
-        tests = tests[: max(0, flt.first_n)]
-    renumbered = [dataclasses.replace(t, index=i) for i, t in enumerate(tests)]
+        tests = itertools.islice(tests, max(0, flt.first_n))
+    renumbered = TestBank(dataclasses.replace(t, index=i) for i, t in enumerate(tests)).finish()
     return dataclasses.replace(suite, tests=renumbered)

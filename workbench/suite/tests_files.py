@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob as globlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,8 +210,20 @@ def read_tests(
         return [t for p in _glob(value["path"], base_dir, file, key) for t in _read_file(p, base_dir, True)]
     if not isinstance(value, list):
         raise SuiteError(file, key, f"must be a list of tests or a file:// path, got {type_name(value)}")
+    return read_test_items(value, base_dir, file, key, generate)
+
+
+def read_test_items(
+    items: list[Any],
+    base_dir: Path,
+    file: str | None,
+    key: str = "tests",
+    generate: Generator | None = None,
+    start: int = 0,
+) -> list[RawTest]:
+    """Items of a `tests:` list (item `start` onwards when the list is read a batch at a time)."""
     out: list[RawTest] = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(items, start=start):
         where = f"{key}[{i}]"
         if isinstance(item, str):
             generated = _generated(item, None, base_dir, file, where, generate)
@@ -413,35 +425,40 @@ def build_test_cases(
     no earlier row becomes this row's own instead of being copied (a 25k-test bank: 125k fewer
     dicts alive at the peak). defaultTest's and any dict seen before (aliases, scenarios, vars
     expansion) are still copied, so no two rows share one."""
-    used: set[int] = {id(a) for a in default.get("assert") or []}
-    entries: list[tuple[dict[str, Any], str | None, str]] = [
-        (normalize_test(rt, base_dir, warnings), rt.file, rt.where) for rt in raw_tests
-    ]
-    if not raw_tests and not scenarios:
-        entries = [({}, None, "tests")]
-    sc_idx = 0
-    for sc in scenarios:
-        for j, data in enumerate(sc["config"]):
-            tests = sc["tests"] if sc["tests"] is not None else [({}, None)]
-            for t, tw in tests:
-                where = f"{sc['where']}.config[{j}]"
-                d = normalize_test(RawTest(data, file, where), base_dir, warnings, is_default=True)
-                tt = normalize_test(RawTest(t, file, tw or where), base_dir, warnings, is_default=True)
-                entries.append((_scenario_test(default, d, tt, sc_idx), file, where))
-            sc_idx += 1
-    cases: list[TestCase] = []
-    for test, file, where in entries:
-        merged = _merge(default, test)
-        opts = merged["options"]
-        combos = (
-            [merged["vars"]]
-            if opts.get("disableVarExpansion")
-            else var_combinations(merged["vars"], base_dir, file, where)
-        )
-        for vars in combos:
-            cases.append(
-                TestCase(
-                    index=len(cases),
+    return list(iter_test_cases([raw_tests], default, scenarios, base_dir, warnings, file, share_parsed))
+
+
+def iter_test_cases(
+    raw_batches: Iterable[list[RawTest]],
+    default: dict[str, Any],
+    scenarios: list[dict[str, Any]],
+    base_dir: Path,
+    warnings: list[str],
+    file: str | None = None,
+    share_parsed: bool = False,
+) -> Iterator[TestCase]:
+    """The TestCases of raw tests given a batch at a time (a streamed `tests:` list), then of the
+    scenarios, numbered in order. Each batch is validated whole before its rows are built; the
+    scenarios are validated after the first batch, so a suite given as one batch reports its
+    errors in the same order as ever."""
+    base_used = {id(a) for a in default.get("assert") or []}
+    index = 0
+    seen = False
+    scenario_entries: list[tuple[dict[str, Any], str | None, str]] | None = None
+
+    def expand(entries: list[tuple[dict[str, Any], str | None, str]], used: set[int]) -> Iterator[TestCase]:
+        nonlocal index
+        for test, where_file, where in entries:
+            merged = _merge(default, test)
+            opts = merged["options"]
+            combos = (
+                [merged["vars"]]
+                if opts.get("disableVarExpansion")
+                else var_combinations(merged["vars"], base_dir, where_file, where)
+            )
+            for vars in combos:
+                yield TestCase(
+                    index=index,
                     vars=vars,
                     asserts=[_own(a, used, share_parsed) for a in merged["assert"]],
                     description=merged.get("description"),
@@ -453,8 +470,40 @@ def build_test_cases(
                     assert_scoring_function=merged.get("assertScoringFunction"),
                     provider_output=merged.get("providerOutput"),
                 )
-            )
-    return cases
+                index += 1
+
+    used = set(base_used)
+    for batch in raw_batches:
+        entries = [(normalize_test(rt, base_dir, warnings), rt.file, rt.where) for rt in batch]
+        if scenario_entries is None:
+            scenario_entries = _scenario_entries(default, scenarios, base_dir, warnings, file)
+        elif seen:  # a later batch was parsed on its own: it shares no dict with earlier rows
+            used = set(base_used)
+        seen = seen or bool(batch)
+        yield from expand(entries, used)
+        del entries
+    if scenario_entries is None:
+        scenario_entries = _scenario_entries(default, scenarios, base_dir, warnings, file)
+    if not seen and not scenarios:
+        scenario_entries = [({}, None, "tests")]
+    yield from expand(scenario_entries, used)
+
+
+def _scenario_entries(
+    default: dict[str, Any], scenarios: list[dict[str, Any]], base_dir: Path, warnings: list[str], file: str | None
+) -> list[tuple[dict[str, Any], str | None, str]]:
+    entries: list[tuple[dict[str, Any], str | None, str]] = []
+    sc_idx = 0
+    for sc in scenarios:
+        for j, data in enumerate(sc["config"]):
+            tests = sc["tests"] if sc["tests"] is not None else [({}, None)]
+            for t, tw in tests:
+                where = f"{sc['where']}.config[{j}]"
+                d = normalize_test(RawTest(data, file, where), base_dir, warnings, is_default=True)
+                tt = normalize_test(RawTest(t, file, tw or where), base_dir, warnings, is_default=True)
+                entries.append((_scenario_test(default, d, tt, sc_idx), file, where))
+            sc_idx += 1
+    return entries
 
 
 def _own(assertion: Any, used: set[int], share: bool) -> Any:

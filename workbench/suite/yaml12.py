@@ -15,6 +15,8 @@ import datetime as _dt
 import math
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -332,6 +334,147 @@ def _parse_batches(rest_text: str, batches: list[list[str]], parse: Any) -> Any:
 
 
 _NO_FAST = object()
+
+
+class StreamBroken(Exception):
+    """A batch of a streamed `tests:` list did not parse on its own: load the file the ordinary way."""
+
+
+class StreamedTests:
+    """The items of a suite file's top-level block `tests:` sequence, left in the file and parsed a
+    batch (~256 KB) at a time when iterated, so the whole list never exists at once."""
+
+    def __init__(self, path: Path, spans: list[tuple[int, int]]) -> None:
+        self.path = path
+        self.spans = spans  # byte ranges of the batches, in order
+
+    def batches(self) -> Iterator[list[Any]]:
+        """Each batch's items (StreamBroken when one does not parse as a list)."""
+        import yaml12 as rust_yaml  # py-yaml12 (the scan found it importable)
+
+        with open(self.path, "rb") as fh:
+            for start, end in self.spans:
+                fh.seek(start)
+                text = fh.read(end - start).decode("utf-8").replace("\r\n", "\n")
+                try:
+                    items = rust_yaml.parse_yaml(text)
+                except Exception as e:
+                    raise StreamBroken(str(e)) from None
+                if not isinstance(items, list):
+                    raise StreamBroken("a batch is not a list")
+                yield _jsify(items)
+
+
+def load_streamed(path: Path) -> tuple[Any, StreamedTests] | None:
+    """A large suite file whose `tests:` can be read a batch at a time: (the document with
+    `tests: []`, its tests); None when the file is small or not certainly splittable (then it is
+    loaded whole, exactly as before). The same split, checks and parser as the in-memory fast
+    path, on the file's lines, so the text of the tests is never held whole."""
+    try:
+        if path.stat().st_size < FAST_PATH_BYTES:
+            return None
+        import yaml12 as rust_yaml  # py-yaml12
+    except (OSError, ImportError):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            scanned = _scan_lines(fh)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if scanned is None:
+        return None
+    rest_text, spans = scanned
+    try:
+        rest = rust_yaml.parse_yaml(rest_text)
+    except Exception:
+        return None
+    if not isinstance(rest, dict) or rest.get("tests") != []:
+        return None
+    return _jsify(rest), StreamedTests(path, spans)
+
+
+def _unsafe(text: str) -> bool:
+    return "<<" in text or "$ref" in text or any(p.search(text) for p in _FAST_PATH_UNSAFE)
+
+
+def _scan_lines(fh: Any) -> tuple[str, list[tuple[int, int]]] | None:
+    """(the text without the tests' items, the items' batches as byte ranges), or None."""
+    rest: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pending: list[str] = []  # the current batch's text, checked when the batch closes
+    chars = 0
+    pos = 0  # byte offset of the current line
+    state = 0  # 0: before `tests:`, 1: in its items, 2: after them
+    indent = -1
+    deeper = ""
+    start = size = 0
+    keys = 0
+    for raw in fh:
+        line_start, pos = pos, pos + len(raw)
+        if raw.endswith(b"\r\n"):
+            raw = raw[:-2] + b"\n"
+        if b"\r" in raw:
+            return None  # lone carriage returns: the ordinary path knows those lines
+        line = raw.decode("utf-8")
+        chars += len(line)
+        if state == 1:
+            if indent >= 0 and line.startswith(deeper):
+                pending.append(line)
+                size += len(raw)
+                continue
+            stripped = line.lstrip(" ")
+            if not stripped.strip() or stripped.startswith("#"):
+                if indent < 0:
+                    rest.append(line)  # before the first item
+                else:
+                    pending.append(line)
+                continue
+            m = _ITEM.match(line)
+            if indent < 0:
+                if m is None:
+                    return None
+                indent = len(m.group(1))
+                deeper = " " * (indent + 1)
+                start = line_start
+            if m is not None and len(m.group(1)) == indent:
+                if size >= CHUNK_BYTES:
+                    if _unsafe("".join(pending)):
+                        return None
+                    spans.append((start, line_start))
+                    pending, start, size = [], line_start, 0
+            elif len(line) - len(stripped) <= indent:
+                state = 2  # the next top-level key: the sequence ended
+                if _unsafe("".join(pending)):
+                    return None
+                spans.append((start, line_start))
+                pending = []
+                if _TESTS_KEY.match(line):
+                    return None
+                rest.append(line)
+                continue
+            pending.append(line)
+            size += len(raw)
+            continue
+        if _TESTS_KEY.match(line.rstrip("\n")):
+            keys += 1
+            if state != 0 or keys > 1:
+                return None
+            state = 1
+            rest.append("tests: []\n")
+            continue
+        rest.append(line)
+    if state == 1:
+        if indent < 0:
+            return None
+        if _unsafe("".join(pending)):
+            return None
+        spans.append((start, pos))
+    if state == 0 or not spans or chars < FAST_PATH_BYTES:
+        return None
+    rest_text = "".join(rest)
+    if _unsafe(rest_text):
+        return None
+    return rest_text, spans
 
 
 def load_yaml(text: str, file: str | None = None) -> Any:
