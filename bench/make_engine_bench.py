@@ -8,37 +8,57 @@ The same file runs unchanged in promptfoo (0.121.20) and in workbench, so the tw
 import argparse
 import pathlib
 import random
+from collections.abc import Iterator
 
 import yaml
 
 WORDS = ["refund", "export", "timeout", "login", "billing", "renewal"]
 
 
-def build(n_tests: int) -> dict:
+def iter_tests(n_tests: int) -> Iterator[dict]:
     rnd = random.Random(1)
-    tests = []
     for i in range(n_tests):
         out = f"Ticket {i}: customer reports issue code E{i % 97} with order {1000 + i}. " + " ".join(
             rnd.choice(WORDS) for _ in range(20)
         )
-        tests.append(
-            {
-                "vars": {"output": out},
-                "assert": [
-                    {"type": "contains", "value": f"E{i % 97}"},
-                    {"type": "icontains", "value": "TICKET"},
-                    {"type": "regex", "value": "order \\d+"},
-                    {"type": "not-contains", "value": "password"},
-                    {"type": "levenshtein", "value": out[:50], "threshold": 200},
-                ],
-            }
-        )
-    return {
-        "description": "engine throughput benchmark",
-        "prompts": ["{{output}}", "Summary: {{output}}"],
-        "providers": ["echo"],
-        "tests": tests,
-    }
+        yield {
+            "vars": {"output": out},
+            "assert": [
+                {"type": "contains", "value": f"E{i % 97}"},
+                {"type": "icontains", "value": "TICKET"},
+                {"type": "regex", "value": "order \\d+"},
+                {"type": "not-contains", "value": "password"},
+                {"type": "levenshtein", "value": out[:50], "threshold": 200},
+            ],
+        }
+
+
+HEAD = {
+    "description": "engine throughput benchmark",
+    "prompts": ["{{output}}", "Summary: {{output}}"],
+    "providers": ["echo"],
+}
+
+
+def build(n_tests: int) -> dict:
+    return {**HEAD, "tests": list(iter_tests(n_tests))}
+
+
+def write(path: pathlib.Path, n_tests: int) -> None:
+    """The suite written a test at a time (a million tests never sit in memory): the same bytes
+    as `yaml.safe_dump(build(n))`."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(yaml.dump(HEAD, Dumper=dumper, sort_keys=False))
+        fh.write("tests:\n" if n_tests else "tests: []\n")
+        batch = []
+        for test in iter_tests(n_tests):
+            batch.append(test)
+            if len(batch) == 1000:
+                fh.write(yaml.dump(batch, Dumper=dumper, sort_keys=False))
+                batch = []
+        if batch:
+            fh.write(yaml.dump(batch, Dumper=dumper, sort_keys=False))
 
 
 def main() -> None:
@@ -49,7 +69,7 @@ def main() -> None:
     out = pathlib.Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "promptfooconfig.yaml"
-    path.write_text(yaml.safe_dump(build(args.tests), sort_keys=False))
+    write(path, args.tests)
     print(path)
 
 

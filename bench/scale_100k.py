@@ -3,8 +3,9 @@
 
 Generates the engine-bench suite (bench/make_engine_bench.py) with 50,000 tests (x 2 prompts = 100,000 cells), runs it
 through the real CLI (summary table included, stdout discarded), then writes `-o` style JSON and
-JSONL from the stored run in a fresh process. Each step's peak RSS is that child's own `ru_maxrss`
-(from `os.wait4`), so one step never hides another. Exits 1 when a step fails, a result is missing,
+JSONL from the stored run in a fresh process. Each step's peak RSS is that child's own, measured
+under a small fresh parent (bench/child_peak.py: `os.wait4` on a child of a large process reports
+the parent's peak), so one step never hides another. Exits 1 when a step fails, a result is missing,
 or a peak RSS passes the limit (default 1024 MB). The load average is printed with the timings:
 on a shared machine wall times are noisy, RSS is not.
 
@@ -19,8 +20,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from child_peak import load_average, run_measured  # a sibling script
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "make_engine_bench.py"
@@ -39,20 +42,12 @@ write_outputs(db, int(sys.argv[2]), [Path(sys.argv[3])])
 
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """(wall seconds, peak RSS MB of exactly this child, exit code, stderr tail)."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - start
-        err.seek(0)
-        tail = err.read().decode(errors="replace")[-2000:]
-    return wall, usage.ru_maxrss / 1024, proc.returncode, tail
+    m = run_measured(cmd, env=env)
+    return m.wall_s, m.peak_mb, m.code, m.stderr[-2000:]
 
 
 def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+    return load_average()
 
 
 def main() -> int:

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Memory of large suites: peak RSS of `workbench run` and of loading the suite alone, plus load time.
+"""Memory of large suites: peak RSS of `workbench run` and of loading the suite alone, plus times.
 
-For each size, generates the engine-bench suite (bench/make_engine_bench.py: N tests x 2 prompts,
-echo provider), then in fresh subprocesses (1) loads it with `workbench.suite.load` (load seconds,
-peak RSS) and (2) runs `python -m workbench run SUITE --db X -q` (wall seconds, peak RSS of exactly
-that child from `os.wait4`). Prints the load average: wall times are noisy on a shared machine,
-RSS is not. Exits 1 when a run fails.
+For each size, generates the engine-bench suite (bench/make_engine_bench.py: N/2 tests x 2
+prompts, echo provider, written a test at a time), then in fresh subprocesses (1) loads it with
+`workbench.suite.load` (load seconds, peak RSS) and (2) runs `python -m workbench run SUITE --db X
+-q --no-progress` (with `--json`: also `-o out.json`), reporting wall and CPU seconds and the
+child's own peak RSS (bench/child_peak.py: measured under a small fresh parent, so the bench's
+own size never leaks into the figure). Suites over 50 MB get `WORKBENCH_MAX_FILE_MB` raised for
+the run. Prints the load average before and after each size: wall times are noisy on a shared
+machine, RSS is not. Exits 1 when a run fails, or a peak passes --limit-mb.
 
-Usage: bench/suite_memory.py [--results 1000 10000 50000 100000]
+Usage: bench/suite_memory.py [--results 1000 10000 50000 100000] [--json] [--limit-mb MB] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from child_peak import load_average, run_measured  # a sibling script
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "make_engine_bench.py"
@@ -26,53 +31,62 @@ GENERATOR = ROOT / "bench" / "make_engine_bench.py"
 LOAD = """
 import sys, time
 t = time.perf_counter()
+import workbench.file_access as fa
+fa.set_policy(fa.FilePolicy(None, fa.default_max_bytes()))
 from workbench.suite import load
 suite = load(sys.argv[1])
 took = time.perf_counter() - t
-hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(f"{took:.2f} {int(hwm.split()[1]) / 1024:.0f} {len(suite.tests)}")
+print(f"{took:.2f} {len(suite.tests)}")
 """
-
-
-def measured(cmd: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB of exactly this child, exit code, stdout)."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), out.read().decode()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", type=int, nargs="+", default=[1_000, 10_000, 50_000, 100_000])
+    ap.add_argument("--json", action="store_true", help="also write the promptfoo JSON output (-o out.json)")
+    ap.add_argument("--limit-mb", type=float, help="fail when a run's peak RSS passes this")
+    ap.add_argument("--keep", type=Path, help="generate the suites here and keep them (reused when present)")
     args = ap.parse_args()
-    one, five, _ = os.getloadavg()
-    print(f"load average {one:.2f} {five:.2f} on {os.cpu_count()} CPUs")
-    print(f"{'results':>8} {'yaml MB':>8} {'load s':>7} {'load RSS MB':>12} {'run s':>7} {'run RSS MB':>11}")
+    print(load_average())
+    print(
+        f"{'results':>9} {'yaml MB':>8} {'load s':>7} {'load MB':>8} {'run s':>7} {'run CPU s':>9}"
+        f" {'run MB':>7}  load average after"
+    )
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
         for n in args.results:
-            d = Path(tmp) / str(n)
-            subprocess.run(
-                [sys.executable, str(GENERATOR), str(d), "--tests", str(n // 2)], check=True, stdout=subprocess.DEVNULL
-            )
+            d = base / str(n)
             suite = d / "promptfooconfig.yaml"
-            _, _, code, out = measured([sys.executable, "-c", LOAD, str(suite)])
-            load_s, load_mb, _ = out.split() if code == 0 else ("?", "?", "?")
-            wall, run_mb, code, _ = measured(
-                [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(d / "bench.db"), "-q"]
-            )
-            failed |= code != 0
+            if not suite.exists():
+                subprocess.run(
+                    [sys.executable, str(GENERATOR), str(d), "--tests", str(n // 2)],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
             size = suite.stat().st_size / 2**20
+            env = dict(os.environ)
+            if size > 50:
+                env["WORKBENCH_MAX_FILE_MB"] = str(int(size) + 10)
+            loaded = run_measured([sys.executable, "-c", LOAD, str(suite)], env=env)
+            load_s = loaded.stdout.split()[0] if loaded.code == 0 else "?"
+            db = d / "bench.db"
+            for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                p.unlink(missing_ok=True)
+            cmd = [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(db), "-q", "--no-progress"]
+            if args.json:
+                cmd += ["-o", str(d / "out.json")]
+            run = run_measured(cmd, env=env)
+            (d / "out.json").unlink(missing_ok=True)
+            bad = run.code not in (0, 100) or (args.limit_mb is not None and run.peak_mb > args.limit_mb)
+            failed |= bad
             print(
-                f"{n:>8} {size:>8.1f} {load_s:>7} {load_mb:>12} {wall:>7.1f} {run_mb:>11.0f}"
-                + ("" if code == 0 else f"  exit {code}")
+                f"{n:>9} {size:>8.1f} {load_s:>7} {loaded.peak_mb:>8.0f} {run.wall_s:>7.1f} {run.cpu_s:>9.1f}"
+                f" {run.peak_mb:>7.0f}  {load_average()}" + (f"  FAIL exit {run.code}" if bad else ""),
+                flush=True,
             )
-    one, five, _ = os.getloadavg()
-    print(f"load average {one:.2f} {five:.2f} after")
+            if run.code not in (0, 100):
+                print(run.stderr[-2000:], file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from workbench.run.config import RunConfig
-from workbench.suite.test_bank import test_facts
+from workbench.suite.test_bank import facts_for
 from workbench.types import Cell, Suite, TestCase
 
 
@@ -55,7 +55,7 @@ def expand_cells(suite: Suite, config: RunConfig) -> Iterator[Cell]:
 def count_cells(suite: Suite, config: RunConfig) -> int:
     """How many cells `expand_cells` makes. Without test-level `providers`/`prompts` filters every
     test makes the same cells, so this is arithmetic, not a pass over the tests."""
-    if test_facts(suite.tests).filters or (config.shard is not None and not 1 <= config.shard[0] <= config.shard[1]):
+    if facts_for(suite.tests).filters or (config.shard is not None and not 1 <= config.shard[0] <= config.shard[1]):
         return sum(1 for _ in expand_cells(suite, config))
     prov_re = re.compile(config.filter_providers) if config.filter_providers else None
     prompt_re = re.compile(config.filter_prompts) if config.filter_prompts else None

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from workbench.assertions.cross_output import any_cross_type, apply_cross_output, needs_cross
 from workbench.run.cells import expand_cells
 from workbench.run.config import RunConfig
-from workbench.suite.test_bank import test_facts
+from workbench.suite.test_bank import facts_for
 from workbench.types import CellResult, Suite, TestCase
 
 
 class CrossOutputGroups:
     """Holds the rows of tests with cross-output assertions until their (test, repeat) group is complete."""
 
-    def __init__(self, suite: Suite, config: RunConfig, done: set[str]) -> None:
+    def __init__(self, suite: Suite, config: RunConfig, done: Container[str]) -> None:
         self.suite = suite
         self.config = config
         self.tests: dict[int, TestCase] = {}
         self.expected: dict[tuple[int, int], int] = {}
         self.held: dict[tuple[int, int], list[CellResult]] = {}
-        if not any_cross_type(test_facts(suite.tests).assert_types):
+        if not any_cross_type(facts_for(suite.tests).assert_types):
             return  # the common case: no pass over the tests at all
         self.tests = {t.index: t for t in suite.tests if needs_cross(t)}
         if self.tests:

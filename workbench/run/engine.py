@@ -42,8 +42,8 @@ from workbench.runtimes import CodeNotAllowed
 from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.runtimes.transforms import apply_transform
 from workbench.store.error_cells import clear_error_cells
-from workbench.store.writer import RunWriter, flatten
-from workbench.suite.test_bank import test_facts
+from workbench.store.writer import DoneCells, RunWriter, flatten
+from workbench.suite.test_bank import facts_for
 from workbench.types import (
     Cell,
     CellResult,
@@ -368,7 +368,8 @@ class Engine:
     # -- the loop -------------------------------------------------------------------------------
     async def run(self, writer: RunWriter, progress: ProgressFn | None = None) -> tuple[int, int, str]:
         """Run every cell not yet stored; returns (cells done now, cells skipped, status)."""
-        done = writer.done_keys() if self.config.resume_run_id else set()
+        # resume: stored cells are looked up a window of tests at a time, not all held
+        done: DoneCells | set[str] = writer.done_cells() if self.config.resume_run_id else set()
         cells = ((c, t) for c, t in expand_with_tests(self.suite, self.config) if c.key not in done)
         total = self.planned if self.planned is not None else count_cells(self.suite, self.config)
         skipped = len(done)
@@ -409,7 +410,7 @@ class Engine:
                     progress(finished, total)
 
         # promptfoo runs these one by one: later rows read what earlier ones produced
-        serial = test_facts(self.suite.tests).store_output or any(uses_conversation(p.raw) for p in self.suite.prompts)
+        serial = facts_for(self.suite.tests).store_output or any(uses_conversation(p.raw) for p in self.suite.prompts)
         workers = [asyncio.create_task(worker()) for _ in range(1 if serial else max(1, self.config.max_concurrency))]
         try:
             await asyncio.gather(*workers)

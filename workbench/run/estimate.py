@@ -34,7 +34,7 @@ from workbench.run.batch_mode import batch_estimate_line
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, api_base_of, model_for, output_tokens_cap
 from workbench.run.cells import expand_with_tests
 from workbench.store.db import open_db
-from workbench.suite.test_bank import test_facts
+from workbench.suite.test_bank import facts_for
 from workbench.tokens import count_message_tokens, encoding_name_for
 from workbench.types import Cell, Prompt, ProviderRequest, ProviderSpec, Suite, TestCase
 
@@ -288,7 +288,7 @@ class _CacheProbe:
     def __init__(self, suite: Suite, providers: dict[int, Any]) -> None:
         self.suite = suite
         self.cached = {i: p for i, p in providers.items() if isinstance(p, CachedProvider)}
-        facts = test_facts(suite.tests)
+        facts = facts_for(suite.tests)
         if facts.store_output or facts.transform_vars:
             self.cached = {}  # prompts depend on earlier outputs or code: unknown before the run
 

@@ -147,6 +147,10 @@ class RunWriter:
     def done_keys(self) -> set[str]:
         return {r[0] for r in self.db.execute("select cell_key from results where run_id = ?", [self.run_id])}
 
+    def done_cells(self) -> DoneCells:
+        """The stored cells as a `key in done` test that reads them a window of tests at a time."""
+        return DoneCells(self.db, self.run_id)
+
     def write_results(
         self, batch: Iterable[CellResult], providers: list[ProviderSpec], prompt_version_ids: dict[int, int]
     ) -> None:
@@ -369,3 +373,36 @@ def _facts(facts: list[dict[str, Any]] | None, i: int) -> dict[str, Any]:
 def _sum_or_none(values: Iterable[float | None]) -> float | None:
     vals = [v for v in values if v is not None]
     return sum(vals) if vals else None
+
+
+class DoneCells:
+    """The cell keys a run has stored, for resuming it: `key in done` loads the keys of a window
+    of `WINDOW` tests around the key's test (index `(run_id, test_idx)`), so asking in test order
+    (the order cells are made in) holds one window of keys, never the whole run's."""
+
+    WINDOW = 2000
+
+    def __init__(self, db: Database, run_id: int) -> None:
+        self.db = db
+        self.run_id = run_id
+        self.count = int(db.execute("select count(*) from results where run_id = ?", [run_id]).fetchone()[0])
+        self._lo = self._hi = 0
+        self._keys: set[str] = set()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, key: object) -> bool:
+        if not self.count or not isinstance(key, str):
+            return False
+        test_idx = int(key.rsplit(":", 2)[1])  # prompt:variant:provider:test:repeat (a variant may hold ':')
+        if not self._lo <= test_idx < self._hi:
+            self._lo, self._hi = test_idx, test_idx + self.WINDOW
+            self._keys = {
+                r[0]
+                for r in self.db.execute(
+                    "select cell_key from results where run_id = ? and test_idx >= ? and test_idx < ?",
+                    [self.run_id, self._lo, self._hi],
+                )
+            }
+        return key in self._keys

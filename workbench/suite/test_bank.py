@@ -10,7 +10,7 @@ suites behave exactly as before.
 `TestFacts` are what runs ask about every test (a storeOutputAs, transformVars, a test-level
 `providers`/`prompts` filter, a `file://` value, the assertion types used): collected while
 tests are added, so nothing needs another pass over a spilled bank to answer them.
-`test_facts(tests)` answers for a bank or a plain list alike.
+`facts_for(tests)` answers for a bank or a plain list alike.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def facts_of(tests: Iterable[TestCase]) -> TestFacts:
     return facts
 
 
-def test_facts(tests: Sequence[TestCase]) -> TestFacts:
+def facts_for(tests: Sequence[TestCase]) -> TestFacts:
     """The facts of a bank (collected as it was built) or of any other sequence (one pass)."""
     return tests.facts if isinstance(tests, TestBank) else facts_of(tests)
 
