@@ -39,7 +39,7 @@ def test_routed_section_text_and_json(db_path: Path, suite_a: Path) -> None:
     train_router(db, cheap="cheap", strong="strong", runs=[1], name="support", n_boot=200)
 
     data = json.loads(recommend(db_path, "--json", "--requests-per-day", "2000"))["routing"]
-    assert data == routing_summary(db, "support", 2000)
+    assert data == routing_summary(db, "support", 2000).to_dict()
     routed, single = data["routed"], data["single_cheapest_acceptable"]
     assert single["model"] == "strong" and single["cost_per_request"] == pytest.approx(0.01)
     assert single["monthly_cost"] == pytest.approx(2000 * 30 * 0.01)

@@ -23,14 +23,14 @@ def test_on_noise_the_in_sample_threshold_flatters_and_the_nested_figure_does_no
     run_id = write_scenario(db, random_scenario(60))
     trained = train_router(db, cheap="cheap", strong="strong", runs=[str(run_id)], n_boot=200, nested_seeds=2)
     summary = routing_summary(db, router_id=trained.id)
-    in_sample, nested = summary["in_sample"], trained.report["nested"]
-    assert in_sample["pass_rate"] == pytest.approx(0.9)  # exactly the target: selected on itself
-    assert nested["strong_share"] > in_sample["strong_share"]
-    assert nested["cost_per_request"] > in_sample["cost_per_request"]
+    in_sample, nested = summary.in_sample, trained.report["nested"]
+    assert in_sample.pass_rate == pytest.approx(0.9)  # exactly the target: selected on itself
+    assert nested["strong_share"] > in_sample.strong_share
+    assert nested["cost_per_request"] > in_sample.cost_per_request
     # what every summary reports is the nested figure
-    assert summary["routed"]["pass_rate"] == nested["pass_rate"]
-    assert summary["routed"]["cost_per_request"] == nested["cost_per_request"]
-    assert summary["routed"]["strong_share"] == nested["strong_share"]
+    assert summary.routed.pass_rate == nested["pass_rate"]
+    assert summary.routed.cost_per_request == nested["cost_per_request"]
+    assert summary.routed.strong_share == nested["strong_share"]
     assert len(nested["seeds"]) == 2 and all(len(s["thresholds"]) == 5 for s in nested["seeds"])
 
 

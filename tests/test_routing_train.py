@@ -50,17 +50,15 @@ def test_versions_list_and_summary(tmp_path: Path) -> None:
         (first.id, "r", 45, True),
     ]
     s = routing_summary(db, "r", requests_per_day=1000, router_id=first.id)
-    routed = s["routed"]
-    assert routed["threshold"] == first.threshold
-    assert routed["monthly_cost"] == pytest.approx(1000 * 30 * routed["cost_per_request"])
-    assert s["single_cheapest_acceptable"]["model"] == "strong"
-    assert s["single_cheapest_acceptable"]["monthly_cost"] == pytest.approx(1000 * 30 * 0.01)
-    assert s["monthly_saving"] == pytest.approx(
-        s["single_cheapest_acceptable"]["monthly_cost"] - routed["monthly_cost"]
-    )
-    assert s["choice"] == "routed"
+    routed = s.routed
+    assert routed.threshold == first.threshold
+    assert routed.monthly_cost == pytest.approx(1000 * 30 * routed.cost_per_request)
+    assert s.single_cheapest_acceptable.model == "strong"
+    assert s.single_cheapest_acceptable.monthly_cost == pytest.approx(1000 * 30 * 0.01)
+    assert s.monthly_saving == pytest.approx(s.single_cheapest_acceptable.monthly_cost - routed.monthly_cost)
+    assert s.choice == "routed"
     # a 100 % target: the chosen point must reach it
-    assert routing_summary(db, "r")["routed"]["pass_rate"] == 1.0
+    assert routing_summary(db, "r").routed.pass_rate == 1.0
 
 
 def test_random_labels_summary_says_single_model(tmp_path: Path) -> None:
@@ -68,9 +66,9 @@ def test_random_labels_summary_says_single_model(tmp_path: Path) -> None:
     run = write_scenario(db, random_scenario(50))
     train_router(db, cheap="cheap", strong="strong", runs=[run], name="noise", n_boot=200)
     s = routing_summary(db, "noise", 2000)
-    assert s["beats_random"] is False
-    assert s["choice"] == "single"
-    assert "no better than random routing" in s["verdict"]
+    assert s.beats_random is False
+    assert s.choice == "single"
+    assert "no better than random routing" in s.verdict
 
 
 def test_unknown_prices_give_unknown_dollars(tmp_path: Path) -> None:
@@ -82,10 +80,10 @@ def test_unknown_prices_give_unknown_dollars(tmp_path: Path) -> None:
     run = write_scenario(db, sc)
     train_router(db, cheap="cheap", strong="strong", runs=[run], name="u", n_boot=100)
     s = routing_summary(db, "u", 1000)
-    assert s["costs_known"] is False
-    assert s["routed"]["cost_per_request"] is None and s["routed"]["monthly_cost"] is None
-    assert s["monthly_saving"] is None
-    assert "$ figures are unknown" in s["verdict"]
+    assert s.costs_known is False
+    assert s.routed.cost_per_request is None and s.routed.monthly_cost is None
+    assert s.monthly_saving is None
+    assert "$ figures are unknown" in s.verdict
 
 
 def test_one_class_labels_give_a_constant_router(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.projection import Projection, avalanche, project
+from workbench.analysis.router_figures import RouterSummary
 from workbench.analysis.stats import intervals_overlap
 from workbench.analysis.system_metrics import DEFAULT_GROWTH_WARN, SystemMetrics, growth_warnings, system_metrics
 from workbench.errors import SuiteError
@@ -126,7 +127,7 @@ class Recommendation:
     projections: list[Projection] = field(default_factory=list)
     avalanche: list[Projection] = field(default_factory=list)  # the pick at context x1, x2, x4
     # A trained router for the run's suite (set by workbench.routing.routed_recommendation), else None.
-    routing: dict[str, Any] | None = None
+    routing: RouterSummary | None = None
     metrics: list[SystemMetrics] = field(default_factory=list)  # per pair, same order as `pairs`
     warnings: list[str] = field(default_factory=list)  # prompt-token growth above the warning level
     prices: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # model -> the price used
@@ -165,7 +166,7 @@ class Recommendation:
             "requests_per_day": self.requests_per_day,
             "projections": [p.to_dict() for p in self.projections],
             "avalanche": [p.to_dict() for p in self.avalanche],
-            "routing": self.routing,
+            "routing": self.routing.to_dict() if self.routing else None,
             "evaluation_cost": self.evaluation_cost,
             "evaluation_model_cost": self.evaluation_model_cost,
             "evaluation_grader_cost": self.evaluation_grader_cost,

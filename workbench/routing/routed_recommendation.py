@@ -6,15 +6,14 @@ router was trained on the run's suite, `routing`: its "single cheapest acceptabl
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlite_utils import Database
 
 from workbench.analysis.recommend import Recommendation
+from workbench.analysis.router_figures import RouterSummary
 from workbench.routing.router_summary import DEFAULT_REQUESTS_PER_DAY, router_for_run, routing_summary
 
 
-def routed_alternative(db: Database, run_id: int, requests_per_day: float | None) -> dict[str, Any] | None:
+def routed_alternative(db: Database, run_id: int, requests_per_day: float | None) -> RouterSummary | None:
     """The newest trained router for the run's suite: single cheapest acceptable model vs routed,
     with the monthly saving at `requests_per_day` (the router's default volume when None)."""
     router_id = router_for_run(db, run_id)

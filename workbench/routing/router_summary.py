@@ -7,10 +7,12 @@ The numbers come from the router's stored cross-validated evaluation (no retrain
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.analysis.router_figures import CurvePoint, OracleFigures, RoutedFigures, RouterSummary, SingleModel
 from workbench.errors import UsageError
 from workbench.routing.train import router_row
 
@@ -23,7 +25,7 @@ def routing_summary(
     name: str | None = None,
     requests_per_day: float = DEFAULT_REQUESTS_PER_DAY,
     router_id: int | None = None,
-) -> dict[str, Any]:
+) -> RouterSummary:
     """Single cheapest acceptable model vs the routed pair, with the projected monthly saving.
 
     `monthly_saving` is None when a price is unknown or no single model meets the target; the
@@ -40,58 +42,68 @@ def routing_summary(
     def monthly(cost: float | None) -> float | None:
         return None if cost is None else requests_per_day * DAYS_PER_MONTH * cost
 
-    in_sample = _point_at(report["points"], float(row["threshold"]))
+    in_sample = CurvePoint.from_dict(_point_at(report["points"], float(row["threshold"])))
     nested = report.get("nested")
     # The reported figures: from the nested CV's outer folds (threshold chosen without them) when
     # the router has them; the curve's point is chosen on the data it is measured on.
-    routed = dict(in_sample)
+    routed = RoutedFigures(**vars(in_sample))
     if nested:
-        routed.update(
-            {k: nested[k] for k in ("strong_share", "pass_rate", "pass_rate_ci", "cost_per_request")},
+        routed = replace(
+            routed,
+            **{k: nested[k] for k in ("strong_share", "pass_rate", "pass_rate_ci", "cost_per_request")},
             source="nested cross-validation",
             pgr=(nested["pass_rate"] - report["cheap"]["pass_rate"]) / report["gap"] if report["gap"] > 0 else None,
         )
+    routed = replace(routed, monthly_cost=monthly(routed.cost_per_request))
     single = report.get("single_cheapest_acceptable")
     single_out = None
     if single is not None:
-        model = models.get(single["model"], single["model"])  # a cascade stores the model's name
-        single_out = {**single, "model": model, "monthly_cost": monthly(single["cost_per_request"])}
-    routed_out = {**routed, "monthly_cost": monthly(routed["cost_per_request"])}
-    meets = routed["pass_rate"] >= report["min_pass_rate"] - 1e-12
+        single_out = SingleModel(
+            model=models.get(single["model"], single["model"]),  # a cascade stores the model's name
+            pass_rate=single["pass_rate"],
+            cost_per_request=single["cost_per_request"],
+            monthly_cost=monthly(single["cost_per_request"]),
+        )
+    meets = routed.pass_rate >= report["min_pass_rate"] - 1e-12
     saving = None
-    if single_out and single_out["monthly_cost"] is not None and routed_out["monthly_cost"] is not None:
-        saving = single_out["monthly_cost"] - routed_out["monthly_cost"]
+    if single_out and single_out.monthly_cost is not None and routed.monthly_cost is not None:
+        saving = single_out.monthly_cost - routed.monthly_cost
     oracle = report["oracle"]
     # "single" when routing is trivial (all on one model), unproven (not better than random) or misses
     # the target.
-    trivial = routed["strong_share"] in (0.0, 1.0)
+    trivial = routed.strong_share in (0.0, 1.0)
     choice = "single" if trivial or not report["beats_random"] or not meets else "routed"
-    return {
-        "choice": choice,
-        "name": row["name"],
-        "id": row["id"],
-        "created_at": row["created_at"],
-        "cheap_model": models["cheap"],
-        "strong_model": models["strong"],
-        "models": row["models"],
-        "threshold": row["threshold"],
-        "tests": report["tests"],
-        "min_pass_rate": report["min_pass_rate"],
-        "requests_per_day": requests_per_day,
-        "costs_known": report["costs_known"],
-        "single_cheapest_acceptable": single_out,
-        "routed": routed_out,
-        "in_sample": in_sample,
-        "nested": nested,
-        "routed_meets_target": meets,
-        "oracle": {**oracle, "monthly_cost": monthly(oracle["cost_per_request"])},
-        "monthly_saving": saving,
-        "beats_random": report["beats_random"],
-        "area_gain_over_random": report["area_gain_over_random"],
-        "area_gain_ci": report["area_gain_ci"],
-        "apgr": report["apgr"],
-        "verdict": report["verdict"],
-    }
+    return RouterSummary(
+        choice=choice,
+        name=row["name"],
+        id=row["id"],
+        created_at=row["created_at"],
+        cheap_model=models["cheap"],
+        strong_model=models["strong"],
+        models=row["models"],
+        threshold=row["threshold"],
+        tests=report["tests"],
+        min_pass_rate=report["min_pass_rate"],
+        requests_per_day=requests_per_day,
+        costs_known=report["costs_known"],
+        single_cheapest_acceptable=single_out,
+        routed=routed,
+        in_sample=in_sample,
+        nested=nested,
+        routed_meets_target=meets,
+        oracle=OracleFigures(
+            pass_rate=oracle["pass_rate"],
+            strong_share=oracle["strong_share"],
+            cost_per_request=oracle["cost_per_request"],
+            monthly_cost=monthly(oracle["cost_per_request"]),
+        ),
+        monthly_saving=saving,
+        beats_random=report["beats_random"],
+        area_gain_over_random=report["area_gain_over_random"],
+        area_gain_ci=report["area_gain_ci"],
+        apgr=report["apgr"],
+        verdict=report["verdict"],
+    )
 
 
 def _point_at(points: list[dict[str, Any]], threshold: float) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from workbench.analysis.comparison import RunComparison, compare_runs
 from workbench.analysis.diff import VersionDiff, diff_versions
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.analysis.recommend import Acceptance, Recommendation, recommend, run_acceptance
+from workbench.analysis.router_figures import RouterSummary
 from workbench.analysis.variant_deltas import variant_deltas
 from workbench.routing.clusters import failure_clusters as clusters
 from workbench.routing.router_summary import routing_summary
@@ -185,7 +186,7 @@ def routers(token: str) -> list[str]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def routing(token: str, name: str, requests_per_day: float) -> dict[str, Any]:
+def routing(token: str, name: str, requests_per_day: float) -> RouterSummary:
     return routing_summary(_db(), name, requests_per_day)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from workbench import open_results, recommend
 from workbench.analysis.pairs import describe_repeats
 from workbench.analysis.recommend import Recommendation
+from workbench.analysis.router_figures import RouterSummary
 from workbench.analysis.system_metrics import metric_line
 from workbench.errors import UsageError
 from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
@@ -157,34 +157,34 @@ def render(rec: Recommendation) -> None:
             console.print(escape(line))
 
 
-def routed_lines(s: dict[str, Any]) -> list[str]:
+def routed_lines(s: RouterSummary) -> list[str]:
     """The "single cheapest acceptable model vs routed" section (workbench.routing.router_summary)."""
-    r, single = s["routed"], s["single_cheapest_acceptable"]
-    models = s.get("models") or [s["cheap_model"], s["strong_model"]]
-    lo, hi = r["pass_rate_ci"]
+    r, single = s.routed, s.single_cheapest_acceptable
+    models = s.models or [s.cheap_model, s.strong_model]
+    lo, hi = r.pass_rate_ci
     lines = [
-        f"Routed (trained router {s['name']!r}, id {s['id']}: {' -> '.join(models)},"
-        f" {s['tests']} tests, cross-validated) at {s['requests_per_day']:,.0f} requests/day:",
+        f"Routed (trained router {s.name!r}, id {s.id}: {' -> '.join(models)},"
+        f" {s.tests} tests, cross-validated) at {s.requests_per_day:,.0f} requests/day:",
     ]
     if single is None:
-        lines.append(f"  single cheapest acceptable model: none meets {fmt_rate(s['min_pass_rate'])}")
+        lines.append(f"  single cheapest acceptable model: none meets {fmt_rate(s.min_pass_rate)}")
     else:
         lines.append(
-            f"  single cheapest acceptable model: {single['model']}  pass {fmt_rate(single['pass_rate'])}"
-            f"  {fmt_cost(single['cost_per_request'])}/request  {fmt_cost(single['monthly_cost'])}/month"
+            f"  single cheapest acceptable model: {single.model}  pass {fmt_rate(single.pass_rate)}"
+            f"  {fmt_cost(single.cost_per_request)}/request  {fmt_cost(single.monthly_cost)}/month"
         )
     mix = (
-        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in r["shares"].items())
+        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in (r.shares or {}).items())
         if len(models) > 2
-        else f"{fmt_rate(r['strong_share'])} to {s['strong_model']}"
+        else f"{fmt_rate(r.strong_share)} to {s.strong_model}"
     )
     lines.append(
-        f"  routed ({mix}, threshold {r['threshold']:.3f}):"
-        f"  pass {fmt_rate(r['pass_rate'])} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
-        f"  {fmt_cost(r['cost_per_request'])}/request  {fmt_cost(r['monthly_cost'])}/month"
+        f"  routed ({mix}, threshold {r.threshold:.3f}):"
+        f"  pass {fmt_rate(r.pass_rate)} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
+        f"  {fmt_cost(r.cost_per_request)}/request  {fmt_cost(r.monthly_cost)}/month"
     )
-    if s["monthly_saving"] is not None:
-        lines.append(f"  projected saving: {fmt_cost(s['monthly_saving'])}/month")
-    choice = "the router" if s["choice"] == "routed" else "a single model"
-    lines.append(f"  Ship: {choice}. {s['verdict']}")
+    if s.monthly_saving is not None:
+        lines.append(f"  projected saving: {fmt_cost(s.monthly_saving)}/month")
+    choice = "the router" if s.choice == "routed" else "a single model"
+    lines.append(f"  Ship: {choice}. {s.verdict}")
     return lines

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workbench.analysis.router_figures import RouterSummary
 from workbench.errors import UsageError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.routing.predict import load_router, predict
@@ -60,25 +61,25 @@ def eval_(name: str | None, router_id: int | None, requests_per_day: float, as_j
     """`workbench route eval_` (help: the declaration)."""
     database = _db(db)
     summary = routing_summary(database, name, requests_per_day, router_id=router_id)
-    report = router_row(database, router_id=summary["id"])["metrics"]
+    report = router_row(database, router_id=summary.id)["metrics"]
     if as_json:
-        click.echo(json.dumps({"summary": summary, "evaluation": report}, indent=2))
+        click.echo(json.dumps({"summary": summary.to_dict(), "evaluation": report}, indent=2))
         return
     click.echo(render_eval(summary, report))
 
 
-def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
+def render_eval(summary: RouterSummary, report: dict[str, Any]) -> str:
     def ci(pair: list[float]) -> str:
         return f"{pair[0] * 100:.1f}-{pair[1] * 100:.1f}%"
 
     def pp(x: float) -> str:
         return f"{x * 100:+.1f} pp"
 
-    cheap, strong = summary["cheap_model"], summary["strong_model"]
-    cascade = len(summary.get("models") or []) > 2
+    cheap, strong = summary.cheap_model, summary.strong_model
+    cascade = len(summary.models or []) > 2
     lines = [
-        f"Router {summary['name']!r} (id {summary['id']}, {summary['created_at']}):"
-        f" {' -> '.join(summary.get('models') or [cheap, strong])}",
+        f"Router {summary.name!r} (id {summary.id}, {summary.created_at}):"
+        f" {' -> '.join(summary.models or [cheap, strong])}",
         f"{report['tests']} tests, runs {', '.join(map(str, report['run_ids']))}; {report['folds']}-fold CV grouped by"
         f" test; 95 % intervals: bootstrap over tests ({report['bootstrap']['samples']} samples).",
         "",
@@ -91,7 +92,7 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
         f"  {'threshold':>9} {'position' if cascade else 'to strong':>9} {'pass rate':>9} {'95% CI':>13} {'$/request':>10} {'PGR':>6}"
         f" {'random':>8} {'gain vs random (95% CI)':>30}",
     ]  # fmt: skip
-    chosen = summary["routed"]["threshold"]
+    chosen = summary.routed.threshold
     for p in _display_points(report["points"], chosen):
         lo, hi = p["gain_over_random_ci"]
         mark = " <" if p["threshold"] == chosen else ""
@@ -102,34 +103,34 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
             f" {ci(p['pass_rate_ci']):>13} {fmt_cost(p['cost_per_request']):>10} {pgr:>6}"
             f" {fmt_rate(p['random_pass_rate']):>8} {gain:>30}{mark}"
         )
-    apgr = "-" if summary["apgr"] is None else f"{summary['apgr']:.2f}"
-    lo, hi = summary["area_gain_ci"]
+    apgr = "-" if summary.apgr is None else f"{summary.apgr:.2f}"
+    lo, hi = summary.area_gain_ci
     lines += [
         "",
-        f"APGR {apgr} (random routing: 0.50); mean gain over random {pp(summary['area_gain_over_random'])}"
+        f"APGR {apgr} (random routing: 0.50); mean gain over random {pp(summary.area_gain_over_random)}"
         f" (95 % CI {pp(lo)} to {pp(hi)}).",
     ]
-    r = summary["routed"]
-    target = fmt_rate(summary["min_pass_rate"])
-    status = "meets" if summary["routed_meets_target"] else "misses"
+    r = summary.routed
+    target = fmt_rate(summary.min_pass_rate)
+    status = "meets" if summary.routed_meets_target else "misses"
     mix = (
-        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in r["shares"].items())
+        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in (r.shares or {}).items())
         if cascade
-        else f"{fmt_rate(r['strong_share'])} to {strong}"
+        else f"{fmt_rate(r.strong_share)} to {strong}"
     )
     nested = report.get("nested")
     if nested and not cascade:
-        p = summary["in_sample"]
+        at = summary.in_sample
         rng = nested["range"]
         lines.append(
-            f"Chosen threshold {r['threshold']:.3f}; on the curve above (picked on the data it is measured on, so"
-            f" optimistic): {fmt_rate(p['strong_share'])} to {strong}, pass {fmt_rate(p['pass_rate'])},"
-            f" {fmt_cost(p['cost_per_request'])}/request."
+            f"Chosen threshold {r.threshold:.3f}; on the curve above (picked on the data it is measured on, so"
+            f" optimistic): {fmt_rate(at.strong_share)} to {strong}, pass {fmt_rate(at.pass_rate)},"
+            f" {fmt_cost(at.cost_per_request)}/request."
         )
         lines.append(
             f"Nested CV ({nested['folds']} outer folds, threshold chosen inside each; mean of {len(nested['seeds'])}"
-            f" seed{'s' * (len(nested['seeds']) != 1)}): {mix}, pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}),"
-            f" {fmt_cost(r['cost_per_request'])}/request ({status} the {target} target)."
+            f" seed{'s' * (len(nested['seeds']) != 1)}): {mix}, pass {fmt_rate(r.pass_rate)} ({ci(r.pass_rate_ci)}),"
+            f" {fmt_cost(r.cost_per_request)}/request ({status} the {target} target)."
         )
         if len(nested["seeds"]) > 1:
             cost = rng["cost_per_request"]
@@ -141,24 +142,24 @@ def render_eval(summary: dict[str, Any], report: dict[str, Any]) -> str:
             )
     else:
         lines.append(
-            f"Chosen threshold {r['threshold']:.3f} ({status} the {target} target): {mix},"
-            f" pass {fmt_rate(r['pass_rate'])} ({ci(r['pass_rate_ci'])}), {fmt_cost(r['cost_per_request'])}/request."
+            f"Chosen threshold {r.threshold:.3f} ({status} the {target} target): {mix},"
+            f" pass {fmt_rate(r.pass_rate)} ({ci(r.pass_rate_ci)}), {fmt_cost(r.cost_per_request)}/request."
         )
-    single = summary["single_cheapest_acceptable"]
-    rpd = f"{summary['requests_per_day']:,.0f}"
+    single = summary.single_cheapest_acceptable
+    rpd = f"{summary.requests_per_day:,.0f}"
     if single is None:
         lines.append(f"Neither model alone meets the {target} target.")
     else:
         lines.append(
-            f"Single cheapest acceptable model: {single['model']} (pass {fmt_rate(single['pass_rate'])},"
-            f" {fmt_cost(single['cost_per_request'])}/request)."
+            f"Single cheapest acceptable model: {single.model} (pass {fmt_rate(single.pass_rate)},"
+            f" {fmt_cost(single.cost_per_request)}/request)."
         )
     lines.append(
-        f"At {rpd} requests/day: routed {fmt_cost(r['monthly_cost'])}/month"
-        + (f" vs {single['model']} {fmt_cost(single['monthly_cost'])}/month" if single else "")
-        + (f", saving {fmt_cost(summary['monthly_saving'])}/month." if summary["monthly_saving"] is not None else ".")
+        f"At {rpd} requests/day: routed {fmt_cost(r.monthly_cost)}/month"
+        + (f" vs {single.model} {fmt_cost(single.monthly_cost)}/month" if single else "")
+        + (f", saving {fmt_cost(summary.monthly_saving)}/month." if summary.monthly_saving is not None else ".")
     )
-    lines.append(f"Ship: {'the router' if summary['choice'] == 'routed' else 'a single model'}. {summary['verdict']}")
+    lines.append(f"Ship: {'the router' if summary.choice == 'routed' else 'a single model'}. {summary.verdict}")
     return "\n".join(lines)
 
 

@@ -199,17 +199,16 @@ def routing_section(tok: str) -> None:
     except WorkbenchError as e:
         st.info(str(e))
         return
-    single = s.get("single_cheapest_acceptable") or {}
-    routed = s.get("routed") or {}
+    single, routed = s.single_cheapest_acceptable, s.routed
     c = st.columns(3)
     c[0].metric(
-        f"Single: {single.get('model', 'none')}",
-        fmt_cost(single.get("monthly_cost")) + " / month" if single else "no single model meets the target",
+        f"Single: {single.model if single else 'none'}",
+        fmt_cost(single.monthly_cost) + " / month" if single else "no single model meets the target",
     )
     c[1].metric(
-        f"Routed ({s['cheap_model']} → {s['strong_model']})",
-        fmt_cost(routed.get("monthly_cost")) + " / month",
-        help=f"pass rate {fmt_rate(routed.get('pass_rate'))}",
+        f"Routed ({s.cheap_model} → {s.strong_model})",
+        fmt_cost(routed.monthly_cost) + " / month",
+        help=f"pass rate {fmt_rate(routed.pass_rate)}",
     )
-    c[2].metric("Monthly saving", fmt_cost(s.get("monthly_saving")))
-    (st.success if s["choice"] == "routed" else st.info)(f"Choice: **{s['choice']}** — {s['verdict']}")
+    c[2].metric("Monthly saving", fmt_cost(s.monthly_saving))
+    (st.success if s.choice == "routed" else st.info)(f"Choice: **{s.choice}** — {s.verdict}")
