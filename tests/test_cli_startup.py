@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import pytest
 
-from workbench.cli.lazy_command import LazyCommand, action_function
+from workbench.cli.lazy_command import LazyCommand, action_function, action_parameters
 from workbench.cli.main import COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def test_every_action_takes_the_declared_parameters() -> None:
     for path, cmd in commands:
         fn = action_function(cmd.action)
         params = inspect.signature(fn).parameters
-        declared = {p.name for p in cmd.params if p.name}
+        declared = action_parameters(cmd)
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
             named = {n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD}
             assert named <= declared, path

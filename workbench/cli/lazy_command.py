@@ -10,7 +10,9 @@ with click alone; its body lives in `cli/actions/<command>.py`, which imports th
         '''The help text.'''
 
 The action function takes the command's parameters by name (tests/test_cli_startup.py checks
-that they match).
+that they match), except that options declared as `options.GroupedOption` arrive together as one
+parameter named after their group, built by the group's function (e.g. the nine gate flags of
+`compare` and `run` arrive as `gates: GateConfig`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import click
 
+from workbench.cli.options import GroupedOption
 from workbench.store.lean_import import import_sqlite_utils_lean
 
 
@@ -35,6 +38,21 @@ def action_function(action: str) -> Callable[..., Any]:
     return fn
 
 
+def fold_option_groups(params: list[click.Parameter], values: dict[str, Any]) -> None:
+    """Replace the values of each group's `GroupedOption`s by the group's built value."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in params:
+        if isinstance(p, GroupedOption) and p.name in values:
+            groups.setdefault((p.group, p.build), {})[p.name] = values.pop(p.name)
+    for (group, build), flags in groups.items():
+        values[group] = action_function(build)(**flags)
+
+
+def action_parameters(command: click.Command) -> set[str]:
+    """The parameter names the command's action takes: its options', each group's as one."""
+    return {p.group if isinstance(p, GroupedOption) else p.name for p in command.params if p.name}
+
+
 class LazyCommand(click.Command):
     """A click command whose callback is `action` ("module:function"), imported when it runs."""
 
@@ -44,6 +62,7 @@ class LazyCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         self.callback = action_function(self.action)
+        fold_option_groups(self.params, ctx.params)
         # What is imported by now lives as long as the process: the collector need not walk it
         # again (every full collection would; this halves the collector's time during a run).
         gc.freeze()

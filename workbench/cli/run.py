@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.compare import gate_options
 from workbench.cli.lazy_command import LazyCommand
-from workbench.cli.options import FiniteFloatRange, db_option, outputs_option
+from workbench.cli.options import FiniteFloatRange, db_option, gate_options, outputs_option
 
 
 @click.command("run", cls=LazyCommand, action="workbench.cli.actions.run:command")

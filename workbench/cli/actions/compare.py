@@ -16,16 +16,17 @@ COMPARE_FORMATS = (".md", ".html", ".junit.xml", ".json")
 
 
 def gate_config(
-    fail_on_regression: bool,
-    max_pass_rate_drop: float | None,
-    max_new_guardrail_failures: int | None,
-    max_cost_increase: float | None,
-    max_prompt_token_growth: float | None,
+    fail_on_regression: bool = False,
+    max_pass_rate_drop: float | None = None,
+    max_new_guardrail_failures: int | None = 0,
+    max_cost_increase: float | None = None,
+    max_prompt_token_growth: float | None = None,
     significance: float | None = None,
     missing: str = "fail",
     allow_empty: bool = False,
     predecessors: tuple[str, ...] = (),
 ) -> GateConfig:
+    """The gate flags of `compare` and `run --baseline` (cli/options.gate_options) as a GateConfig."""
     for spec in predecessors:
         parse_predecessor(spec)  # bad input is refused before anything runs
     return GateConfig(
@@ -52,30 +53,11 @@ def command(
     base: str,
     head: str,
     db: Path | None,
-    fail_on_regression: bool,
-    max_pass_rate_drop: float | None,
-    max_new_guardrail_failures: int | None,
-    max_cost_increase: float | None,
-    max_prompt_token_growth: float | None,
-    significance: float | None,
-    missing: str,
-    allow_empty: bool,
-    predecessors: tuple[str, ...],
+    gates: GateConfig,
     outputs: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """`workbench compare` (help: the declaration)."""
     check_compare_outputs(list(outputs))
-    config = gate_config(
-        fail_on_regression,
-        max_pass_rate_drop,
-        max_new_guardrail_failures,
-        max_cost_increase,
-        max_prompt_token_growth,
-        significance,
-        missing,
-        allow_empty,
-        predecessors,
-    )
-    result = compare(base, head, db, config)
+    result = compare(base, head, db, gates)
     sys.exit(emit(result, list(outputs), as_json))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from workbench import run_suites
-from workbench.cli.actions.compare import gate_config
+from workbench.ci.gates import GateConfig
 from workbench.cli.actions.plan import print_plan
 from workbench.errors import UsageError
 from workbench.run.command import RunRequest
@@ -88,15 +88,7 @@ def command(
     dry_run: bool,
     plan: bool,
     baseline: str | None,
-    fail_on_regression: bool,
-    max_pass_rate_drop: float | None,
-    max_new_guardrail_failures: int | None,
-    max_cost_increase: float | None,
-    max_prompt_token_growth: float | None,
-    significance: float | None,
-    missing: str,
-    allow_empty: bool,
-    predecessors: tuple[str, ...],
+    gates: GateConfig,
     changed_since: str | None,
     no_progress: bool,
     quiet: bool,
@@ -147,17 +139,7 @@ def command(
         max_cost=max_cost,
         dry_run=dry_run,
         baseline=baseline,
-        gates=gate_config(
-            fail_on_regression,
-            max_pass_rate_drop,
-            max_new_guardrail_failures,
-            max_cost_increase,
-            max_prompt_token_growth,
-            significance,
-            missing,
-            allow_empty,
-            predecessors,
-        ),
+        gates=gates,
         changed_since=changed_since,
         batch=batch,
         executor=executor,
