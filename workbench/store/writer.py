@@ -164,6 +164,11 @@ class RunWriter:
     ) -> None:
         created = now_iso()
         red = self.redactor(providers)
+        # An assertion's own columns (type, metric, weight, value JSON, guardrail) are the same in
+        # every row of its test: computed once per batch. The entry keeps the dict, so a reused id
+        # can never match another assertion.
+        static: dict[int, tuple[Any, tuple[str, Any, float, str, int]]] = {}
+        assertion_rows: list[tuple[Any, ...]] = []
         with self.db.conn:
             cur = self.db.conn.cursor()
             for r in rows:
@@ -225,27 +230,33 @@ class RunWriter:
                 if cur.rowcount == 0:  # already stored (resume): keep the first
                     continue
                 result_id = cur.lastrowid
-                cur.executemany(
-                    "insert into assertion_results (result_id, run_id, idx, parent_idx, type, metric, pass,"
-                    " score, reason, weight, value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
+                for idx, parent, g in components:
+                    key = id(g.assertion) if not g.metadata.get("assertSet") else -1 - id(g)
+                    entry = static.get(key)
+                    if entry is None or (key >= 0 and entry[0] is not g.assertion):
+                        entry = static[key] = (g.assertion, _assertion_columns(g))
+                    atype, metric, weight, value, guardrail = entry[1]
+                    assertion_rows.append(
                         red.row(
                             result_id,
                             self.run_id,
                             idx,
                             parent,
-                            _atype(g),
-                            (g.assertion or {}).get("metric"),
+                            atype,
+                            metric,
                             int(g.pass_),
                             g.score,
                             g.reason,
-                            _weight(g),
-                            dumps((g.assertion or {}).get("value")),
-                            int(is_guardrail(g.assertion)),
+                            weight,
+                            value,
+                            guardrail,
                         )
-                        for idx, parent, g in components
-                    ],
-                )
+                    )
+            cur.executemany(
+                "insert into assertion_results (result_id, run_id, idx, parent_idx, type, metric, pass,"
+                " score, reason, weight, value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                assertion_rows,
+            )
 
     def finish(self, status: str) -> dict[str, Any]:
         """Compute the run's totals from its stored results and close it."""
@@ -340,6 +351,12 @@ def flatten(grading: GradingResult | None) -> list[tuple[int, int | None, Gradin
     return out
 
 
+def _assertion_columns(g: GradingResult) -> tuple[str, Any, float, str, int]:
+    """(type, metric, weight, value as JSON, is_guardrail) of an assertion_results row."""
+    a = g.assertion or {}
+    return _atype(g), a.get("metric"), _weight(g), dumps(a.get("value")), int(is_guardrail(g.assertion))
+
+
 def _atype(g: GradingResult) -> str:
     if g.metadata.get("assertSet"):
         return "assert-set"
@@ -358,6 +375,8 @@ def grading_usage(components: list[tuple[int, int | None, GradingResult]]) -> di
     """promptfoo's tokensUsed summed over a result's assertions (the grader calls of model-graded ones)."""
     out = dict.fromkeys(USAGE_KEYS, 0)
     for _, _, g in components:
+        if not g.tokens_used:  # the common case: a deterministic assertion made no grader call
+            continue
         for key in USAGE_KEYS:
             out[key] += int(g.tokens_used.get(key, 0) or 0)
     return out
