@@ -10,7 +10,7 @@ from workbench.cli.ui import APP, streamlit_command
 
 def test_streamlit_command_is_loopback_headless_and_private() -> None:
     cmd = streamlit_command("127.0.0.1", 8765)
-    assert cmd[1:4] == ["-m", "streamlit", "run"]
+    assert cmd[1:4] == ["-m", "workbench.ui.server", "run"]  # Streamlit's CLI with the pages preloaded
     assert cmd[4] == str(APP) and APP.is_file()
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags["--server.address"] == "127.0.0.1"

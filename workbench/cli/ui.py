@@ -16,11 +16,11 @@ APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
-    """The `streamlit run` command line `workbench ui` executes."""
+    """The command line `workbench ui` executes: Streamlit's `run`, through workbench/ui/server.py."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "workbench.ui.server",  # Streamlit's CLI, with the pages' modules imported while it starts
         "run",
         str(APP),
         "--server.address",

@@ -1,4 +1,5 @@
-"""Streamlit entry point: `streamlit run workbench/ui/app.py` (started by `workbench ui`).
+"""Streamlit entry point, started by `workbench ui` (through `workbench/ui/server.py`; `streamlit run
+workbench/ui/app.py` works too, without the preload).
 
 The database is `WORKBENCH_DB` (set by `workbench ui --db`). Each page is a thin script in
 `routes/` that calls `render()` of its module in `views/`; page state lives in the URL query
