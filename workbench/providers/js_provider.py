@@ -5,7 +5,8 @@ The file's default export is a class; workbench makes one instance with
 prompt}`), which returns (or resolves to) promptfoo's ProviderResponse: `output` or `error`, and
 optionally `tokenUsage`, `cost`, `metadata`, `sessionId`. CommonJS and ES modules both work, with
 `require`/`import` of the project's own files and node_modules, because the file runs in a real
-Node.js (the long-lived host of runtimes/node.py). Without `node` on PATH the provider is refused
+Node.js (the long-lived host of runtimes/node.py, the one that also runs JavaScript assertions and
+transforms; its "provider" style makes and keeps the instance). Without `node` on PATH the provider is refused
 at load with one line (exit 2): promptfoo itself runs these files in Node.
 """
 
@@ -19,7 +20,6 @@ from workbench.providers.custom_base import CustomProvider, file_part, to_respon
 from workbench.runtimes import node
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
-HOST = Path(__file__).with_name("js_provider_host.mjs")
 EXTENSIONS = (".js", ".cjs", ".mjs")
 TYPESCRIPT = (".ts", ".cts", ".mts")
 
@@ -50,6 +50,6 @@ class JavaScriptProvider(CustomProvider):
 
     async def attempt(self, request: ProviderRequest) -> ProviderResponse:
         timeout = self.policy.timeout or 3600.0
-        args = [str(self.path), self.options(), request.prompt, self.context(request)]
-        result = await asyncio.to_thread(node.call_file_function, HOST, "callProvider", args, timeout)
+        args = [self.options(), request.prompt, self.context(request)]
+        result = await asyncio.to_thread(node.call_file_function, self.path, None, args, timeout, style="provider")
         return to_response(result.value, where=f"{self.path.name} callApi")

@@ -2,7 +2,8 @@
 
 One long-lived `node` subprocess per workbench process (started on first use, stopped at exit)
 runs `node_host.js`: it imports the file (ES modules, CommonJS, `require`/`import` of relative
-files and of the project's node_modules) and calls the exported function. Inline snippets stay in
+files and of the project's node_modules) and calls the exported function, or, for a custom
+JavaScript provider (providers/js_provider.py), its class's `callApi`. Inline snippets stay in
 the embedded V8 (runtimes/javascript.py). `available()` is False when no `node` is on PATH
 ($WORKBENCH_NODE names another executable); callers then fall back to the embedded engine.
 """
@@ -115,7 +116,10 @@ def call_file_function(
 
     `style` is how promptfoo finds the function: "assertion" (loadFromJavaScriptFile: a default
     export hides named ones), "transform" (transforms and hooks: a named function, else the
-    module), "value" (test generators: an export that is not a function is the result)."""
+    module), "value" (test generators: an export that is not a function is the result),
+    "provider" (a custom provider: `args` are [options, prompt, context]; the default export is a
+    class, instantiated once per file version and options, whose `callApi(prompt, context)` is
+    called)."""
     global _host
     exe = executable()
     if exe is None:
