@@ -16,13 +16,18 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     """
     if n <= 0:
         return 0.0, 1.0
-    p = successes / n
+    return wilson_bounds(successes / n, n, z)
+
+
+def wilson_bounds(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson interval of a proportion `p` seen over `n` (> 0, possibly effective) samples,
+    within [0, 1]: exactly 0 (1) at its low (high) end when p is 0 (1)."""
     z2 = z * z
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    low = 0.0 if successes <= 0 else max(0.0, centre - half)
-    high = 1.0 if successes >= n else min(1.0, centre + half)
+    low = 0.0 if p <= 0 else max(0.0, centre - half)
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
     return low, high
 
 
@@ -66,12 +71,4 @@ def cluster_interval(tests: int, results: int, sum_f: float, sum_f2: float, z: f
     of `cluster_effective_n` (equal to `wilson_interval` when there are no repeats)."""
     if tests <= 0:
         return 0.0, 1.0
-    n_eff = cluster_effective_n(tests, results, sum_f, sum_f2)
-    p = sum_f / tests
-    z2 = z * z
-    denom = 1 + z2 / n_eff
-    centre = (p + z2 / (2 * n_eff)) / denom
-    half = z * math.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff)) / denom
-    low = 0.0 if p <= 0 else max(0.0, centre - half)
-    high = 1.0 if p >= 1 else min(1.0, centre + half)
-    return low, high
+    return wilson_bounds(sum_f / tests, cluster_effective_n(tests, results, sum_f, sum_f2), z)

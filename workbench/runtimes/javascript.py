@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.runtimes import ScriptError, node
-from workbench.runtimes.jsvalues import UNDEFINED, JsResult, decode_envelope, json_stringify
+from workbench.runtimes.jsvalues import JsResult, args_json, decode_envelope
 
 __all__ = ["JsResult", "available", "run_file_function", "run_function_body"]
 
@@ -119,10 +119,6 @@ def _message(e: BaseException) -> str:
     return text
 
 
-def _args_json(args: list[Any]) -> str:
-    return json_stringify([None if a is UNDEFINED else a for a in args]) or "[]"
-
-
 _executor: concurrent.futures.ThreadPoolExecutor | None = None
 
 
@@ -145,7 +141,7 @@ def run_function_body(body: str, params: list[str], args: list[Any], timeout_s: 
 def _run_function_body(body: str, params: list[str], args: list[Any], timeout_s: float) -> JsResult:
     ctx = _context()
     try:
-        raw = ctx.call("__wb_call_body", body, params, _args_json(args), timeout_sec=timeout_s)
+        raw = ctx.call("__wb_call_body", body, params, args_json(args), timeout_sec=timeout_s)
     except ScriptError:
         raise
     except Exception as e:
@@ -183,7 +179,7 @@ def _run_file_function(path: Path, fn_name: str | None, args: list[Any], timeout
             source = source.replace("export default ", "module.exports = ")
             ctx.call("__wb_load", key, source, timeout_sec=timeout_s)
             loaded[key] = True
-        raw = ctx.call("__wb_call_file", key, fn_name or "", _args_json(args), timeout_sec=timeout_s)
+        raw = ctx.call("__wb_call_file", key, fn_name or "", args_json(args), timeout_sec=timeout_s)
     except ScriptError:
         raise
     except Exception as e:

@@ -78,6 +78,11 @@ def json_stringify(value: Any, indent: int | None = None) -> str | None:
     return json.dumps(_jsify(value), ensure_ascii=False, separators=sep, indent=indent, default=_default)
 
 
+def args_json(args: list[Any]) -> str:
+    """A call's arguments as the JSON array both JavaScript runtimes receive (undefined -> null)."""
+    return json_stringify([None if a is UNDEFINED else a for a in args]) or "[]"
+
+
 def coerce_string(value: Any) -> str:
     """promptfoo's coerceString: strings as-is, anything else JSON.stringify'd."""
     if type(value) is str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.runtimes import ScriptError
-from workbench.runtimes.jsvalues import UNDEFINED, JsResult, decode_envelope, json_stringify
+from workbench.runtimes.jsvalues import JsResult, args_json, decode_envelope
 
 HOST = Path(__file__).with_name("node_host.js")
 NODE_FLAGS = ["--experimental-detect-module", "--disable-warning=ExperimentalWarning"]
@@ -61,7 +61,7 @@ class _Host:
             "id": self.next_id,
             "file": str(path),
             "fn": fn or "",
-            "args": json.loads(_args_json(args)),
+            "args": json.loads(args_json(args)),
             "style": style,
         }
         assert self.proc.stdin is not None
@@ -93,10 +93,6 @@ class _Host:
 
 _lock = threading.Lock()
 _host: _Host | None = None
-
-
-def _args_json(args: list[Any]) -> str:
-    return json_stringify([None if a is UNDEFINED else a for a in args]) or "[]"
 
 
 def _stop() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from workbench import compare
 from workbench.analysis.version_pairing import parse_predecessor
@@ -15,30 +16,15 @@ from workbench.report.review_output import emit
 COMPARE_FORMATS = (".md", ".html", ".junit.xml", ".json")
 
 
-def gate_config(
-    fail_on_regression: bool = False,
-    max_pass_rate_drop: float | None = None,
-    max_new_guardrail_failures: int | None = 0,
-    max_cost_increase: float | None = None,
-    max_prompt_token_growth: float | None = None,
-    significance: float | None = None,
-    missing: str = "fail",
-    allow_empty: bool = False,
-    predecessors: tuple[str, ...] = (),
-) -> GateConfig:
-    """The gate flags of `compare` and `run --baseline` (cli/options.gate_options) as a GateConfig."""
+def gate_config(max_new_guardrail_failures: int = 0, predecessors: tuple[str, ...] = (), **flags: Any) -> GateConfig:
+    """The gate flags of `compare` and `run --baseline` (cli/options.gate_options, named as
+    GateConfig's fields) as a GateConfig: -1 guardrail failures is "off"; bad predecessors refused."""
     for spec in predecessors:
         parse_predecessor(spec)  # bad input is refused before anything runs
     return GateConfig(
-        fail_on_regression=fail_on_regression,
-        max_pass_rate_drop=max_pass_rate_drop,
         max_new_guardrail_failures=None if max_new_guardrail_failures == -1 else max_new_guardrail_failures,
-        max_cost_increase=max_cost_increase,
-        max_prompt_token_growth=max_prompt_token_growth,
-        significance=significance,
-        missing=missing,
-        allow_empty=allow_empty,
         predecessors=tuple(predecessors),
+        **flags,
     )
 
 
