@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
         "workbench.jsjson",
         "workbench.plugins",
         "workbench.file_access",
+        "workbench.signal_hold",
     ),
     ("workbench.suite",),
     # The database itself: connection, schema, and the cache tables the providers and compression use.

@@ -95,6 +95,15 @@ def _big_suite(d: Path) -> Path:
     return d / "big.yaml"
 
 
+def _big_results_suite(d: Path) -> Path:
+    """Small tests (the run is stored) whose 400 results hold ~3 MB of prompts and outputs: the
+    disk fills during the run. Written as big.yaml, over the other one."""
+    tests = [{"vars": {"n": i}} for i in range(400)]
+    prompt = "x" * 4000 + " {{n}}"
+    (d / "big.yaml").write_text(yaml.safe_dump({"prompts": [prompt], "providers": ["echo"], "tests": tests}))
+    return d / "big.yaml"
+
+
 def _run_limited(cwd: Path, db: Path, fsize: int | None) -> subprocess.CompletedProcess[str]:
     """`workbench run big.yaml` with the file size limit set in the child before exec."""
     argv = [sys.executable, "-m", "workbench", "run", "big.yaml", "--db", str(db), "--no-progress", "-q"]
@@ -107,7 +116,7 @@ def _run_limited(cwd: Path, db: Path, fsize: int | None) -> subprocess.Completed
     )
 
 
-def _check_full(proc: subprocess.CompletedProcess[str], db: Path, created: bool) -> None:
+def _check_full(proc: subprocess.CompletedProcess[str], db: Path, created: bool, run_stored: bool = False) -> None:
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {db}: disk full ("), proc.stderr
@@ -115,10 +124,17 @@ def _check_full(proc: subprocess.CompletedProcess[str], db: Path, created: bool)
     if created:
         assert lines[0].endswith("removed the database this run created")
         assert not [p for p in db.parent.iterdir() if p.name.startswith(db.name)]
-    else:
+    elif run_stored:  # the disk filled during the run: it is stored, with every committed batch
         assert lines[0].endswith("the run is incomplete, resume it with --resume")
         assert integrity(db) == "ok"
         assert query(db, "select id, status from runs where id = 1") == [(1, "completed")]
+        assert query(db, "select count(*) from runs where id = 2 and status in ('failed', 'interrupted')") == [(1,)]
+    else:
+        # _big_suite's 1.6 MB of tests do not fit: the run's row and its tests are one transaction,
+        # so the new run is not stored at all (never a run row without its tests)
+        assert lines[0].endswith("the run was not stored, free space and run it again")
+        assert integrity(db) == "ok"
+        assert query(db, "select id, status from runs") == [(1, "completed")]
 
 
 def test_disk_full_by_file_size_limit(stored: Path, tmp_path: Path) -> None:
@@ -152,9 +168,29 @@ def test_disk_full_on_a_small_tmpfs(stored: Path, tmp_path: Path, small_tmpfs: P
     old = small_tmpfs / "old.db"
     shutil.copy(stored, old)
     _check_full(_run_limited(tmp_path, old, None), old, created=False)
-    # the space is free again: the interrupted run resumes to completion on a roomier disk
+    # the space is free again: the same run, started again on a roomier disk, completes
     roomy = tmp_path / "roomy.db"
     shutil.copy(old, roomy)
+    proc = subprocess.run(
+        [*WB, "big.yaml", "--db", str(roomy), "--no-progress", "-q"],
+        cwd=tmp_path,
+        env=wb_env(roomy),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert query(roomy, "select status, results from runs where id = 2") == [("completed", 400)]
+    # results that do not fit: the run is stored, then resumes to completion on a roomier disk
+    _big_results_suite(tmp_path)
+    old = small_tmpfs / "old2.db"
+    shutil.copy(stored, old)
+    (small_tmpfs / "old.db").unlink()
+    _check_full(_run_limited(tmp_path, old, None), old, created=False, run_stored=True)
+    roomy = tmp_path / "roomy2.db"
+    for part in ("", "-wal"):  # the committed batches may still be in the write-ahead log
+        if Path(f"{old}{part}").exists():
+            shutil.copy(f"{old}{part}", f"{roomy}{part}")
     proc = subprocess.run(
         [*WB, "big.yaml", "--db", str(roomy), "--resume", "--no-progress", "-q"],
         cwd=tmp_path,

@@ -182,21 +182,38 @@ def _execute(req: RunRequest) -> int:
         if created:
             remove_database(db_path)
         raise
+    run_ids: list[int] = []
+    last_before = _last_run_id(db)
     try:
-        return _execute_runs(req, suites, configs, db)
+        return _execute_runs(req, suites, configs, db, run_ids)
     except (sqlite3.OperationalError, OSError) as e:
         if not is_disk_full(e):
             raise
+        # A run's row and its tests are one transaction: the disk can fill before the run exists.
+        stored = req.resume is not None or _last_run_id(db) != max([last_before, *run_ids])
         db.conn.close()
         if created:  # a database this run made and could not finish is removed, not left half-written
             remove_database(db_path)
             raise DiskFullError(f"{db_path}: disk full ({e}); removed the database this run created") from None
+        if not stored:
+            raise DiskFullError(
+                f"{db_path}: disk full ({e}); the run was not stored, free space and run it again"
+            ) from None
         raise DiskFullError(f"{db_path}: disk full ({e}); the run is incomplete, resume it with --resume") from None
 
 
-def _execute_runs(req: RunRequest, suites: list[Suite], configs: list[RunConfig], db: Database) -> int:
+def _last_run_id(db: Database) -> int:
+    try:
+        return int(db.execute("select coalesce(max(id), 0) from runs").fetchone()[0])
+    except sqlite3.Error:  # the read failed too: say the run may be there (resume finds out)
+        return -1
+
+
+def _execute_runs(
+    req: RunRequest, suites: list[Suite], configs: list[RunConfig], db: Database, run_ids: list[int]
+) -> int:
+    """Run each suite; `run_ids` gets each finished run's id."""
     exit_code = EXIT_OK
-    run_ids: list[int] = []
     for suite, config in zip(suites, configs, strict=True):
         if req.resume is not None:
             _apply_resume(db, suite, config, req)

@@ -41,6 +41,7 @@ from workbench.run.suite_code import Hooks, install_filters
 from workbench.runtimes import CodeNotAllowed
 from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.runtimes.transforms import apply_transform
+from workbench.signal_hold import hold_signals
 from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import DoneCells, RunWriter, flatten
 from workbench.suite.test_bank import facts_for
@@ -495,9 +496,12 @@ def run_suite(
     status = "failed"
     done = skipped = 0
     writer: RunWriter | None = None
+    made: list[RunWriter] = []  # the new run's writer, kept as its row commits (signals held)
     totals: dict[str, Any] = {}
     # A signal can come at any moment, also while the run row is being created: once it exists,
-    # the run is always finished (marked interrupted/failed), never left `running`.
+    # the run is always finished (marked interrupted/failed), never left `running`. Its row is
+    # committed and handed over here with signals held, and finishing it holds them too
+    # (workbench/signal_hold.py), so no moment leaves a run this process made `running`.
     try:
         if config.resume_run_id:
             if config.retry_errors:  # after providers resolved: bad input never costs the error rows
@@ -527,6 +531,7 @@ def run_suite(
                 estimate=estimate,
                 version=__version__,
                 provider_facts=engine.provider_facts(),
+                created=made.append,
             )
         install_filters(suite, config.grade.script_timeout_s)
         done, skipped, status = run_interruptibly(engine.run(writer, progress), run_async)
@@ -535,10 +540,13 @@ def run_suite(
         # Ctrl-C: asyncio.run cancelled the workers and engine.run flushed every finished result;
         # the caller reports the interruption and how to resume (exit 130; 143 for SIGTERM).
         status = "interrupted"
+        writer = writer or (made[0] if made else None)  # interrupted as `create` returned
         if writer is None:  # interrupted before the run existed: nothing to finish or resume
             raise
     finally:
-        if writer is not None:
-            totals = writer.finish(status)
+        with hold_signals():  # a second Ctrl-C waits until the run is finished
+            writer = writer or (made[0] if made else None)
+            if writer is not None:
+                totals = writer.finish(status)
     assert writer is not None  # every path that reaches here created it
     return RunOutcome(writer.run_id, status, totals, done, skipped, time.perf_counter() - start, estimate)

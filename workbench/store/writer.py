@@ -11,14 +11,15 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
 from workbench.assertions.table import is_guardrail
 from workbench.secrets import Redactor, redact_config
+from workbench.signal_hold import hold_signals
 from workbench.store.json_columns import dumps
 from workbench.store.pair_outcomes import store as store_pair_outcomes
 from workbench.store.pair_totals import store as store_pair_totals
@@ -78,12 +79,22 @@ class RunWriter:
         estimate: dict[str, Any] | None = None,
         version: str = "",
         provider_facts: list[dict[str, Any]] | None = None,
+        created: Callable[[RunWriter], None] | None = None,
     ) -> RunWriter:
-        """`provider_facts[i]`: {"price": Price.to_dict() or None, "test_double": reason or None}."""
+        """`provider_facts[i]`: {"price": Price.to_dict() or None, "test_double": reason or None}.
+
+        The row and its matrix are one transaction: a signal while they are written leaves no run.
+        `created(writer)` is called as that transaction commits, with SIGINT/SIGTERM held from the
+        commit until it returns: a caller that keeps the writer there always knows the run it has
+        to finish, even when the signal comes right after the commit.
+        """
         red = Redactor([p.config for p in suite.providers])
 
-        def write() -> int:
-            with db.conn:
+        def write() -> RunWriter:
+            # An explicit BEGIN, not `with db.conn`: sqlite-utils commits each insert made outside
+            # an open transaction at once, which would commit the run row before its matrix.
+            try:
+                db.conn.execute("BEGIN")
                 db.table("runs").insert(
                     {
                         "label": red.text(label),
@@ -103,9 +114,20 @@ class RunWriter:
                 run_id = int(db.execute("select last_insert_rowid()").fetchone()[0])
                 writer = cls(db, run_id)
                 writer._write_matrix(suite, provider_facts)
-            return run_id
+            except BaseException:
+                db.conn.rollback()
+                raise
+            with hold_signals():
+                try:
+                    db.conn.commit()
+                except BaseException:
+                    db.conn.rollback()
+                    raise
+                if created is not None:
+                    created(writer)
+            return writer
 
-        return cls(db, with_retry(write))
+        return cast(RunWriter, with_retry(write))
 
     def _write_matrix(self, suite: Suite, facts: list[dict[str, Any]] | None = None) -> None:
         red = self.redactor(suite.providers)
@@ -262,7 +284,7 @@ class RunWriter:
         """Compute the run's totals from its stored results and close it."""
 
         def write() -> dict[str, Any]:
-            with self.db.conn:
+            with self.db.atomic():  # one transaction (sqlite-utils commits a lone update at once)
                 totals = run_totals(self.db, self.run_id)
                 self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
 
@@ -270,11 +292,14 @@ class RunWriter:
                 store_pair_outcomes(self.db, self.run_id)
             return totals
 
-        return dict(with_retry(write))
+        # A signal now would roll the transaction back and leave the run `running`: it waits
+        # until the run is finished, then takes effect (workbench/signal_hold.py).
+        with hold_signals():
+            return dict(with_retry(write))
 
     def set_status(self, status: str) -> None:
         def write() -> None:
-            with self.db.conn:
+            with self.db.atomic():
                 self.db.table("runs").update(self.run_id, {"status": status})
 
         with_retry(write)
