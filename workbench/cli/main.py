@@ -150,8 +150,8 @@ def _caused_by_interrupt(e: BaseException) -> bool:
 
 
 def main() -> None:
-    install_sigterm()
     try:
+        install_sigterm()  # inside the try: a Ctrl-C right after it is one line too
         cli.main(standalone_mode=True)
     except SystemExit as e:
         if e.code in (EXIT_SIGINT, EXIT_SIGTERM):  # interrupted: results are flushed; never wait on a

@@ -52,10 +52,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def install_sigterm() -> None:
-    """SIGTERM = Ctrl-C for this process (main thread only; a no-op elsewhere)."""
+    """SIGTERM = Ctrl-C for this process, and Ctrl-C raises KeyboardInterrupt (Python's handler,
+    which asyncio.run relies on) unless it is ignored. Main thread only; a no-op elsewhere."""
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGTERM, _on_sigterm)  # SIGINT stays Python's: asyncio.run relies on that
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # e.g. the entry point's exit-at-once handler
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class InterruptibleExecutor(ThreadPoolExecutor):
