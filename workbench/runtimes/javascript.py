@@ -22,25 +22,11 @@ __all__ = ["JsResult", "available", "run_file_function", "run_function_body"]
 
 INSTALL_HINT = "JavaScript assertions need the embedded V8 engine: pip install mini-racer"
 
+ENVELOPE = Path(__file__).with_name("envelope.js")  # shared with the Node.js host
 _PRELUDE = r"""
 var __wb_process = {env: {}};
-function __wb_ser(r) {
-  var t = typeof r;
-  if (t === 'undefined') return JSON.stringify({t: 'undefined'});
-  if (t === 'function') return JSON.stringify({t: 'function'});
-  if (t === 'number' && !isFinite(r)) return JSON.stringify({t: 'number', special: String(r)});
-  if (t === 'bigint') return JSON.stringify({t: 'number', v: Number(r)});
-  var seen = [];
-  var v = JSON.stringify(r, function (k, val) {
-    if (typeof val === 'number' && !isFinite(val)) return {__wb_special: String(val)};
-    return val;
-  });
-  return JSON.stringify({t: r === null ? 'null' : (Array.isArray(r) ? 'array' : t), json: v});
-}
-function __wb_err(e) {
-  var msg = (e && e.message !== undefined) ? e.message : String(e);
-  return JSON.stringify({t: 'error', message: msg, name: e && e.name, stack: e && e.stack ? String(e.stack) : ''});
-}
+function __wb_ser(r) { return JSON.stringify(__wb_envelope(r)); }
+function __wb_err(e) { return JSON.stringify(__wb_error(e)); }
 function __wb_finish(r) {
   if (r && typeof r.then === 'function') {
     globalThis.__wb_pending = Promise.resolve(r).then(__wb_ser, __wb_err);
@@ -91,6 +77,7 @@ def _context() -> Any:
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise ScriptError(INSTALL_HINT) from e
         ctx = MiniRacer()
+        ctx.eval(ENVELOPE.read_text(encoding="utf-8"))
         ctx.eval(_PRELUDE)
         _ALL_CONTEXTS.append(ctx)
         _local.ctx = ctx

@@ -130,7 +130,8 @@ def decode_envelope(env: dict[str, Any]) -> JsResult:
     """A result envelope (`{t, json | v | special}` or `{t: 'error', message}`) -> JsResult.
 
     The envelope keeps what JSON alone loses (`undefined`, `NaN`, functions, the `typeof`); both
-    the embedded V8 and the Node.js host produce it. An error envelope raises ScriptError.
+    the embedded V8 and the Node.js host produce it with the same code (runtimes/envelope.js). An
+    error envelope raises ScriptError.
     """
     t = env["t"]
     if t == "error":

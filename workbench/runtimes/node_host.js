@@ -11,25 +11,11 @@
 const fs = require('fs');
 const readline = require('readline');
 const { pathToFileURL } = require('url');
+const { __wb_envelope: ser, __wb_error: err } = require('./envelope.js');
 
 const OUT = Number(process.argv[2]);
 // User code's console output goes to stderr, never into the protocol.
 for (const k of ['log', 'info', 'debug']) console[k] = console.error;
-
-function ser(r) {
-  const t = typeof r;
-  if (t === 'undefined') return { t: 'undefined' };
-  if (t === 'function') return { t: 'function' };
-  if (t === 'number' && !isFinite(r)) return { t: 'number', special: String(r) };
-  if (t === 'bigint') return { t: 'number', v: Number(r) };
-  const v = JSON.stringify(r, (k, val) => (typeof val === 'number' && !isFinite(val) ? { __wb_special: String(val) } : val));
-  return { t: r === null ? 'null' : Array.isArray(r) ? 'array' : t, json: v };
-}
-
-function err(e) {
-  const message = e && e.message !== undefined ? e.message : String(e);
-  return { t: 'error', message, name: e && e.name };
-}
 
 // A file is imported again when it changes (its mtime is part of the URL, so import() does not
 // serve the old version); `key` names the version.
