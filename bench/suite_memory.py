@@ -36,7 +36,7 @@ fa.set_policy(fa.FilePolicy(None, fa.default_max_bytes()))
 from workbench.suite import load
 suite = load(sys.argv[1])
 took = time.perf_counter() - t
-print(f"{took:.2f} {len(suite.tests)}")
+print(f"{took:.2f} {time.process_time():.2f} {len(suite.tests)}")
 """
 
 
@@ -49,7 +49,7 @@ def main() -> int:
     args = ap.parse_args()
     print(load_average())
     print(
-        f"{'results':>9} {'yaml MB':>8} {'load s':>7} {'load MB':>8} {'run s':>7} {'run CPU s':>9}"
+        f"{'results':>9} {'yaml MB':>8} {'load s':>7} {'load CPU s':>10} {'load MB':>8} {'run s':>7} {'run CPU s':>9}"
         f" {'run MB':>7}  load average after"
     )
     failed = False
@@ -69,7 +69,7 @@ def main() -> int:
             if size > 50:
                 env["WORKBENCH_MAX_FILE_MB"] = str(int(size) + 10)
             loaded = run_measured([sys.executable, "-c", LOAD, str(suite)], env=env)
-            load_s = loaded.stdout.split()[0] if loaded.code == 0 else "?"
+            load_s, load_cpu = loaded.stdout.split()[:2] if loaded.code == 0 else ("?", "?")
             db = d / "bench.db"
             for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
                 p.unlink(missing_ok=True)
@@ -81,7 +81,7 @@ def main() -> int:
             bad = run.code not in (0, 100) or (args.limit_mb is not None and run.peak_mb > args.limit_mb)
             failed |= bad
             print(
-                f"{n:>9} {size:>8.1f} {load_s:>7} {loaded.peak_mb:>8.0f} {run.wall_s:>7.1f} {run.cpu_s:>9.1f}"
+                f"{n:>9} {size:>8.1f} {load_s:>7} {load_cpu:>10} {loaded.peak_mb:>8.0f} {run.wall_s:>7.1f} {run.cpu_s:>9.1f}"
                 f" {run.peak_mb:>7.0f}  {load_average()}" + (f"  FAIL exit {run.code}" if bad else ""),
                 flush=True,
             )
