@@ -102,3 +102,19 @@ def test_a_lazy_command_runs_its_action() -> None:
     # the action ran (opened the database, refused the missing file with one line, exit 2)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("Error: ") and "no-such.db" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_grouped_options_reach_the_action_as_one_built_value() -> None:
+    from workbench.ci.gates import GateConfig
+    from workbench.cli.compare import command as compare
+    from workbench.cli.lazy_command import fold_option_groups
+
+    ctx = compare.make_context(
+        "compare", ["a", "b", "--max-new-guardrail-failures", "-1", "--fail-on-regression", "--predecessor", "f/v2=v1"]
+    )
+    values = dict(ctx.params)
+    fold_option_groups(compare.params, values)
+    assert set(values) == {"base", "head", "db", "gates", "outputs", "as_json"}
+    assert values["gates"] == GateConfig(
+        fail_on_regression=True, max_new_guardrail_failures=None, predecessors=("f/v2=v1",)
+    )

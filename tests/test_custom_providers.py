@@ -88,6 +88,38 @@ def test_javascript_providers_commonjs_and_es_modules() -> None:
     assert call("file://provider.js", {"mode": "raise"}).error == "Error: planted js exception"
 
 
+@needs_node
+def test_javascript_providers_run_in_the_node_host_of_javascript_files(tmp_path: Path) -> None:
+    """One Node.js process serves providers and assertion files; one instance per file and options;
+    a file that is no provider class is an error row naming it."""
+    (tmp_path / "counter.js").write_text(
+        "module.exports = class { constructor(o) { this.tag = o.config.tag; this.n = 0; }\n"
+        "  callApi(prompt) { this.n += 1; return {output: `${this.tag}:${process.pid}:${this.n}`}; } };\n"
+    )
+    (tmp_path / "pid.js").write_text("module.exports = () => process.pid;\n")
+    (tmp_path / "number.js").write_text("module.exports = 42;\n")
+    (tmp_path / "no_call_api.mjs").write_text("export default class { hello() { return 1; } }\n")
+    request = ProviderRequest(prompt="p", messages=[], vars={})
+
+    def output(pid: str, config: dict[str, Any]) -> ProviderResponse:
+        return asyncio.run(resolve(ProviderSpec(pid, config=config), tmp_path).call(request))
+
+    host = node.call_file_function(tmp_path / "pid.js", None, []).value
+    a1, a2 = output("file://counter.js", {"tag": "a"}), output("file://counter.js", {"tag": "a"})
+    b1 = output("file://counter.js", {"tag": "b"})
+    assert (a1.output, a2.output, b1.output) == (f"a:{host}:1", f"a:{host}:2", f"b:{host}:1")
+    number = output("file://number.js", {}).error
+    assert (
+        number
+        == f"Error: {tmp_path / 'number.js'} must export a provider class (with a callApi method) as its default export"
+    )
+    no_call = output("file://no_call_api.mjs", {}).error
+    assert (
+        no_call
+        == f"Error: {tmp_path / 'no_call_api.mjs'}: the exported provider has no callApi(prompt, context) method"
+    )
+
+
 def test_javascript_provider_without_node_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKBENCH_NODE", "/nonexistent/node")
     with pytest.raises(ProviderError) as e:
