@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.analysis.pairs import pair_stats
+from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.format import fmt_cost
 
 DEFAULT_TARGET = 0.9
@@ -76,7 +76,7 @@ def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def _acceptable(pair: Any, target: float, allow_errors: bool, allow_guardrail_failures: bool) -> bool:
+def _acceptable(pair: PairStats, target: float, allow_errors: bool, allow_guardrail_failures: bool) -> bool:
     return (
         pair.n > 0
         and pair.pass_rate >= target - 1e-12

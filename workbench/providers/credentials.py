@@ -7,12 +7,12 @@ its key; its cells are then ERROR rows `skipped: <notice>` that make no call and
 
 from __future__ import annotations
 
-from typing import Any
+from workbench.providers.base import Provider
 
 SKIPPED_PREFIX = "skipped: "
 
 
-def missing_credentials(provider: Any) -> str | None:
+def missing_credentials(provider: Provider) -> str | None:
     """`openai:gpt-4o-mini: OPENAI_API_KEY is not set` when no provider of the chain has a key, else None."""
     inner = getattr(provider, "inner", None)
     if inner is not None:  # CachedProvider

@@ -29,7 +29,7 @@ from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
 from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import Price, override_price, resolve_price
 from workbench.providers.response_cache import CachedProvider
-from workbench.types import ProviderSpec, SuiteSettings
+from workbench.types import ProviderResponse, ProviderSpec, SuiteSettings
 
 NO_CACHE_IDS = {"echo"}  # instant and free: caching would only cost a database write
 
@@ -121,7 +121,7 @@ def build_provider(
     return provider
 
 
-def warm_up(provider: Any) -> None:
+def warm_up(provider: Provider) -> None:
     """Run each provider's `warm_up()` (heavy imports) through the cache and fallback wrappers."""
     for attr in ("inner", "primary"):
         if getattr(provider, attr, None) is not None:
@@ -133,7 +133,7 @@ def warm_up(provider: Any) -> None:
         hook()
 
 
-def _innermost(provider: Any) -> Any:
+def _innermost(provider: Provider) -> Provider:
     while True:
         inner = getattr(provider, "inner", None) or getattr(provider, "primary", None)
         if inner is None:
@@ -141,20 +141,22 @@ def _innermost(provider: Any) -> Any:
         provider = inner
 
 
-def price_of(provider: Any) -> Price | None:
+def price_of(provider: Provider | None) -> Price | None:
     """The price a built provider charges (through the cache and fallback wrappers: the primary's)."""
+    if provider is None:
+        return None
     price = getattr(_innermost(provider), "price", None)
     return price if isinstance(price, Price) else None
 
 
-def repricer(provider: Any) -> Any:
+def repricer(provider: Provider) -> Callable[[ProviderResponse], float | None]:
     """`fn(response) -> cost`: a stored response priced now, by the provider that answered it
     (the primary, or the fallback named in `fallback_used`); None when that price is unknown."""
-    chain = {None: provider}
+    chain: dict[str | None, Provider] = {None: provider}
     for f in getattr(provider, "fallbacks", []) or []:
         chain[f.spec.id] = f
 
-    def reprice(response: Any) -> float | None:
+    def reprice(response: ProviderResponse) -> float | None:
         answered = chain.get(response.fallback_used, provider)
         price = price_of(answered)
         if price is None:  # a custom provider's own reported cost stands; otherwise unknown

@@ -21,6 +21,7 @@ protocol through `apiBaseUrl`) and `anthropic:*` / `anthropic/*` ids (Message Ba
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -38,6 +39,7 @@ from workbench.providers.litellm_provider import LiteLLMProvider, call_params, e
 from workbench.providers.pricing import Price, half_price, map_batch_price
 from workbench.providers.response_cache import ResponseCache, cache_key
 from workbench.providers.stack import configure
+from workbench.run.config import RunConfig
 from workbench.run.engine import RunOutcome, run_suite
 from workbench.store import batches as stored
 from workbench.store.db import open_memory
@@ -77,7 +79,7 @@ class BatchReport:
     pending: list[str] = field(default_factory=list)  # batch ids still running when the wait ended
 
 
-def endpoint_for(provider: Any) -> batch_api.Endpoint | None:
+def endpoint_for(provider: Provider | None) -> batch_api.Endpoint | None:
     """The batch API behind a provider, or None when it has none."""
     if not isinstance(provider, LiteLLMProvider):
         return None
@@ -219,23 +221,17 @@ def answering_wrapper(db: Database) -> Wrapper:
     return wrap
 
 
-def collect_requests(suite: Suite, config: Any) -> dict[str, tuple[LiteLLMProvider, ProviderRequest]]:
+def collect_requests(suite: Suite, config: RunConfig) -> dict[str, tuple[LiteLLMProvider, ProviderRequest]]:
     """Step 1: every batchable request of the run, by cache key (no call, nothing stored)."""
     sink: dict[str, tuple[LiteLLMProvider, ProviderRequest]] = {}
     scratch = open_memory()
     # A fresh scratch run of every cell (a resumed run's stored cells are answered by the cache;
     # `--retry-errors` re-submits exactly the items that errored).
-    probe = _copy_config(
+    probe = dataclasses.replace(
         config, use_cache=False, provider_wrapper=recording_wrapper(sink), label=None, resume_run_id=None
     )
     run_suite(suite, probe, scratch)
     return sink
-
-
-def _copy_config(config: Any, **changes: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(config, **changes)
 
 
 def _answered_elsewhere(db: Database, keys: list[str], use_cache: bool) -> set[str]:
@@ -314,7 +310,7 @@ def collect(
         time.sleep(options.poll_s)
 
 
-def prepare(suite: Suite, config: Any, db: Database, options: BatchOptions) -> BatchReport:
+def prepare(suite: Suite, config: RunConfig, db: Database, options: BatchOptions) -> BatchReport:
     """Steps 1 and 2: after this, `config` with `answering_wrapper(db)` runs the graded run."""
     requests = collect_requests(suite, config)
     report = submit_missing(db, requests, options, config.use_cache)
@@ -368,12 +364,12 @@ def batch_estimate_line(suite: Suite, rows: list[Any]) -> str | None:
     return f"As a batch (--batch, answers within 24 h): {fmt_cost(batched)} instead of {fmt_cost(now)} for the batchable rows"
 
 
-def run_batched(suite: Suite, config: Any, db: Database, options: BatchOptions, **run_kwargs: Any) -> RunOutcome:
+def run_batched(suite: Suite, config: RunConfig, db: Database, options: BatchOptions, **run_kwargs: Any) -> RunOutcome:
     """`workbench run --batch` for one suite: prepare, then the graded run (a RunOutcome)."""
     report = prepare(suite, config, db, options)
     if report.pending:
         raise BatchPending(report.pending)
-    return run_suite(suite, _copy_config(config, provider_wrapper=answering_wrapper(db)), db, **run_kwargs)
+    return run_suite(suite, dataclasses.replace(config, provider_wrapper=answering_wrapper(db)), db, **run_kwargs)
 
 
 class BatchPending(WorkbenchError):

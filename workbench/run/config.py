@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.providers.base import Provider
 from workbench.types import GradeConfig
 
 
@@ -29,7 +30,7 @@ class RunConfig:
     filter_providers: str | None = None  # regex on provider id/label
     filter_prompts: str | None = None  # regex on prompt label
     # Wraps each built provider before fallbacks and the cache (batch mode, Ray's shared rate limit).
-    provider_wrapper: Callable[[Any], Any] | None = None
+    provider_wrapper: Callable[[Provider], Provider] | None = None
 
     def public(self) -> dict[str, Any]:
         """What is stored with the run (no secrets live here)."""

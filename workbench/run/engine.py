@@ -16,16 +16,17 @@ import dataclasses
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from workbench.assertions.scoring import grade_test
 from workbench.compression.variants import Variant, VariantContext, apply_variant
 from workbench.errors import AssertionConfigError, ProviderError, SuiteError
+from workbench.providers.base import Provider
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import build_provider, price_of, warm_up
 from workbench.providers.test_doubles import test_double_reason
@@ -46,8 +47,10 @@ from workbench.store.error_cells import clear_error_cells
 from workbench.store.writer import DoneCells, RunWriter, flatten
 from workbench.suite.test_bank import facts_for
 from workbench.types import (
+    JSON,
     Cell,
     CellResult,
+    GradingResult,
     Prompt,
     ProviderRequest,
     ProviderResponse,
@@ -58,6 +61,7 @@ from workbench.types import (
 from workbench.version import __version__
 
 ProgressFn = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -92,9 +96,9 @@ class Engine:
         # rendered vars of the tests in use (cells of a test are consecutive): bounded, not per suite
         self._vars_cache: OrderedDict[int, dict[str, Any] | Exception] = OrderedDict()
         self._vars_cache_size = 64 + 4 * max(1, config.max_concurrency)
-        self._providers: dict[int, Any] = {}
+        self._providers: dict[int, Provider] = {}
         self.skipped_providers: dict[int, str] = {}  # provider idx -> why (no API key): no call is made
-        self.budget: Any = None
+        self.budget: Budget | None = None
         self._probe: asyncio.Lock | None = None
         self.budget_exceeded = False
         self.registers: dict[str, Any] = {}  # storeOutputAs: outputs kept as vars for later tests
@@ -331,8 +335,8 @@ class Engine:
         return dataclasses.replace(prompt, raw=raw, config={**prompt.config, **extra}, function=None)
 
     def _transform_output(
-        self, output: Any, test: TestCase, spec: ProviderSpec, label: str, vars_: dict[str, Any]
-    ) -> Any:
+        self, output: JSON, test: TestCase, spec: ProviderSpec, label: str, vars_: dict[str, Any]
+    ) -> JSON:
         transforms = [spec.transform, test.options.get("transform")]
         if not any(transforms):
             return output
@@ -431,7 +435,7 @@ class BudgetExceeded(Exception):
     pass
 
 
-def grading_cost(grading: Any) -> float | None:
+def grading_cost(grading: GradingResult | None) -> float | None:
     """What grading one output cost (model-graded assertions' calls), None when a grader's price is unknown."""
     total: float | None = 0.0
     for _, _, g in flatten(grading):
@@ -443,7 +447,7 @@ def grading_cost(grading: Any) -> float | None:
     return total
 
 
-def run_async(coro: Any) -> Any:
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run`, on uvloop when it is installed (a third less event-loop CPU per HTTP call)."""
     try:
         import uvloop
@@ -475,7 +479,7 @@ def run_suite(
     db: Database,
     *,
     progress: ProgressFn | None = None,
-    estimate: dict[str, Any] | Callable[[dict[int, Any]], dict[str, Any]] | None = None,
+    estimate: dict[str, Any] | Callable[[dict[int, Provider]], dict[str, Any]] | None = None,
 ) -> RunOutcome:
     """Run one suite into `db` and return the stored run's id, status and totals.
 

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlite_utils import Database
 
 from workbench.errors import ProviderError, StoreError
 from workbench.format import fmt_cost
+from workbench.providers.base import Provider
 from workbench.providers.pricing import Price, default_local_price, resolve_price
 from workbench.providers.response_cache import CachedProvider, cache_key
 from workbench.providers.stack import build_provider
@@ -33,6 +37,7 @@ from workbench.render.templating import render_vars
 from workbench.run.batch_mode import batch_estimate_line
 from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, api_base_of, model_for, output_tokens_cap
 from workbench.run.cells import expand_with_tests
+from workbench.run.config import RunConfig
 from workbench.store.db import open_db
 from workbench.suite.test_bank import facts_for
 from workbench.tokens import count_message_tokens, encoding_name_for
@@ -103,12 +108,12 @@ def prompt_name(prompt: Prompt) -> str:
     return label if len(label) <= 40 else label[:39] + "…"
 
 
-def history_output_tokens(db: Any, prompt: Prompt, spec: ProviderSpec) -> float | None:
+def history_output_tokens(db: Database | None, prompt: Prompt, spec: ProviderSpec) -> float | None:
     """Mean tokens_out of earlier successful results (cached ones included) of this prompt version x provider."""
     return history(db, prompt, spec)[0]
 
 
-def history(db: Any, prompt: Prompt, spec: ProviderSpec) -> tuple[float | None, float | None]:
+def history(db: Database | None, prompt: Prompt, spec: ProviderSpec) -> tuple[float | None, float | None]:
     """(mean output tokens, mean busy ms) of earlier successful results of this prompt version x provider."""
     if db is None or not prompt.sha256:
         return None, None
@@ -128,11 +133,11 @@ def history(db: Any, prompt: Prompt, spec: ProviderSpec) -> tuple[float | None, 
 
 def estimate_suite(
     suite: Suite,
-    config: Any,
-    db: Any = None,
+    config: RunConfig,
+    db: Database | None = None,
     *,
     default_output_tokens: int = DEFAULT_OUTPUT_TOKENS,
-    providers: dict[int, Any] | None = None,
+    providers: dict[int, Provider] | None = None,
     skip_unpriced: bool = False,
 ) -> Estimate:
     """The estimate for running `suite` with `config` (the engine's RunConfig). Makes no calls.
@@ -235,7 +240,7 @@ def estimate_suite(
 PROBE_BATCH = 500  # cells per cache query (SQLite's default limit is 32,766 bound parameters)
 
 
-def _render(suite: Suite, test: Any, cell: Cell) -> tuple[str, list[dict[str, Any]]]:
+def _render(suite: Suite, test: TestCase, cell: Cell) -> tuple[str, list[dict[str, Any]]]:
     """The prompt as the engine renders it (test prefix/suffix, the suite's base directory)."""
     opts = test.options
     return render_prompt(
@@ -250,7 +255,7 @@ def _render(suite: Suite, test: Any, cell: Cell) -> tuple[str, list[dict[str, An
 def _count(
     est: Estimate,
     suite: Suite,
-    test: Any,
+    test: TestCase,
     cell: Cell,
     row: EstimateRow,
     tokens: dict[tuple[int, int, str, str], int | None],
@@ -390,7 +395,9 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
     )
 
 
-def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, file: Any = None) -> int:
+def dry_run(
+    suites: list[Suite], configs: list[RunConfig], db_path: Path | None = None, *, file: TextIO | None = None
+) -> int:
     """`workbench run --dry-run`: print each suite's estimate; no calls, nothing written. Exit 0."""
     import sys
 
@@ -409,7 +416,7 @@ def dry_run(suites: list[Suite], configs: list[Any], db_path: Any = None, *, fil
     return 0
 
 
-def _probe_providers(suite: Suite, config: Any, db: Any) -> dict[int, Any] | None:
+def _probe_providers(suite: Suite, config: RunConfig, db: Database | None) -> dict[int, Provider] | None:
     """The run's provider stack (for finding the cells the cache will answer); None when unavailable."""
     if db is None:
         return None
