@@ -219,3 +219,21 @@ def test_hostile_filter_values_are_data(tmp_path: Path, value: str, monkeypatch:
     total, failures = guardrails.guardrail_failures(db, 1, metric=value, prompt=value, model=value)
     assert (total, failures) == (0, [])
     assert query(tmp_path / "h.db", "select count(*) from results") == [(1,)]
+
+
+def test_redactor_row_redacts_a_secret_in_any_string_column_and_leaves_others() -> None:
+    """Redactor.row checks a row with one search over its strings joined; a secret in any column
+    (a str subclass too), alone or mid-text, is still redacted, and non-strings pass unchanged."""
+    from workbench.secrets import REDACTED, Redactor
+
+    class Text(str):
+        pass
+
+    red = Redactor([{"apiKey": "sk-row-SECRET-0123"}])
+    clean = (1, "prompt text", None, 2.5, "output")
+    assert red.row(*clean) == clean
+    row = red.row(7, "a", Text("said sk-row-SECRET-0123 twice: sk-row-SECRET-0123"), 3.0, None, "b")
+    assert row == (7, "a", f"said {REDACTED} twice: {REDACTED}", 3.0, None, "b")
+    assert red.row("sk-row-SECRET-0123") == (REDACTED,)
+    # the join's separator never makes a match across two columns
+    assert red.row("sk-row-SECRET", "-0123") == ("sk-row-SECRET", "-0123")

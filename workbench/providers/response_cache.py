@@ -153,7 +153,11 @@ class ResponseCache:
     def put(self, key: str, spec: ProviderSpec, response: ProviderResponse) -> None:
         if response.error is not None or response.cached:
             return
-        stored = dataclasses.replace(response, metadata=strip_secrets(dict(response.metadata)))
+        stored = (
+            dataclasses.replace(response, metadata=strip_secrets(dict(response.metadata)))
+            if response.metadata
+            else response
+        )
         red = self._redactors.get(spec.id)
         if red is None:
             red = self._redactors[spec.id] = Redactor([spec.config])
