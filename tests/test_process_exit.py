@@ -95,3 +95,42 @@ def test_cli_run_exit_code_summary_and_database_file_alone(tmp_path: Path) -> No
         timeout=60,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+FREEZE_PROBE = """
+import atexit, gc, sys
+from workbench.cli import process_exit  # first, as workbench/__main__.py does
+suite, db, mode = sys.argv[1:4]
+if mode == "program":
+    atexit.register(lambda: print("frozen", gc.get_freeze_count(), flush=True))
+    sys.argv = ["workbench", "run", suite, "--db", db, "-q", "--no-progress"]
+    from workbench.__main__ import run
+    run()
+else:
+    from click.testing import CliRunner
+    from workbench.cli.main import cli
+    result = CliRunner().invoke(cli, ["run", suite, "--db", db, "-q", "--no-progress"])
+    print("exit", result.exit_code, "frozen", gc.get_freeze_count(), flush=True)
+"""
+
+
+def test_collector_is_frozen_in_the_program_only(tmp_path: Path) -> None:
+    """The program freezes what its imports made (fewer objects for each full collection); a test
+    or library process that invokes the CLI in-process keeps its collector untouched."""
+    suite = tmp_path / "s.yaml"
+    suite.write_text("prompts: ['Say {{q}}']\nproviders: [echo]\ntests:\n  - vars: {q: hi}\n")
+
+    def probe(mode: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", FREEZE_PROBE, str(suite), str(tmp_path / f"{mode}.db"), mode],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    program = probe("program")
+    assert program.returncode == 0, program.stderr
+    assert int(program.stdout.split()[-1]) > 1000  # the imported modules' objects
+    in_process = probe("in-process")
+    assert in_process.stdout.split() == ["exit", "0", "frozen", "0"], in_process.stdout + in_process.stderr

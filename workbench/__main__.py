@@ -31,6 +31,7 @@ from workbench.cli.main import main  # noqa: E402
 
 
 def run() -> None:
+    process_exit.mark_program()
     try:
         main()  # sets Ctrl-C back to Python's KeyboardInterrupt and SIGTERM to its own handler
     except SystemExit as e:

@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from workbench.cli import process_exit
 from workbench.cli.options import GroupedOption
 from workbench.store.lean_import import import_sqlite_utils_lean
 
@@ -65,5 +66,7 @@ class LazyCommand(click.Command):
         fold_option_groups(self.params, ctx.params)
         # What is imported by now lives as long as the process: the collector need not walk it
         # again (every full collection would; this halves the collector's time during a run).
-        gc.freeze()
+        # Only in the program itself: a test process invoking commands keeps its collector as is.
+        if process_exit.is_program():
+            gc.freeze()
         return super().invoke(ctx)

@@ -9,7 +9,9 @@ Ray; temporary files). The hook then flushes stdout and stderr and calls `os._ex
 command's exit code.
 
 Nothing happens unless `arm(code)` was called (only `workbench.__main__.run` does, with the code
-the command exits with), so importing this module in a test or a library changes nothing. If
+the command exits with), so importing this module in a test or a library changes nothing.
+`is_program()` tells process-wide tunings (the collector's freeze in `lazy_command.py`) that
+this process is the program itself, not a test runner invoking the CLI in-process. If
 flushing fails (a closed pipe), the hook steps aside and Python's own shutdown reports it.
 """
 
@@ -20,6 +22,16 @@ import os
 import sys
 
 _code: list[int] = []  # the armed exit code (at most one)
+_program: list[bool] = []  # set when this process is the `workbench` program itself
+
+
+def mark_program() -> None:
+    """This process is the `workbench` program (not a test or a library user calling the CLI)."""
+    _program[:] = [True]
+
+
+def is_program() -> bool:
+    return bool(_program)
 
 
 def arm(code: int) -> None:
