@@ -6,6 +6,9 @@ runs promptfoo on the same file and prints the ratio. Target (issue 19): <= 1.2 
 on a shared machine they move less with the load than wall time does.
 
 Usage: bench/engine_throughput.py [--tests 2500] [--promptfoo /path/to/promptfoo] [-o out.json]
+On a machine shared with other jobs, `chrt -f 10 <this command>` runs it (and its children) with
+real-time scheduling, so it gets a core when it needs one, as on a quiet machine; the load
+average printed is still the machine's.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ imports, suite load, calls, store, summary). The generated suite has N tests, on
   warm: the same suite again.            Target: <= 0.6 s and zero HTTP requests.
 With `--promptfoo PATH`, promptfoo runs the same file (`eval --no-cache -j N`) for comparison.
 The server runs in its own process so its work does not share the client's GIL.
+On a machine shared with other jobs, `chrt -f 10 <this command>` runs it (and its children) with
+real-time scheduling, so it gets a core when it needs one, as on a quiet machine; the load
+average printed is still the machine's.
 """
 
 from __future__ import annotations
