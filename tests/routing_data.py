@@ -73,6 +73,48 @@ def marker_scenario(
     return Scenario(tests, outcomes)
 
 
+def support_scenario(n_tests: int = 60, *, repeats: int = 2, seed: int = 0) -> Scenario:
+    """docs/routing.md's synthetic suite: `marker_scenario` (the cheap model fails every ticket with a
+    legal clause, one in three) where the strong model also fails 3 results by leaking an e-mail."""
+    sc = marker_scenario(n_tests, repeats=repeats, seed=seed)
+    leaks = [o for o in sc.outcomes if o.provider == 1 and o.test % 3 != 0 and o.repeat == 0][:3]
+    for o in leaks:
+        o.ok, o.output, o.reason = False, "write to jane.doe@example.com", "leaked an e-mail address"
+    return sc
+
+
+CASCADE_MODELS = ["cheap", "mid", "strong"]
+CASCADE_COSTS = [0.001, 0.004, 0.01]
+
+
+def three_tier_scenario(n_tests: int = 60, seed: int = 0) -> Scenario:
+    """cheap fails 'arbitration' and 'lawsuit' tickets; mid fails only 'lawsuit'; strong passes all."""
+    rng = random.Random(seed)
+    tests, outcomes = [], []
+    for i in range(n_tests):
+        kind = i % 4  # 0: lawsuit, 1: arbitration, 2-3: plain
+        text = ticket_text(i, kind == 1, rng) + (" threatens a lawsuit in court" if kind == 0 else "")
+        tests.append({"description": f"t{i}", "vars": {"ticket": text}})
+        outcomes += [
+            Outcome(i, 0, ok=kind >= 2, cost=CASCADE_COSTS[0]),
+            Outcome(i, 1, ok=kind != 0, cost=CASCADE_COSTS[1]),
+            Outcome(i, 2, ok=True, cost=CASCADE_COSTS[2]),
+        ]
+    return Scenario(tests, outcomes, providers=CASCADE_MODELS)
+
+
+def random_cascade_scenario(
+    n_tests: int = 60, *, seed: int = 1, rates: tuple[float, ...] = (0.6, 0.8, 0.95)
+) -> Scenario:
+    """Three models whose pass/fail is independent of the input (pass rates `rates`): nothing to learn."""
+    rng = random.Random(seed)
+    tests, outcomes = [], []
+    for i in range(n_tests):
+        tests.append({"description": f"t{i}", "vars": {"ticket": ticket_text(i, False, rng)}})
+        outcomes += [Outcome(i, k, ok=rng.random() < rate, cost=CASCADE_COSTS[k]) for k, rate in enumerate(rates)]
+    return Scenario(tests, outcomes, providers=CASCADE_MODELS)
+
+
 def random_scenario(n_tests: int = 60, *, seed: int = 1) -> Scenario:
     """Pass/fail of the cheap model independent of the input: nothing to learn."""
     rng = random.Random(seed)

@@ -52,7 +52,8 @@ def test_routed_section_text_and_json(db_path: Path, suite_a: Path) -> None:
     expected = [
         "Routed (trained router 'support', id 1: cheap -> strong, 30 tests, cross-validated) at 2,000 requests/day:",
         "  single cheapest acceptable model: strong  pass 100.0%  $0.0100/request  $600/month",
-        f"  routed ({fmt_rate(routed['strong_share'])} to strong, threshold {routed['threshold']:.3f}):"
+        f"  routed (nested CV, 5 outer folds, mean of 1 seed: {fmt_rate(routed['strong_share'])} to strong;"
+        f" stored threshold {routed['threshold']:.3f}):"
         f"  pass {fmt_rate(routed['pass_rate'])} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
         f"  {fmt_cost(routed['cost_per_request'])}/request  {fmt_cost(routed['monthly_cost'])}/month",
         f"  projected saving: {fmt_cost(data['monthly_saving'])}/month",

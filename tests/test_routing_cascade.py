@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from routing_data import TEMPLATE, Outcome, Scenario, ticket_text, write_scenario
+from routing_data import CASCADE_COSTS as COSTS
+from routing_data import CASCADE_MODELS as MODELS
+from routing_data import TEMPLATE, three_tier_scenario, write_scenario
 
 from workbench.cli.main import cli
 from workbench.routing.cascade import cascade_choice, evaluate_cascade_predictions
 from workbench.routing.predict import load_router, predict
 from workbench.store.db import open_db
-
-MODELS = ["cheap", "mid", "strong"]
-COSTS = [0.001, 0.004, 0.01]
 
 
 def test_choice_and_curve_by_hand() -> None:
@@ -48,22 +46,6 @@ def test_choice_and_curve_by_hand() -> None:
     assert [s["pass_rate"] for s in rep["model_stats"]] == [0.5, 0.5, 1.0]
 
 
-def three_tier_scenario(n_tests: int = 60, seed: int = 0) -> Scenario:
-    """cheap fails 'arbitration' and 'lawsuit' tickets; mid fails only 'lawsuit'; strong passes all."""
-    rng = random.Random(seed)
-    tests, outcomes = [], []
-    for i in range(n_tests):
-        kind = i % 4  # 0: lawsuit, 1: arbitration, 2-3: plain
-        text = ticket_text(i, kind == 1, rng) + (" threatens a lawsuit in court" if kind == 0 else "")
-        tests.append({"description": f"t{i}", "vars": {"ticket": text}})
-        outcomes += [
-            Outcome(i, 0, ok=kind >= 2, cost=COSTS[0]),
-            Outcome(i, 1, ok=kind != 0, cost=COSTS[1]),
-            Outcome(i, 2, ok=True, cost=COSTS[2]),
-        ]
-    return Scenario(tests, outcomes, providers=MODELS)
-
-
 def run(*args: str) -> str:
     res = CliRunner().invoke(cli, list(args))
     assert res.exit_code == 0, (res.output, res.exception)
@@ -87,10 +69,17 @@ def test_cascade_learns_three_tiers(tmp_path: Path) -> None:
     assert r["cost_per_request"] < 0.6 * ev["strong"]["cost_per_request"]
     assert s["single_cheapest_acceptable"]["model"] == "strong" and s["monthly_saving"] > 0
 
+    # the reported figures are the nested CV's (thresholds chosen without the outer fold)
+    n = ev["nested"]
+    assert (r["source"], r["pass_rate"], r["shares"]) == ("nested cross-validation", n["pass_rate"], n["shares"])
     text = run("route", "eval", "--name", "tiers", "--db", db_file)
     assert "  alone: cheap" in text and "  Cascade: each input goes to the cheapest model" in text
     chosen = next(line for line in text.splitlines() if line.startswith("Chosen threshold"))
+    assert "(in-sample, optimistic: picked on the data it is measured on)" in chosen
     assert " to cheap, " in chosen and " to mid, " in chosen and " to strong," in chosen
+    nested = next(line for line in text.splitlines() if line.startswith("Nested CV (5 outer folds"))
+    shares = ", ".join(f"{v * 100:.1f}% to {m}" for m, v in n["shares"].items())
+    assert f"mean of 1 seed): {shares}, pass {r['pass_rate'] * 100:.1f}%" in nested
 
     router = load_router(open_db(db_file), "tiers")
     assert router.models == MODELS
@@ -103,6 +92,7 @@ def test_cascade_learns_three_tiers(tmp_path: Path) -> None:
 
     rec = run("recommend", "--db", db_file)
     assert "Routed (trained router 'tiers', id 1: cheap -> mid -> strong, 60 tests" in rec
+    assert f"  routed (nested CV, 5 outer folds, mean of 1 seed: {shares}; stored threshold" in rec
 
 
 def test_models_flag_errors(tmp_path: Path) -> None:

@@ -64,17 +64,24 @@ class CurvePoint:
 
 @dataclass(frozen=True)
 class RoutedFigures(CurvePoint):
-    """What routing delivers at the chosen threshold: the curve's point, or (`source` set) the
-    nested cross-validation's outer-fold figures for its rates, share, cost and PGR."""
+    """What routing delivers: the nested cross-validation's outer-fold figures (pass rate, share per
+    model, cost, PGR; threshold chosen without the fold), or, for a router stored before nested CV,
+    the curve's point at the chosen threshold (`source` says which; `label` says it in words)."""
 
-    source: str | None = None  # "nested cross-validation", or None: the curve's point
+    source: str | None = None  # "nested cross-validation" or "in-sample, optimistic"
     monthly_cost: float | None = None  # at the summary's requests per day
+    label: str | None = None  # e.g. "nested CV, 5 outer folds, mean of 5 seeds"
+    cost_ci: list[float] | None = None  # nested: 95 %, bootstrap over tests
+    shares_ci: dict[str, list[float]] | None = None  # nested: 95 % per model
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
         if self.source is not None:
             out["source"] = self.source
         out["monthly_cost"] = self.monthly_cost
+        for key in ("label", "cost_ci", "shares_ci"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 

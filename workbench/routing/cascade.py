@@ -95,12 +95,12 @@ def evaluate_cascade_predictions(
     choice = np.stack([cascade_choice(probs, t) for t in thresholds], axis=1)  # inputs x points
     quality = q[rows[:, None], choice]
     cost = c[rows[:, None], choice]
-    position = _position(choice, c, costs_known, k)
+    position = position_of(choice, c, costs_known, k)
 
     oracle_choice = q.argmax(axis=1)  # the first (cheapest) model with the best pass fraction
     oracle = {
         "pass_rate": float(q.max(axis=1).mean()),
-        "strong_share": float(_position(oracle_choice[:, None], c, costs_known, k).mean()),
+        "strong_share": float(position_of(oracle_choice[:, None], c, costs_known, k).mean()),
         "cost_per_request": float(c[rows, oracle_choice].mean()) if costs_known else None,
     }
     report = curve_report(
@@ -126,7 +126,7 @@ def evaluate_cascade_predictions(
     return report
 
 
-def _position(choice: Any, c: Any, costs_known: bool, k: int) -> Any:
+def position_of(choice: Any, c: Any, costs_known: bool, k: int) -> Any:
     """Where each chosen model lies between the cheapest (0) and the last (1): by cost, else rank."""
     import numpy as np
 

@@ -67,6 +67,20 @@ class RoutingDataset:
             self.run_ids, self.suite_path, list(models), keep, {m: self.model_cost[m] for m in models}
         )
 
+    def take(self, index: Sequence[int]) -> RoutingDataset:
+        """The inputs at `index` (a cross-validation fold), same runs, models and prices."""
+        return RoutingDataset(
+            self.run_ids, self.suite_path, self.models, [self.inputs[i] for i in index], self.model_cost
+        )
+
+    def pass_fractions(self, models: Sequence[str]) -> list[list[float]]:
+        """inputs x `models` pass fractions, 0.0 where a model has no result (an ERROR counts as a fail)."""
+        return [[i.pass_fraction(m) or 0.0 for m in models] for i in self.inputs]
+
+    def costs(self, models: Sequence[str]) -> list[list[float | None]]:
+        """inputs x `models` mean uncached $/request (None: unknown price)."""
+        return [[i.cost.get(m) for m in models] for i in self.inputs]
+
     def records(self) -> list[dict[str, Any]]:
         return [i.record() for i in self.inputs]
 

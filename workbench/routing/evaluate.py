@@ -45,17 +45,17 @@ def cross_validated_probabilities(dataset: RoutingDataset, cheap: str, seed: int
     index = np.arange(len(dataset.inputs))
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(index, groups=groups):
-        part = RoutingDataset(
-            dataset.run_ids,
-            dataset.suite_path,
-            dataset.models,
-            [dataset.inputs[i] for i in train],
-            dataset.model_cost,
-        )
-        records, labels, row_groups = part.expanded(cheap)
-        estimator, _ = fit_classifier(records, labels, row_groups)
-        out[test] = pass_probability(estimator, [dataset.inputs[i].record() for i in test])
+        out[test] = held_out_probabilities(dataset, train, test, cheap)
     return out, folds
+
+
+def held_out_probabilities(dataset: RoutingDataset, train: Any, test: Any, model: str) -> Any:
+    """P(`model` passes) for the inputs at `test`, from a classifier fitted on the inputs at `train` only
+    (one row per stored result, so repeats teach a probability)."""
+    import numpy as np
+
+    estimator, _ = fit_classifier(*dataset.take(train).expanded(model))
+    return np.asarray(pass_probability(estimator, [dataset.inputs[i].record() for i in test]), dtype=float)
 
 
 def evaluate_dataset(
@@ -220,10 +220,9 @@ def _area(share: Any, rate: Any) -> float:
     return float(np.sum((s[1:] - s[:-1]) * (r[1:] + r[:-1]) / 2))
 
 
-def bootstrap_routing(
-    groups: Sequence[str], position: Any, quality: Any, qc: Any, qs: Any, n_boot: int, seed: int
-) -> dict[str, Any]:
-    """Percentile 95 % intervals by resampling tests (groups) with replacement."""
+def per_test_sums(groups: Sequence[str], *values: Any) -> tuple[Any, list[Any]]:
+    """Per test (the bootstrap's unit, a cluster of inputs): its number of inputs, and the sums of
+    each of `values` (arrays over inputs, optionally x columns) over its inputs."""
     import numpy as np
 
     names = sorted(set(groups))
@@ -231,13 +230,37 @@ def bootstrap_routing(
     member = np.zeros((len(names), len(groups)))
     for i, g in enumerate(groups):
         member[index[g], i] = 1.0
-    n_g = member.sum(axis=1)  # inputs per group
-    s_routed = member @ position  # groups x points
-    s_quality = member @ quality
-    s_qc = member @ qc
-    s_qs = member @ qs
+    return member.sum(axis=1), [member @ np.asarray(v, dtype=float) for v in values]
+
+
+def resample_weights(n_tests: int, n_boot: int, seed: int) -> Any:
+    """n_boot x n_tests: how often each test is drawn in each bootstrap resample (with replacement)."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
-    w = rng.multinomial(len(names), np.full(len(names), 1 / len(names)), size=n_boot).astype(float)
+    return rng.multinomial(n_tests, np.full(n_tests, 1 / n_tests), size=n_boot).astype(float)
+
+
+def bootstrap_means(groups: Sequence[str], values: Any, n_boot: int, seed: int) -> list[tuple[float, float]]:
+    """Percentile 95 % interval of the mean over inputs of each column of `values` (inputs x columns),
+    resampling tests with replacement (the same resamples as `bootstrap_routing` for the same seed)."""
+    import numpy as np
+
+    n_g, (sums,) = per_test_sums(groups, values)
+    w = resample_weights(len(n_g), n_boot, seed)
+    means = (w @ sums) / (w @ n_g)[:, None]
+    lo, hi = np.quantile(means, [0.025, 0.975], axis=0)
+    return [(float(a), float(b)) for a, b in zip(lo, hi, strict=True)]
+
+
+def bootstrap_routing(
+    groups: Sequence[str], position: Any, quality: Any, qc: Any, qs: Any, n_boot: int, seed: int
+) -> dict[str, Any]:
+    """Percentile 95 % intervals by resampling tests (groups) with replacement."""
+    import numpy as np
+
+    n_g, (s_routed, s_quality, s_qc, s_qs) = per_test_sums(groups, position, quality, qc, qs)  # groups x points
+    w = resample_weights(len(n_g), n_boot, seed)
     total = w @ n_g  # per sample
     share = (w @ s_routed) / total[:, None]
     rate = (w @ s_quality) / total[:, None]

@@ -1,7 +1,9 @@
 """`routing_summary`: "single cheapest acceptable model" vs "routed", in $ per month at a volume.
 
-The numbers come from the router's stored cross-validated evaluation (no retraining), so
-`workbench route eval`, `workbench recommend` and the UI show the same figures.
+The numbers come from the router's stored evaluation (no retraining), so `workbench route eval`,
+`workbench recommend` and the UI show the same figures. "Routed" is the nested cross-validation's
+outer-fold figures (`nested_cv.py`), for two models and cascades alike; the threshold curve's
+chosen point is kept as `in_sample`, labelled "in-sample, optimistic".
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from workbench.errors import UsageError
 from workbench.routing.train import router_row
 
 DAYS_PER_MONTH = 30
+NESTED = "nested cross-validation"  # `RoutedFigures.source`: outer-fold figures, threshold chosen without them
+IN_SAMPLE = "in-sample, optimistic"  # the curve's chosen point, measured on the data that chose it
 DEFAULT_REQUESTS_PER_DAY = 1000.0
 
 
@@ -44,14 +48,22 @@ def routing_summary(
 
     in_sample = CurvePoint.from_dict(_point_at(report["points"], float(row["threshold"])))
     nested = report.get("nested")
-    # The reported figures: from the nested CV's outer folds (threshold chosen without them) when
-    # the router has them; the curve's point is chosen on the data it is measured on.
-    routed = RoutedFigures(**vars(in_sample))
+    # The reported figures: from the nested CV's outer folds (threshold chosen without them). The
+    # curve's point is chosen on the data it is measured on; it stands in (labelled) only for a
+    # router stored before nested CV covered it.
+    routed = RoutedFigures(
+        **vars(in_sample), source=IN_SAMPLE, label=f"{IN_SAMPLE}: trained before nested CV, train again"
+    )
     if nested:
+        n_seeds = len(nested["seeds"])
         routed = replace(
             routed,
             **{k: nested[k] for k in ("strong_share", "pass_rate", "pass_rate_ci", "cost_per_request")},
-            source="nested cross-validation",
+            shares=nested.get("shares", routed.shares),
+            cost_ci=nested.get("cost_ci"),
+            shares_ci=nested.get("shares_ci"),
+            source=NESTED,
+            label=f"nested CV, {nested['folds']} outer folds, mean of {n_seeds} seed{'s' * (n_seeds != 1)}",
             pgr=(nested["pass_rate"] - report["cheap"]["pass_rate"]) / report["gap"] if report["gap"] > 0 else None,
         )
     routed = replace(routed, monthly_cost=monthly(routed.cost_per_request))

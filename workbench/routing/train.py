@@ -74,7 +74,7 @@ def train_router(
     """Evaluate, fit on everything, store. Returns the stored router with its report.
 
     The report's `nested` block (`nested_cv.py`: threshold chosen inside, figures from outer folds,
-    over `nested_seeds` fold assignments) is what summaries report for a two-model router.
+    over `nested_seeds` fold assignments) is what summaries report, for two models and cascades alike.
 
     Either `cheap` and `strong`, or `models` (two or more; more than two trains a cascade, see
     `cascade.py`, ordered by measured cost when every price is known).
@@ -94,7 +94,7 @@ def train_router(
     if len(models) > 2:
         return _train_cascade(
             db, list(models), suite_path=suite_path, runs=runs, name=name, min_pass_rate=min_pass_rate,
-            seed=seed, n_boot=n_boot,
+            seed=seed, n_boot=n_boot, nested_seeds=nested_seeds,
         )  # fmt: skip
     cheap, strong = models
 
@@ -102,7 +102,7 @@ def train_router(
     report = evaluate_dataset(data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
     report["oracle_all_pairs"] = _oracle_all_pairs(db, data.run_ids, min_pass_rate)
     report["nested"] = nested_evaluation(
-        data, cheap, strong, min_pass_rate=min_pass_rate, seed=seed, seeds=nested_seeds, n_boot=n_boot or N_BOOTSTRAP
+        data, [cheap, strong], min_pass_rate=min_pass_rate, seed=seed, seeds=nested_seeds, n_boot=n_boot or N_BOOTSTRAP
     )
     threshold = choose_threshold(report)
     records, labels, groups = data.expanded(cheap)
@@ -134,6 +134,7 @@ def _train_cascade(
     min_pass_rate: float,
     seed: int,
     n_boot: int | None,
+    nested_seeds: int,
 ) -> TrainedRouter:
     run_ids = resolve_runs(db, suite_path, runs)
     data = load_dataset(db, run_ids, str(suite_path) if suite_path else None).restrict(models)
@@ -141,6 +142,9 @@ def _train_cascade(
         raise UsageError(f"no test has results for all of {', '.join(models)} in runs {run_ids}")
     report = evaluate_cascade(data, models, min_pass_rate=min_pass_rate, seed=seed, n_boot=n_boot or N_BOOTSTRAP)
     report["oracle_all_pairs"] = _oracle_all_pairs(db, data.run_ids, min_pass_rate)
+    report["nested"] = nested_evaluation(
+        data, models, min_pass_rate=min_pass_rate, seed=seed, seeds=nested_seeds, n_boot=n_boot or N_BOOTSTRAP
+    )
     threshold = choose_threshold(report)
     fits = [fit_classifier(*data.expanded(m)) for m in models[:-1]]
     fitted = ", ".join(f for _, f in fits)

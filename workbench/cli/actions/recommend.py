@@ -179,7 +179,7 @@ def routed_lines(s: RouterSummary) -> list[str]:
         else f"{fmt_rate(r.strong_share)} to {s.strong_model}"
     )
     lines.append(
-        f"  routed ({mix}, threshold {r.threshold:.3f}):"
+        f"  routed ({r.label}: {mix}; stored threshold {r.threshold:.3f}):"
         f"  pass {fmt_rate(r.pass_rate)} (95% CI {fmt_rate(lo)}–{fmt_rate(hi)})"
         f"  {fmt_cost(r.cost_per_request)}/request  {fmt_cost(r.monthly_cost)}/month"
     )

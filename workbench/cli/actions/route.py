@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
-from workbench.analysis.router_figures import RouterSummary
+from workbench.analysis.router_figures import CurvePoint, RouterSummary
 from workbench.errors import UsageError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.routing.predict import load_router, predict
-from workbench.routing.router_summary import routing_summary
+from workbench.routing.router_summary import IN_SAMPLE, NESTED, routing_summary
 from workbench.routing.train import list_routers, router_row, train_router
 from workbench.store.db import open_db
 
@@ -112,39 +112,7 @@ def render_eval(summary: RouterSummary, report: dict[str, Any]) -> str:
     ]
     r = summary.routed
     target = fmt_rate(summary.min_pass_rate)
-    status = "meets" if summary.routed_meets_target else "misses"
-    mix = (
-        ", ".join(f"{fmt_rate(v)} to {m}" for m, v in (r.shares or {}).items())
-        if cascade
-        else f"{fmt_rate(r.strong_share)} to {strong}"
-    )
-    nested = report.get("nested")
-    if nested and not cascade:
-        at = summary.in_sample
-        rng = nested["range"]
-        lines.append(
-            f"Chosen threshold {r.threshold:.3f}; on the curve above (picked on the data it is measured on, so"
-            f" optimistic): {fmt_rate(at.strong_share)} to {strong}, pass {fmt_rate(at.pass_rate)},"
-            f" {fmt_cost(at.cost_per_request)}/request."
-        )
-        lines.append(
-            f"Nested CV ({nested['folds']} outer folds, threshold chosen inside each; mean of {len(nested['seeds'])}"
-            f" seed{'s' * (len(nested['seeds']) != 1)}): {mix}, pass {fmt_rate(r.pass_rate)} ({ci(r.pass_rate_ci)}),"
-            f" {fmt_cost(r.cost_per_request)}/request ({status} the {target} target)."
-        )
-        if len(nested["seeds"]) > 1:
-            cost = rng["cost_per_request"]
-            lines.append(
-                f"  over the seeds: pass {fmt_rate(rng['pass_rate'][0])}-{fmt_rate(rng['pass_rate'][1])},"
-                f" {fmt_rate(rng['strong_share'][0])}-{fmt_rate(rng['strong_share'][1])} to {strong}"
-                + (f", {fmt_cost(cost[0])}-{fmt_cost(cost[1])}/request" if cost else "")
-                + f"; {nested['seeds_meeting_target']} of {len(nested['seeds'])} meet the target."
-            )
-    else:
-        lines.append(
-            f"Chosen threshold {r.threshold:.3f} ({status} the {target} target): {mix},"
-            f" pass {fmt_rate(r.pass_rate)} ({ci(r.pass_rate_ci)}), {fmt_cost(r.cost_per_request)}/request."
-        )
+    lines += routed_figure_lines(summary, report.get("nested"), cascade)
     single = summary.single_cheapest_acceptable
     rpd = f"{summary.requests_per_day:,.0f}"
     if single is None:
@@ -156,11 +124,56 @@ def render_eval(summary: RouterSummary, report: dict[str, Any]) -> str:
         )
     lines.append(
         f"At {rpd} requests/day: routed {fmt_cost(r.monthly_cost)}/month"
+        + ("" if r.source == NESTED else f" ({IN_SAMPLE})")
         + (f" vs {single.model} {fmt_cost(single.monthly_cost)}/month" if single else "")
         + (f", saving {fmt_cost(summary.monthly_saving)}/month." if summary.monthly_saving is not None else ".")
     )
     lines.append(f"Ship: {'the router' if summary.choice == 'routed' else 'a single model'}. {summary.verdict}")
     return "\n".join(lines)
+
+
+def routed_figure_lines(summary: RouterSummary, nested: dict[str, Any] | None, cascade: bool) -> list[str]:
+    """The chosen threshold's in-sample point (labelled optimistic), then the nested CV's outer-fold
+    figures (the reported ones) and their spread over the seeds. `nested`: the stored evaluation's block."""
+
+    def ci(pair: list[float]) -> str:
+        return f"{pair[0] * 100:.1f}-{pair[1] * 100:.1f}%"
+
+    def mix(figures: CurvePoint) -> str:
+        if cascade and figures.shares:
+            return ", ".join(f"{fmt_rate(v)} to {m}" for m, v in figures.shares.items())
+        return f"{fmt_rate(figures.strong_share)} to {summary.strong_model}"
+
+    r, p = summary.routed, summary.in_sample
+    target = fmt_rate(summary.min_pass_rate)
+    status = "meets" if summary.routed_meets_target else "misses"
+    if not nested:
+        return [
+            f"Chosen threshold {r.threshold:.3f} ({IN_SAMPLE}: picked on the data it is measured on; this router"
+            f" predates nested cross-validation, train it again for honest figures; {status} the {target} target):"
+            f" {mix(p)}, pass {fmt_rate(p.pass_rate)} ({ci(p.pass_rate_ci)}), {fmt_cost(p.cost_per_request)}/request."
+        ]
+    n_seeds = len(nested["seeds"])
+    lines = [
+        f"Chosen threshold {r.threshold:.3f}; its point on the curve above ({IN_SAMPLE}: picked on the data it is"
+        f" measured on): {mix(p)}, pass {fmt_rate(p.pass_rate)}, {fmt_cost(p.cost_per_request)}/request.",
+        f"Nested CV ({nested['folds']} outer folds, threshold chosen inside each; mean of {n_seeds}"
+        f" seed{'s' * (n_seeds != 1)}): {mix(r)}, pass {fmt_rate(r.pass_rate)} ({ci(r.pass_rate_ci)}),"
+        f" {fmt_cost(r.cost_per_request)}/request ({status} the {target} target).",
+    ]
+    if n_seeds > 1:
+        rng = nested["range"]
+        if cascade and rng.get("shares"):
+            spread = ", ".join(f"{fmt_rate(a)}-{fmt_rate(b)} to {m}" for m, (a, b) in rng["shares"].items())
+        else:
+            spread = f"{fmt_rate(rng['strong_share'][0])}-{fmt_rate(rng['strong_share'][1])} to {summary.strong_model}"
+        cost = rng["cost_per_request"]
+        lines.append(
+            f"  over the seeds: pass {fmt_rate(rng['pass_rate'][0])}-{fmt_rate(rng['pass_rate'][1])}, {spread}"
+            + (f", {fmt_cost(cost[0])}-{fmt_cost(cost[1])}/request" if cost else "")
+            + f"; {nested['seeds_meeting_target']} of {n_seeds} meet the target."
+        )
+    return lines
 
 
 def _cascade_header(report: dict[str, Any]) -> list[str]:

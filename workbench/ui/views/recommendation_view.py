@@ -10,6 +10,7 @@ import streamlit as st
 
 from workbench.analysis.pairs import PairStats
 from workbench.analysis.recommend import Recommendation
+from workbench.analysis.router_figures import RouterSummary
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.report.md_escape import md
@@ -205,10 +206,30 @@ def routing_section(tok: str) -> None:
         f"Single: {single.model if single else 'none'}",
         fmt_cost(single.monthly_cost) + " / month" if single else "no single model meets the target",
     )
+    chain = " → ".join(s.models or [s.cheap_model, s.strong_model])
     c[1].metric(
-        f"Routed ({s.cheap_model} → {s.strong_model})",
+        f"Routed ({chain}), {routed.label or ''}",
         fmt_cost(routed.monthly_cost) + " / month",
         help=f"pass rate {fmt_rate(routed.pass_rate)}",
     )
     c[2].metric("Monthly saving", fmt_cost(s.monthly_saving))
+    st.caption(md(routed_caption(s)))
     (st.success if s.choice == "routed" else st.info)(f"Choice: **{s.choice}** — {s.verdict}")
+
+
+def routed_caption(s: RouterSummary) -> str:
+    """The routed figures with what they are: nested CV's outer folds, or the in-sample point (optimistic)."""
+    routed, in_sample = s.routed, s.in_sample
+    lo, hi = routed.pass_rate_ci
+    shares = routed.shares or {s.cheap_model: 1 - routed.strong_share, s.strong_model: routed.strong_share}
+    mix = ", ".join(f"{fmt_rate(v)} to {m}" for m, v in shares.items())
+    text = (
+        f"Routed ({routed.label or ''}): pass {fmt_rate(routed.pass_rate)}"
+        f" (95% CI {fmt_rate(lo)}–{fmt_rate(hi)}), {fmt_cost(routed.cost_per_request)}/request; {mix}."
+    )
+    if s.nested:
+        text += (
+            f" The chosen threshold's point on the curve (in-sample, optimistic): pass"
+            f" {fmt_rate(in_sample.pass_rate)}, {fmt_cost(in_sample.cost_per_request)}/request."
+        )
+    return text
