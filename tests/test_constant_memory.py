@@ -332,3 +332,33 @@ def test_run_peak_rss_does_not_grow_with_the_suite(tmp_path: Path) -> None:
     small = _run_peak_mb(tmp_path, 1_000)
     large = _run_peak_mb(tmp_path, 10_000)
     assert large - small < 12, f"peak RSS {small:.0f} MB at 2k results, {large:.0f} MB at 20k"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"repeat": 3, "variants": ["none", "x"]},
+        {"filter_providers": "second"},
+        {"filter_prompts": "Short", "repeat": 2},
+        {"shard": (2, 3)},
+        {"shard": (3, 3), "repeat": 2, "filter_providers": "first|second"},
+        {"shard": (4, 3)},  # out of range: no cells, as the expansion says
+    ],
+)
+@pytest.mark.parametrize("filters", [False, True])
+def test_count_cells_arithmetic_equals_the_expansion(
+    tmp_path: Path, options: dict[str, Any], filters: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.run.cells import count_cells, expand_cells
+    from workbench.run.config import RunConfig
+
+    path = _planted(tmp_path / "promptfooconfig.yaml", 23)
+    if not filters:  # no test-level providers/prompts: the arithmetic path
+        path.write_text("\n".join(x for x in path.read_text().splitlines() if "providers: [second]" not in x))
+        path.write_text("\n".join(x for x in path.read_text().splitlines() if "prompts: [p1]" not in x))
+    monkeypatch.setenv("WORKBENCH_TESTS_IN_MEMORY", "0")
+    suite = load(path)
+    assert facts_for(suite.tests).filters is filters
+    config = RunConfig(**options)
+    assert count_cells(suite, config) == sum(1 for _ in expand_cells(suite, config))
