@@ -142,13 +142,13 @@ def test_only_the_declared_var_is_compressed(tmp_path: Path, monkeypatch: pytest
     assert text == TEMPLATE.replace("{{ context }}", expected_context).replace("{{ question }}", QUESTION)
     assert messages == [{"role": "user", "content": text}]
     assert info is not None
-    assert info["method"] == "llmlingua" and info["rate"] == 0.5 and info["compressor_model"] == "smollm2-135m"
-    assert info["target_model"] == "echo"
-    assert info["compressed_tokens"] < info["original_tokens"]
-    assert info["ratio"] == round(info["compressed_tokens"] / info["original_tokens"], 4)
-    assert info["tokens_saved"] == info["original_tokens"] - info["compressed_tokens"]
-    assert info["cached"] is False and info["compressor_seconds"] == 0.75
-    assert set(info["vars"]) == {"context"}
+    assert info.method == "llmlingua" and info.rate == 0.5 and info.compressor_model == "smollm2-135m"
+    assert info.target_model == "echo"
+    assert info.compressed_tokens < info.original_tokens
+    assert info.ratio == round(info.compressed_tokens / info.original_tokens, 4)
+    assert info.tokens_saved == info.original_tokens - info.compressed_tokens
+    assert info.cached is False and info.compressor_seconds == 0.75
+    assert set(info.vars) == {"context"}
 
 
 def test_rerun_hits_the_cache_without_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,8 +163,8 @@ def test_rerun_hits_the_cache_without_the_model(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(service, "compress_text", boom)
     second = asyncio.run(_apply(suite, "llmlingua:0.5", open_db(tmp_path / "wb.db")))
     assert second[0] == first[0]
-    assert second[2] is not None and second[2]["cached"] is True
-    assert second[2]["compressor_seconds"] == 0.75  # what it originally cost, kept for the report
+    assert second[2] is not None and second[2].cached is True
+    assert second[2].compressor_seconds == 0.75  # what it originally cost, kept for the report
 
 
 def test_chat_prompts_compress_the_var_inside_the_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,7 +174,7 @@ def test_chat_prompts_compress_the_var_inside_the_messages(tmp_path: Path, monke
     assert messages[0] == {"role": "system", "content": "Answer from the excerpt only. Format: one sentence."}
     short = fake_compress(CONTEXT, "llmlingua", 0.5, "").text
     assert messages[1] == {"role": "user", "content": f"Excerpt:\n{short}\n\nQuestion: {QUESTION}"}
-    assert info is not None and info["compressed_tokens"] < info["original_tokens"]
+    assert info is not None and info.compressed_tokens < info.original_tokens
 
 
 def test_none_returns_its_input(tmp_path: Path) -> None:
@@ -219,5 +219,5 @@ def test_real_compressor_keeps_the_verbatim_parts(tmp_path: Path) -> None:
     middle, _, tail = rest.partition("{{ question }}")
     assert text.startswith(head)
     assert text.endswith(middle + QUESTION + tail)
-    assert info is not None and info["compressed_tokens"] < info["original_tokens"] * 0.8
+    assert info is not None and info.compressed_tokens < info.original_tokens * 0.8
     assert lingua._COMPRESSORS  # the compressor is kept for the next cell

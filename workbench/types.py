@@ -187,6 +187,57 @@ class GradingResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class VarCompression:
+    """One compressed var's size before and after, in the target model's tokens."""
+
+    original_tokens: int
+    compressed_tokens: int
+
+
+@dataclass(frozen=True)
+class CompressionInfo:
+    """What a variant's compression did to one cell's prompt (stored as the result's `compression` JSON)."""
+
+    method: str
+    rate: float
+    compressor_model: str
+    target_model: str | None
+    original_tokens: int  # the whole prompt, the target model's tokenizer
+    compressed_tokens: int
+    ratio: float | None
+    tokens_saved: int
+    seconds: float  # compressor wall time in this cell
+    compressor_seconds: float  # what the compressions cost when computed
+    cached: bool
+    vars: dict[str, VarCompression]
+    # Facts (numbers, identifiers, e-mails, dates, names) the compressor dropped; with `keep_facts`
+    # (the default) the guard put them back, so the prompt still holds them.
+    facts_dropped: list[str]
+    facts_restored: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "rate": self.rate,
+            "compressor_model": self.compressor_model,
+            "target_model": self.target_model,
+            "original_tokens": self.original_tokens,
+            "compressed_tokens": self.compressed_tokens,
+            "ratio": self.ratio,
+            "tokens_saved": self.tokens_saved,
+            "seconds": self.seconds,
+            "compressor_seconds": self.compressor_seconds,
+            "cached": self.cached,
+            "vars": {
+                name: {"original_tokens": v.original_tokens, "compressed_tokens": v.compressed_tokens}
+                for name, v in self.vars.items()
+            },
+            "facts_dropped": self.facts_dropped,
+            "facts_restored": self.facts_restored,
+        }
+
+
 @dataclass
 class CellResult:
     """Everything the store keeps for one cell."""
@@ -201,7 +252,7 @@ class CellResult:
     named_scores: dict[str, float] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
     started_at: float = 0.0
-    compression: dict[str, Any] | None = None
+    compression: CompressionInfo | None = None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from workbench.providers.local_model import LOCAL_MODELS
 from workbench.render.prompt import load_file_vars, render_prompt
 from workbench.suite.families import load_family_metadata
 from workbench.tokens import count_message_tokens, count_tokens
-from workbench.types import Prompt, ProviderSpec, Suite
+from workbench.types import CompressionInfo, Prompt, ProviderSpec, Suite, VarCompression
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _count(text: str, messages: list[dict[str, Any]], is_chat: bool, model: str 
 
 async def apply_variant(
     variant: Variant, text: str, messages: list[dict[str, Any]], vars: dict[str, Any], context: VariantContext
-) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[str, list[dict[str, Any]], CompressionInfo | None]:
     """Return (text, messages, compression info) for the variant; `none` returns its input.
 
     `text`/`messages` are the prompt rendered with the original vars (the baseline the savings
@@ -203,7 +203,7 @@ async def apply_variant(
     question = str(loaded.get(cs.question_var, "") or "") if cs.question_var else ""
     new_vars = dict(loaded)
     started = time.perf_counter()
-    per_var: dict[str, dict[str, int]] = {}
+    per_var: dict[str, VarCompression] = {}
     compressor_seconds = 0.0
     all_cached = True
     facts_dropped: list[str] = []
@@ -222,30 +222,28 @@ async def apply_variant(
             all_cached = all_cached and done.cached
             out_items.append(done.text)
         new_vars[name] = out_items if isinstance(value, list) else out_items[0]
-        per_var[name] = {
-            "original_tokens": sum(count_tokens(i, target) for i in items),
-            "compressed_tokens": sum(count_tokens(i, target) for i in out_items),
-        }
+        per_var[name] = VarCompression(
+            original_tokens=sum(count_tokens(i, target) for i in items),
+            compressed_tokens=sum(count_tokens(i, target) for i in out_items),
+        )
     new_text, new_messages = render(new_vars)
     is_chat = prompt.is_chat
     original_tokens = _count(text, messages, is_chat, target)
     compressed_tokens = _count(new_text, new_messages, is_chat, target)
-    info = {
-        "method": method,
-        "rate": rate,
-        "compressor_model": model,
-        "target_model": target,
-        "original_tokens": original_tokens,  # whole prompt, target model's tokenizer
-        "compressed_tokens": compressed_tokens,
-        "ratio": round(compressed_tokens / original_tokens, 4) if original_tokens else None,
-        "tokens_saved": original_tokens - compressed_tokens,
-        "seconds": round(time.perf_counter() - started, 4),  # compressor wall time in this cell
-        "compressor_seconds": round(compressor_seconds, 4),  # what the compressions cost when computed
-        "cached": all_cached,
-        "vars": per_var,
-        # Facts (numbers, identifiers, e-mails, dates, names) the compressor dropped; with
-        # `keep_facts` (the default) the guard put them back, so the prompt still holds them.
-        "facts_dropped": facts_dropped,
-        "facts_restored": cs.keep_facts,
-    }
+    info = CompressionInfo(
+        method=method,
+        rate=rate,
+        compressor_model=model,
+        target_model=target,
+        original_tokens=original_tokens,  # whole prompt, target model's tokenizer
+        compressed_tokens=compressed_tokens,
+        ratio=round(compressed_tokens / original_tokens, 4) if original_tokens else None,
+        tokens_saved=original_tokens - compressed_tokens,
+        seconds=round(time.perf_counter() - started, 4),  # compressor wall time in this cell
+        compressor_seconds=round(compressor_seconds, 4),  # what the compressions cost when computed
+        cached=all_cached,
+        vars=per_var,
+        facts_dropped=facts_dropped,
+        facts_restored=cs.keep_facts,
+    )
     return new_text, new_messages, info

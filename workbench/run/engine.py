@@ -50,6 +50,7 @@ from workbench.types import (
     JSON,
     Cell,
     CellResult,
+    CompressionInfo,
     GradingResult,
     Prompt,
     ProviderRequest,
@@ -355,7 +356,7 @@ class Engine:
         reason: str,
         test: TestCase,
         started: float,
-        compression: dict[str, Any] | None = None,
+        compression: CompressionInfo | None = None,
     ) -> CellResult:
         return CellResult(
             cell=cell,

@@ -242,7 +242,7 @@ class RunWriter:
                         grader_cost,
                         grader_tokens or None,
                         guardrail_failures,
-                        dumps(r.compression) if r.compression else None,
+                        dumps(r.compression.to_dict()) if r.compression else None,
                         created,
                         dumps(resp.usage) if resp.usage else None,
                         dumps(grader_usage) if grader_usage["numRequests"] else None,
