@@ -65,3 +65,55 @@ def test_no_signal_no_effect_and_other_threads_run_the_block_unguarded() -> None
     t.start()
     t.join()
     assert errors == []
+
+
+SWALLOWED = """
+import os, signal, sys, time, weakref
+from workbench.run.interrupts import install_sigterm, interrupted_exit_code
+if sys.argv[2] == "hook":
+    install_sigterm()
+else:
+    signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(KeyboardInterrupt))
+sig = getattr(signal, sys.argv[1])
+
+class Lock: pass
+
+def callback(ref):  # like importlib's module-lock callback: Python cannot raise from here
+    os.kill(os.getpid(), sig)
+    for _ in range(1000):
+        pass
+
+lock = Lock()
+ref = weakref.ref(lock, callback)
+t0 = time.monotonic()
+try:
+    del lock  # the callback runs now; the KeyboardInterrupt raised in it is only printed
+    while time.monotonic() - t0 < 3:
+        pass
+    print("lost")
+except KeyboardInterrupt:
+    print(f"interrupted {time.monotonic() - t0:.2f} {interrupted_exit_code()}")
+"""
+
+
+@pytest.mark.parametrize("sig,code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_python_swallows_in_a_callback_is_delivered_again(sig: str, code: int) -> None:
+    """Python drops a KeyboardInterrupt raised inside a weakref/GC callback (an import's module
+    lock, say): the run then went on to its end. The CLI's hook delivers it again."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    res = subprocess.run(
+        [sys.executable, "-c", SWALLOWED, sig, "hook"], capture_output=True, text=True, timeout=30, env=env
+    )
+    word, took, exit_code = res.stdout.split()
+    assert (word, int(exit_code)) == ("interrupted", code), res.stderr
+    assert float(took) < 1.0
+    assert "Exception ignored" not in res.stderr
+    # without the hook, Python prints the KeyboardInterrupt and carries on: the signal is lost
+    res = subprocess.run(
+        [sys.executable, "-c", SWALLOWED, sig, "plain"], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert res.stdout == "lost\n" and "Exception ignored" in res.stderr

@@ -12,9 +12,12 @@ stops waiting once the run is interrupted, so Ctrl-C takes effect within a secon
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import signal
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +62,30 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # e.g. the entry point's exit-at-once handler
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    if sys.unraisablehook is not _redeliver_swallowed_interrupt:
+        _previous_hook[:] = [sys.unraisablehook]
+        sys.unraisablehook = _redeliver_swallowed_interrupt
+
+
+_previous_hook: list[Callable[[Any], object]] = []
+REDELIVER_AFTER_S = 0.02
+
+
+def _redeliver_swallowed_interrupt(unraisable: Any) -> None:
+    """A Ctrl-C whose KeyboardInterrupt was raised inside a callback Python cannot raise from (a
+    weakref or GC callback, `__del__`: an import's module-lock callback, say) is only printed as
+    "Exception ignored in ..." and lost: the run went on to its end. Deliver it again instead, a
+    moment later from another thread (delivered now, it would land in this hook, which is such a
+    callback too), to whatever handles Ctrl-C then. SIGTERM's flag is already set (exit 143)."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _thread.start_new_thread(_interrupt_main_later, ())
+        return
+    (_previous_hook[0] if _previous_hook else sys.__unraisablehook__)(unraisable)
+
+
+def _interrupt_main_later() -> None:
+    time.sleep(REDELIVER_AFTER_S)
+    _thread.interrupt_main(signal.SIGINT)
 
 
 class InterruptibleExecutor(ThreadPoolExecutor):
