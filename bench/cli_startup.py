@@ -3,11 +3,13 @@
 
 Each case runs `python -m workbench ...` in a fresh subprocess (the interpreter's own start-up
 included, as a user sees it), REPS times after one warm-up run (the page cache holds the files).
+workbench's bytecode is compiled first, as installing the package does (`--source-only` skips
+that: with PYTHONDONTWRITEBYTECODE=1 every start would compile what it imports from source).
 Prints the median wall time and the median CPU time (user+sys of the child) per case, and the
 load average before and after: on a busy machine the CPU time is the steadier figure.
 Target (issue 14): `workbench --help` and `workbench run --help` <= 0.12 s.
 
-Usage: bench/cli_startup.py [--reps 7] [--commands run,compare,...] [-o out.json]
+Usage: bench/cli_startup.py [--reps 7] [--commands run,compare,...] [--source-only] [-o out.json]
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ def once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall s, child CPU s) of one `python -m workbench ARGS`; the exit code must be 0."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "workbench", *args], env=env, capture_output=True, check=False)
+    # cwd=ROOT: `python -m` puts the working directory first on sys.path, before PYTHONPATH.
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", *args], env=env, cwd=ROOT, capture_output=True, check=False
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -42,8 +47,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--commands", default=DEFAULT, help="comma-separated commands whose --help is timed")
+    ap.add_argument("--source-only", action="store_true", help="do not compile workbench's bytecode first")
     ap.add_argument("-o", "--output", type=Path)
     args = ap.parse_args()
+    if not args.source_only:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "workbench")], check=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     cases = [["--help"]] + [[c, "--help"] for c in args.commands.split(",") if c]
     load_before = os.getloadavg()
