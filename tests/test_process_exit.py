@@ -134,3 +134,30 @@ def test_collector_is_frozen_in_the_program_only(tmp_path: Path) -> None:
     assert int(program.stdout.split()[-1]) > 1000  # the imported modules' objects
     in_process = probe("in-process")
     assert in_process.stdout.split() == ["exit", "0", "frozen", "0"], in_process.stdout + in_process.stderr
+
+
+def test_a_run_that_loaded_user_python_ends_normally_so_its_buffered_files_are_flushed(tmp_path: Path) -> None:
+    """A user's module may keep a buffered file in a global that only the interpreter's teardown
+    flushes: a process that loaded user Python code (or a plugin) is not ended early."""
+    (tmp_path / "check.py").write_text(
+        "LOG = open(__file__ + '.log', 'a')  # kept open, never flushed by the module\n"
+        "def get_assert(output, context):\n"
+        "    LOG.write('graded ' + output + '\\n')\n"
+        "    return True\n"
+    )
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "prompts: ['Say {{q}}']\nproviders: [echo]\n"
+        "defaultTest:\n  assert: [{type: python, value: 'file://check.py'}]\n"
+        "tests:\n  - vars: {q: one}\n  - vars: {q: two}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(suite), "--db", str(tmp_path / "r.db"), "-q", "--no-progress"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted((tmp_path / "check.py.log").read_text().splitlines()) == ["graded Say one", "graded Say two"]

@@ -41,6 +41,19 @@ class Plugin:
 
 
 _loaded: list[Plugin] | None = None
+_outside_code: list[str] = []  # the first thing that brought code from outside workbench in
+
+
+def note_outside_code(what: str) -> None:
+    """Record that code from outside workbench (a plugin, a user's Python file) now runs here."""
+    if not _outside_code:
+        _outside_code.append(what)
+
+
+def outside_code_loaded() -> bool:
+    """Whether a plugin or a user's Python code was loaded into this process (its module globals
+    may hold buffered files that only the interpreter's teardown flushes: cli/process_exit.py)."""
+    return bool(_outside_code)
 
 
 def _wanted() -> set[str] | None:
@@ -54,6 +67,7 @@ def _load(ep: metadata.EntryPoint) -> Plugin:
     dist = getattr(ep, "dist", None)
     label = f"{dist.name} {dist.version}" if dist is not None else None
     where = f"plugin {ep.name!r} ({ep.value}, entry point group {GROUP})"
+    note_outside_code(where)
     try:
         obj = ep.load()
     except Exception as e:  # any import failure of someone else's code: one line, exit 2

@@ -10,6 +10,7 @@ command's exit code.
 
 Nothing happens unless `arm(code)` was called (only `workbench.__main__.run` does, with the code
 the command exits with), so importing this module in a test or a library changes nothing.
+A process that loaded a plugin or a user's Python code ends normally (see `_end`).
 `is_program()` tells process-wide tunings (the collector's freeze in `lazy_command.py`) that
 this process is the program itself, not a test runner invoking the CLI in-process. If
 flushing fails (a closed pipe), the hook steps aside and Python's own shutdown reports it.
@@ -41,6 +42,12 @@ def arm(code: int) -> None:
 
 def _end() -> None:
     if not _code:
+        return
+    # A plugin's or a user's Python module may keep a buffered file in its globals that only the
+    # teardown flushes: then the process ends as Python ends it. (Looked up, not imported: this
+    # module loads before everything else and must stay light.)
+    plugins = sys.modules.get("workbench.plugins")
+    if plugins is not None and plugins.outside_code_loaded():
         return
     try:
         sys.stdout.flush()

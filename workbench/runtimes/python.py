@@ -21,6 +21,7 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
+from workbench.plugins import note_outside_code
 from workbench.runtimes import ScriptError
 from workbench.runtimes.jsvalues import json_stringify
 
@@ -50,6 +51,7 @@ def _inline_function(code: str) -> Any:
         except SyntaxError as e:
             raise ScriptError(f"SyntaxError: {e.msg} (line {e.lineno})") from e
         ns: dict[str, Any] = {"__name__": "__workbench_inline__"}
+        note_outside_code("an inline Python assertion")
         exec(compiled, ns)
         fn = ns["main"]
         _code_cache[code] = fn
@@ -69,6 +71,7 @@ def _file_function(path: Path, fn_name: str) -> Any:
             if spec is None or spec.loader is None:
                 raise ScriptError(f"cannot load Python file {path}")
             module = importlib.util.module_from_spec(spec)
+            note_outside_code(str(path))
             sys.path.insert(0, str(path.parent))
             try:
                 spec.loader.exec_module(module)
