@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -40,10 +40,13 @@ from workbench.providers.pricing import Price, half_price, map_batch_price
 from workbench.providers.response_cache import ResponseCache, cache_key
 from workbench.providers.stack import configure
 from workbench.run.config import RunConfig
-from workbench.run.engine import RunOutcome, run_suite
+from workbench.run.engine import RunOutcome, RunSuiteArgs, run_suite
 from workbench.store import batches as stored
 from workbench.store.db import open_memory
 from workbench.types import ProviderRequest, ProviderResponse, Suite
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11; annotations are not evaluated at run time (3.10 works)
 
 DEFAULT_ANTHROPIC_BASE = "https://api.anthropic.com"
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
@@ -364,7 +367,9 @@ def batch_estimate_line(suite: Suite, rows: list[Any]) -> str | None:
     return f"As a batch (--batch, answers within 24 h): {fmt_cost(batched)} instead of {fmt_cost(now)} for the batchable rows"
 
 
-def run_batched(suite: Suite, config: RunConfig, db: Database, options: BatchOptions, **run_kwargs: Any) -> RunOutcome:
+def run_batched(
+    suite: Suite, config: RunConfig, db: Database, options: BatchOptions, **run_kwargs: Unpack[RunSuiteArgs]
+) -> RunOutcome:
     """`workbench run --batch` for one suite: prepare, then the graded run (a RunOutcome)."""
     report = prepare(suite, config, db, options)
     if report.pending:

@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -27,7 +27,7 @@ from workbench.report.summary import print_summary
 from workbench.run.batch_mode import BatchOptions, run_batched
 from workbench.run.cells import count_cells
 from workbench.run.config import RunConfig
-from workbench.run.engine import RunOutcome, run_suite
+from workbench.run.engine import RunOutcome, RunSuiteArgs, run_suite
 from workbench.run.estimate import dry_run, estimate_suite, estimate_vs_actual
 from workbench.run.interrupts import interrupted_exit_code
 from workbench.run.progress_lines import ProgressLines
@@ -40,6 +40,9 @@ from workbench.suite.file_vars import check_file_vars
 from workbench.suite.filters import TestFilter, select_tests
 from workbench.suite.providers_loader import load_providers
 from workbench.types import GradeConfig, Suite
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11; annotations are not evaluated at run time (3.10 works)
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 100
@@ -279,7 +282,9 @@ def _run_one(suite: Suite, config: RunConfig, db: Database, req: RunRequest) -> 
     return outcome
 
 
-def _engine_run(suite: Suite, config: RunConfig, db: Database, req: RunRequest, **kwargs: Any) -> RunOutcome:
+def _engine_run(
+    suite: Suite, config: RunConfig, db: Database, req: RunRequest, **kwargs: Unpack[RunSuiteArgs]
+) -> RunOutcome:
     """The run itself: in this process, through provider batch APIs, or as shards on Ray."""
     if req.executor == "ray":
         return run_on_ray(suite, config, db, workers=req.workers, address=req.ray_address, batch=req.batch)

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlite_utils import Database
 
@@ -474,13 +474,23 @@ def git_info(path: Path | None) -> tuple[str | None, str | None]:
         return None, None
 
 
+Estimate = dict[str, Any] | Callable[[dict[int, Provider]], dict[str, Any]]
+
+
+class RunSuiteArgs(TypedDict, total=False):
+    """`run_suite`'s keywords, for the callers that pass them on (run/command.py, batch mode)."""
+
+    progress: ProgressFn | None
+    estimate: Estimate | None
+
+
 def run_suite(
     suite: Suite,
     config: RunConfig,
     db: Database,
     *,
     progress: ProgressFn | None = None,
-    estimate: dict[str, Any] | Callable[[dict[int, Provider]], dict[str, Any]] | None = None,
+    estimate: Estimate | None = None,
 ) -> RunOutcome:
     """Run one suite into `db` and return the stored run's id, status and totals.
 

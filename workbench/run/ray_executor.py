@@ -24,6 +24,7 @@ import dataclasses
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlite_utils import Database
 
 from workbench.ci.shard_merge import merge_runs, open_shard
 from workbench.errors import UsageError
+from workbench.providers.base import Provider
 from workbench.run.engine import RunConfig, RunOutcome, run_suite
 from workbench.store.cache_transfer import copy_cache
 from workbench.store.db import open_db
@@ -65,7 +67,7 @@ class RateGate:
 class _Gated:
     """A provider whose calls first take a slot from the shared RateGate."""
 
-    def __init__(self, inner: Any, gate: Any, key: str) -> None:
+    def __init__(self, inner: Provider, gate: Any, key: str) -> None:  # gate: a Ray actor handle
         self.inner = inner
         self.spec = inner.spec
         self.model = getattr(inner, "model", None)
@@ -98,8 +100,8 @@ def rate_limits(suite: Suite) -> dict[str, float]:
     return out
 
 
-def _gate_wrapper(gate: Any, limited: set[str]) -> Any:
-    def wrap(provider: Any) -> Any:
+def _gate_wrapper(gate: Any, limited: set[str]) -> Callable[[Provider], Provider]:
+    def wrap(provider: Provider) -> Provider:
         return _Gated(provider, gate, provider.spec.id) if provider.spec.id in limited else provider
 
     return wrap
