@@ -4,8 +4,10 @@ The engine only orchestrates. Each step lives elsewhere and is testable alone:
 render (`render.py`, `templating.py`) -> variant (`variants.py`) -> call (`providers/`) ->
 transform (`scripts/transforms.py`) -> grade (`assertions/`) -> store (`store/writer.py`).
 
-Concurrency: a fixed pool of `max_concurrency` workers pulls cells from one iterator, so memory
-stays flat however large the matrix is. Results are committed in small batches (by count or by
+Concurrency: a fixed pool of `max_concurrency` workers pulls cells from one iterator, each cell
+with its test (a large suite's TestBank builds a test when the iteration reaches it), so memory
+stays flat however large the matrix is: no table of all tests, rendered vars kept for the tests
+in use, a resume's stored cells read a window at a time (`store.writer.DoneCells`). Results are committed in small batches (by count or by
 time), so a killed run keeps every result of every committed batch and can be resumed.
 """
 
