@@ -383,3 +383,63 @@ def test_fast_unsafe_patterns_match_exactly_what_the_plain_ones_match() -> None:
     for text in texts:
         expected = any(p.search(text) for p in plain)
         assert y._fast_path_unsafe(text) == expected, repr(text)
+
+
+def _jsonl_suite(tmp_path: Path, body: bytes) -> Path:
+    (tmp_path / "tests.jsonl").write_bytes(body)
+    path = tmp_path / "promptfooconfig.yaml"
+    path.write_text(
+        "prompts: ['{{q}}']\nproviders: [echo]\ntests: file://tests.jsonl\n"
+        "defaultTest: {assert: [{type: contains, value: q}]}\n"
+    )
+    return path
+
+
+def _whole_jsonl_load(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with monkeypatch.context() as m:
+        m.setattr(suite_module, "stream_tests_file", lambda *a: None)
+        return load(path)
+
+
+def test_a_jsonl_tests_file_streams_to_the_same_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbench.suite.tests_files as tf
+
+    monkeypatch.setattr(tf, "JSONL_BATCH", 7)
+    monkeypatch.setenv("WORKBENCH_TESTS_IN_MEMORY", "5")
+    rows = []
+    for i in range(120):
+        row = {
+            "vars": {"q": [f"q{i}", f"r{i}"] if i % 10 == 0 else f"q{i}"},
+            "assert": [{"type": "icontains", "value": "Q"}],
+        }
+        if i % 3 == 0:
+            row["description"] = f"named {i}"
+        ending = ["\n", "\r\n", "\r", "\n\n"][i % 4]  # LF, CRLF, a lone CR, a blank line
+        rows.append(json.dumps(row).encode() + ending.encode())
+    path = _jsonl_suite(tmp_path, b"".join(rows) + b'{"vars": {"q": "last, no newline"}}')
+    streamed = load(path)
+    whole = _whole_jsonl_load(path, monkeypatch)
+    assert isinstance(streamed.tests, TestBank) and streamed.tests.spilled
+    assert len(streamed.tests) == 121 + 12
+    assert list(streamed.tests) == list(whole.tests)
+    assert streamed.tests[2].description == "Row #2" and streamed.tests[1].description == "named 0"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"vars": {"q": 1}}\r\n\r\n{"vars": \n', "line 3: invalid JSON"),
+        (b'{"vars": {"q": 1}}\r[1, 2]\n', "[1]: must be a test mapping, got a list"),
+    ],
+)
+def test_a_bad_jsonl_row_is_reported_as_a_whole_read_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes, message: str
+) -> None:
+    from workbench.errors import SuiteError
+
+    path = _jsonl_suite(tmp_path, body)
+    with pytest.raises(SuiteError) as streamed:
+        load(path)
+    with pytest.raises(SuiteError) as whole:
+        _whole_jsonl_load(path, monkeypatch)
+    assert str(streamed.value) == str(whole.value) and message in str(streamed.value)

@@ -34,6 +34,7 @@ from workbench.suite.tests_files import (
     read_scenarios,
     read_test_items,
     read_tests,
+    stream_tests_file,
 )
 from workbench.suite.validate import (
     EVALUATE_OPTIONS,
@@ -219,8 +220,13 @@ def _build(
     providers_value = config.get("providers", config.get("targets"))
     providers = load_providers(providers_value, base_dir, shown, local)
     default = read_default_test(config.get("defaultTest"), base_dir, shown, local)
-    raw_tests = read_tests(config.get("tests"), base_dir, shown, generate=generate)
-    raw_batches: Iterable[list[RawTest]] = [raw_tests]
+    file_stream = (
+        None
+        if stream is not None or config.get("extensions")
+        else stream_tests_file(config.get("tests"), base_dir, shown)
+    )
+    raw_tests = [] if file_stream is not None else read_tests(config.get("tests"), base_dir, shown, generate=generate)
+    raw_batches: Iterable[list[RawTest]] = [raw_tests] if file_stream is None else file_stream
     if stream is not None:
         raw_batches = _streamed_raw(stream, base_dir, shown, generate)
         if config.get("extensions"):  # hooks see (and may rebuild) every test as written

@@ -244,6 +244,67 @@ def read_test_items(
     return out
 
 
+def stream_tests_file(value: Any, base_dir: Path, file: str | None) -> Iterator[list[RawTest]] | None:
+    """`tests: file://tests.jsonl` (one JSONL file, the string form): its rows a batch of
+    `JSONL_BATCH` at a time, the file read line by line, so a large bank is never held whole.
+    None for any other value (read whole by `read_tests`). The file is checked now, as ever; a
+    bad row is reported when its batch is read."""
+    if not isinstance(value, str):
+        return None
+    rel = value[len("file://") :] if value.startswith("file://") else value
+    if _has_magic(rel) or _is_script(rel) or not rel.lower().endswith(".jsonl"):
+        return None
+    path = _glob(value, base_dir, file, "tests")[0]
+    shown = _rel(path, base_dir)
+    try:
+        file_access.check(path)
+    except FileNotFoundError:
+        raise SuiteError(shown, None, f"file not found: {shown}") from None
+    except file_access.FileAccessError as e:
+        raise SuiteError(shown, None, e.reason) from None
+    except IsADirectoryError as e:
+        raise SuiteError(shown, None, f"cannot read {shown}: {e}") from None
+    return _jsonl_batches(path, shown)
+
+
+JSONL_BATCH = 1000
+
+
+def _jsonl_batches(path: Path, shown: str) -> Iterator[list[RawTest]]:
+    """The rows of a JSONL tests file as `_read_file` reads them (universal newlines, blank lines
+    skipped, `Row #N` descriptions), a batch at a time."""
+    batch: list[RawTest] = []
+    n = i = 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            try:
+                text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            except UnicodeDecodeError as e:
+                raise SuiteError(shown, None, f"cannot read {shown}: {e}") from None
+            parts = text.split("\n")
+            for line in parts[:-1] if text.endswith("\n") else parts:
+                n += 1
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise SuiteError(shown, f"line {n}", f"invalid JSON: {e.msg}") from None
+                except RecursionError:
+                    raise SuiteError(shown, f"line {n}", "invalid JSON: nested too deep") from None
+                if not isinstance(item, dict):
+                    raise SuiteError(shown, f"[{i}]", f"must be a test mapping, got {type_name(item)}")
+                if not item.get("description"):
+                    item = {**item, "description": f"Row #{i + 1}"}
+                batch.append(RawTest(item, shown, f"[{i}]", path.parent))
+                i += 1
+                if len(batch) >= JSONL_BATCH:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
+
+
 def load_vars_files(value: Any, base_dir: Path, file: str | None, where: str) -> dict[str, Any]:
     """`vars: file://vars.yaml` (or a list of globs): the files' mappings merged in order."""
     refs = value if isinstance(value, list) else [value]
