@@ -8,6 +8,10 @@ run). Then starts `workbench ui` and times each page in chromium from navigation
 page's key content being visible and the script run finished (each page in a new tab = a new
 session). Every round starts with cold server caches: the bench touches the database file, which
 changes the cache token every cached query is keyed on, so each round's visits are first renders.
+Streamlit's JavaScript, including the chunks loaded lazily for tables and charts, is in the
+browser's cache (untimed visits of every page first, as for a user who has the UI open;
+`--cold-chunks` leaves the chunks out, so each round's first page with a table or a chart also
+downloads them).
 
 It prints, per page, the median and worst wall time over the rounds and the server's CPU time
 (user+sys of the `workbench ui` process) during each visit, next to a hello-world Streamlit page
@@ -16,7 +20,7 @@ on a shared machine do not inflate; the targets (issue 18) are <= 1.5x the hello
 also prints the page script's own CPU time (Streamlit AppTest, caches cleared) and the first page
 of a new server: `workbench ui` started, then Overview opened in an open browser (target <= 3 s).
 
-Usage: bench/ui_first_render.py [--tests 25000] [--rounds 5] [--new-server 3] [--dir DIR]
+Usage: bench/ui_first_render.py [--tests 25000] [--rounds 5] [--new-server 3] [--cold-chunks] [--dir DIR]
        [--screenshots DIR] [-o out.json]
 """
 
@@ -163,35 +167,19 @@ def server_cpu(port: int) -> Callable[[], float]:
 
 
 def hello_world_floor(tmp: Path, rounds: int) -> tuple[float, float]:
-    """A one-line Streamlit page in the same browser: what any page costs on this machine.
-    Median (wall, server CPU) seconds of a visit."""
-    from playwright.sync_api import sync_playwright
-
+    """A one-line Streamlit page, visited and timed exactly as the pages are (`visit`, same browser
+    settings): what any page costs on this machine. Median (wall, server CPU) seconds of a visit."""
     app = tmp / "hello.py"
     app.write_text('import streamlit as st\nst.title("Hello bench")\n')
     port = free_port()
     args = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), *args, "--browser.gatherUsageStats", "false"]
-    with serve_command(cmd, port) as base, sync_playwright() as p:
+    hello = PageCheck("hello", "", "Hello bench")
+    with serve_command(cmd, port) as base:
         cpu = server_cpu(port)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(base)  # warm the static bundle like the pages above
-        page.get_by_text("Hello bench").first.wait_for()
-        page.close()
-        times, cpus = [], []
-        for _ in range(rounds):
-            page = browser.new_page()
-            start_cpu = cpu()
-            start = time.perf_counter()
-            page.goto(base, wait_until="domcontentloaded")
-            page.get_by_text("Hello bench").first.wait_for()
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            times.append(time.perf_counter() - start)
-            cpus.append(cpu() - start_cpu)
-            page.close()
-        browser.close()
-    return statistics.median(times), statistics.median(cpus)
+        visit(base, [hello])  # the server's first session (imports), like the pages' warm-up visit
+        visits = [v for _ in range(rounds) for v in visit(base, [hello], warm_bundle=True, server_cpu=cpu)]
+    return statistics.median(v.seconds for v in visits), statistics.median(v.server_cpu or 0.0 for v in visits)
 
 
 def new_server_first_page(db: Path, root: Path, reps: int) -> list[dict[str, float]]:
@@ -231,6 +219,12 @@ def main() -> None:
     ap.add_argument("--tests", type=int, default=25_000, help="tests per run (results = 4 x tests)")
     ap.add_argument("--rounds", type=int, default=5, help="cold-cache visits of every page (median, worst)")
     ap.add_argument("--new-server", type=int, default=3, help="new servers started for the first-page time")
+    ap.add_argument(
+        "--cold-chunks",
+        action="store_true",
+        help="do not preload the lazily loaded JavaScript chunks (the first page of a round that draws a table or"
+        " chart then also downloads its chunk)",
+    )
     ap.add_argument("--dir", type=Path, help="work directory (kept; an existing ui_bench.db is reused)")
     ap.add_argument("--screenshots", type=Path, default=ROOT / "results" / "screenshots" / "bench")
     ap.add_argument("-o", "--output", type=Path, help="write the numbers as JSON")
@@ -250,9 +244,21 @@ def main() -> None:
         # cost, not a page's), then every page in a new tab, `--rounds` times.
         visit(base, [PageCheck("warmup", "?run=0", "Overview")])
         for i in range(args.rounds):
-            os.utime(db)  # a new cache token: every query of this round runs against SQLite again
             shots = args.screenshots if i == 0 else None
-            for v in visit(base, checks(), shots, warm_bundle=True, server_cpu=cpu):
+            # Each round is a new browser: Streamlit's JavaScript, with the lazily loaded chunks of
+            # tables and charts (`--cold-chunks`: without them), is loaded by untimed visits first,
+            # then the database file is touched: a new cache token, so every query of the round's
+            # visits runs against SQLite again.
+            warm = [] if args.cold_chunks else checks()
+            for v in visit(
+                base,
+                checks(),
+                shots,
+                warm_bundle=True,
+                server_cpu=cpu,
+                warm_pages=warm,
+                after_warm=lambda: os.utime(db),
+            ):
                 rounds[v.name].append(v.seconds)
                 cpus[v.name].append(v.server_cpu or 0.0)
     floor, floor_cpu = hello_world_floor(root, args.rounds)
