@@ -78,8 +78,10 @@ def test_cli_run_against_loopback_server_never_imports_litellm(fake_openai: Fake
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert fake_openai.count == 2
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
-    assert "aiohttp" in imported
-    assert not {m for m in imported if m.split(".")[0] in ("litellm", "httpx")}  # httpx: http/batch providers only
+    assert "workbench.providers.http1_client" in imported
+    # an http:// endpoint goes through http1_client.py: neither litellm nor aiohttp is imported
+    # (httpx: the http and batch providers only)
+    assert not {m for m in imported if m.split(".")[0] in ("litellm", "httpx", "aiohttp")}
 
 
 def _suite(tmp_path: Path, base_url: str, extra: str = "") -> Path:

@@ -16,6 +16,7 @@ import json
 import weakref
 from typing import Any
 
+from workbench.providers.http1_client import ClientError, decode, is_plain_http, post
 from workbench.providers.loop_cleanup import on_loop_shutdown
 
 
@@ -80,22 +81,38 @@ async def chat_completion(
     api_base: str, api_key: str | None, body: dict[str, Any], timeout: float | None
 ) -> dict[str, Any]:
     """POST one chat completion; the parsed JSON body, or a typed error."""
-    import aiohttp
-
     url = api_base.rstrip("/") + "/chat/completions"
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    if is_plain_http(url):  # a local or LAN server: the light client, no aiohttp (http1_client.py)
+        try:
+            status, resp_headers, raw = await post(url, json.dumps(body).encode(), headers, timeout)
+        except ClientError as e:
+            raise TransportError(f"{type(e).__name__}: {e}") from None
+        text = decode(raw, resp_headers)
+        if status != 200:
+            raise status_error(status, _error_message(text), resp_headers)
+        return _parsed(text)
+    import aiohttp
+
     try:
         session = await _session()
         async with session.post(url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
             text = await resp.text()
             if resp.status != 200:
-                try:
-                    message = json.loads(text)["error"]["message"]
-                except (ValueError, KeyError, TypeError):
-                    message = text[:200]
-                raise status_error(resp.status, str(message), resp.headers)
+                raise status_error(resp.status, _error_message(text), resp.headers)
     except aiohttp.ClientError as e:
         raise TransportError(f"{type(e).__name__}: {e}") from None
+    return _parsed(text)
+
+
+def _error_message(text: str) -> str:
+    try:
+        return str(json.loads(text)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return text[:200]
+
+
+def _parsed(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError:
