@@ -127,6 +127,12 @@ def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
     assert stats["connections"] == 2
 
 
+def test_a_connection_that_sent_unasked_bytes_while_idle_is_not_reused() -> None:
+    results, stats = _call(lambda req: [_length(), 0.01, b"HTTP/1.1 200 OK\r\n"], n=2, pause=0.1)
+    assert results == [json.loads(OK_BODY)] * 2
+    assert stats["connections"] == 2
+
+
 def test_errors_read_as_aiohttps() -> None:
     cut, _ = _call(lambda req: [b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"ch', None])
     assert isinstance(cut[0], TransportError) and str(cut[0]) == "ServerDisconnectedError: Server disconnected"

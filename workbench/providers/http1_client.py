@@ -188,8 +188,9 @@ class _Pool:
         conns = self.idle.get(key)
         while conns:
             conn = conns.pop()
-            if not conn.closed:
+            if not conn.closed and not conn.buf:
                 return conn
+            conn.abort()  # closed by the server, or it sent bytes nobody asked for
         return None
 
     def give_back(self, key: tuple[str, int], conn: _Connection) -> None:
