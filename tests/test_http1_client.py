@@ -162,10 +162,23 @@ def test_connection_refused_names_the_host_like_aiohttp() -> None:
     assert str(err).startswith("ClientConnectorError: Cannot connect to host 127.0.0.1:9 ssl:default [")
 
 
+def test_a_compressed_answer_is_inflated() -> None:
+    import gzip
+    import zlib
+
+    gz = gzip.compress(OK_BODY)
+    raw = zlib.compressobj(wbits=-15)
+    deflated = raw.compress(OK_BODY) + raw.flush()
+    answers = iter([[_length(gz, "Content-Encoding: gzip\r\n")], [_length(deflated, "Content-Encoding: deflate\r\n")]])
+    results, _ = _call(lambda req: next(answers), n=2)
+    assert results == [json.loads(OK_BODY)] * 2
+
+
 def test_charset_and_plain_http_detection() -> None:
     assert http1_client.decode("é".encode("latin-1"), {"content-type": "application/json; charset=latin-1"}) == "é"
     assert http1_client.decode("é".encode(), {}) == "é"
     assert http1_client.is_plain_http("HTTP://host:8000/v1") and not http1_client.is_plain_http("https://api.x/v1")
+    assert not http1_client.is_plain_http("http://user:pw@host:8000/v1")  # credentials: aiohttp's path
     host, port, data = http1_client.request_bytes("http://[::1]:8080/v1/chat/completions?x=1", b"{}", {})
     assert (host, port) == ("::1", 8080) and data.startswith(
         b"POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: [::1]:8080\r\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import weakref
+import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -275,7 +276,20 @@ async def _exchange(pool: _Pool, host: str, port: int, data: bytes) -> Response:
 
 
 def decode(body: bytes, headers: dict[str, str]) -> str:
-    """The body as text: the Content-Type's charset, else UTF-8 (as aiohttp's `text()` does for JSON)."""
+    """The body as text: the Content-Type's charset, else UTF-8 (as aiohttp's `text()` does for JSON).
+
+    A gzip or deflate body (sent although no Accept-Encoding asked for it) is inflated first."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        try:
+            body = zlib.decompress(body, 47)  # 32 + 15: a gzip or zlib header, detected
+        except zlib.error:
+            if encoding != "deflate":
+                raise ClientResponseError("invalid gzip body") from None
+            try:
+                body = zlib.decompress(body, -15)  # a raw deflate stream
+            except zlib.error:
+                raise ClientResponseError("invalid deflate body") from None
     charset = "utf-8"
     for param in headers.get("content-type", "").split(";")[1:]:
         name, _, value = param.strip().partition("=")
@@ -288,4 +302,5 @@ def decode(body: bytes, headers: dict[str, str]) -> str:
 
 
 def is_plain_http(url: Any) -> bool:
-    return isinstance(url, str) and url[:7].lower() == "http://"
+    """An http:// URL this client serves (credentials in the URL stay aiohttp's business)."""
+    return isinstance(url, str) and url[:7].lower() == "http://" and "@" not in url[7:].split("/", 1)[0]

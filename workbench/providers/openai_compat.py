@@ -86,9 +86,9 @@ async def chat_completion(
     if is_plain_http(url):  # a local or LAN server: the light client, no aiohttp (http1_client.py)
         try:
             status, resp_headers, raw = await post(url, json.dumps(body).encode(), headers, timeout)
+            text = decode(raw, resp_headers)
         except ClientError as e:
             raise TransportError(f"{type(e).__name__}: {e}") from None
-        text = decode(raw, resp_headers)
         if status != 200:
             raise status_error(status, _error_message(text), resp_headers)
         return _parsed(text)
