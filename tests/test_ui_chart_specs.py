@@ -1,0 +1,122 @@
+"""The Recommendation and Guardrails charts are Vega-Lite dicts written by hand (building them
+with Altair was 25-40 % of those pages' script CPU). Each must be exactly the spec Altair built
+from the same rows: the Altair builders the pages used before are kept here as the reference."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+import altair as alt
+import pandas as pd
+from ui_data import build_ui_db
+
+from workbench.analysis.guardrails import GuardrailCount, guardrail_summary
+from workbench.analysis.recommend import Acceptance, recommend, run_acceptance
+from workbench.store.db import open_db
+from workbench.ui.views.guardrails_view import _chart as guardrails_chart
+from workbench.ui.views.recommendation_view import scatter
+
+
+def altair_scatter(rows: list[dict[str, Any]], log_x: bool) -> alt.LayerChart:
+    df = pd.DataFrame(rows)
+    x = alt.X(
+        "cost per request:Q",
+        title="$ per request (uncached)",
+        scale=alt.Scale(type="log") if log_x else alt.Scale(zero=True),
+        axis=alt.Axis(format="$.2~g"),
+    )
+    y = alt.Y("pass rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    colors = alt.Scale(
+        domain=["pick", "runner-up", "acceptable", "excluded"], range=["#2ca02c", "#ff7f0e", "#1f77b4", "#9e9e9e"]
+    )
+    tooltip = [
+        "pair",
+        "cost",
+        alt.Tooltip("pass rate:Q", format=".1%"),
+        alt.Tooltip("low:Q", format=".1%", title="95% low"),
+        alt.Tooltip("high:Q", format=".1%", title="95% high"),
+        "n",
+        "role",
+    ]
+    base = alt.Chart(df)
+    bars = base.mark_errorbar(ticks=True).encode(
+        x=x, y=alt.Y("low:Q", title="pass rate"), y2="high:Q", color=alt.Color("role:N", scale=colors)
+    )
+    points = base.mark_point(filled=True, size=120).encode(
+        x=x,
+        y=y,
+        color=alt.Color("role:N", scale=colors, title=None),
+        shape=alt.Shape("frontier:N", title="on Pareto frontier"),
+        tooltip=tooltip,
+    )
+    line = (
+        alt.Chart(df[df["frontier"]].sort_values("cost per request"))
+        .mark_line(strokeDash=[6, 3], color="#555")
+        .encode(x=x, y=y, order="cost per request:Q")
+    )
+    text = {"x": x, "y": y, "text": "label:N", "color": alt.Color("role:N", scale=colors, legend=None)}
+    labels = base.transform_filter(alt.datum.role != "pick").mark_text(align="left", dx=9, dy=-9).encode(**text)
+    pick = (
+        base.transform_filter(alt.datum.role == "pick")
+        .mark_text(align="left", dx=9, dy=-9, fontWeight="bold")
+        .encode(**text)
+    )
+    return line + bars + points + labels + pick
+
+
+def altair_bars(rows: list[GuardrailCount], title: str) -> alt.Chart:
+    df = pd.DataFrame([{"name": r.name, "failures": r.failures, "results": r.results} for r in rows])
+    return (
+        alt.Chart(df)
+        .mark_bar(color="#d62728")
+        .encode(
+            x=alt.X("failures:Q", title="failed guardrail checks"),
+            y=alt.Y("name:N", sort="-x", title=None),
+            tooltip=["name", "failures", alt.Tooltip("results:Q", title="results affected")],
+        )
+        .properties(title=title)
+    )
+
+
+def normalized(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with its datasets named by first use (Altair names them by a hash of the rows)."""
+    spec = json.loads(json.dumps(spec))
+    names: dict[str, str] = {}
+    for part in [spec, *spec.get("layer", [])]:
+        if "data" in part:
+            part["data"]["name"] = names.setdefault(part["data"]["name"], f"d{len(names)}")
+    spec["datasets"] = {names[k]: v for k, v in spec["datasets"].items()}
+    return spec
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("ui")
+    assert build_ui_db(root, root / "wb.db") == [1, 2]
+    return open_db(root / "wb.db")
+
+
+@pytest.mark.parametrize("log_x", [False, True])
+@pytest.mark.parametrize("run", [1, 2])
+def test_recommendation_chart_is_altairs_spec(db: Any, run: int, log_x: bool) -> None:
+    for acceptance in (run_acceptance(db, run), Acceptance(min_pass_rate=0.0, allow_guardrail_failures=True)):
+        spec = scatter(recommend(db, [run], acceptance, None, None), log_x)
+        assert spec is not None
+        rows = spec["datasets"]["points"]
+        assert len(rows) == 4 and {r["role"] for r in rows} - {"pick", "runner-up", "acceptable", "excluded"} == set()
+        with alt.data_transformers.disable_max_rows():
+            reference = altair_scatter(rows, log_x).to_dict(validate=False)
+        assert normalized(spec) == normalized(reference)
+
+
+def test_guardrails_chart_is_altairs_spec(db: Any) -> None:
+    s = guardrail_summary(db, 1)
+    for rows in (s.by_metric, s.by_prompt, s.by_model):
+        assert rows
+        reference = altair_bars(rows, "title").to_dict(validate=False)
+        assert normalized(guardrails_chart(rows, "title")) == normalized(reference)
