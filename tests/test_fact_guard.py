@@ -113,3 +113,15 @@ def test_pieces_of_words_keep_the_whole_word_and_units_stay_with_amounts() -> No
     assert out.startswith("Plans fees. Cancelling 24-month contract") and "Cancell " not in out
     assert "costs $180 flat." in out and "21 days" in out  # the unit travels with its number
     assert "$180" in dropped and "21 days" in dropped and "$150" not in dropped
+
+
+def test_a_number_keeps_its_unit_and_qualifier() -> None:
+    """`10 days overdue` is the fact, not `10 days` (kb_answer's late-fee test asserts the phrase):
+    the guard puts the qualifier back with the amount."""
+    text = "A late payment fee of $7 applies when an invoice is more than 10 days overdue. Give 24 hours in advance."
+    facts = [f.text for f in find_facts(text) if f.kind == "number"]
+    assert facts == ["$7", "10 days overdue", "24 hours in advance"]
+    compressed = "late payment fee $7 applies invoice more than 10 days. Give 24 hours"  # qualifiers dropped
+    out, dropped = guard(text, compressed)
+    assert "10 days overdue" in out and "24 hours in advance" in out
+    assert dropped == ["10 days overdue", "24 hours in advance"]

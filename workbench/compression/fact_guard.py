@@ -27,6 +27,12 @@ _UNITS = (
     r"|(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?|business days?|working days?"
     r"|ms|[KMGT]B|[KMG]bps|kg|km|mi|percent|USD|EUR|GBP)"
 )
+# A word after a number and its unit that says what the amount means: `10 days overdue` is a
+# different fact from `10 days` (a late fee applies after it, not within it), `2 weeks ago`.
+_QUALIFIERS = (
+    r"(?:overdue|late|early|ago|old|long|left|remaining|later|earlier|before|after|past due"
+    r"|in advance|in arrears|of notice|of credit|notice|free|max(?:imum)?|min(?:imum)?)"
+)
 # Order matters: earlier kinds win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -44,8 +50,12 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "identifier",
         re.compile(r"\b(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)+\b|\b[A-Za-z]+\d[\w]*\b"),
     ),
-    # Amounts with their unit: `21 days`, `$10 per month`, `15 seconds`, `99.9%`, `300 Mbps`.
-    ("number", re.compile(rf"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|[kKmMbB]\b)?(?:[ -]{_UNITS}\b)?")),
+    # Amounts with their unit and its qualifier: `21 days`, `$10 per month`, `15 seconds`, `99.9%`,
+    # `300 Mbps`, `10 days overdue`, `24 hours in advance`.
+    (
+        "number",
+        re.compile(rf"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|[kKmMbB]\b)?(?:[ -]{_UNITS}\b(?:'s?)?(?: {_QUALIFIERS}\b)?)?"),
+    ),
     ("name", re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+|\b[A-Z]{2,}[A-Z0-9]*\b")),
     ("name", re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?:'s)?")),  # a capitalized word mid-sentence
 ]
