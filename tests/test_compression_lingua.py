@@ -40,6 +40,29 @@ def test_llmlingua_shortens_to_about_the_rate() -> None:
 
 @pytest.mark.slow
 @needs_model
+def test_llmlingua_prunes_in_one_model_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """llmlingua's windowed pruning re-ran the model per window (~4x one pass of CPU on kb_answer's
+    context); a window of the text's length prunes the whole text from one forward pass."""
+    from workbench.compression.adapter import LegacyCacheModel
+
+    calls: list[int] = []
+    real = LegacyCacheModel.__call__
+
+    def counting(self: LegacyCacheModel, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LegacyCacheModel, "__call__", counting)
+    text = CONTEXT + " " + CONTEXT.replace("Northwind", "Southwind")  # ~260 tokens: two old windows
+    out = lingua.compress_text(text, "llmlingua", 0.5, "smollm2-135m")
+    assert len(calls) == 1
+    before, after = count_tokens(text), count_tokens(out.text)
+    assert before * 0.3 <= after <= before * 0.7  # the whole text is pruned, to about the rate
+    assert lingua.single_pass_window(50) == 50 and lingua.single_pass_window(10_000) == lingua.SINGLE_PASS_MAX
+
+
+@pytest.mark.slow
+@needs_model
 def test_longllmlingua_uses_the_question() -> None:
     out = lingua.compress_text(CONTEXT, "longllmlingua", 0.5, "smollm2-135m", question="Who manages the business desk?")
     assert 0 < count_tokens(out.text) < count_tokens(CONTEXT)

