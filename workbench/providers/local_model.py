@@ -223,7 +223,7 @@ def _no_init_weights() -> Any:
     try:
         from transformers.initialization import no_init_weights  # transformers 5
     except ImportError:  # transformers 4.x
-        from transformers.modeling_utils import no_init_weights  # type: ignore[no-redef]
+        from transformers.modeling_utils import no_init_weights  # type: ignore[no-redef,attr-defined]
     return no_init_weights()
 
 
