@@ -1,9 +1,10 @@
-"""The Recommendation and Guardrails charts are Vega-Lite dicts written by hand (building them
-with Altair was 25-40 % of those pages' script CPU). Each must be exactly the spec Altair built
+"""The Overview, Recommendation and Guardrails charts are Vega-Lite dicts written by hand (building
+them with Altair was 25-40 % of those pages' script CPU). Each must be exactly the spec Altair built
 from the same rows: the Altair builders the pages used before are kept here as the reference."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -17,8 +18,11 @@ from ui_data import build_ui_db
 
 from workbench.analysis.guardrails import GuardrailCount, guardrail_summary
 from workbench.analysis.recommend import Acceptance, recommend, run_acceptance
+from workbench.analysis.trend import RunSummary, list_run_summaries, suite_trend
+from workbench.format import fmt_cost
 from workbench.store.db import open_db
 from workbench.ui.views.guardrails_view import _chart as guardrails_chart
+from workbench.ui.views.overview_view import trend_chart
 from workbench.ui.views.recommendation_view import scatter
 
 
@@ -83,6 +87,36 @@ def altair_bars(rows: list[GuardrailCount], title: str) -> alt.Chart:
     )
 
 
+def altair_trend(points: list[RunSummary]) -> alt.Chart | alt.VConcatChart:
+    df = pd.DataFrame(
+        [
+            {
+                "run": p.name,
+                "id": p.id,
+                "started": p.started_at,
+                "pass rate": p.pass_rate,
+                "cost per request": p.cost_per_request,
+                "cost": fmt_cost(p.cost),
+                "errors": p.errors,
+                "guardrail failures": p.guardrail_failures,
+            }
+            for p in points
+        ]
+    )
+    base = alt.Chart(df).encode(x=alt.X("id:O", title="run"))
+    rate = base.mark_line(point=True).encode(
+        y=alt.Y("pass rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=["run", "started", alt.Tooltip("pass rate:Q", format=".1%"), "cost", "errors", "guardrail failures"],
+    )
+    trend: alt.Chart | alt.VConcatChart = rate.properties(title="Pass rate", height=240, width="container")
+    if df["cost per request"].notna().any():
+        costs = base.mark_bar(opacity=0.6).encode(
+            y=alt.Y("cost per request:Q", title="$ per request", axis=alt.Axis(format="$.2~g")), tooltip=["run", "cost"]
+        )
+        trend = alt.vconcat(trend, costs.properties(title="Cost per request", height=160, width="container"))
+    return trend
+
+
 def normalized(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec with its datasets named by first use (Altair names them by a hash of the rows)."""
     spec = json.loads(json.dumps(spec))
@@ -120,3 +154,17 @@ def test_guardrails_chart_is_altairs_spec(db: Any) -> None:
         assert rows
         reference = altair_bars(rows, "title").to_dict(validate=False)
         assert normalized(guardrails_chart(rows, "title")) == normalized(reference)
+
+
+def test_overview_trend_is_altairs_spec(db: Any) -> None:
+    [suite] = {r.suite_path for r in list_run_summaries(db)}
+    points = suite_trend(db, suite)
+    assert len(points) == 2 and all(p.cost_per_request for p in points)
+    spec = trend_chart(points)
+    assert len(spec["vconcat"]) == 2  # priced runs: the cost panel under the pass rate
+    assert normalized(spec) == normalized(altair_trend(points).to_dict(validate=False))
+    # No run with a price: the pass-rate chart alone.
+    unpriced = [dataclasses.replace(p, cost=None) for p in points]
+    spec = trend_chart(unpriced)
+    assert "vconcat" not in spec and spec["title"] == "Pass rate"
+    assert normalized(spec) == normalized(altair_trend(unpriced).to_dict(validate=False))
