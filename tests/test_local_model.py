@@ -142,3 +142,24 @@ def test_int8_is_deterministic_keeps_down_proj_fp32_and_reloads_from_its_cached_
     with torch.inference_mode():
         assert torch.equal(reloaded(**ids).logits, quantized(**ids).logits)
     assert asyncio.run(provider.call(REQ)).output == first.output
+
+
+def test_openmp_threads_wait_passively_unless_the_user_chose() -> None:
+    """Spinning OpenMP threads cost 18.7 s of CPU for 32 tokens on a busy machine (0.4 tokens/s):
+    loading the provider registry sets OMP_WAIT_POLICY=PASSIVE before torch is imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, sys, workbench.providers; print(os.environ.get('OMP_WAIT_POLICY'), 'torch' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["PASSIVE", "False"], out.stderr
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout.split() == ["ACTIVE", "False"], out.stderr
