@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
         "workbench.store.json_columns",
         "workbench.store.lean_import",
         "workbench.store.cache_tables",
+        "workbench.store.transaction",
     ),
     ("workbench.render",),
     ("workbench.runtimes",),  # user code (JavaScript, Python); the providers of type exec/python/js run it

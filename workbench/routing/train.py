@@ -28,6 +28,7 @@ from workbench.routing.dataset import RoutingDataset, load_dataset, resolve_runs
 from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
 from workbench.routing.features import fit_classifier
 from workbench.routing.nested_cv import nested_evaluation
+from workbench.store.transaction import transaction
 from workbench.store.writer import now_iso, with_retry
 
 ARTIFACT_FORMAT = 1
@@ -223,7 +224,7 @@ def save_router(
     }
 
     def write() -> int:
-        with db.conn:
+        with transaction(db):
             db.table("routers").insert(row)
             return int(db.execute("select last_insert_rowid()").fetchone()[0])
 

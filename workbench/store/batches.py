@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
 from workbench.store.writer import now_iso, with_retry
 
 
@@ -35,7 +36,7 @@ def record_batch(db: Database, batch_id: str, api: str, provider_id: str, base_u
     now = now_iso()
 
     def write() -> None:
-        with db.conn:
+        with transaction(db):
             db.execute(
                 "insert or replace into batches (batch_id, api, provider_id, base_url, status, n_items, counts,"
                 " message, created_at, updated_at) values (?, ?, ?, ?, 'submitted', ?, '{}', null, ?, ?)",
@@ -51,7 +52,7 @@ def record_batch(db: Database, batch_id: str, api: str, provider_id: str, base_u
 
 def update_status(db: Database, batch_id: str, status: str, counts: dict[str, int], message: str | None) -> None:
     def write() -> None:
-        with db.conn:
+        with transaction(db):
             db.execute(
                 "update batches set status = ?, counts = ?, message = ?, updated_at = ? where batch_id = ?",
                 [status, json.dumps(counts), message, now_iso(), batch_id],
@@ -66,7 +67,7 @@ def store_answers(
     """Store (custom_id, body, error) answers; items the provider never answered become errors."""
 
     def write() -> None:
-        with db.conn:
+        with transaction(db):
             db.conn.executemany(
                 "update batch_items set state = ?, body = ?, error = ? where batch_id = ? and custom_id = ?",
                 [

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
+
 
 def write_responses(
     db: Database, entries: Sequence[tuple[str, str, str | None, str, float]], hits: Sequence[tuple[int, str]]
@@ -16,7 +18,7 @@ def write_responses(
     """Insert (key, provider_id, model, response, created_at) entries and add hit counts, in one transaction.
 
     Raises sqlite3.OperationalError when the database is busy (the caller keeps the entries)."""
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             "insert or replace into cache (key, provider_id, model, response, created_at, hits) values (?, ?, ?, ?, ?, 0)",
             entries,
@@ -35,7 +37,7 @@ def delete_responses(db: Database, *, provider: str | None = None, created_befor
         where.append("created_at < ?")
         args.append(created_before)
     sql = "delete from cache" + (" where " + " and ".join(where) if where else "")
-    with db.conn:
+    with transaction(db):
         cur = db.execute(sql, args)
     return int(cur.rowcount or 0)
 
@@ -44,5 +46,5 @@ def insert_compression(db: Database, row: dict[str, Any]) -> None:
     """Insert one `compressions` row in its own short transaction; a concurrent duplicate is ignored."""
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    with db.conn:  # the run writer's batches are separate
+    with transaction(db):  # the run writer's batches are separate
         db.execute(f"insert or ignore into compressions ({cols}) values ({marks})", list(row.values()))

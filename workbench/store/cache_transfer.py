@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
 from workbench.store.writer import with_retry
 
 BATCH = 1000
@@ -42,5 +43,5 @@ def copy_cache(src: Database, dst: Database) -> int:
 
 
 def _insert(dst: Database, sql: str, rows: list[tuple[object, ...]]) -> None:
-    with dst.conn:
+    with transaction(dst):
         dst.conn.executemany(sql, rows)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
+
 ERRORS = "select id from results where run_id = ? and error is not null"
 
 
@@ -20,7 +22,7 @@ def count_error_cells(db: Database, run_id: int) -> int:
 
 def clear_error_cells(db: Database, run_id: int) -> int:
     """Delete the run's error results and their assertion rows; return how many cells were cleared."""
-    with db.conn:
+    with transaction(db):
         db.execute(f"delete from assertion_results where result_id in ({ERRORS})", [run_id])
         cur = db.execute("delete from results where run_id = ? and error is not null", [run_id])
         db.execute("delete from pair_totals where run_id = ?", [run_id])  # re-written by finish

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
 from workbench.store.writer import now_iso, with_retry
 
 
@@ -26,7 +27,7 @@ def record_optimization(
     db: Database, family: str, version: str, suite: str, written: str | None, result: dict[str, Any]
 ) -> int:
     def write() -> int:
-        with db.conn:
+        with transaction(db):
             cur = db.execute(
                 "insert into optimizations (family, version, suite, created_at, written, result)"
                 " values (?, ?, ?, ?, ?, ?)",

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
+
 VERSION = 1  # bump when what a bit means changes: older rows are then ignored
 
 KINDS = ("present", "passed", "failed", "errored", "guarded")
@@ -77,18 +79,19 @@ def store(db: Database, run_id: int) -> None:
     """Replace the run's stored bitsets (call inside the transaction that writes runs.results)."""
     if not _has_table(db):
         return
-    db.execute("delete from pair_outcomes where run_id = ?", [run_id])
-    run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
-    if not run_results or not run_results[0]:
-        return
-    rows = compute(db, run_id)
-    db.conn.executemany(
-        INSERT,
-        [
-            [run_id, *key, *(_blob(getattr(o, kind)) for kind in KINDS), run_results[0], VERSION]
-            for key, o in rows.items()
-        ],
-    )
+    with transaction(db):  # a savepoint inside the caller's transaction
+        db.execute("delete from pair_outcomes where run_id = ?", [run_id])
+        run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
+        if not run_results or not run_results[0]:
+            return
+        rows = compute(db, run_id)
+        db.conn.executemany(
+            INSERT,
+            [
+                [run_id, *key, *(_blob(getattr(o, kind)) for kind in KINDS), run_results[0], VERSION]
+                for key, o in rows.items()
+            ],
+        )
 
 
 def load(db: Database, run_id: int) -> dict[Key, Outcomes] | None:

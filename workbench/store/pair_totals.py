@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.store import queries
+from workbench.store.transaction import transaction
 
 VERSION = 2  # bump when queries.pair_aggregates changes: older stored rows are then ignored
 
@@ -81,12 +82,13 @@ def store(db: Database, run_id: int) -> None:
         return
     run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
     rows = compute(db, run_id)
-    db.execute("delete from pair_totals where run_id = ?", [run_id])
-    if not rows or not run_results:
-        return
-    db.conn.executemany(
-        INSERT, [[*(r[c] for c in COLUMNS), r["p95_latency_ms"], run_results[0], VERSION] for r in rows]
-    )
+    with transaction(db):  # a savepoint inside the caller's transaction
+        db.execute("delete from pair_totals where run_id = ?", [run_id])
+        if not rows or not run_results:
+            return
+        db.conn.executemany(
+            INSERT, [[*(r[c] for c in COLUMNS), r["p95_latency_ms"], run_results[0], VERSION] for r in rows]
+        )
 
 
 def load(db: Database, run_id: int) -> list[dict[str, Any]] | None:

@@ -9,6 +9,10 @@ one with the same sha256, label and path.
 
 Rows are filtered to the destination's columns, so a database made by an older workbench can be
 imported into a newer one (and the reverse).
+
+The whole import is one transaction: an error, a Ctrl-C or a kill part-way leaves no trace of the
+run (no header without its results, no results without their totals). Other writers of the same
+database wait for it (up to the busy timeout).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.transaction import transaction
 from workbench.store.writer import now_iso, run_totals
 
 COPY_BATCH = 1000
@@ -90,33 +95,32 @@ def _insert_sql(table: str, names: Sequence[str], verb: str = "insert") -> str:
 
 
 def _write_part(db: Database, cols: _Columns, run_id: int, part: RunPart) -> tuple[int, int]:
+    """Write one part inside `import_run`'s transaction."""
     memo: dict[Any, int] = {}  # prompt_versions ids are per source
-    with db.conn:
-        for r in part.run_prompts:
-            row = {**r, "run_id": run_id}
-            row["prompt_version_id"] = _prompt_version_id(db, cols, part, r.get("prompt_version_id"), memo)
-            db.table("run_prompts").insert(cols.keep("run_prompts", row, ()), ignore=True)
-        # ignore: shards imported from JSON each hold only the tests they ran; the union is the run's
-        for table, rows in (("run_providers", part.run_providers), ("test_cases", part.test_cases)):
-            db.table(table).insert_all(
-                (cols.keep(table, {**r, "run_id": run_id}, ()) for r in rows), batch_size=500, ignore=True
-            )
+    for r in part.run_prompts:
+        row = {**r, "run_id": run_id}
+        row["prompt_version_id"] = _prompt_version_id(db, cols, part, r.get("prompt_version_id"), memo)
+        db.table("run_prompts").insert(cols.keep("run_prompts", row, ()), ignore=True)
+    # ignore: shards imported from JSON each hold only the tests they ran; the union is the run's
+    for table, rows in (("run_providers", part.run_providers), ("test_cases", part.test_cases)):
+        db.table(table).insert_all(
+            (cols.keep(table, {**r, "run_id": run_id}, ()) for r in rows), batch_size=500, ignore=True
+        )
     copied = duplicates = 0
+    cur = db.conn.cursor()
     for batch in part.results:
-        with db.conn:
-            cur = db.conn.cursor()
-            for result, assertions in batch:
-                row = cols.keep("results", {**result, "run_id": run_id})
-                row["prompt_version_id"] = _prompt_version_id(db, cols, part, result.get("prompt_version_id"), memo)
-                cur.execute(_insert_sql("results", list(row), "insert or ignore"), list(row.values()))
-                if cur.rowcount == 0:
-                    duplicates += 1
-                    continue
-                copied += 1
-                result_id = cur.lastrowid
-                for a in assertions:
-                    arow = cols.keep("assertion_results", {**a, "result_id": result_id, "run_id": run_id})
-                    cur.execute(_insert_sql("assertion_results", list(arow)), list(arow.values()))
+        for result, assertions in batch:
+            row = cols.keep("results", {**result, "run_id": run_id})
+            row["prompt_version_id"] = _prompt_version_id(db, cols, part, result.get("prompt_version_id"), memo)
+            cur.execute(_insert_sql("results", list(row), "insert or ignore"), list(row.values()))
+            if cur.rowcount == 0:
+                duplicates += 1
+                continue
+            copied += 1
+            result_id = cur.lastrowid
+            for a in assertions:
+                arow = cols.keep("assertion_results", {**a, "result_id": result_id, "run_id": run_id})
+                cur.execute(_insert_sql("assertion_results", list(arow)), list(arow.values()))
     return copied, duplicates
 
 
@@ -131,18 +135,18 @@ def import_run(
     """Store a run: `header` (a `runs` row), then every part's rows under the new run id.
 
     With `recompute_totals`, the run's totals are recomputed from its stored results (the same
-    `run_totals` the engine uses) and `finished_at` (default: now) is set."""
+    `run_totals` the engine uses) and `finished_at` (default: now) is set. All of it is one
+    transaction (see the module doc)."""
     cols = _Columns(db)
-    with db.conn:
+    with transaction(db):
         run_id = insert_run(db, header)
-    copied = duplicates = 0
-    for part in parts:
-        c, d = _write_part(db, cols, run_id, part)
-        copied, duplicates = copied + c, duplicates + d
-    totals: dict[str, Any] = {}
-    if recompute_totals:
-        totals = run_totals(db, run_id)
-        with db.conn:
+        copied = duplicates = 0
+        for part in parts:
+            c, d = _write_part(db, cols, run_id, part)
+            copied, duplicates = copied + c, duplicates + d
+        totals: dict[str, Any] = {}
+        if recompute_totals:
+            totals = run_totals(db, run_id)
             db.table("runs").update(run_id, {**totals, "finished_at": finished_at or now_iso()})
     return ImportOutcome(run_id, copied, duplicates, totals)
 

@@ -23,6 +23,7 @@ from workbench.signal_hold import hold_signals
 from workbench.store.json_columns import dumps
 from workbench.store.pair_outcomes import store as store_pair_outcomes
 from workbench.store.pair_totals import store as store_pair_totals
+from workbench.store.transaction import transaction
 from workbench.suite.families import git_commit_of
 from workbench.tokens import count_tokens
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
@@ -191,7 +192,7 @@ class RunWriter:
         # can never match another assertion.
         static: dict[int, tuple[Any, tuple[str, Any, float, str, int]]] = {}
         assertion_rows: list[tuple[Any, ...]] = []
-        with self.db.conn:
+        with transaction(self.db):
             cur = self.db.conn.cursor()
             for r in rows:
                 resp = r.response
@@ -284,7 +285,7 @@ class RunWriter:
         """Compute the run's totals from its stored results and close it."""
 
         def write() -> dict[str, Any]:
-            with self.db.atomic():  # one transaction (sqlite-utils commits a lone update at once)
+            with transaction(self.db):  # one transaction (sqlite-utils commits a lone update at once)
                 totals = run_totals(self.db, self.run_id)
                 self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
 
@@ -299,7 +300,7 @@ class RunWriter:
 
     def set_status(self, status: str) -> None:
         def write() -> None:
-            with self.db.atomic():
+            with transaction(self.db):
                 self.db.table("runs").update(self.run_id, {"status": status})
 
         with_retry(write)
