@@ -124,6 +124,7 @@ def test_busy_ui_port_is_one_error_line(tmp_path: Path) -> None:
 
 def test_estimate_line_does_not_compare_untokenized_echo_with_actual_tokens(tmp_path: Path) -> None:
     from workbench.run.estimate import estimate_vs_actual
+    from workbench.store.writer import RunTotals
 
     suite = project(tmp_path)
     res = cli("run", suite, "--db", tmp_path / "r.db")
@@ -133,7 +134,7 @@ def test_estimate_line_does_not_compare_untokenized_echo_with_actual_tokens(tmp_
     assert "0 tokens in" not in res.stdout
     # A run with priced and free providers: the token estimate names the calls it covers.
     est = {"calls": 10, "counted_calls": 4, "tokens_in": 400, "tokens_out": 40, "cost": 0.002}
-    assert estimate_vs_actual(est, {"cost": 0.0021, "tokens_in": 900, "tokens_out": 90}) == (
+    assert estimate_vs_actual(est, RunTotals(cost=0.0021, tokens_in=900, tokens_out=90)) == (
         "Estimate: $0.002 for 10 calls, 400 tokens in, ~40 out for the 4 priced calls;"
         " actual: $0.0021, 900 in, 90 out for all calls"
     )

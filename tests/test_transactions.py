@@ -276,6 +276,6 @@ def test_finishing_a_run_is_all_or_nothing(tmp_path: Path) -> None:
     assert _q(path, "select count(*) from pair_totals") == [(0,)]
     db.execute("drop trigger planted")
     totals = RunWriter(db, 1).finish("completed")
-    assert totals["results"] == 6
+    assert totals.results == 6
     assert _q(path, "select status, results from runs") == [("completed", 6)]
     assert _q(path, "select count(*) from pair_totals") == [(1,)]

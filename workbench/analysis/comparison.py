@@ -172,7 +172,7 @@ class PairComparison:
 
 
 @dataclass
-class RunTotals:
+class ComparisonTotals:
     results: int
     pass_rate: float | None
     mean_tokens_in: float | None
@@ -186,8 +186,8 @@ class RunTotals:
 class RunComparison:
     base_id: int
     head_id: int
-    base: RunTotals
-    head: RunTotals
+    base: ComparisonTotals
+    head: ComparisonTotals
     pairs: list[PairComparison]
     regressed: int
     improved: int
@@ -378,21 +378,21 @@ def _missing(pair: str, description: str | None, test: str, base_pass_rate: floa
     return {"pair": pair, "description": description, "test": test, "base_pass_rate": base_pass_rate}
 
 
-def _totals(db: Database, run_id: int) -> RunTotals:
+def _totals(db: Database, run_id: int) -> ComparisonTotals:
     """The run's totals: sums of its stored pair totals when they are valid, else from its results."""
     stored = pair_totals.load(db, run_id)
     from_pairs = _totals_from_pairs(stored) if stored else None
     return from_pairs if from_pairs is not None else _totals_from_results(db, run_id)
 
 
-def _totals_from_pairs(rows: list[dict[str, Any]]) -> RunTotals | None:
+def _totals_from_pairs(rows: list[dict[str, Any]]) -> ComparisonTotals | None:
     """`_totals_from_results` from per-pair sums; None when a token mean cannot be recovered exactly
     (a pair whose tokens are all 0 does not say how many of them were recorded)."""
     t = pair_totals.combine(rows)
     n, count_in, count_out = t["n"], t["tokens_in_count"], t["tokens_out_count"]
     if count_in is None or count_out is None:
         return None
-    return RunTotals(
+    return ComparisonTotals(
         results=n,
         pass_rate=t["passes"] / n if n else None,
         mean_tokens_in=t["sum_tokens_in"] / count_in if count_in else None,
@@ -403,7 +403,7 @@ def _totals_from_pairs(rows: list[dict[str, Any]]) -> RunTotals | None:
     )
 
 
-def _totals_from_results(db: Database, run_id: int) -> RunTotals:
+def _totals_from_results(db: Database, run_id: int) -> ComparisonTotals:
     uc = queries.UNCACHED_COST
     r = db.execute(
         f"select count(*), avg(success), avg(tokens_in), avg(tokens_out), sum({uc}), count({uc}),"
@@ -412,7 +412,7 @@ def _totals_from_results(db: Database, run_id: int) -> RunTotals:
         [run_id],
     ).fetchone()
     n, rate, tin, tout, cost, priced, unknown, gf, errors = r
-    return RunTotals(
+    return ComparisonTotals(
         results=int(n),
         pass_rate=rate,
         mean_tokens_in=tin,

@@ -26,7 +26,7 @@ from workbench.errors import UsageError
 from workbench.store.db import open_db, open_memory
 from workbench.store.queries import resolve_run
 from workbench.store.run_import import import_run, run_header, stored_part
-from workbench.store.writer import now_iso
+from workbench.store.writer import RunTotals, now_iso
 
 
 @dataclass
@@ -51,14 +51,15 @@ class MergeOutcome:
     duplicates: int
     shards: list[tuple[int, int] | None]
     missing_shards: list[int] = field(default_factory=list)
-    totals: dict[str, Any] = field(default_factory=dict)
+    totals: RunTotals = field(default_factory=RunTotals)
 
     def summary(self) -> str:
-        rate = self.totals.get("pass_rate")
+        t = self.totals
+        rate = t.pass_rate
         line = (
             f"Merged {len(self.shards)} runs into run {self.run_id}: {self.results} results"
-            f" ({self.totals.get('passes', 0)} passed, {self.totals.get('failures', 0)} failed,"
-            f" {self.totals.get('errors', 0)} errors; pass rate {'n/a' if rate is None else f'{rate:.1%}'})"
+            f" ({t.passes} passed, {t.failures} failed,"
+            f" {t.errors} errors; pass rate {'n/a' if rate is None else f'{rate:.1%}'})"
         )
         if self.duplicates:
             line += f"; {self.duplicates} duplicate cells kept once"
@@ -141,6 +142,7 @@ def merge_runs(
     )
     finished = max((r.get("finished_at") or "" for r in rows), default="") or now_iso()
     out = import_run(dst, header, (stored_part(s.db, s.run_id) for s in shards), finished_at=finished)
+    assert out.totals is not None  # recomputed (import_run's default)
     return MergeOutcome(out.run_id, out.results, out.duplicates, [s.shard() for s in shards], missing, out.totals)
 
 

@@ -187,8 +187,15 @@ def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
     n, ok, fail, err, rate, cost, status, grader = run
     if n is None:  # totals not computed yet (a run in progress): count live
         t = run_totals(db, run_id)
-        n, ok, fail, err, rate, cost = t["results"], t["passes"], t["failures"], t["errors"], t["pass_rate"], t["cost"]
-        grader = t["grader_cost"]
+        n, ok, fail, err, rate, cost, grader = (
+            t.results,
+            t.passes,
+            t.failures,
+            t.errors,
+            t.pass_rate,
+            t.cost,
+            t.grader_cost,
+        )
     text = (
         f"Run {run_id} ({status}): {n} results, {ok} passed, {fail} failed, {err} errors;"
         f" pass rate {fmt_rate(rate)}; cost {fmt_spend(cost, grader)}"

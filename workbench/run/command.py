@@ -230,7 +230,7 @@ def _execute_runs(
             )
             return interrupted_exit_code()
         write_outputs(db, outcome.run_id, output_paths(req.outputs, suite, len(suites)))
-        rate = outcome.totals.get("pass_rate")
+        rate = outcome.totals.pass_rate
         if rate is None or rate * 100 < req.threshold - 1e-9:
             exit_code = EXIT_BELOW_THRESHOLD
     if req.baseline and run_baseline(req.baseline, req.db, run_ids, req.gates or GateConfig(), req.outputs):

@@ -46,7 +46,7 @@ from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.runtimes.transforms import apply_transform
 from workbench.signal_hold import hold_signals
 from workbench.store.error_cells import clear_error_cells
-from workbench.store.writer import DoneCells, RunWriter, flatten
+from workbench.store.writer import DoneCells, RunTotals, RunWriter, flatten
 from workbench.suite.test_bank import facts_for
 from workbench.types import (
     JSON,
@@ -71,7 +71,7 @@ T = TypeVar("T")
 class RunOutcome:
     run_id: int
     status: str
-    totals: dict[str, Any]
+    totals: RunTotals
     cells: int
     skipped: int = 0  # cells already stored (resume)
     wall_s: float = 0.0
@@ -514,7 +514,7 @@ def run_suite(
     done = skipped = 0
     writer: RunWriter | None = None
     made: list[RunWriter] = []  # the new run's writer, kept as its row commits (signals held)
-    totals: dict[str, Any] = {}
+    totals: RunTotals | None = None
     # A signal can come at any moment, also while the run row is being created: once it exists,
     # the run is always finished (marked interrupted/failed), never left `running`. Its row is
     # committed and handed over here with signals held, and finishing it holds them too
@@ -565,5 +565,5 @@ def run_suite(
             writer = writer or (made[0] if made else None)
             if writer is not None:
                 totals = writer.finish(status)
-    assert writer is not None  # every path that reaches here created it
+    assert writer is not None and totals is not None  # every path that reaches here created and finished it
     return RunOutcome(writer.run_id, status, totals, done, skipped, time.perf_counter() - start, estimate)

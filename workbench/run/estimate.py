@@ -39,6 +39,7 @@ from workbench.run.budget import DEFAULT_OUTPUT_TOKENS, api_base_of, model_for, 
 from workbench.run.cells import expand_with_tests
 from workbench.run.config import RunConfig
 from workbench.store.db import open_db
+from workbench.store.writer import RunTotals
 from workbench.suite.test_bank import facts_for
 from workbench.tokens import count_message_tokens, encoding_name_for
 from workbench.types import Cell, Prompt, ProviderRequest, ProviderSpec, Suite, TestCase
@@ -366,7 +367,7 @@ def estimate_json(est: Estimate) -> str:
     return json.dumps(est.to_dict())
 
 
-def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) -> str | None:
+def estimate_vs_actual(estimate: dict[str, Any] | None, totals: RunTotals) -> str | None:
     """One summary line comparing the pre-run estimate with what the run cost."""
     if not estimate or not (estimate.get("calls") or estimate.get("cached")):
         return None
@@ -375,11 +376,11 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
         est += f" (+ {estimate['cached']} from the cache)"
     if estimate.get("unpriced_rows"):
         est += " + unknown"
-    actual = fmt_cost(totals.get("cost"))
-    grading = totals.get("grader_cost")
-    if grading != 0.0 and "grader_cost" in totals:  # the estimate covers the model calls, not grading
+    actual = fmt_cost(totals.cost)
+    grading = totals.grader_cost
+    if grading != 0.0:  # the estimate covers the model calls, not grading
         actual += f" (+ grading {fmt_cost(grading)}, not estimated)"
-    cached = totals.get("cached") or 0
+    cached = totals.cached
     tail = f" ({cached} cached)" if cached else ""
     calls = estimate["calls"]
     counted = estimate.get("counted_calls", calls)  # older stored estimates counted every call
@@ -390,8 +391,8 @@ def estimate_vs_actual(estimate: dict[str, Any] | None, totals: dict[str, Any]) 
         if counted < calls:
             tokens += f" for the {counted} priced calls"
     return (
-        f"Estimate: {est} for {calls} calls{tokens}; actual: {actual}, {totals.get('tokens_in') or 0} in,"
-        f" {totals.get('tokens_out') or 0} out{' for all calls' if 0 < counted < calls else ''}{tail}"
+        f"Estimate: {est} for {calls} calls{tokens}; actual: {actual}, {totals.tokens_in} in,"
+        f" {totals.tokens_out} out{' for all calls' if 0 < counted < calls else ''}{tail}"
     )
 
 

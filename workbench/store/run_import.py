@@ -24,7 +24,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.store.transaction import transaction
-from workbench.store.writer import now_iso, run_totals
+from workbench.store.writer import RunTotals, now_iso, run_totals
 
 COPY_BATCH = 1000
 
@@ -48,7 +48,7 @@ class ImportOutcome:
     run_id: int
     results: int
     duplicates: int
-    totals: dict[str, Any] = field(default_factory=dict)
+    totals: RunTotals | None = None  # None when not recomputed (`recompute_totals=False`)
 
 
 class _Columns:
@@ -144,10 +144,10 @@ def import_run(
         for part in parts:
             c, d = _write_part(db, cols, run_id, part)
             copied, duplicates = copied + c, duplicates + d
-        totals: dict[str, Any] = {}
+        totals: RunTotals | None = None
         if recompute_totals:
             totals = run_totals(db, run_id)
-            db.table("runs").update(run_id, {**totals, "finished_at": finished_at or now_iso()})
+            db.table("runs").update(run_id, {**totals.to_dict(), "finished_at": finished_at or now_iso()})
     return ImportOutcome(run_id, copied, duplicates, totals)
 
 

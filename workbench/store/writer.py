@@ -12,6 +12,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
 
@@ -281,13 +282,15 @@ class RunWriter:
                 assertion_rows,
             )
 
-    def finish(self, status: str) -> dict[str, Any]:
+    def finish(self, status: str) -> RunTotals:
         """Compute the run's totals from its stored results and close it."""
 
-        def write() -> dict[str, Any]:
+        def write() -> RunTotals:
             with transaction(self.db):  # one transaction (sqlite-utils commits a lone update at once)
                 totals = run_totals(self.db, self.run_id)
-                self.db.table("runs").update(self.run_id, {**totals, "status": status, "finished_at": now_iso()})
+                self.db.table("runs").update(
+                    self.run_id, {**totals.to_dict(), "status": status, "finished_at": now_iso()}
+                )
 
                 store_pair_totals(self.db, self.run_id)
                 store_pair_outcomes(self.db, self.run_id)
@@ -296,7 +299,7 @@ class RunWriter:
         # A signal now would roll the transaction back and leave the run `running`: it waits
         # until the run is finished, then takes effect (workbench/signal_hold.py).
         with hold_signals():
-            return dict(with_retry(write))
+            return cast(RunTotals, with_retry(write))
 
     def set_status(self, status: str) -> None:
         def write() -> None:
@@ -306,7 +309,28 @@ class RunWriter:
         with_retry(write)
 
 
-def run_totals(db: Database, run_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunTotals:
+    """A run's totals, computed from its stored results (`run_totals`). The defaults are an empty
+    run's. `to_dict()` is the `runs` row's columns of the same names."""
+
+    results: int = 0
+    passes: int = 0
+    failures: int = 0
+    errors: int = 0
+    pass_rate: float | None = None  # None without results
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float | None = 0.0  # None when a call with an unknown price was made
+    grader_cost: float | None = 0.0  # the same, for model-graded assertions' calls
+    cached: int = 0
+    cache_hit_ratio: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_totals(db: Database, run_id: int) -> RunTotals:
     row = db.execute(
         "select count(*), sum(success), sum(case when error is null and success = 0 then 1 else 0 end),"
         " sum(case when error is not null then 1 else 0 end), sum(tokens_in), sum(tokens_out),"
@@ -317,19 +341,19 @@ def run_totals(db: Database, run_id: int) -> dict[str, Any]:
     ).fetchone()
     n, passes, failures, errors, tin, tout, cost, unknown_cost, cached, grader_cost, grader_unknown = row
     n = n or 0
-    return {
-        "results": n,
-        "passes": passes or 0,
-        "failures": failures or 0,
-        "errors": errors or 0,
-        "pass_rate": (passes or 0) / n if n else None,
-        "tokens_in": tin or 0,
-        "tokens_out": tout or 0,
-        "cost": None if unknown_cost else (cost or 0.0),
-        "grader_cost": None if grader_unknown else (grader_cost or 0.0),
-        "cached": cached or 0,
-        "cache_hit_ratio": (cached or 0) / n if n else None,
-    }
+    return RunTotals(
+        results=n,
+        passes=passes or 0,
+        failures=failures or 0,
+        errors=errors or 0,
+        pass_rate=(passes or 0) / n if n else None,
+        tokens_in=tin or 0,
+        tokens_out=tout or 0,
+        cost=None if unknown_cost else (cost or 0.0),
+        grader_cost=None if grader_unknown else (grader_cost or 0.0),
+        cached=cached or 0,
+        cache_hit_ratio=(cached or 0) / n if n else None,
+    )
 
 
 def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = None) -> int:
