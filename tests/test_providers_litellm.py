@@ -16,6 +16,7 @@ from workbench.providers.ids import to_litellm_model
 from workbench.providers.litellm_provider import LiteLLMProvider
 from workbench.providers.pricing import model_price
 from workbench.providers.stack import build_provider
+from workbench.suite.settings import parse_settings
 from workbench.types import ProviderRequest, ProviderSpec
 
 
@@ -185,16 +186,18 @@ def test_suite_retries_and_prices_through_build_provider(fake_openai: FakeOpenAI
     class Opts:
         use_cache = False
         cache_ttl_s = None
-        extra = {
-            "workbench": {
-                "retries": {"max_attempts": 2, "retry_base_delay": 0.001},
-                "prices": {"openai:chat:my-model": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}},
-            }
-        }
+        provider_wrapper = None
 
+    settings = parse_settings(
+        {
+            "retries": {"max_attempts": 2, "retry_base_delay": 0.001},
+            "prices": {"openai:chat:my-model": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}},
+        },
+        None,
+    )
     fake_openai.default = {"status": 500}
     spec = ProviderSpec(id="openai:chat:my-model", config={"apiBaseUrl": fake_openai.base_url})
-    provider = build_provider(spec, None, db=None, run_options=Opts())
+    provider = build_provider(spec, None, db=None, run_options=Opts(), settings=settings)
     assert isinstance(provider, LiteLLMProvider)
     r = call(provider)
     assert r.attempts == 2 and r.error
