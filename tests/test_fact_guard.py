@@ -125,3 +125,16 @@ def test_a_number_keeps_its_unit_and_qualifier() -> None:
     out, dropped = guard(text, compressed)
     assert "10 days overdue" in out and "24 hours in advance" in out
     assert dropped == ["10 days overdue", "24 hours in advance"]
+
+
+def test_guard_keeps_what_the_compressor_kept_when_it_drops_punctuation() -> None:
+    """The compressor writes `fee` for `fee,`: matching a bare `fee` far ahead skipped everything
+    between, so the rebuilt text lost words the compressor had kept (kb_answer: 714 -> 392 tokens
+    at rate 0.5; 764 with punctuation-blind, nearest-first matching)."""
+    filler = " ".join(["alpha", "beta", "gamma", "delta"] * 10)  # 40 words without facts
+    text = f"The access fee, which appears on invoices, costs $4.50 monthly. {filler} A late fee applies."
+    compressed = "access fee which appears invoices costs monthly. alpha beta A late applies."  # $4.50 dropped
+    out, dropped = guard(text, compressed)
+    assert dropped == ["$4.50"]
+    assert out.startswith("access fee, which appears invoices, costs $4.50 monthly.")
+    assert out.endswith("monthly. alpha beta late applies.")  # `A`, 38 words on, is too far for a short word

@@ -139,19 +139,24 @@ def dropped_facts(original: str, compressed: str) -> list[str]:
 
 
 LOOKAHEAD = 80  # original words searched for the next compressed word
+SHORT_LOOKAHEAD = 12  # for words of 1-3 letters ("a", "the", "on"): a far match would skip content
+_PUNCT = ".,;:!?()[]\"'"
 
 
 def _align(words: list[str], compressed: list[str]) -> list[bool]:
-    """Which original words the compressor kept, in order. A compressed word matches the next
-    original word equal to it, else the next one containing it (token-level compressors keep
-    pieces of words: the whole word is kept then)."""
+    """Which original words the compressor kept, in order. A compressed word matches the nearest
+    next original word equal to it, punctuation aside (the compressor drops commas: `fee` is the
+    `fee,` two words on, not a `fee` seventy words later), else the next one containing it
+    (token-level compressors keep pieces of words: the whole word is kept then). Short words
+    search only a few words ahead: matching a far `the` would skip everything between."""
     keep = [False] * len(words)
+    bare = [w.strip(_PUNCT) for w in words]
     j = 0
     for w in compressed:
-        end = min(len(words), j + LOOKAHEAD)
-        k = next((i for i in range(j, end) if words[i] == w), None)
-        if k is None and len(w.strip(".,;:!?()[]\"'")) >= 2:
-            piece = w.strip(".,;:!?()[]\"'")
+        piece = w.strip(_PUNCT)
+        end = min(len(words), j + (LOOKAHEAD if len(piece) > 3 else SHORT_LOOKAHEAD))
+        k = next((i for i in range(j, end) if words[i] == w or (piece and bare[i] == piece)), None)
+        if k is None and len(piece) >= 2:
             k = next((i for i in range(j, min(end, j + 8)) if piece in words[i]), None)
         if k is not None:
             keep[k] = True
