@@ -279,3 +279,36 @@ def test_finishing_a_run_is_all_or_nothing(tmp_path: Path) -> None:
     assert totals.results == 6
     assert _q(path, "select status, results from runs") == [("completed", 6)]
     assert _q(path, "select count(*) from pair_totals") == [(1,)]
+
+
+def test_comparing_runs_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """`compare_runs` on runs with repeats fills a temp table; a raw executemany there opened an
+    implicit transaction that nothing committed: the connection stayed on its old snapshot (a
+    long-lived reader such as the UI no longer saw new runs) and a later `transaction()` on it
+    became a savepoint that never committed."""
+    from workbench.analysis.comparison import compare_runs
+    from workbench.cli.main import cli
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        yaml.safe_dump(
+            {
+                "prompts": ["Say {{n}}"],
+                "providers": ["echo"],
+                "tests": [{"vars": {"n": i}, "assert": [{"type": "contains", "value": "1"}]} for i in range(3)],
+            }
+        )
+    )
+    path = tmp_path / "r.db"
+    for _ in range(2):
+        res = CliRunner().invoke(cli, ["run", str(suite), "--db", str(path), "-q", "--no-progress", "--repeat", "2"])
+        assert res.exit_code in (0, 100), res.stderr
+    db = open_db(path)
+    comparison = compare_runs(db, 1, 2)
+    assert (comparison.matched, comparison.regressed) == (3, 0)
+    assert not db.conn.in_transaction
+    other = sqlite3.connect(path)
+    with other:
+        other.execute("update runs set label = 'seen' where id = 1")
+    other.close()
+    assert db.execute("select label from runs where id = 1").fetchone() == ("seen",)

@@ -18,6 +18,7 @@ materialized per side in temp tables and joined (`_per_test_tables`).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -357,7 +358,12 @@ def _per_test_tables(
             db.execute(f"create temp table {name} as {PER_TEST}", {"run": run_id})
         db.execute(f"create index temp.{names[1]}_key on {names[1]} (prompt, variant, model, test)")
         db.execute(f"create temp table {names[3]} (h text, b text)")
-        db.conn.executemany(f"insert into {names[3]} values (?, ?)", sorted(prompt_map.items()))
+        # One statement through sqlite-utils, which commits it: a raw executemany would open an
+        # implicit transaction that nothing commits, leaving the connection on a stale snapshot.
+        db.execute(
+            f"insert into {names[3]} select value ->> 0, value ->> 1 from json_each(?)",
+            [json.dumps(sorted(prompt_map.items()))],
+        )
         db.execute(f"create temp table {names[2]} as {JOINED.format(**tables)}")
         yield f"select * from {names[2]}", tables
     finally:
