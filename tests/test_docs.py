@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
@@ -44,3 +46,112 @@ def test_readme_links_point_at_files() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in README
     assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1] == "make test"
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
+
+
+def _names(command: click.Command) -> set[str]:
+    """Every option name of COMMAND and of its subcommands, `--help` included."""
+    names = {"--help", "-h"}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            names.update(param.opts + param.secondary_opts)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            names |= _names(sub)
+    return names
+
+
+def _options() -> dict[str, set[str]]:
+    ctx = click.Context(cli)
+    return {name: _names(cli.get_command(ctx, name)) for name in COMMANDS}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_is_in_the_commands_row_of_the_cli_reference(name: str) -> None:
+    """The reference names each option (any of its spellings; `--db` is described once above the table)."""
+    rows = [row for row in _cli_reference().splitlines() if re.match(rf"\| `workbench {name}\b(?!-)", row)]
+    assert len(rows) == 1, f"`workbench {name}` needs exactly one row in the CLI reference"
+    documented = set(_OPTION.findall(rows[0]))
+    ctx = click.Context(cli)
+    command = cli.get_command(ctx, name)
+    assert command is not None
+    commands = [command, *(command.commands.values() if isinstance(command, click.Group) else [])]
+    for cmd in commands:
+        for param in cmd.params:
+            if isinstance(param, click.Option) and "--db" not in param.opts:
+                spellings = set(param.opts + param.secondary_opts)
+                assert spellings & documented, f"`workbench {name}` option {param.opts[-1]} is not in its README row"
+    assert "`--db PATH`" in _cli_reference()
+
+
+def _documented_invocations(text: str) -> list[tuple[str, str]]:
+    """(command, argument text) of each `workbench CMD ...` in code spans and code lines."""
+    found = []
+    for chunk in re.findall(r"`([^`\n]+)`", text) + text.splitlines():
+        for match in re.finditer(r"\bworkbench ([a-z][\w-]*)((?:\s+(?!\||workbench\b)[^\s|`;&]+)*)", chunk):
+            found.append((match.group(1), match.group(2)))
+    return found
+
+
+def test_every_documented_option_exists() -> None:
+    """An option written after `workbench CMD` in README.md or docs/*.md is one CMD accepts."""
+    options = _options()
+    wrong = []
+    for path in DOCS:
+        for command, args in _documented_invocations(path.read_text(encoding="utf-8")):
+            if command not in options:
+                continue
+            for option in _OPTION.findall(args):
+                if option not in options[command]:
+                    wrong.append(f"{path.name}: workbench {command} {option}")
+    assert not wrong, wrong
+    for row in _cli_reference().splitlines():
+        match = re.match(r"\| `workbench (\w+)", row)
+        if match:
+            # `run --plan` in plan's row names another command's option: drop such spans first
+            own = re.sub(r"`(?:" + "|".join(COMMANDS) + r") --[^`]*`", "", row)
+            unknown = set(_OPTION.findall(own)) - options[match.group(1)]
+            assert not unknown, f"README row of `workbench {match.group(1)}` names unknown options {unknown}"
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    anchors: set[str] = set(re.findall(r'<a (?:name|id)="([^"]+)"', text))
+    seen: dict[str, int] = {}
+    for heading in re.findall(r"^#+\s+(.*)$", text, re.M):
+        slug = _slug(heading)
+        anchors.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_relative_links_resolve_to_files_and_anchors(path: Path) -> None:
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        file, _, anchor = target.partition("#")
+        dest = (path.parent / file) if file else path
+        if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
+            broken.append(target)
+    assert not broken, f"{path.name}: {broken}"
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_repository_paths_named_in_the_docs_exist(path: Path) -> None:
+    """`workbench/...`, `tests/...`, `bench/...` paths in code spans name files that exist."""
+    text = path.read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:workbench|tests|bench|scripts|suites)/[\w./-]+)`", text))
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"{path.name}: {missing}"
