@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from workbench.cli.main import COMMANDS, cli
+from workbench.store.db import open_db
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -155,3 +156,27 @@ def test_repository_paths_named_in_the_docs_exist(path: Path) -> None:
     named = set(re.findall(r"`((?:workbench|tests|bench|scripts|suites)/[\w./-]+)`", text))
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert not missing, f"{path.name}: {missing}"
+
+
+def test_the_readme_database_table_lists_every_table(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "w.db")
+    tables = {name for name in db.table_names() if not name.startswith(("_", "sqlite_"))}
+    start = README.index("## Database")
+    section = README[start : README.index("\n## ", start + 1)]
+    documented = set(re.findall(r"`(\w+)`", section))
+    assert tables - documented == set(), f"tables missing from the README's Database section: {tables - documented}"
+
+
+def test_the_architecture_module_map_names_every_package_and_foundation_module() -> None:
+    """docs/architecture.md's module map names each package and each module at the top of workbench/."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    start = text.index("## Module map")
+    module_map = text[start : text.index("\n## ", start + 1)]
+    package = ROOT / "workbench"
+    missing = [
+        f"workbench/{d.name}/"
+        for d in package.iterdir()
+        if (d / "__init__.py").exists() and f"workbench/{d.name}/" not in module_map
+    ]
+    missing += [f.name for f in package.glob("*.py") if f.name not in ("__main__.py",) and f.name not in module_map]
+    assert not missing, f"not in docs/architecture.md's module map: {missing}"
