@@ -95,3 +95,48 @@ def test_changed_excerpts_show_the_part_that_changed() -> None:
     assert after.startswith("…") and "Customer: Maria Product: backpack" in after
     assert len(before) <= 162 and len(after) <= 162
     assert changed_excerpts("The order number is 48213.", "48213") == ("[-The order number is -]48213[-.-]", "48213")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_flips_from_stored_bitsets_equal_the_join(db_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """The flips read from the run's outcome bitsets are the join's: same counts, same rows in the
+    same order (broke first, then test, variant, model label: labels sorted unlike provider order),
+    with errors (no verdict) and limits that cut inside a test's groups."""
+    import random
+
+    from workbench.store import pair_outcomes
+
+    rnd = random.Random(seed)
+    db = open_db(db_path)
+    prompts = [prompt("ticket", "v1", V1), prompt("ticket", "v2", V2)]
+    results = []
+    for p in (0, 1):
+        for provider in range(3):
+            for variant in ("none", "short"):
+                for t in range(40):
+                    error = "boom" if rnd.random() < 0.1 else None
+                    results.append(
+                        R(
+                            p,
+                            provider,
+                            t,
+                            ok=rnd.random() < 0.5,
+                            variant=variant,
+                            error=error,
+                            output=f"{p}{provider}{t}",
+                        )
+                    )
+    run = make_run(db, results, prompts=prompts, providers=["zeta", "alpha", "mid"])
+    assert pair_outcomes.load(db, run) is not None  # the fast path is the one under test
+    for limit in (0, 1, 7, 200, 10_000):
+        fast = diff_versions(db, "ticket", "v1", "v2", run_id=run, flip_limit=limit).to_dict()
+        with monkeypatch.context() as m:
+            m.setattr(pair_outcomes, "load", lambda db, run_id: None)
+            slow = diff_versions(db, "ticket", "v1", "v2", run_id=run, flip_limit=limit).to_dict()
+        assert fast == slow
+        assert len(fast["flips"]) == min(limit, fast["flips_total"])
+    assert 0 < fast["fixed"] < fast["flips_total"]
+    calls = []
+    monkeypatch.setattr(db, "execute", lambda sql, *a: calls.append(sql) or type(db).execute(db, sql, *a))
+    diff_versions(db, "ticket", "v1", "v2", run_id=run, flip_limit=5)
+    assert not any("cross join" in sql for sql in calls)  # no join over every v1 result

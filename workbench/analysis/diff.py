@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from workbench.analysis.pairs import PairStats, pair_stats
 from workbench.errors import UsageError
-from workbench.store import queries
+from workbench.store import pair_outcomes, queries
 from workbench.tokens import count_tokens
 
 FLIP_LIMIT = 200
@@ -44,6 +44,16 @@ FLIP_PAGE = f"""
     join results b on b.id = f.bid
     left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
     order by b.success, a.test_idx, a.variant, a.provider_label, a.repeat
+"""
+# One flip's row, by cell (the per-cell index, m004): what FLIP_PAGE selects.
+FLIP_AT = """
+    select a.test_idx, tc.description, tc.vars, a.variant, a.provider_label, a.repeat,
+           a.success, b.success, a.output, b.output, a.score, b.score
+    from results a join results b on b.run_id = a.run_id and b.prompt_idx = :p2 and b.variant = a.variant
+     and b.provider_idx = a.provider_idx and b.test_idx = a.test_idx and b.repeat = a.repeat
+    left join test_cases tc on tc.run_id = a.run_id and tc.test_idx = a.test_idx
+    where a.run_id = :run and a.prompt_idx = :p1 and a.variant = :variant and a.provider_idx = :provider
+     and a.test_idx = :t and a.repeat = 0
 """
 PROMPT_EXTENSIONS = (".txt", ".md", ".j2", ".json", ".yaml", ".yml")
 
@@ -263,6 +273,42 @@ def _fold_short_equalities(runs: list[tuple[str, str]], short: int = 4) -> list[
     return out
 
 
+def _flips_from_bits(db: Database, params: dict[str, Any], flip_limit: int) -> tuple[int, int, list[Any]] | None:
+    """(flips, fixed, the page's rows) from the run's stored outcome bitsets (`store.pair_outcomes`):
+    the same counts and rows in the same order as FLIPS / FLIP_PAGE, without joining every v1
+    result to its v2 cell. None when the run has no valid bitsets (then: the join). Valid bitsets
+    cover every result of the run, so it has no repeats and each cell's outcome is one bit."""
+    bits = pair_outcomes.load(db, params["run"])
+    if bits is None:
+        return None
+    labels = dict(
+        db.execute("select provider_idx, label from run_providers where run_id = ?", [params["run"]]).fetchall()
+    )
+    broke: dict[tuple[str, str, int], int] = {}  # (variant, provider label, provider_idx) -> bits
+    fixed: dict[tuple[str, str, int], int] = {}
+    for (prompt_idx, variant, provider), a in bits.items():
+        b = bits.get((params["p2"], variant, provider))
+        if prompt_idx != params["p1"] or b is None:
+            continue
+        key = (variant, str(labels.get(provider, "")), provider)
+        broke[key], fixed[key] = a.passed & b.failed, a.failed & b.passed
+    total_fixed = sum(v.bit_count() for v in fixed.values())
+    total = sum(v.bit_count() for v in broke.values()) + total_fixed
+    rows: list[Any] = []
+    for side in (broke, fixed):  # ordered as FLIP_PAGE: broke first, then test, variant, model
+        groups = sorted((k, v) for k, v in side.items() if v)
+        union = 0
+        for _, v in groups:
+            union |= v
+        for t in pair_outcomes.first_bits(union, max(flip_limit, 0) - len(rows)):
+            for (variant, _, provider), v in groups:
+                if len(rows) < flip_limit and v >> t & 1:
+                    row = db.execute(FLIP_AT, params | {"variant": variant, "provider": provider, "t": t}).fetchone()
+                    if row is not None:
+                        rows.append(row)
+    return total, total_fixed, rows
+
+
 def run_with_both(db: Database, family: str, v1: str, v2: str) -> int | None:
     row = db.execute(
         "select rp.run_id from run_prompts rp join prompt_versions pv on pv.id = rp.prompt_version_id"
@@ -357,10 +403,14 @@ def _fill_results(db: Database, out: VersionDiff, run_id: int, flip_limit: int) 
     # The same cell of the other version: one seek on the per-cell index (m004) per v1 result;
     # counts and the page's order read only index columns, outputs are fetched for the page.
     params = {"run": run_id, "p1": out.v1.prompt_idx, "p2": out.v2.prompt_idx}
-    total, fixed = db.execute(f"select count(*), sum(b.success) {FLIPS}", params).fetchone()
-    out.flips_total, out.fixed = int(total), int(fixed or 0)
+    from_bits = _flips_from_bits(db, params, flip_limit)
+    if from_bits is None:
+        total, fixed = db.execute(f"select count(*), sum(b.success) {FLIPS}", params).fetchone()
+        out.flips_total, out.fixed = int(total), int(fixed or 0)
+        rows = db.execute(FLIP_PAGE, params | {"limit": max(flip_limit, 0)}).fetchall()
+    else:
+        out.flips_total, out.fixed, rows = from_bits
     out.broke = out.flips_total - out.fixed
-    rows = db.execute(FLIP_PAGE, params | {"limit": max(flip_limit, 0)}).fetchall()
     for r in rows:
         out.flips.append(
             Flip(
