@@ -108,6 +108,14 @@ def test_every_documented_option_exists() -> None:
             for option in _OPTION.findall(args):
                 if option not in options[command]:
                     wrong.append(f"{path.name}: workbench {command} {option}")
+    for workflow in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        # the recipe README tells users to copy; a folded command's options sit on continuation lines
+        text = re.sub(r'(?:workbench"?)\n\s+', "workbench ", workflow.read_text(encoding="utf-8"))
+        text = re.sub(r"\n\s+(?=--|-o )", " ", text.replace('workbench" ', "workbench "))
+        for command, args in _documented_invocations(text):
+            for option in _OPTION.findall(args):
+                if command in options and option not in options[command]:
+                    wrong.append(f"{workflow.name}: workbench {command} {option}")
     assert not wrong, wrong
     for row in _cli_reference().splitlines():
         match = re.match(r"\| `workbench (\w+)", row)
