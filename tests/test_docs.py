@@ -188,3 +188,13 @@ def test_the_architecture_module_map_names_every_package_and_foundation_module()
     ]
     missing += [f.name for f in package.glob("*.py") if f.name not in ("__main__.py",) and f.name not in module_map]
     assert not missing, f"not in docs/architecture.md's module map: {missing}"
+
+
+def test_every_environment_variable_workbench_reads_is_documented() -> None:
+    """A `"WORKBENCH_..."` string in the library is an environment variable a user can set."""
+    docs = "".join(path.read_text(encoding="utf-8") for path in DOCS)
+    names = set()
+    for source in (ROOT / "workbench").rglob("*.py"):
+        names |= set(re.findall(r"[\"'](WORKBENCH_[A-Z_]+)[\"']", source.read_text(encoding="utf-8")))
+    assert names, "no environment variable found: the pattern is stale"
+    assert sorted(n for n in names if n not in docs) == []
