@@ -161,9 +161,14 @@ def test_relative_links_resolve_to_files_and_anchors(path: Path) -> None:
 def test_repository_paths_named_in_the_docs_exist(path: Path) -> None:
     """`workbench/...`, `tests/...`, `bench/...` paths in code spans name files that exist."""
     text = path.read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:workbench|tests|bench|scripts|suites)/[\w./-]+)`", text))
+    named = set(re.findall(r"`((?:workbench|tests|bench|scripts|suites)/[\w./-]+)[ `]", text))
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert not missing, f"{path.name}: {missing}"
+    # a bench command quoted beside a figure takes the options it is quoted with
+    for script, args in re.findall(r"`(bench/\w+\.py)((?: [^`]*)?)`", text):
+        source = (ROOT / script).read_text(encoding="utf-8")
+        unknown = [o for o in re.findall(r"(?<![\w-])--[a-z][\w-]*", args) if f'"{o}"' not in source]
+        assert not unknown, f"{path.name}: {script} has no {unknown}"
 
 
 def test_the_readme_database_table_lists_every_table(tmp_path: Path) -> None:
