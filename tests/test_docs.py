@@ -105,8 +105,20 @@ def test_every_documented_option_exists() -> None:
         for command, args in _documented_invocations(path.read_text(encoding="utf-8")):
             if command not in options:
                 continue
+            accepted = options[command]
+            group = cli.get_command(click.Context(cli), command)
+            if isinstance(group, click.Group) and args.split()[:1]:
+                # `workbench route train ...`: the subcommand's own options, and it must exist
+                first = args.split()[0]
+                if not first.startswith("-"):
+                    name = first.rstrip("\\")  # the CLI reference's `route train\|eval\|...` ends at `\|`
+                    if name not in group.commands:
+                        wrong.append(f"{path.name}: workbench {command} {name}: no such subcommand")
+                        continue
+                    if name == first:
+                        accepted = _names(group.commands[name])
             for option in _OPTION.findall(args):
-                if option not in options[command]:
+                if option not in accepted:
                     wrong.append(f"{path.name}: workbench {command} {option}")
     for workflow in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
         # the recipe README tells users to copy; a folded command's options sit on continuation lines
