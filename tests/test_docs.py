@@ -29,6 +29,11 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     assert f"Usage: cli {name}" in result.output or f"Usage: workbench {name}" in result.output
     body = result.output.split("\n", 2)[2].strip()
     assert len(body) > 20, f"`workbench {name} --help` has no description"
+    command = cli.get_command(click.Context(cli), name)
+    for sub in command.commands if isinstance(command, click.Group) else []:
+        sub_help = CliRunner().invoke(cli, [name, sub, "--help"]).output
+        assert "None" not in sub_help, sub_help
+    assert "None" not in result.output, f"`workbench {name} --help` shows a range or default of None"
     assert f"`workbench {name}" in _cli_reference(), f"`workbench {name}` is missing from the README's CLI reference"
 
 

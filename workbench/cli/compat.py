@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.lazy_command import LazyCommand
-from workbench.cli.options import FINITE_FLOAT
+from workbench.cli.options import FiniteFloatRange
 
 
 @click.command("compat", cls=LazyCommand, action="workbench.cli.actions.compat:command")
@@ -23,7 +23,7 @@ from workbench.cli.options import FINITE_FLOAT
     metavar="NAME",
     help="File holding promptfoo's output in each case [default: expected.json, else oracle.json, else output.json].",
 )
-@click.option("--tolerance", type=FINITE_FLOAT, default=1e-6, show_default=True, help="Score tolerance.")
+@click.option("--tolerance", type=FiniteFloatRange(min=0), default=1e-6, show_default=True, help="Score tolerance.")
 def command() -> None:
     """Run every promptfoo config under DIRECTORY and compare with promptfoo's stored verdicts.
 
