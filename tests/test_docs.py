@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 from conftest import ROOT
 
@@ -220,3 +221,10 @@ def test_every_environment_variable_workbench_reads_is_documented() -> None:
         names |= set(re.findall(r"[\"'](WORKBENCH_[A-Z_]+)[\"']", source.read_text(encoding="utf-8")))
     assert names, "no environment variable found: the pattern is stale"
     assert sorted(n for n in names if n not in docs) == []
+
+
+def test_the_bad_input_count_in_the_readme_is_the_corpus_size() -> None:
+    cases = yaml.safe_load((ROOT / "tests" / "fixtures" / "bad" / "cases.yaml").read_text(encoding="utf-8"))
+    match = re.search(r"\*\*Bad input is one line and changes nothing\*\*: (\d+) malformed", README)
+    assert match, "the README's bad-input guarantee no longer states its count"
+    assert int(match.group(1)) == len(cases)
