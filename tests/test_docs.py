@@ -11,7 +11,12 @@ import yaml
 from click.testing import CliRunner
 from conftest import ROOT
 
+from workbench import errors
+from workbench.ci.gates import EXIT_GATE
+from workbench.cli.actions.compat import EXIT_DISAGREE
 from workbench.cli.main import COMMANDS, cli
+from workbench.run.batch_mode import BatchPending
+from workbench.run.interrupts import EXIT_SIGINT, EXIT_SIGTERM
 from workbench.store.db import open_db
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -228,3 +233,16 @@ def test_the_bad_input_count_in_the_readme_is_the_corpus_size() -> None:
     match = re.search(r"\*\*Bad input is one line and changes nothing\*\*: (\d+) malformed", README)
     assert match, "the README's bad-input guarantee no longer states its count"
     assert int(match.group(1)) == len(cases)
+
+
+def test_every_exit_code_the_cli_uses_is_in_the_readme_table() -> None:
+    start = README.index("## Exit codes")
+    table = README[start : README.index("\n## ", start + 1)]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    used = {0, 1, EXIT_GATE, EXIT_DISAGREE, EXIT_SIGINT, EXIT_SIGTERM, BatchPending.exit_code}
+    used |= {
+        cls.exit_code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.WorkbenchError)
+    }
+    assert used - documented == set(), f"exit codes missing from the README's table: {used - documented}"
