@@ -139,6 +139,11 @@ def test_every_documented_option_exists() -> None:
             for option in _OPTION.findall(args):
                 if command in options and option not in options[command]:
                     wrong.append(f"{workflow.name}: workbench {command} {option}")
+    demo = (ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8").replace("\\\n", " ")
+    for command, args in _documented_invocations(demo.replace("$WB ", "workbench ")):
+        for option in _OPTION.findall(args):
+            if command in options and option not in options[command]:
+                wrong.append(f"demo.sh: workbench {command} {option}")
     assert not wrong, wrong
     for row in _cli_reference().splitlines():
         match = re.match(r"\| `workbench (\w+)", row)
