@@ -21,7 +21,7 @@ from workbench.cli.options import FiniteFloatRange, db_option, gate_options, out
     help="Suite file (promptfoo's -c); repeatable.",
 )
 @outputs_option(
-    "Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .md, .html (static report); repeatable."
+    "Write results: .json (promptfoo v3), .jsonl, .csv, .junit.xml, .yaml, .md, .html (static report); repeatable."
 )
 @click.option(
     "-r",
