@@ -15,6 +15,7 @@ from workbench import errors
 from workbench.ci.gates import EXIT_GATE
 from workbench.cli.actions.compat import EXIT_DISAGREE
 from workbench.cli.main import COMMANDS, cli
+from workbench.report import FORMATS
 from workbench.run.batch_mode import BatchPending
 from workbench.run.interrupts import EXIT_SIGINT, EXIT_SIGTERM
 from workbench.store.db import open_db
@@ -251,3 +252,12 @@ def test_every_exit_code_the_cli_uses_is_in_the_readme_table() -> None:
         if isinstance(cls, type) and issubclass(cls, errors.WorkbenchError)
     }
     assert used - documented == set(), f"exit codes missing from the README's table: {used - documented}"
+
+
+def test_every_output_format_is_in_the_readme_and_run_help() -> None:
+    start = README.index("## Outputs")
+    section = README[start : README.index("\n## ", start + 1)]
+    run_help = CliRunner().invoke(cli, ["run", "--help"]).output
+    for ext, _ in FORMATS:
+        assert f"`{ext}`" in section, f"{ext} is missing from the README's Outputs section"
+        assert ext in run_help or ext == ".yml", f"{ext} is missing from `workbench run --help`"
