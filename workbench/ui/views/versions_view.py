@@ -77,7 +77,7 @@ def render() -> None:
         return
     st.subheader(f"What the change did (run #{diff.run_id})")
     st.dataframe(
-        pd.DataFrame(
+        widgets.rows_table(
             [
                 {
                     "variant": d.variant,
@@ -102,7 +102,7 @@ def render() -> None:
         st.caption(f"Showing {len(diff.flips)} of {diff.flips_total}.")
     if diff.flips:
         i = widgets.table_with_details(
-            pd.DataFrame(
+            widgets.rows_table(
                 [
                     {
                         "": f.direction,
