@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from analysis_data import R, make_run, prompt
 
-from workbench.analysis.diff import diff_versions, word_diff
+from workbench.analysis.diff import changed_excerpts, diff_versions, word_diff, word_opcodes
 from workbench.errors import UsageError
 from workbench.store.db import open_db
 
@@ -140,3 +140,65 @@ def test_flips_from_stored_bitsets_equal_the_join(db_path: Path, monkeypatch: py
     monkeypatch.setattr(db, "execute", lambda sql, *a: calls.append(sql) or type(db).execute(db, sql, *a))
     diff_versions(db, "ticket", "v1", "v2", run_id=run, flip_limit=5)
     assert not any("cross join" in sql for sql in calls)  # no join over every v1 result
+
+
+def test_word_opcodes_equal_sequence_matcher_on_random_token_lists() -> None:
+    """The prefix/suffix trim is exact: the same opcodes as SequenceMatcher on the whole lists, over
+    small alphabets (repeated tokens, blocks longer than the prefix or tied with the suffix, where
+    the trim must not apply) and local edits of a copy (where it does)."""
+    import difflib
+    import random
+
+    trimmed = 0
+    for seed in range(4000):
+        rnd = random.Random(seed)
+        alphabet = "abcde"[: rnd.randint(1, 5)]
+        a = [rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))]
+        b = list(a) if rnd.random() < 0.7 else [rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))]
+        for _ in range(rnd.randint(0, 3)):
+            if b and rnd.random() < 0.5:
+                del b[rnd.randrange(len(b))]
+            else:
+                b.insert(rnd.randint(0, len(b)), rnd.choice(alphabet))
+        want = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        assert word_opcodes(a, b) == want, (a, b)
+        trimmed += bool(want) and want[0][0] == "equal" and want[0][2] > 0
+    assert trimmed > 1000  # the trimmed path is exercised, not only the fallback
+
+
+def test_changed_excerpts_unchanged_by_the_trim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excerpts of prose with local edits (a word replaced, inserted or removed, at the start, the
+    middle or the end, repeated words) equal those from SequenceMatcher on the whole texts."""
+    import difflib
+    import random
+
+    from workbench.analysis import diff
+
+    words = [
+        "the",
+        "a",
+        "refund",
+        "order",
+        "customer",
+        "please,",
+        "we",
+        "will",
+        "your",
+        "account.",
+        "ticket",
+        "issue\n",
+        "days",
+    ]
+    cases = []
+    for seed in range(300):
+        rnd = random.Random(seed)
+        a = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 80)))
+        w = a.split(" ")
+        for _ in range(rnd.randint(1, 2)):
+            k = rnd.randrange(len(w) + 1)
+            w[k : k + rnd.randint(0, 3)] = rnd.sample(["changed", "words", "refund", "."], rnd.randint(0, 2))
+        cases.append((a, " ".join(w)))
+    fast = [changed_excerpts(a, b, width=100, context=30) for a, b in cases]
+    whole = lambda ta, tb: difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes()
+    monkeypatch.setattr(diff, "word_opcodes", whole)
+    assert fast == [changed_excerpts(a, b, width=100, context=30) for a, b in cases]

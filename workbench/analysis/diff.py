@@ -185,6 +185,53 @@ class VersionDiff:
 WORD = re.compile(r"\s+|\w+|[^\w\s]")
 
 
+def word_opcodes(ta: list[str], tb: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """`difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes()`, the same list, with
+    the common prefix and suffix matched first when SequenceMatcher would match them first anyway.
+
+    SequenceMatcher takes the longest common block (ties: earliest in `ta`, then in `tb`), then
+    recurses on each side of it. The common prefix (length p) is that block exactly when no block
+    is longer, i.e. no (p+1)-gram is common to both; then the rest is the same problem on the
+    tails. The common suffix (length s) of what is left is that block exactly when it is the only
+    common s-gram occurrence (none longer, none tied earlier). Otherwise nothing is trimmed. The
+    middle is then diffed alone, which costs far less when an edit is local."""
+    n, m = len(ta), len(tb)
+    # Each distinct token as one character: a token sequence is a string, searched in C.
+    ids: dict[str, int] = {}
+    sa = "".join(chr(ids.setdefault(t, len(ids))) for t in ta)
+    sb = "".join(chr(ids.setdefault(t, len(ids))) for t in tb)
+    lo = 0
+    while lo < min(n, m) and sa[lo] == sb[lo]:
+        lo += 1
+    if lo and any(sa[i : i + lo + 1] in sb for i in range(n - lo)):
+        lo = 0  # a longer common block: SequenceMatcher takes that one first
+    s = 0
+    while s < min(n, m) - lo and sa[n - 1 - s] == sb[m - 1 - s]:
+        s += 1
+    if s and not _only_common_window(sa, sb, lo, s):
+        s = 0
+    middle = difflib.SequenceMatcher(None, ta[lo : n - s], tb[lo : m - s], autojunk=False).get_opcodes()
+    out = [("equal", 0, lo, 0, lo)] if lo else []
+    out += [(tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in middle]
+    if s:
+        out.append(("equal", n - s, n, m - s, m))
+    return out
+
+
+def _only_common_window(sa: str, sb: str, lo: int, s: int) -> bool:
+    """Whether the common suffix (length `s`) of `sa[lo:]` and `sb[lo:]` is the only common
+    `s`-long window of the two, at one position in each (so no block is as long or longer)."""
+    n, m = len(sa), len(sb)
+    for i in range(lo, n - s + 1):
+        w = sa[i : i + s]
+        first = sb.find(w, lo)
+        if first < 0:
+            continue
+        if i != n - s or first != m - s:
+            return False
+    return True
+
+
 def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     """`a` -> `b` as runs of ("=", text), ("-", removed) and ("+", inserted), word by word.
 
@@ -204,7 +251,7 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
         else:
             out.append((op, text))
 
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in word_opcodes(ta, tb):
         if tag == "equal":
             emit("=", ta[i1:i2])
         else:
