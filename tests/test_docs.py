@@ -261,3 +261,33 @@ def test_every_output_format_is_in_the_readme_and_run_help() -> None:
     for ext, _ in FORMATS:
         assert f"`{ext}`" in section, f"{ext} is missing from the README's Outputs section"
         assert ext in run_help or ext == ".yml", f"{ext} is missing from `workbench run --help`"
+
+
+def _same(documented: str, actual: object) -> bool:
+    try:
+        return float(documented) == float(actual)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return documented == str(actual)
+
+
+def test_defaults_in_the_cli_reference_are_the_real_defaults() -> None:
+    """`--opt N`, default X` in a row of the CLI reference is the option's default in click."""
+    ctx = click.Context(cli)
+    checked = 0
+    for row in _cli_reference().splitlines():
+        match = re.match(r"\| `workbench (\w+)", row)
+        if not match:
+            continue
+        command = cli.get_command(ctx, match.group(1))
+        assert command is not None
+        commands = [command, *(command.commands.values() if isinstance(command, click.Group) else [])]
+        params = {name: p for c in commands for p in c.params for name in getattr(p, "opts", [])}
+        for spelled, value in re.findall(r"`((?:-\w/)?--[\w-]+)(?: [A-Z]+)?`,? default `?([\w.\-]+)", row):
+            param = params[spelled.split("/")[-1]]
+            if param.default is None or type(param.default).__name__ == "Sentinel":
+                # resolved by the action; its --help states it as `[default: X, ...]`
+                assert f"default: {value}" in (getattr(param, "help", None) or ""), spelled
+            else:
+                assert _same(value, param.default), f"{spelled}: README says default {value}, click has {param.default}"
+            checked += 1
+    assert checked >= 10, "the defaults pattern no longer matches the reference"
