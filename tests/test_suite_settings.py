@@ -8,6 +8,8 @@ import pytest
 
 from workbench.errors import SuiteError
 from workbench.suite import load
+from workbench.suite.settings import PARSED_KEYS
+from workbench.suite.validate import WORKBENCH_KEYS
 from workbench.types import SuiteCompression, SuiteSettings
 
 BLOCK = """workbench:
@@ -86,3 +88,13 @@ def test_bad_values_are_refused_at_load(
     with pytest.raises(SuiteError) as e:
         load(write(tmp_path, "s.yaml", block))
     assert str(e.value).startswith(message)
+
+
+def test_a_key_nothing_reads_is_warned_about_not_silently_accepted(tmp_path: Path) -> None:
+    # `budget`, `target`, ... were once accepted and then ignored: a user setting them got no effect
+    # and no word. Every accepted key is one the loader reads.
+    assert {*PARSED_KEYS, "allow_paths"} == WORKBENCH_KEYS
+    suite = load(write(tmp_path, "s.yaml", "workbench:\n  budget: 5\n  target: 0.9\n  max_cost: 2\n"))
+    warned = " ".join(suite.warnings)
+    assert "budget" in warned and "target" in warned and "max_cost" not in warned
+    assert suite.settings.max_cost == 2

@@ -25,7 +25,8 @@ from workbench.errors import SuiteError
 from workbench.suite.validate import expect_list
 from workbench.types import SuiteCompression, SuiteSettings
 
-# Every key parse_settings reads (the others in validate.WORKBENCH_KEYS are accepted and unused).
+# Every key parse_settings reads: validate.WORKBENCH_KEYS is these plus `allow_paths` (read by the
+# loader); any other key in a `workbench:` block is warned about as unknown.
 PARSED_KEYS = (
     "variants",
     "compressible",
