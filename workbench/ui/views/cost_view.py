@@ -98,7 +98,7 @@ def render() -> None:
     state.put("hit", hit_pct, 0.0)
     rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd), hit_pct / 100)
     pick = rec.pick.name if rec.pick else None
-    proj = pd.DataFrame(
+    proj = widgets.rows_table(
         [
             {
                 "pair": p.pair + ("  ★ recommended" if p.pair == pick else ""),
@@ -110,7 +110,7 @@ def render() -> None:
             for p in rec.projections
         ]
     )
-    if proj.empty:
+    if not len(proj):
         st.info("No pair has a known price to project.")
     else:
         st.dataframe(proj, hide_index=True)
@@ -121,12 +121,12 @@ def render() -> None:
         "Serving cost is $/request; grading is what evaluating cost."
     )
     st.dataframe(
-        pd.DataFrame([{"model": m, "price": fmt_price(p)} for m, p in rec.prices.items()]),
+        widgets.rows_table([{"model": m, "price": fmt_price(p)} for m, p in rec.prices.items()]),
         hide_index=True,
     )
     if rec.metrics:
         st.dataframe(
-            pd.DataFrame(
+            widgets.rows_table(
                 [
                     {
                         "pair": m.pair,
@@ -158,7 +158,7 @@ def render() -> None:
         )
     else:
         st.dataframe(
-            pd.DataFrame(
+            widgets.rows_table(
                 [
                     {
                         "prompt": s.prompt,

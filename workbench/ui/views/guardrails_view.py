@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
@@ -106,7 +105,7 @@ def render() -> None:
     if not failures:
         return
     i = widgets.table_with_details(
-        pd.DataFrame(
+        widgets.rows_table(
             [
                 {
                     "metric": g.metric,
