@@ -16,11 +16,13 @@ import altair as alt
 import pandas as pd
 from ui_data import build_ui_db
 
+from workbench.analysis.cost import cost_by
 from workbench.analysis.guardrails import GuardrailCount, guardrail_summary
 from workbench.analysis.recommend import Acceptance, recommend, run_acceptance
 from workbench.analysis.trend import RunSummary, list_run_summaries, suite_trend
 from workbench.format import fmt_cost
 from workbench.store.db import open_db
+from workbench.ui.views.cost_view import cost_chart, groups_table
 from workbench.ui.views.guardrails_view import _chart as guardrails_chart
 from workbench.ui.views.overview_view import trend_chart
 from workbench.ui.views.recommendation_view import scatter
@@ -168,3 +170,30 @@ def test_overview_trend_is_altairs_spec(db: Any) -> None:
     spec = trend_chart(unpriced)
     assert "vconcat" not in spec and spec["title"] == "Pass rate"
     assert normalized(spec) == normalized(altair_trend(unpriced).to_dict(validate=False))
+
+
+def altair_cost_bars(groups: list[Any]) -> alt.Chart:
+    df = groups_table(groups)
+    known = df[df["usd_per_request"].notna()]
+    return (
+        alt.Chart(known)
+        .mark_bar()
+        .encode(
+            x=alt.X("usd_per_request:Q", title="$ per request (uncached)", axis=alt.Axis(format="$.2~g")),
+            y=alt.Y("name:N", sort="-x", title=None),
+            tooltip=["name", "cost / request", "cost / passing test", "spent"],
+        )
+    )
+
+
+@pytest.mark.parametrize("dimension", ["model", "version", "variant"])
+def test_cost_chart_is_altairs_spec(db: Any, dimension: str) -> None:
+    groups = cost_by(db, 1, dimension)
+    assert groups and all(g.mean_cost is not None for g in groups)
+    assert normalized(cost_chart(groups) or {}) == normalized(altair_cost_bars(groups).to_dict(validate=False))
+    # An unpriced group is left out of the chart, as the page's filter did; none priced: no chart.
+    unpriced = [dataclasses.replace(g, mean_cost=None) for g in groups]
+    spec = cost_chart(groups[:1] + unpriced[1:])
+    assert spec is not None and [r["name"] for r in spec["datasets"]["groups"]] == [groups[0].name]
+    assert normalized(spec) == normalized(altair_cost_bars(groups[:1] + unpriced[1:]).to_dict(validate=False))
+    assert cost_chart(unpriced) is None

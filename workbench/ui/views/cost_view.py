@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -14,24 +16,54 @@ from workbench.ui import data, state, widgets
 DEFAULT_RPD = 10_000.0
 
 
+def group_rows(groups: list[CostGroup]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": g.name,
+            "results": g.n,
+            "pass rate": g.pass_rate,
+            "cost / request": fmt_cost(g.mean_cost),
+            "cost / passing test": fmt_cost(g.cost_per_pass) if g.passes else "- (no passes)",
+            "spent": fmt_cost(g.spent),
+            "tokens in": g.tokens_in,
+            "tokens out": g.tokens_out,
+            "cache hits": fmt_rate(g.cache_hit_rate),
+            "usd_per_request": g.mean_cost,
+        }
+        for g in groups
+    ]
+
+
 def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "name": g.name,
-                "results": g.n,
-                "pass rate": g.pass_rate,
-                "cost / request": fmt_cost(g.mean_cost),
-                "cost / passing test": fmt_cost(g.cost_per_pass) if g.passes else "- (no passes)",
-                "spent": fmt_cost(g.spent),
-                "tokens in": g.tokens_in,
-                "tokens out": g.tokens_out,
-                "cache hits": fmt_rate(g.cache_hit_rate),
-                "usd_per_request": g.mean_cost,
-            }
-            for g in groups
-        ]
-    )
+    return pd.DataFrame(group_rows(groups))
+
+
+def cost_chart(groups: list[CostGroup]) -> dict[str, Any] | None:
+    """$ per request of each priced group as horizontal bars, most first: a Vega-Lite spec written
+    as a dict (Altair's encode/to_dict cost more than the rest of the chart's page work;
+    tests/test_ui_chart_specs.py checks it equals the spec Altair built). None: no priced group."""
+    rows = [r for r in group_rows(groups) if r["usd_per_request"] is not None]
+    if not rows:
+        return None
+    return {
+        "$schema": alt.SCHEMA_URL,
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "datasets": {"groups": rows},
+        "data": {"name": "groups"},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "usd_per_request",
+                "type": "quantitative",
+                "title": "$ per request (uncached)",
+                "axis": {"format": "$.2~g"},
+            },
+            "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
+            "tooltip": [
+                {"field": f, "type": "nominal"} for f in ("name", "cost / request", "cost / passing test", "spent")
+            ],
+        },
+    }
 
 
 def render() -> None:
@@ -59,19 +91,11 @@ def render() -> None:
         key="w_by",
     )
     state.put("by", dim, "model")
-    df = groups_table(data.cost_by(tok, run.id, dim))
-    known = df[df["usd_per_request"].notna()]
-    if len(known):
-        chart = (
-            alt.Chart(known)
-            .mark_bar()
-            .encode(
-                x=alt.X("usd_per_request:Q", title="$ per request (uncached)", axis=alt.Axis(format="$.2~g")),
-                y=alt.Y("name:N", sort="-x", title=None),
-                tooltip=["name", "cost / request", "cost / passing test", "spent"],
-            )
-        )
-        widgets.chart(chart, height=max(60, 32 * len(known)))
+    groups = data.cost_by(tok, run.id, dim)
+    df = groups_table(groups)
+    chart = cost_chart(groups)
+    if chart is not None:
+        widgets.chart(chart, height=max(60, 32 * len(chart["datasets"]["groups"])))
     target = data.suite_acceptance(tok, run.id).min_pass_rate
     st.dataframe(widgets.style_rates(df.drop(columns=["usd_per_request"]), "pass rate", target), hide_index=True)
 
