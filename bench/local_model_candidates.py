@@ -34,7 +34,8 @@ CHILD = r"""
 import json, os, resource, sys, time, warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, {root!r})
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as workbench sets it before torch loads
+if "OMP_WAIT_POLICY" not in os.environ and os.getloadavg()[0] >= (os.cpu_count() or 1):
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # as workbench's local_model decides before torch loads
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
