@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compile_first import compile_bytecode  # a sibling script
+
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "make_engine_bench.py"
 
@@ -43,19 +45,6 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float,
         sys.stderr.write(proc.stderr)
     # ru_maxrss is the max over all children so far: run the measured command first.
     return wall, max(peak, before) / 1024, proc.returncode
-
-
-def compile_bytecode(source_only: bool) -> None:
-    """Compile workbench's modules to bytecode first, as installing the package does.
-
-    With PYTHONDONTWRITEBYTECODE=1 in the environment (some sandboxes set it) and no compiled
-    files, every CLI start would compile ~200 modules from source (~0.15 s) that an installed
-    workbench never compiles; `--source-only` measures that case."""
-    if source_only:
-        print("bytecode: not compiled (--source-only): each run compiles what has no up-to-date .pyc")
-        return
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "workbench")], check=True)
-    print("bytecode: workbench compiled first, as `pip install` does")
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from compile_first import compile_bytecode  # a sibling script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,19 +73,6 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU["s"] = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
     return wall, proc.returncode, proc.stderr
-
-
-def compile_bytecode(source_only: bool) -> None:
-    """Compile workbench's modules to bytecode first, as installing the package does.
-
-    With PYTHONDONTWRITEBYTECODE=1 in the environment (some sandboxes set it) and no compiled
-    files, every CLI start would compile ~200 modules from source (~0.15 s) that an installed
-    workbench never compiles; `--source-only` measures that case."""
-    if source_only:
-        print("bytecode: not compiled (--source-only): each run compiles what has no up-to-date .pyc")
-        return
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "workbench")], check=True)
-    print("bytecode: workbench compiled first, as `pip install` does")
 
 
 def main() -> None:
