@@ -10,6 +10,7 @@ Bad input raises `SuiteError` (`file: key.path: message`); unknown keys are warn
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import math
@@ -60,27 +61,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _check_suite_file(path: Path, shown: str) -> None:
-    """The suite itself defines the project root: every check but confinement applies to it."""
+@contextlib.contextmanager
+def _suite_read_errors(shown: str) -> Iterator[None]:
+    """Reading the suite file: each way it can fail becomes one SuiteError line naming the file."""
     try:
-        file_access.check(path, dataclasses.replace(file_access.current_policy(), roots=None))
-    except FileNotFoundError:
-        raise SuiteError(shown, None, "file not found") from None
-    except IsADirectoryError:
-        raise SuiteError(shown, None, "is a directory, not a suite file") from None
-    except file_access.FileAccessError as e:
-        raise SuiteError(shown, None, e.reason) from None
-    except OSError as e:
-        raise SuiteError(shown, None, f"cannot read ({e.strerror or e})") from None
-
-
-def load_config(path: Path | str) -> dict[str, Any]:
-    """The suite file parsed (YAML 1.2 / JSON), checked to be a mapping."""
-    path = Path(path)
-    shown = _display(path)
-    try:
-        _check_suite_file(path, shown)
-        text = file_access.decode_text(path.read_bytes())
+        yield
     except FileNotFoundError:
         raise SuiteError(shown, None, "file not found") from None
     except IsADirectoryError:
@@ -91,6 +76,21 @@ def load_config(path: Path | str) -> dict[str, Any]:
         raise SuiteError(shown, None, e.reason) from None
     except OSError as e:
         raise SuiteError(shown, None, f"cannot read ({e.strerror or e})") from None
+
+
+def _check_suite_file(path: Path, shown: str) -> None:
+    """The suite itself defines the project root: every check but confinement applies to it."""
+    with _suite_read_errors(shown):
+        file_access.check(path, dataclasses.replace(file_access.current_policy(), roots=None))
+
+
+def load_config(path: Path | str) -> dict[str, Any]:
+    """The suite file parsed (YAML 1.2 / JSON), checked to be a mapping."""
+    path = Path(path)
+    shown = _display(path)
+    _check_suite_file(path, shown)
+    with _suite_read_errors(shown):
+        text = file_access.decode_text(path.read_bytes())
     data = load_yaml(text, shown)
     if data is None:
         raise SuiteError(shown, None, "the suite file is empty")
