@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from workbench.errors import SuiteError
 from workbench.suite import load
+from workbench.suite.yaml12 import FAST_PATH_BYTES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CASES = [
     (
@@ -193,3 +199,57 @@ def test_error_inside_a_tests_file_names_that_file(workdir: Path) -> None:
     with pytest.raises(SuiteError) as e:
         load(Path("x.yaml"))
     assert str(e.value) == "t.yaml: [0].assert[0]: 'type' is required"
+
+
+# A large suite is streamed: its `tests:` items are read from the file batch by batch after the
+# check, and the file is read once more for its digest. A read failing there (the file removed or
+# rewritten in between) is the same one-line error as any other unreadable suite, exit 2.
+_STREAMED_READ = """
+import os, sys
+import workbench.suite.yaml12 as y
+from workbench.cli.main import main
+
+path, how = sys.argv[1], sys.argv[2]
+original = y.StreamedTests.batches
+
+def batches(self):
+    if how == "removed":
+        os.remove(self.path)
+    elif how == "rewritten":  # the same size, a byte in the first batch no longer UTF-8
+        with open(self.path, "r+b") as fh:
+            fh.seek(self.spans[0][0] + 4)
+            fh.write(b"\\xff")
+    yield from original(self)
+    if how == "removed-after":
+        os.remove(self.path)
+
+y.StreamedTests.batches = batches
+sys.argv = ["workbench", "plan", "--db", os.path.join(os.path.dirname(path), "wb.db"), path]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [("removed", "file not found"), ("rewritten", "not a UTF-8 text file"), ("removed-after", "file not found")],
+)
+def test_streamed_suite_read_failure_is_one_line(tmp_path: Path, how: str, message: str) -> None:
+    suite = tmp_path / "promptfooconfig.yaml"
+    items = "".join(f"- vars: {{q: question number {i} of a large suite}}\n" for i in range(4000))
+    suite.write_text("prompts: ['{{q}}']\nproviders: [echo]\ntests:\n" + items)
+    assert suite.stat().st_size > FAST_PATH_BYTES  # the streamed load, not the whole-file one
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _STREAMED_READ, str(suite), how],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "promptfooconfig.yaml" in lines[0] and message in lines[0]
+    assert not (tmp_path / "wb.db").exists()

@@ -103,16 +103,18 @@ def load_config(path: Path | str) -> dict[str, Any]:
 def _load_config_streamed(path: Path, shown: str) -> tuple[dict[str, Any], StreamedTests] | None:
     """A large suite whose `tests:` list is read a batch at a time (suite/yaml12.py), else None."""
     _check_suite_file(path, shown)
-    got = load_streamed(path)
+    with _suite_read_errors(shown):
+        got = load_streamed(path)
     if got is None:
         return None
     data, stream = got
     return resolve_local_refs(data, shown), stream
 
 
-def _file_sha256(path: Path) -> str:
+def _suite_sha256(path: Path, shown: str) -> str:
+    """The suite file's digest, read once more after its tests (it may be gone by then)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with _suite_read_errors(shown), open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -191,8 +193,15 @@ def _load_one(path: Path, generate: Generator | None = None) -> Suite:
 def _streamed_raw(
     stream: StreamedTests, base_dir: Path, shown: str, generate: Generator | None
 ) -> Iterator[list[RawTest]]:
+    """Each batch of the suite file's own `tests:` items read; a failure to read the file (removed or
+    changed since the scan) is the suite's one-line error, the items' own errors are theirs."""
+    batches = stream.batches()
     start = 0
-    for items in stream.batches():
+    while True:
+        with _suite_read_errors(shown):
+            items = next(batches, None)
+        if items is None:
+            return
         yield read_test_items(items, base_dir, shown, "tests", generate, start=start)
         start += len(items)
 
@@ -274,7 +283,7 @@ def _build(
         settings=settings,
         derived_metrics=list(derived),
         warnings=warnings,
-        sha256=_file_sha256(path),
+        sha256=_suite_sha256(path, shown),
         extensions=extensions,
         nunjucks_filters=filters,
         test_source=(raw_tests, config.get("defaultTest"), scenarios) if extensions else None,
