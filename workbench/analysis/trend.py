@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.orphaned_runs import close_orphaned_runs
+
 RUN_LIMIT = 200
 
 
@@ -97,7 +99,9 @@ def _summary(db: Database, r: tuple[Any, ...]) -> RunSummary:
 
 
 def list_run_summaries(db: Database, limit: int = RUN_LIMIT, suite: str | None = None) -> list[RunSummary]:
-    """The newest runs first; `suite` keeps runs whose suite path contains it."""
+    """The newest runs first; `suite` keeps runs whose suite path contains it. A run whose process
+    was killed since the database was opened (a long-lived reader: the UI) is closed first."""
+    close_orphaned_runs(db)
     where, params = ("where suite_path like ?", [f"%{suite}%"]) if suite else ("", [])
     rows = db.execute(f"select {COLUMNS} from runs {where} order by id desc limit ?", [*params, int(limit)]).fetchall()
     return [_summary(db, r) for r in rows]
@@ -105,6 +109,7 @@ def list_run_summaries(db: Database, limit: int = RUN_LIMIT, suite: str | None =
 
 def suite_trend(db: Database, suite_path: str, limit: int = RUN_LIMIT) -> list[RunSummary]:
     """Runs of one suite (same stored path), oldest first: the trend of pass rate, cost and errors."""
+    close_orphaned_runs(db)
     rows = db.execute(
         f"select {COLUMNS} from (select {COLUMNS} from runs where suite_path is ? order by id desc limit ?)"
         " order by id",

@@ -26,6 +26,7 @@ from workbench.analysis.recommend import Recommendation, recommend_for
 from workbench.ci.compare_inputs import Review, SuiteComparison
 from workbench.format import fmt_cost, fmt_ms, fmt_spend
 from workbench.store import queries
+from workbench.store.orphaned_runs import close_orphaned_runs
 
 FLIPS_SHOWN = 20
 FAILURES_SHOWN = 30
@@ -234,6 +235,7 @@ def failures(db: Database, run_id: int, limit: int = FAILURES_SHOWN) -> list[str
 
 
 def render_run_html(db: Database, run_id: int) -> str:
+    close_orphaned_runs(db)  # a run killed with `kill -9` reads `interrupted`
     run = queries.rows(db, "select * from runs where id = ?", [run_id])[0]
     name = Path(run["suite_path"]).name if run.get("suite_path") else f"run {run_id}"
     rec = recommend_for(db, run=run_id)

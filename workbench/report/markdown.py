@@ -27,6 +27,7 @@ from workbench.ci.compare_inputs import Review, SuiteComparison
 from workbench.format import fmt_cost, fmt_spend
 from workbench.report.md_escape import code, html_in_md, md
 from workbench.store import queries
+from workbench.store.orphaned_runs import close_orphaned_runs
 from workbench.suite.families import normalize_content, unified_diff
 
 TOP_REGRESSIONS = 10
@@ -386,6 +387,7 @@ def _pair_stats_row(p: PairStats) -> list[str]:
 
 
 def render_run(db: Database, run_id: int) -> str:
+    close_orphaned_runs(db)  # a run killed with `kill -9` reads `interrupted`
     run = queries.rows(db, "select * from runs where id = ?", [run_id])[0]
     rate = run.get("pass_rate")
     failed = int(run.get("failures") or 0) + int(run.get("errors") or 0)

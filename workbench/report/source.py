@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from workbench.errors import UsageError
 from workbench.store.json_columns import loads
+from workbench.store.orphaned_runs import close_orphaned_runs
 
 # promptfoo-like order: every prompt/provider of test 0, then test 1, ...
 ORDER_BY_TEST = "test_idx, prompt_idx, variant = 'none' desc, variant, provider_idx, repeat"
@@ -175,6 +176,7 @@ def variant_sort_key(name: str) -> tuple[int, str]:
 
 
 def load_run(db: Database, run_id: int) -> RunInfo:
+    close_orphaned_runs(db)  # a run killed with `kill -9` reads `interrupted`
     row = db.execute("select * from runs where id = ?", [run_id]).fetchone()
     if row is None:
         raise UsageError(f"run {run_id} not found in the database")

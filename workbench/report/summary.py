@@ -21,6 +21,7 @@ from workbench.format import fmt_cost, fmt_ms, fmt_price, fmt_rate, fmt_spend
 from workbench.report.error_reasons import format_error_reasons
 from workbench.report.source import load_run, variant_sort_key
 from workbench.store.json_columns import loads
+from workbench.store.orphaned_runs import close_orphaned_runs
 from workbench.store.writer import run_totals
 
 
@@ -180,6 +181,7 @@ def plain_table(rows: list[list[str]]) -> str:
 
 
 def totals_line(db: Database, run_id: int, wall_s: float | None) -> str:
+    close_orphaned_runs(db)  # a run killed with `kill -9` reads `interrupted`
     run = db.execute(
         "select results, passes, failures, errors, pass_rate, cost, status, grader_cost from runs where id = ?",
         [run_id],

@@ -412,3 +412,12 @@ def m011_pair_outcomes(db: Database) -> None:
     # "Do both runs hold the same tests at the same indexes?" on two covering index reads instead
     # of the test rows (their vars and assertions).
     db.execute("create index if not exists idx_test_cases_idx_identity on test_cases (run_id, test_idx, identity)")
+
+
+@migrations()
+def m012_run_owner(db: Database) -> None:
+    # A run killed with `kill -9` used to stay `running` forever: runs.owner (JSON: host, machine
+    # id, boot id, PID namespace, pid and its start time; store/run_owners.py) names the process
+    # that runs it, so readers close a run whose owner is gone as `interrupted`. NULL on older runs.
+    if db.table("runs").exists() and "owner" not in db.table("runs").columns_dict:
+        db.table("runs").add_column("owner", str)

@@ -24,6 +24,7 @@ from workbench.signal_hold import hold_signals
 from workbench.store.json_columns import dumps
 from workbench.store.pair_outcomes import store as store_pair_outcomes
 from workbench.store.pair_totals import store as store_pair_totals
+from workbench.store.run_owners import current_owner
 from workbench.store.transaction import transaction
 from workbench.suite.families import git_commit_of
 from workbench.tokens import count_tokens
@@ -107,6 +108,7 @@ class RunWriter:
                         "git_ref": git_ref,
                         "started_at": now_iso(),
                         "status": "running",
+                        "owner": current_owner(),
                         "config": dumps(config),
                         "cells_planned": cells_planned,
                         "estimate": dumps(estimate) if estimate else None,
@@ -284,29 +286,43 @@ class RunWriter:
 
     def finish(self, status: str) -> RunTotals:
         """Compute the run's totals from its stored results and close it."""
-
-        def write() -> RunTotals:
-            with transaction(self.db):  # one transaction (sqlite-utils commits a lone update at once)
-                totals = run_totals(self.db, self.run_id)
-                self.db.table("runs").update(
-                    self.run_id, {**totals.to_dict(), "status": status, "finished_at": now_iso()}
-                )
-
-                store_pair_totals(self.db, self.run_id)
-                store_pair_outcomes(self.db, self.run_id)
-            return totals
-
         # A signal now would roll the transaction back and leave the run `running`: it waits
         # until the run is finished, then takes effect (workbench/signal_hold.py).
         with hold_signals():
-            return cast(RunTotals, with_retry(write))
+            return cast(RunTotals, with_retry(close_run, self.db, self.run_id, status))
 
     def set_status(self, status: str) -> None:
+        """`running` also makes this process the run's owner (a resumed run changes hands)."""
+        owner = {"owner": current_owner()} if status == "running" else {}
+
         def write() -> None:
             with transaction(self.db):
-                self.db.table("runs").update(self.run_id, {"status": status})
+                self.db.table("runs").update(self.run_id, {"status": status, **owner})
 
         with_retry(write)
+
+
+def close_run(db: Database, run_id: int, status: str, *, expect_owner: str | None = None) -> RunTotals | None:
+    """Compute a run's totals from its stored results and close it with `status`, in one
+    transaction (sqlite-utils commits a lone update at once). With `expect_owner`, only while the
+    run is still `running` under that owner (None, nothing written, when it has been claimed
+    since); the run is then closed at the time of its last stored result."""
+    with transaction(db):
+        finished_at = now_iso()
+        if expect_owner is not None:
+            row = db.execute(
+                "select (select max(created_at) from results where run_id = runs.id), started_at from runs"
+                " where id = ? and status = 'running' and owner = ?",
+                [run_id, expect_owner],
+            ).fetchone()
+            if row is None:
+                return None
+            finished_at = row[0] or row[1] or finished_at
+        totals = run_totals(db, run_id)
+        db.table("runs").update(run_id, {**totals.to_dict(), "status": status, "finished_at": finished_at})
+        store_pair_totals(db, run_id)
+        store_pair_outcomes(db, run_id)
+    return totals
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,162 @@
+"""A run killed with `kill -9` reads as `interrupted`, not `running` forever (store/run_owners.py).
+
+A real `workbench run` against a slow loopback server is killed with SIGKILL mid-run: every reader
+(`workbench runs`, its JSON, one run's summary, a reader that had the database open before the
+kill, as the UI does) then shows it `interrupted` with the totals of its committed results, and
+`--resume` completes it. A run whose owner is alive, or on another machine, stays `running`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_openai_server import FakeOpenAI
+from reliability_helpers import count_results, loopback_suite, query, run, start, wait_for, wb_env
+from sqlite_utils import Database
+
+from workbench.analysis.trend import list_run_summaries
+from workbench.store import run_owners
+from workbench.store.db import open_db
+from workbench.store.orphaned_runs import close_orphaned_runs
+
+N_TESTS = 40
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI({"delay": 0.08}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _workbench(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_run_killed_with_sigkill_reads_interrupted_everywhere_and_resumes(
+    slow_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
+    db = tmp_path / "kill.db"
+    env = wb_env(db)
+    args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
+    proc = start(args, tmp_path, env)
+    wait_for(db, 4, proc)
+    reader = open_db(db, create=False)  # open before the kill, as the UI's connection is
+    assert [r.status for r in list_run_summaries(reader)] == ["running"]  # its owner is alive
+    proc.kill()
+    proc.wait()
+    kept = count_results(db)
+    assert 4 <= kept < N_TESTS
+    assert query(db, "select status from runs") == [("running",)]  # kill -9 cannot mark it itself
+
+    # the long-lived reader's next listing closes it
+    summaries = list_run_summaries(reader)
+    assert [(r.status, r.results) for r in summaries] == [("interrupted", kept)]
+    reader.conn.close()
+    status, results, finished = query(db, "select status, results, finished_at from runs where id = 1")[0]
+    assert (status, results) == ("interrupted", kept) and finished  # the totals a Ctrl-C would leave
+
+    listed = _workbench(["runs", "--db", str(db)], tmp_path, env)
+    assert listed.returncode == 0, listed.stderr
+    assert "interrupted" in listed.stdout and "running" not in listed.stdout
+    as_json = _workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
+    assert [r["status"] for r in json.loads(as_json.stdout)] == ["interrupted"]
+    one = _workbench(["runs", "1", "--db", str(db)], tmp_path, env)
+    assert f"Run 1 (interrupted): {kept} results" in one.stdout, one.stdout
+
+    done = run([*args, "--resume"], tmp_path, env)  # the latest unfinished run of this suite
+    assert done.returncode == 0, done.stderr
+    assert query(db, "select id, status, results from runs") == [(1, "completed", N_TESTS)]
+
+
+def test_the_next_workbench_runs_closes_a_killed_run(slow_server: FakeOpenAI, tmp_path: Path) -> None:
+    """No reader open at the kill: the next `workbench runs` closes it."""
+    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
+    db = tmp_path / "kill.db"
+    env = wb_env(db)
+    proc = start([str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"], tmp_path, env)
+    wait_for(db, 2, proc)
+    proc.kill()
+    proc.wait()
+    listed = _workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
+    assert listed.returncode == 0, listed.stderr
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["interrupted"]
+
+
+def _owner(**changes: object) -> str:
+    return json.dumps({**json.loads(run_owners.current_owner()), **changes})
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # reaped: the pid names no process now
+    return proc.pid
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="pid start times come from /proc")
+def test_owner_gone_only_when_certain() -> None:
+    me = run_owners.current_owner()
+    assert not run_owners.owner_gone(me)  # alive
+    assert run_owners.owner_gone(_owner(pid=_dead_pid()))  # no such process
+    assert run_owners.owner_gone(_owner(start="1"))  # this pid, but started at another time: reused
+    assert run_owners.owner_gone(_owner(boot="another-boot"))  # the machine rebooted since
+    # unknown: left running
+    assert not run_owners.owner_gone(_owner(host=socket.gethostname() + "-elsewhere", pid=_dead_pid()))
+    assert not run_owners.owner_gone(_owner(machine="another-machine-id", pid=_dead_pid()))
+    assert not run_owners.owner_gone(_owner(pidns="pid:[1]", pid=_dead_pid()))  # another container
+    for unreadable in (None, "", "not json", "[]", '{"host": "x"}'):
+        assert not run_owners.owner_gone(unreadable)
+
+
+def test_only_runs_whose_owner_is_gone_are_closed(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "w.db")
+    gone, elsewhere = _owner(pid=_dead_pid()), _owner(host="another-host", pid=_dead_pid())
+    rows = [
+        {"id": 1, "status": "running", "owner": gone, "started_at": "2026-01-01T00:00:00+00:00"},
+        {"id": 2, "status": "running", "owner": elsewhere},
+        {"id": 3, "status": "running", "owner": run_owners.current_owner()},
+        {"id": 4, "status": "running", "owner": None},  # made before owners were recorded
+        {"id": 5, "status": "completed", "owner": gone},
+    ]
+    db.table("runs").insert_all(rows)
+    assert close_orphaned_runs(db) == [1]
+    assert query(tmp_path / "w.db", "select id, status, results, finished_at from runs order by id") == [
+        (1, "interrupted", 0, "2026-01-01T00:00:00+00:00"),  # no results: closed at its start
+        (2, "running", None, None),
+        (3, "running", None, None),
+        (4, "running", None, None),
+        (5, "completed", None, None),
+    ]
+    db.conn.close()
+
+
+def test_a_read_only_database_is_read_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    db = open_db(path)
+    db.table("runs").insert({"id": 1, "status": "running", "owner": _owner(pid=_dead_pid())})
+    db.conn.close()
+    if os.geteuid() == 0:  # root writes through file modes: a read-only connection instead
+        ro = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        assert close_orphaned_runs(ro) == []
+        ro.conn.close()
+    else:
+        path.chmod(0o444)
+        tmp_path.chmod(0o555)
+        try:
+            assert [r.status for r in list_run_summaries(open_db(path, create=False))] == ["running"]
+        finally:
+            tmp_path.chmod(0o755)
+    assert query(path, "select status from runs") == [("running",)]
