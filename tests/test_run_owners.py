@@ -121,6 +121,14 @@ def test_owner_gone_only_when_certain() -> None:
         assert not run_owners.owner_gone(unreadable)
 
 
+@pytest.mark.skipif(not Path("/etc/machine-id").exists(), reason="no machine id here")
+def test_owner_never_holds_the_raw_machine_id() -> None:
+    machine_id = Path("/etc/machine-id").read_text().strip()
+    owner = json.loads(run_owners.current_owner())
+    assert machine_id and machine_id not in run_owners.current_owner()
+    assert len(owner["machine"]) == 32 and owner["machine"] != machine_id
+
+
 def test_only_runs_whose_owner_is_gone_are_closed(tmp_path: Path) -> None:
     db = open_db(tmp_path / "w.db")
     gone, elsewhere = _owner(pid=_dead_pid()), _owner(host="another-host", pid=_dead_pid())

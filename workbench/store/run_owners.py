@@ -1,6 +1,7 @@
 """Which process owns a `running` run, and whether it is gone (a `kill -9`, a crash, a reboot).
 
-A run row records its owner (`runs.owner`, JSON): the host (hostname and /etc/machine-id), the
+A run row records its owner (`runs.owner`, JSON): the host (hostname and a digest of /etc/machine-id,
+which systemd asks never to expose as it is: a database travels as a CI artifact), the
 kernel boot (/proc/sys/kernel/random/boot_id), the PID namespace, the pid and the pid's start time
 (/proc/<pid>/stat), so a reused pid is never taken for the owner. Reading runs closes every `running` run whose owner
 is certainly gone as `interrupted` (store/orphaned_runs.py).
@@ -13,6 +14,7 @@ missing owner: runs made before owners were recorded) is unknown, and the run is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -27,6 +29,13 @@ def _read(path: str) -> str:
         return ""
 
 
+def _digest(machine_id: str) -> str:
+    """An application-specific digest of the machine id (as sd_id128_get_machine_app_specific does)."""
+    if not machine_id:
+        return ""
+    return hashlib.sha256(b"workbench run owner:" + machine_id.encode()).hexdigest()[:32]
+
+
 @cache
 def _this_host() -> dict[str, str]:
     try:
@@ -35,7 +44,7 @@ def _this_host() -> dict[str, str]:
         pidns = ""
     return {
         "host": socket.gethostname(),
-        "machine": _read("/etc/machine-id"),
+        "machine": _digest(_read("/etc/machine-id")),
         "boot": _read("/proc/sys/kernel/random/boot_id"),
         "pidns": pidns,
     }
