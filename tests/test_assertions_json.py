@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from assertion_helpers import grade, one
 
+from workbench.assertions.json_extract import extract_json_objects
 from workbench.errors import AssertionConfigError
 
 SCHEMA = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
@@ -48,3 +49,24 @@ def test_unknown_schema_keyword_errors_the_row() -> None:
 def test_schema_threshold_row() -> None:
     r = grade([{"type": "is-json", "value": SCHEMA}, {"type": "is-json"}], '{"id": "x"}', threshold=0.5)
     assert (r.pass_, r.score) == (True, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "objects"),
+    [
+        ('Sure: {"a": 1} and {"b": [1, 2]}', [{"a": 1}, {"b": [1, 2]}]),
+        ("{a: 1, b: 'two',}", [{"a": 1, "b": "two"}]),  # YAML flow mapping, trailing comma
+        ('{"a": 1, "a": 2}', [{"a": 2}]),  # js-yaml `json: true`: the last duplicate wins
+        ('{"t": "x}"} and {"ok": true}', [{"ok": True}]),  # a `}` in a string ends the first count
+        ('truncated: {"a": 1, "b": [1, 2]', [{"a": 1, "b": [1, 2]}]),  # auto-closed at the end
+        ('{"a": 1 // note\n}', [{"a": 1}]),
+        ('{"url": "http://x.y//z"}', [{"url": "http://x.y//z"}]),
+        ("[1, 2, 3] no object", []),
+        ('{"a": "unterminated', []),
+    ],
+)
+def test_extract_json_objects_finds_what_promptfoo_finds(text: str, objects: list[object]) -> None:
+    """The one extractor of contains-json and the model graders (promptfoo's extractJsonObjects);
+    each row was checked against promptfoo 0.121.20 (tests/compat/differential/contains_json*,
+    grader_json)."""
+    assert extract_json_objects(text) == objects

@@ -92,6 +92,13 @@ def test_llm_rubric_parses_json_and_records_tokens_and_cost() -> None:
         ('{"pass": "nope", "reason": "r"}', None, (False, 0.0, "r")),
         ('{"score": "0.3", "reason": "r"}', None, (True, 0.3, "r")),
         ("no json here", None, (False, 0.0, "Could not extract JSON from llm-rubric response")),
+        # the answer is found as promptfoo finds it (extractJsonObjects, as contains-json): YAML
+        # flow mappings, comments and trailing commas pass; a `}` inside a string ends the count
+        ("Verdict: {pass: false, score: 0.25, reason: short}", None, (False, 0.25, "short")),
+        ('{"pass": false, // because\n "score": 0.1, "reason": "r",}', None, (False, 0.1, "r")),
+        ('{"pass": true, "reason": "smile :}"}', None, (False, 0.0, "Could not extract JSON from llm-rubric response")),
+        ('{"pass": false, "pass": true, "reason": "last key wins"}', None, (True, 1.0, "last key wins")),
+        ('{"pass": false, "score": 0.3', None, (False, 0.3, "Score 0.3 below threshold undefined")),
     ],
 )
 def test_llm_rubric_score_parsing_and_threshold(reply: str, threshold: float | None, expected: tuple) -> None:

@@ -2,9 +2,7 @@
 
 promptfoo compiles schemas with Ajv (draft-07, `strictSchema: true`): an unknown keyword throws
 at compile time, which errors the row (QUIRKS 19). Schema strings are parsed as YAML.
-contains-json extracts candidates the way promptfoo's extractJsonObjects does: from each `{`,
-grow to the matching brace (auto-closing unbalanced ones), convert `//` comments to `#`, and
-parse as YAML (so unquoted keys, single quotes and trailing commas pass; QUIRKS 18).
+contains-json finds its candidates with promptfoo's extractJsonObjects (assertions/json_extract.py).
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from workbench.assertions.handler import AssertionContext, inverse_aware
+from workbench.assertions.json_extract import extract_json_objects
 from workbench.assertions.strings import PASSED, out_str
 from workbench.errors import AssertionConfigError
 from workbench.jsjson import js_json_parse
@@ -142,107 +141,6 @@ def handle_is_json(ctx: AssertionContext) -> GradingResult:
 
 
 _MISSING = object()
-
-
-def convert_slash_comments(text: str) -> str:
-    """promptfoo's convertSlashCommentsToHash (per line, quote-aware, URLs kept)."""
-    import re
-
-    out_lines = []
-    for line in text.split("\n"):
-        state = "normal"
-        result: list[str] = []
-        i = 0
-        done = False
-        while i < len(line):
-            ch = line[i]
-            nxt = line[i + 1] if i + 1 < len(line) else ""
-            prev = line[i - 1] if i > 0 else ""
-            if state == "normal":
-                if ch == "'" and not re.match(r"[a-zA-Z]", prev):
-                    state = "single"
-                    result.append(ch)
-                elif ch == '"':
-                    state = "double"
-                    result.append(ch)
-                elif ch == "/" and nxt == "/":
-                    start = 0
-                    for j in range(i - 1, -1, -1):
-                        if line[j].isspace():
-                            start = j + 1
-                            break
-                    if "://" in line[start : i + 2]:
-                        result.append(ch)
-                    else:
-                        count = 2
-                        while i + count < len(line) and line[i + count] == "/":
-                            count += 1
-                        out_lines.append("".join(result) + "#" * (count // 2) + line[i + count :])
-                        done = True
-                        break
-                else:
-                    result.append(ch)
-            elif state == "single":
-                result.append(ch)
-                if ch == "'" and not _escaped(line, i) and not re.match(r"[a-zA-Z]", nxt):
-                    state = "normal"
-            else:
-                result.append(ch)
-                if ch == '"' and not _escaped(line, i):
-                    state = "normal"
-            i += 1
-        if not done:
-            out_lines.append("".join(result))
-    return "\n".join(out_lines)
-
-
-def _escaped(line: str, i: int) -> bool:
-    n = 0
-    j = i - 1
-    while j >= 0 and line[j] == "\\":
-        n += 1
-        j -= 1
-    return n % 2 == 1
-
-
-def _parse_candidate(text: str) -> Any:
-    return load_yaml(convert_slash_comments(text))
-
-
-def extract_json_objects(s: str) -> list[Any]:
-    """promptfoo's extractJsonObjects."""
-    found: list[Any] = []
-    max_len = 100_000
-    i = 0
-    n = len(s)
-    while i < n:
-        if s[i] != "{":
-            i += 1
-            continue
-        opens, closes = 1, 0
-        j = i + 1
-        limit = min(i + max_len, n)
-        next_i = i + 1
-        while j < limit and opens > closes:
-            if s[j] == "{":
-                opens += 1
-            elif s[j] == "}":
-                closes += 1
-            j += 1
-            if opens == closes or j == n or j == i + max_len:
-                candidate = s[i:j] + "}" * max(0, opens - closes)
-                try:
-                    parsed = _parse_candidate(candidate)
-                except Exception:
-                    if opens == closes:
-                        break
-                    continue
-                if isinstance(parsed, (dict, list)):
-                    found.append(parsed)
-                    next_i = j
-                    break
-        i = next_i
-    return found
 
 
 @inverse_aware

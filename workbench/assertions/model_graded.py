@@ -19,6 +19,7 @@ from typing import Any
 
 from workbench.assertions import grader, rubrics
 from workbench.assertions.handler import AssertionContext, inverse_aware
+from workbench.assertions.json_extract import extract_json_objects
 from workbench.errors import AssertionConfigError
 from workbench.runtimes import ScriptError
 from workbench.runtimes.jsvalues import js_number_str, js_string
@@ -80,47 +81,6 @@ def _num(x: float) -> str:
     return js_number_str(x)
 
 
-def extract_json_objects(text: str) -> list[Any]:
-    """Every balanced `{...}` in `text` that parses as JSON, left to right (promptfoo's extractJsonObjects)."""
-    found: list[Any] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        if text[i] != "{":
-            i += 1
-            continue
-        depth, j, in_str, esc = 0, i, False, False
-        end = -1
-        while j < n:
-            c = text[j]
-            if in_str:
-                if esc:
-                    esc = False
-                elif c == "\\":
-                    esc = True
-                elif c == '"':
-                    in_str = False
-            elif c == '"':
-                in_str = True
-            elif c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    end = j
-                    break
-            j += 1
-        if end < 0:
-            i += 1
-            continue
-        try:
-            found.append(json.loads(text[i : end + 1]))
-            i = end + 1
-        except ValueError:
-            i += 1
-    return found
-
-
 def _ctx_vars(ctx: AssertionContext) -> dict[str, Any]:
     return dict(ctx.vars or {})
 
@@ -178,7 +138,9 @@ async def llm_rubric_core(ctx: AssertionContext, template_default: str, label: s
     if isinstance(t, (int, float)) and not isinstance(t, bool):
         passed = passed and score >= t
     reason = parsed.get("reason") or (
-        "Grading passed" if passed else f"Score {_num(score)} below threshold {js_string(t)}"
+        "Grading passed"
+        if passed
+        else f"Score {_num(score)} below threshold {js_string(t) if 'threshold' in ctx.assertion else 'undefined'}"
     )
     return _result(bool(passed), float(score), str(reason), usage, renderedGradingPrompt=prompt)
 

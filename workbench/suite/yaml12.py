@@ -196,6 +196,13 @@ class Yaml12Loader(_BaseLoader):  # type: ignore[misc,valid-type,unused-ignore]
         return super().construct_mapping(node, deep=deep)
 
 
+class Yaml12JsonLoader(Yaml12Loader):
+    """js-yaml's `json: true`: a duplicated mapping key keeps its last value instead of failing."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        return super(Yaml12Loader, self).construct_mapping(node, deep=deep)
+
+
 def _add(tag: str, pattern: re.Pattern[str], first: str | None) -> None:
     Yaml12Loader.add_implicit_resolver(tag, pattern, list(first) if first is not None else None)
 
@@ -489,13 +496,15 @@ def _scan_lines(fh: Any) -> tuple[str, list[tuple[int, int]]] | None:
     return rest_text, spans
 
 
-def load_yaml(text: str, file: str | None = None) -> Any:
-    """Parse one YAML document; an empty document is None. Errors name the file and line."""
+def load_yaml(text: str, file: str | None = None, *, json: bool = False) -> Any:
+    """Parse one YAML document; an empty document is None. Errors name the file and line.
+    `json=True` is js-yaml's `json: true` (promptfoo's extractJsonObjects): duplicated keys keep
+    the last value."""
     fast = _load_fast(text)
     if fast is not _NO_FAST:
         return fast
     try:
-        docs = _load_bounded(text, file)
+        docs = _load_bounded(text, file, Yaml12JsonLoader if json else Yaml12Loader)
     except RecursionError:
         raise SuiteError(file, None, f"invalid YAML: nested deeper than {MAX_DEPTH} levels") from None
     except yaml.MarkedYAMLError as e:
@@ -517,9 +526,9 @@ def load_yaml(text: str, file: str | None = None) -> Any:
     return docs[0]
 
 
-def _load_bounded(text: str, file: str | None) -> list[Any]:
+def _load_bounded(text: str, file: str | None, loader_class: type[Yaml12Loader] = Yaml12Loader) -> list[Any]:
     """Compose each document, check its expanded size and depth, then construct it."""
-    loader = Yaml12Loader(text)
+    loader = loader_class(text)
     try:
         docs: list[Any] = []
         while loader.check_node():
