@@ -100,3 +100,50 @@ def test_render_5000_cells_fast() -> None:
         render(template, render_vars(vars))
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, f"5,000 renders took {elapsed:.2f}s"
+
+
+# -- the plain-template fast path (text and bare `{{ name }}` outputs, no jinja2 context) --------
+
+_PLAIN_VALUES = {
+    "s": "text with {{ braces }} and\nnewlines",
+    "n": 1.0,
+    "big": 12345678901234567890,
+    "f": 0.1,
+    "t": True,
+    "none": None,
+    "lst": [1, None, "a", [2, 3]],
+    "obj": {"a": 1},
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{s}}",
+        "Answer briefly: {{ s }}!",
+        "{{n}}/{{big}}/{{f}}/{{t}}/{{none}}/{{lst}}/{{obj}}/{{empty}}",
+        "a\r\nb {{ s }}\r\n",  # jinja2 normalizes the template's newlines
+        "{{- s -}}  {{ n }}\n",  # whitespace control
+        "{# comment #}{{ s }}{% raw %}{{ kept }}{% endraw %}",
+        "{{ true }} {{ none }}",  # `true` is a literal, `none` one too: not the var named none
+        "{{ range }}",  # a jinja2 global, not a var
+        "{{ missing }} x",  # undefined: renders empty
+        "{{ s | upper }}",  # a filter
+        "{{ obj.a }} {{ lst[0] }}",  # attribute and item access
+        "{% if t %}{{ s }}{% endif %}",
+    ],
+)
+def test_plain_fast_path_prints_what_the_compiled_template_prints(template: str) -> None:
+    import workbench.render.templating as templating
+
+    expected = templating._compile(template).render({k: templating._wrap(v) for k, v in _PLAIN_VALUES.items()})
+    assert render(template, _PLAIN_VALUES) == expected
+
+
+def test_plain_fast_path_is_taken_only_for_text_and_bare_names() -> None:
+    import workbench.render.templating as templating
+
+    assert templating._plain_parts("Q: {{ q }} / {{r}}") == ((False, "Q: "), (True, "q"), (False, " / "), (True, "r"))
+    for template in ("{{ q | upper }}", "{{ q.a }}", "{% if q %}x{% endif %}", "{{ true }}", "{{ 'x' }}", "{{ q"):
+        assert templating._plain_parts(template) is None, template
