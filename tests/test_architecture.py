@@ -46,7 +46,9 @@ LAYERS: list[tuple[str, ...]] = [
     # The database itself: connection, schema, and the cache tables the providers and compression use.
     (
         "workbench.store.db",
+        "workbench.store.db_path",
         "workbench.store.schema",
+        "workbench.store.guardrail_totals",  # m012 fills it for runs finished before it
         "workbench.store.json_columns",
         "workbench.store.lean_import",
         "workbench.store.cache_tables",

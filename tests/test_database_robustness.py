@@ -140,10 +140,10 @@ def _check_full(proc: subprocess.CompletedProcess[str], db: Path, created: bool,
 def test_disk_full_by_file_size_limit(stored: Path, tmp_path: Path) -> None:
     _big_suite(tmp_path)
     new = tmp_path / "new.db"
-    _check_full(_run_limited(tmp_path, new, 500_000), new, created=True)  # over the ~400 KB WAL of setting up
+    _check_full(_run_limited(tmp_path, new, 600_000), new, created=True)  # over the ~400 KB WAL of setting up
     old = tmp_path / "old.db"
     shutil.copy(stored, old)
-    _check_full(_run_limited(tmp_path, old, 500_000), old, created=False)
+    _check_full(_run_limited(tmp_path, old, 600_000), old, created=False)
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 A guardrail is an assertion whose metric starts with `guardrail` or whose type is `guardrails` or
 `moderation` (the writer stores `assertion_results.is_guardrail`). Counts are failed guardrail
 *assertions* (as `PairStats.guardrail_failures`) and the results holding at least one. Totals and
-counts by metric read the `(run_id, is_guardrail, pass, metric, type, result_id)` index (m004);
+counts by metric of a finished run are the counts stored when it finished (m013,
+`store/guardrail_totals.py`); otherwise they read the `(run_id, is_guardrail, pass, metric, type,
+result_id)` index (m004);
 counts by prompt version and by model are sums of the pair statistics (`results.guardrail_failures`,
 which RunWriter writes from the same graded assertions in the same transaction), so a 100k-result
 run is not joined assertion by assertion. Outputs are fetched one page at a time, walking the
@@ -19,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.analysis.pairs import PairStats, pair_stats
+from workbench.store import guardrail_totals
 
 PAGE_SIZE = 25
 
@@ -87,18 +90,31 @@ class GuardrailFailure:
 
 
 def guardrail_summary(db: Database, run_id: int) -> GuardrailSummary:
-    checks, failures = db.execute(
-        "select count(*), coalesce(sum(pass = 0), 0) from assertion_results where run_id = ? and is_guardrail = 1",
-        [run_id],
-    ).fetchone()
-    by_metric = [
-        GuardrailCount(str(n), int(f), int(r))
-        for n, f, r in db.execute(
-            f"select {METRIC}, count(*), count(distinct a.result_id) from assertion_results a"
-            " where a.run_id = ? and a.is_guardrail = 1 and a.pass = 0 group by 1 order by 2 desc, 1",
-            [run_id],
+    stored = guardrail_totals.load(db, run_id)
+    if stored is not None:  # a finished run: its counts were stored when it finished (m013)
+        checks = sum(t.checks for t in stored)
+        failures = sum(t.failures for t in stored)
+        per_metric: dict[str, list[int]] = {}
+        for t in stored:
+            s = per_metric.setdefault(t.metric, [0, 0])
+            s[0] += t.failures
+            s[1] += t.failed_results
+        by_metric = sorted(
+            (GuardrailCount(n, f, r) for n, (f, r) in per_metric.items() if f), key=lambda c: (-c.failures, c.name)
         )
-    ]
+    else:
+        checks, failures = db.execute(
+            "select count(*), coalesce(sum(pass = 0), 0) from assertion_results where run_id = ? and is_guardrail = 1",
+            [run_id],
+        ).fetchone()
+        by_metric = [
+            GuardrailCount(str(n), int(f), int(r))
+            for n, f, r in db.execute(
+                f"select {METRIC}, count(*), count(distinct a.result_id) from assertion_results a"
+                " where a.run_id = ? and a.is_guardrail = 1 and a.pass = 0 group by 1 order by 2 desc, 1",
+                [run_id],
+            )
+        ]
     pairs = pair_stats(db, [run_id], with_named_scores=False) if failures else []
     return GuardrailSummary(
         run_id=run_id,
@@ -138,7 +154,10 @@ def guardrail_failures(
         if value is not None:
             where += f" and {expr} = ?"
             params.append(value)
-    if where:
+    stored = guardrail_totals.load(db, run_id) if prompt is None and model is None else None
+    if stored is not None:  # every failed guardrail assertion, or those of one metric: stored counts
+        total = sum(t.failures for t in stored if metric is None or t.metric == metric)
+    elif where:
         total = int(db.execute(f"select count(*) {FAILED}{where}", params).fetchone()[0])
     else:  # every failed guardrail assertion, counted on the index
         total = int(

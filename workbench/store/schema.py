@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from workbench.store.guardrail_totals import store as store_guardrail_totals
+
 migrations = Migrations("workbench")
 
 
@@ -421,3 +423,34 @@ def m012_run_owner(db: Database) -> None:
     # that runs it, so readers close a run whose owner is gone as `interrupted`. NULL on older runs.
     if db.table("runs").exists() and "owner" not in db.table("runs").columns_dict:
         db.table("runs").add_column("owner", str)
+
+
+@migrations()
+def m013_guardrail_totals(db: Database) -> None:
+    # The Guardrails page without counting a 100k-result run's guardrail assertions (issue 18): per
+    # (run, prompt_idx, variant, provider_idx, metric), the checks, failures and failed results
+    # (store/guardrail_totals.py), written by RunWriter.finish. Trusted only while `run_results`
+    # equals runs.results, the run is not running and `version` is the reader's; otherwise the page
+    # counts the assertions as before. Finished runs without rows are filled here, once.
+    db.table("guardrail_totals").create(
+        {
+            "run_id": int,
+            "prompt_idx": int,
+            "variant": str,
+            "provider_idx": int,
+            "metric": str,  # NULL: the marker row of a run without guardrail assertions
+            "checks": int,
+            "failures": int,
+            "failed_results": int,
+            "run_results": int,
+            "version": int,
+        },
+        if_not_exists=True,
+    )
+    db.table("guardrail_totals").create_index(["run_id"], if_not_exists=True)
+    finished = db.execute(
+        "select id from runs where status != 'running' and coalesce(results, 0) > 0"
+        " and id not in (select run_id from guardrail_totals)"
+    ).fetchall()
+    for (run_id,) in finished:
+        store_guardrail_totals(db, run_id)

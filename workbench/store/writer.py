@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from workbench.assertions.table import is_guardrail
 from workbench.secrets import Redactor, redact_config
 from workbench.signal_hold import hold_signals
+from workbench.store.guardrail_totals import store as store_guardrail_totals
 from workbench.store.json_columns import dumps
 from workbench.store.pair_outcomes import store as store_pair_outcomes
 from workbench.store.pair_totals import store as store_pair_totals
@@ -322,6 +323,7 @@ def close_run(db: Database, run_id: int, status: str, *, expect_owner: str | Non
         db.table("runs").update(run_id, {**totals.to_dict(), "status": status, "finished_at": finished_at})
         store_pair_totals(db, run_id)
         store_pair_outcomes(db, run_id)
+        store_guardrail_totals(db, run_id)
     return totals
 
 
