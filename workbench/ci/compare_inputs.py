@@ -24,7 +24,8 @@ from workbench.analysis.version_pairing import parse_predecessor
 from workbench.assertions.table import is_guardrail
 from workbench.ci.gates import Gate, GateConfig, evaluate
 from workbench.errors import UsageError
-from workbench.store.db import default_db_path, open_db, open_memory
+from workbench.store.db import open_db, open_memory
+from workbench.store.db_path import default_db_path
 from workbench.store.json_columns import dumps
 from workbench.store.queries import resolve_run
 from workbench.store.run_import import RunPart, copy_run, import_run

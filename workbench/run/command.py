@@ -34,7 +34,8 @@ from workbench.run.progress_lines import ProgressLines
 from workbench.run.ray_executor import run_on_ray
 from workbench.run.resume import find_run, matrix_options
 from workbench.run.suite_code import Hooks, generate_tests
-from workbench.store.db import default_db_path, is_disk_full, open_db, remove_database
+from workbench.store.db import is_disk_full, open_db, remove_database
+from workbench.store.db_path import default_db_path
 from workbench.suite import load
 from workbench.suite.file_vars import check_file_vars
 from workbench.suite.filters import TestFilter, select_tests

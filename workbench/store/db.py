@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import errno
-import os
 import sqlite3
 import weakref
 from collections.abc import Iterator
@@ -14,9 +13,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from workbench.errors import DatabaseInputError, DiskFullError, StoreError
+from workbench.store.db_path import default_db_path
 from workbench.store.schema import migrations
 
-DEFAULT_DB = Path("results") / "workbench.db"
 BUSY_TIMEOUT_MS = 30_000
 # PLUGINS_OFF: workbench's connections never run sqlite-utils plugins (`prepare_connection` hooks
 # that add SQL functions to a connection): no query of workbench uses one, and loading them scans
@@ -28,12 +27,6 @@ class _Connection(sqlite3.Connection):
 
 
 _OPEN: weakref.WeakSet[_Connection] = weakref.WeakSet()  # what open_db opened, for close_open_databases
-
-
-def default_db_path() -> Path:
-    """`WORKBENCH_DB` if set, else `results/workbench.db` relative to the working directory."""
-    env = os.environ.get("WORKBENCH_DB")
-    return Path(env) if env else DEFAULT_DB
 
 
 def open_db(path: str | Path | None = None, *, create: bool = True) -> Database:

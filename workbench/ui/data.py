@@ -25,7 +25,7 @@ from workbench.analysis.router_figures import RouterSummary
 from workbench.analysis.variant_deltas import variant_deltas
 from workbench.routing.clusters import failure_clusters as clusters
 from workbench.routing.router_summary import routing_summary
-from workbench.store.db import default_db_path
+from workbench.store.db_path import default_db_path
 from workbench.store.optimizations import StoredOptimization, list_optimizations
 from workbench.ui import pickers as queries
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.ui import port_problem, streamlit_command
-from workbench.store.db import default_db_path
+from workbench.store.db_path import default_db_path
 
 
 def command(db: Path | None, port: int, host: str) -> None:
