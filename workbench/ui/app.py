@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import altair as alt
 import streamlit as st
 
 from workbench.tokens import configure_offline
@@ -35,9 +34,6 @@ PAGES = [
 
 def main() -> None:
     configure_offline()
-    # Altair validates every chart object against the Vega-Lite schema as it is built (DEBUG_MODE);
-    # the pages' charts are validated in the tests instead (see widgets.chart).
-    alt.utils.schemapi.disable_debug_mode()
     st.set_page_config(page_title="workbench", layout="wide")
     pages = [
         st.Page(HERE / "routes" / f"{name}.py", title=title, url_path=name, default=i == 0)

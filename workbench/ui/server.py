@@ -2,13 +2,19 @@
 the same arguments as `python -m streamlit`), which imports the pages' modules in a background
 thread as soon as the server is up.
 
-A new server's first page otherwise imports them in its first script run (pandas, pyarrow, altair
+A new server's first page otherwise imports them in its first script run (pandas, pyarrow
 and the analysis modules: ~0.8 s of CPU), after the browser has loaded Streamlit's JavaScript and
 opened its session; here that happens while the browser is still loading it. The thread starts
 once the runtime is up, so it does not delay the server's start, and imports in `app.py`'s order:
 a script run that starts meanwhile waits on the same module locks in the same order (no
 lock-order deadlock). A module that fails to import is left for its page to report. The objects
 made so far are then frozen out of the garbage collector's full collections (see below).
+
+Before the server listens, Streamlit's runtime scans the metadata of every installed distribution
+for third-party v2 components (`streamlit.components.v2.manifest_scanner`): ~0.2 s of CPU in this
+environment (136 distributions, their METADATA parsed as e-mail messages), on the path to a new
+server's first page. The workbench pages use no third-party component, so `skip_component_scan`
+makes that scan find none.
 """
 
 from __future__ import annotations
@@ -17,12 +23,12 @@ import gc
 import importlib
 import threading
 import time
+from typing import Any
 
 from streamlit.runtime import Runtime, RuntimeState
 
 # app.py's imports, the default page's, what its first table needs, then the other pages.
 PRELOAD = (
-    "altair",
     "workbench.tokens",
     "workbench.ui.data",
     "workbench.ui.views.overview_view",
@@ -61,13 +67,31 @@ def _preload_when_up() -> None:
     if server_up():
         preload()
         # Streamlit runs a full garbage collection after every script run (runner.postScriptGC);
-        # with pandas, pyarrow and altair loaded that walks every object they made at import,
+        # with pandas and pyarrow loaded that walks every object they made at import,
         # about a third of a page's server CPU. Those live as long as the process: freezing them
         # leaves the collections only the objects made since.
         gc.freeze()
 
 
+def _no_components(*args: Any, **kwargs: Any) -> list[Any]:
+    return []
+
+
+def skip_component_scan() -> bool:
+    """Make Streamlit's start-up scan for installed v2 components find none (the pages use none);
+    False when this Streamlit has no such scan (nothing to skip)."""
+    try:
+        from streamlit.components.v2 import manifest_scanner  # heavy third-party (Streamlit)
+    except ImportError:
+        return False
+    if not hasattr(manifest_scanner, "scan_component_manifests"):
+        return False
+    manifest_scanner.scan_component_manifests = _no_components
+    return True
+
+
 def main() -> None:
+    skip_component_scan()
     threading.Thread(target=_preload_when_up, name="workbench-preload", daemon=True).start()
     from streamlit.web.cli import main as streamlit_main  # Streamlit's CLI (heavy third-party import)
 

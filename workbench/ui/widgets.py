@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -13,6 +12,14 @@ import streamlit as st
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state
+
+if TYPE_CHECKING:
+    import altair as alt
+
+# The pages write their Vega-Lite specs as dicts, so a page imports no Altair (its import, with
+# jsonschema and narwhals, was ~0.25 s of a new server's CPU). This is Altair's `SCHEMA_URL` for
+# the Vega-Lite version Streamlit draws (tests/test_ui_chart_specs.py checks they agree).
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 
 GETTING_STARTED = """
 **No runs yet.** Results appear here once a suite has been run into this database:
@@ -146,7 +153,9 @@ def chart(c: alt.TopLevelMixin | dict[str, Any], height: int | None = None) -> N
     else:
         if height is not None:
             c = c.properties(height=height)
-        with alt.data_transformers.disable_max_rows():  # the pages chart aggregates, never raw results
+        import altair  # heavy third-party; only the Optimize view still builds an Altair chart
+
+        with altair.data_transformers.disable_max_rows():  # the pages chart aggregates, never raw results
             spec = c.to_dict(validate=False)
     if height is not None:
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -46,7 +45,7 @@ def cost_chart(groups: list[CostGroup]) -> dict[str, Any] | None:
     if not rows:
         return None
     return {
-        "$schema": alt.SCHEMA_URL,
+        "$schema": widgets.VEGA_LITE_SCHEMA,
         "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
         "datasets": {"groups": rows},
         "data": {"name": "groups"},

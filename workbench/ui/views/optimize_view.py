@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -61,6 +60,9 @@ def show(o: StoredOptimization) -> None:
         if c["pass_rate"] is not None
     ]
     if rows:
+        import altair as alt  # heavy third-party: only this chart is built with Altair (see widgets)
+
+        alt.utils.schemapi.disable_debug_mode()  # no schema validation per object: the tests validate
         frame = pd.DataFrame(rows)
         base = alt.Chart(frame).encode(
             x=alt.X("tokens:Q", title="template tokens"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -112,7 +111,7 @@ def trend_chart(points: list[RunSummary]) -> dict[str, Any]:
         "width": "container",
     }
     spec: dict[str, Any] = {
-        "$schema": alt.SCHEMA_URL,
+        "$schema": widgets.VEGA_LITE_SCHEMA,
         "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
         "datasets": {"runs": rows},
         "data": {"name": "runs"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -94,7 +93,7 @@ def scatter(rec: Recommendation, log_x: bool) -> dict[str, Any] | None:
     points = {"name": "points"}
     text = {"x": x, "y": y, "text": {"field": "label", "type": "nominal"}, "color": {**color, "legend": None}}
     return {
-        "$schema": alt.SCHEMA_URL,
+        "$schema": widgets.VEGA_LITE_SCHEMA,
         "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
         "datasets": {"frontier": line_rows, "points": rows},
         "layer": [
