@@ -232,13 +232,24 @@ def spec_for(server: FakeOpenAI, model: str = "gpt-4o-mini", **config: Any) -> A
     return ProviderSpec(id=f"openai:chat:{model}", config=cfg)
 
 
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
+def _serving(default: Behaviour | None = None) -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI(default).start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    yield from _serving()
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[FakeOpenAI]:
+    """A loopback OpenAI-compatible server answering every call after 80 ms: runs last long
+    enough for a signal or a kill to land mid-run (test_crash_resume.py, test_run_owners.py)."""
+    yield from _serving({"delay": 0.08})
 
 
 def main() -> None:

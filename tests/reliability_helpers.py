@@ -51,7 +51,17 @@ def start(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[s
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*WB, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    """`workbench run ARGS` to its end."""
+    return workbench(["run", *args], cwd, env, timeout)
+
+
+def workbench(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`workbench ARGS` (any command) to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def count_results(db: Path) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -32,15 +31,6 @@ from reliability_helpers import (
 )
 
 N_TESTS = 48
-
-
-@pytest.fixture(scope="module")
-def slow_server() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI({"delay": 0.08}).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_openai_server import FakeOpenAI
-from reliability_helpers import count_results, loopback_suite, query, run, start, wait_for, wb_env
+from reliability_helpers import count_results, loopback_suite, query, run, start, wait_for, wb_env, workbench
 from sqlite_utils import Database
 
 from workbench.analysis.trend import list_run_summaries
@@ -30,29 +29,19 @@ from workbench.store.orphaned_runs import close_orphaned_runs
 N_TESTS = 40
 
 
-@pytest.fixture(scope="module")
-def slow_server() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI({"delay": 0.08}).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def _workbench(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+def _slow_run(server: FakeOpenAI, tmp_path: Path) -> tuple[Path, dict[str, str], list[str], subprocess.Popen[str]]:
+    """A `workbench run` of N_TESTS slow calls, started: (db, env, its args, the process)."""
+    suite = loopback_suite(tmp_path / "suite.yaml", server.base_url, N_TESTS)
+    db = tmp_path / "kill.db"
+    env = wb_env(db)
+    args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
+    return db, env, args, start(args, tmp_path, env)
 
 
 def test_a_run_killed_with_sigkill_reads_interrupted_everywhere_and_resumes(
     slow_server: FakeOpenAI, tmp_path: Path
 ) -> None:
-    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
-    db = tmp_path / "kill.db"
-    env = wb_env(db)
-    args = [str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"]
-    proc = start(args, tmp_path, env)
+    db, env, args, proc = _slow_run(slow_server, tmp_path)
     wait_for(db, 4, proc)
     reader = open_db(db, create=False)  # open before the kill, as the UI's connection is
     assert [r.status for r in list_run_summaries(reader)] == ["running"]  # its owner is alive
@@ -69,12 +58,12 @@ def test_a_run_killed_with_sigkill_reads_interrupted_everywhere_and_resumes(
     status, results, finished = query(db, "select status, results, finished_at from runs where id = 1")[0]
     assert (status, results) == ("interrupted", kept) and finished  # the totals a Ctrl-C would leave
 
-    listed = _workbench(["runs", "--db", str(db)], tmp_path, env)
+    listed = workbench(["runs", "--db", str(db)], tmp_path, env)
     assert listed.returncode == 0, listed.stderr
     assert "interrupted" in listed.stdout and "running" not in listed.stdout
-    as_json = _workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
+    as_json = workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
     assert [r["status"] for r in json.loads(as_json.stdout)] == ["interrupted"]
-    one = _workbench(["runs", "1", "--db", str(db)], tmp_path, env)
+    one = workbench(["runs", "1", "--db", str(db)], tmp_path, env)
     assert f"Run 1 (interrupted): {kept} results" in one.stdout, one.stdout
 
     done = run([*args, "--resume"], tmp_path, env)  # the latest unfinished run of this suite
@@ -84,14 +73,11 @@ def test_a_run_killed_with_sigkill_reads_interrupted_everywhere_and_resumes(
 
 def test_the_next_workbench_runs_closes_a_killed_run(slow_server: FakeOpenAI, tmp_path: Path) -> None:
     """No reader open at the kill: the next `workbench runs` closes it."""
-    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, N_TESTS)
-    db = tmp_path / "kill.db"
-    env = wb_env(db)
-    proc = start([str(suite), "--db", str(db), "-q", "--no-progress", "-j", "2"], tmp_path, env)
+    db, env, _args, proc = _slow_run(slow_server, tmp_path)
     wait_for(db, 2, proc)
     proc.kill()
     proc.wait()
-    listed = _workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
+    listed = workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
     assert listed.returncode == 0, listed.stderr
     assert [r["status"] for r in json.loads(listed.stdout)] == ["interrupted"]
 
