@@ -29,7 +29,6 @@ from workbench.suite.test_bank import TestBank
 from workbench.suite.tests_files import (
     Generator,
     RawTest,
-    build_test_cases,
     iter_test_cases,
     read_default_test,
     read_scenarios,
@@ -337,4 +336,4 @@ def rebuild_tests(suite: Suite, tests: list[Any], default_test: Any) -> Sequence
         raws.append(
             RawTest(data, orig.file if orig else shown, orig.where if orig else f"tests[{i}]", orig and orig.base_dir)
         )
-    return build_test_cases(raws, default, scenarios, base_dir, warnings, shown)
+    return list(iter_test_cases([raws], default, scenarios, base_dir, warnings, shown))

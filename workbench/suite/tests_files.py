@@ -473,22 +473,6 @@ def _scenario_test(default: dict[str, Any], data: dict[str, Any], test: dict[str
     }
 
 
-def build_test_cases(
-    raw_tests: list[RawTest],
-    default: dict[str, Any],
-    scenarios: list[dict[str, Any]],
-    base_dir: Path,
-    warnings: list[str],
-    file: str | None = None,
-    share_parsed: bool = False,
-) -> list[TestCase]:
-    """`share_parsed`: the parsed document is dropped after loading, so an assertion dict used by
-    no earlier row becomes this row's own instead of being copied (a 25k-test bank: 125k fewer
-    dicts alive at the peak). defaultTest's and any dict seen before (aliases, scenarios, vars
-    expansion) are still copied, so no two rows share one."""
-    return list(iter_test_cases([raw_tests], default, scenarios, base_dir, warnings, file, share_parsed))
-
-
 def iter_test_cases(
     raw_batches: Iterable[list[RawTest]],
     default: dict[str, Any],
@@ -498,10 +482,15 @@ def iter_test_cases(
     file: str | None = None,
     share_parsed: bool = False,
 ) -> Iterator[TestCase]:
-    """The TestCases of raw tests given a batch at a time (a streamed `tests:` list), then of the
-    scenarios, numbered in order. Each batch is validated whole before its rows are built; the
-    scenarios are validated after the first batch, so a suite given as one batch reports its
-    errors in the same order as ever."""
+    """The TestCases of raw tests given a batch at a time (a streamed `tests:` list; `[raw_tests]`
+    for a list in memory), then of the scenarios, numbered in order. Each batch is validated whole
+    before its rows are built; the scenarios are validated after the first batch, so a suite given
+    as one batch reports its errors in the same order as ever.
+
+    `share_parsed`: the parsed document is dropped after loading, so an assertion dict used by
+    no earlier row becomes this row's own instead of being copied (a 25k-test bank: 125k fewer
+    dicts alive at the peak). defaultTest's and any dict seen before (aliases, scenarios, vars
+    expansion) are still copied, so no two rows share one."""
     base_used = {id(a) for a in default.get("assert") or []}
     index = 0
     seen = False
