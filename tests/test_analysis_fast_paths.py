@@ -130,7 +130,8 @@ def test_bitset_compare_equals_the_joins(tmp_path: Path, monkeypatch: pytest.Mon
     head = make_run(db, head_results, prompts=PROMPTS, providers=["m-a", "m-b"], tests=cases)
     base_bits = pair_outcomes.load(db, base)
     assert base_bits is not None and len(base_bits) == 8  # written by RunWriter.finish
-    assert compare._direct_bits(db, base, head, *compare._direct_maps(db, base, head, {}), limit) is not None
+    maps = compare._direct_maps(db, base, head, {})
+    assert maps is not None and compare._direct_bits(db, maps, limit) is not None
     bits, joined, tables = three_paths(db, base, head, monkeypatch, limit)
     assert bits["regressed"] > 10 and bits["improved"] > 10 and bits["new_errors"] > 0
     assert bits["new_guardrail_failures"] > 0 and bits["only_in_base_rows"] > 0 and bits["only_in_head_rows"] > 10

@@ -270,21 +270,21 @@ def compare_runs(
     direct = _direct_maps(db, base_id, head_id, names)
     coverage: tuple[int, int, list[dict[str, Any]]]
     if direct is not None:
-        bits = _direct_bits(db, base_id, head_id, *direct, change_limit) if same_tests else None
+        bits = _direct_bits(db, direct, change_limit) if same_tests else None
         if bits is not None:
             per_pair, regressions, improvements = bits
         else:
-            per_pair, regressions, improvements = _direct(db, base_id, head_id, *direct, change_limit, same_tests)
+            per_pair, regressions, improvements = _direct(db, direct, change_limit, same_tests)
         head_rows = db.execute("select count(*) from results where run_id = ?", [head_id]).fetchone()[0]
         base_rows = db.execute("select count(*) from results where run_id = ?", [base_id]).fetchone()[0]
         matched = sum(int(r[3]) for r in per_pair.values())
-        one_to_one = len({b for _, b, _ in direct[0]}) == len(direct[0])
+        one_to_one = len({b for _, b, _ in direct.prompts}) == len(direct.prompts)
         # Each HEAD result matches at most one BASE result; when no two HEAD prompts share a BASE
         # prompt, matched == BASE's count means every BASE result was matched: nothing to look for.
         if one_to_one and matched == base_rows:
             coverage = (0, 0, [])
         else:
-            coverage = _direct_coverage(db, base_id, head_id, *direct, same_tests, change_limit)
+            coverage = _direct_coverage(db, direct, same_tests, change_limit)
     else:
         with _per_test_tables(db, base_id, head_id, names) as (joined, tables):
             coverage = _table_coverage(db, base_id, tables, change_limit)
@@ -546,10 +546,18 @@ def _same_tests(db: Database, base_id: int, head_id: int) -> bool:
     return bool(same == counts[0] == counts[1])
 
 
-def _direct_maps(
-    db: Database, base_id: int, head_id: int, prompt_map: dict[str, str]
-) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
-    """(HEAD idx, BASE idx, name) of the prompts and of the models in both runs; None: use temp tables.
+@dataclass(frozen=True)
+class DirectMaps:
+    """The two runs of the direct path and (HEAD idx, BASE idx, name) of their shared prompts and models."""
+
+    base_id: int
+    head_id: int
+    prompts: list[tuple[int, int, str]]
+    models: list[tuple[int, int, str]]
+
+
+def _direct_maps(db: Database, base_id: int, head_id: int, prompt_map: dict[str, str]) -> DirectMaps | None:
+    """The prompts and the models in both runs, mapped; None: use temp tables.
 
     The conditions under which each (pair, test) is exactly one result per run and every result
     has its test case: no repeats, unique test identities, tests numbered 0..n-1, one prompt_idx
@@ -576,17 +584,12 @@ def _direct_maps(
                 if renamed.get(name, name) in by_name
             ]
         )
-    return maps[0], maps[1]
+    return DirectMaps(base_id, head_id, maps[0], maps[1])
 
 
-def _direct_sql(
-    base_id: int,
-    head_id: int,
-    prompts: list[tuple[int, int, str]],
-    models: list[tuple[int, int, str]],
-    same_tests: bool,
-) -> tuple[str, dict[str, Any], dict[str, str]]:
+def _direct_sql(d: DirectMaps, same_tests: bool) -> tuple[str, dict[str, Any], dict[str, str]]:
     """The maps' CTE, its parameters and the test mapping of the direct path."""
+    base_id, head_id, prompts, models = d.base_id, d.head_id, d.prompts, d.models
     # The maps' VALUES lists hold only named placeholders (:p0, :p1, ...); the values are bound.
     flat = [x for row in (*prompts, *models) for x in row]
     marks = [f"(:p{i}, :p{i + 1}, :p{i + 2})" for i in range(0, len(flat), 3)]
@@ -622,18 +625,12 @@ DIRECT_BASE_ONLY_MAPPED = {
 
 
 def _direct_coverage(
-    db: Database,
-    base_id: int,
-    head_id: int,
-    prompts: list[tuple[int, int, str]],
-    models: list[tuple[int, int, str]],
-    same_tests: bool,
-    limit: int,
+    db: Database, d: DirectMaps, same_tests: bool, limit: int
 ) -> tuple[int, int, list[dict[str, Any]]]:
     """(BASE-only rows, of which passed, the first passed ones) on the direct path."""
-    maps, params, tests = _direct_sql(base_id, head_id, prompts, models, same_tests)
+    maps, params, tests = _direct_sql(d, same_tests)
     mapping = DIRECT_BASE_ONLY_TESTS if tests is SAME_TESTS else DIRECT_BASE_ONLY_MAPPED
-    if not prompts or not models:  # nothing maps: every BASE result is BASE-only
+    if not d.prompts or not d.models:  # nothing maps: every BASE result is BASE-only
         maps, mapping = (
             "with pm(h, b) as (select null, null where 0), mm(h, b) as (select null, null where 0)",
             DIRECT_BASE_ONLY_TESTS,
@@ -649,7 +646,7 @@ def _direct_coverage(
         db.execute(
             f"select rp.prompt_idx, {RUN_PROMPT_NAMES} from run_prompts rp"
             " left join prompt_versions pv on pv.id = rp.prompt_version_id where rp.run_id = ?",
-            [base_id],
+            [d.base_id],
         ).fetchall()
     )
     rows = db.execute(
@@ -661,18 +658,12 @@ def _direct_coverage(
 
 
 def _direct(
-    db: Database,
-    base_id: int,
-    head_id: int,
-    prompts: list[tuple[int, int, str]],
-    models: list[tuple[int, int, str]],
-    limit: int,
-    same_tests: bool,
+    db: Database, d: DirectMaps, limit: int, same_tests: bool
 ) -> tuple[dict[tuple[Any, ...], tuple[Any, ...]], list[TestChange], list[TestChange]]:
     """Per-pair counts in one pass over HEAD; then the first changes of each pair, pairs in order."""
-    if not prompts or not models:
+    if not d.prompts or not d.models:
         return {}, [], []
-    maps, params, tests = _direct_sql(base_id, head_id, prompts, models, same_tests)
+    maps, params, tests = _direct_sql(d, same_tests)
     join = DIRECT_JOIN.format(**tests)
     per_pair = {(r[0], r[1], r[2]): r for r in db.execute(maps + DIRECT_PAIRS.format(join=join), params)}
 
@@ -706,20 +697,16 @@ CHANGE_AT = """
 
 
 def _direct_bits(
-    db: Database,
-    base_id: int,
-    head_id: int,
-    prompts: list[tuple[int, int, str]],
-    models: list[tuple[int, int, str]],
-    limit: int,
+    db: Database, d: DirectMaps, limit: int
 ) -> tuple[dict[tuple[Any, ...], tuple[Any, ...]], list[TestChange], list[TestChange]] | None:
     """`_direct` for two runs with the same tests at the same indexes, from their stored outcome
     bitsets (same rows, same changes in the same order); None when either run has none stored."""
+    base_id, head_id = d.base_id, d.head_id
     base, head = pair_outcomes.load(db, base_id), pair_outcomes.load(db, head_id)
     if base is None or head is None:
         return None
-    prompt_map = {h: (b, name) for h, b, name in prompts}
-    model_map = {h: (b, label) for h, b, label in models}
+    prompt_map = {h: (b, name) for h, b, name in d.prompts}
+    model_map = {h: (b, label) for h, b, label in d.models}
     per_pair: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     found: dict[tuple[Any, ...], tuple[int, int, int, int]] = {}  # key -> (hp, hm, bp, bm)
     regressed_bits: dict[tuple[Any, ...], int] = {}
