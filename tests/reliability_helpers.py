@@ -167,3 +167,10 @@ def loopback_suite(
         suite["workbench"] = workbench
     path.write_text(yaml.safe_dump(suite, sort_keys=False))
     return path
+
+
+def dead_pid() -> int:
+    """A pid that names no process now (a child that ran and was reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

@@ -7,6 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from ci_project import TESTS, project, wb, write_suite
+from reliability_helpers import dead_pid
+
+from workbench.store.run_owners import current_owner
 
 TOTALS = "results, passes, failures, errors, pass_rate, tokens_in, tokens_out, cost, cached"
 
@@ -116,3 +119,23 @@ def test_missing_and_foreign_shards_are_refused(tmp_path: Path) -> None:
     assert res.stderr.startswith("Error: the shards are runs of different suites")
     res = wb("merge", tmp_path / "s1.db", tmp_path / "s1.db", tmp_path / "s2.db")
     assert res.exit_code == 2 and "is also a shard" in res.stderr
+
+
+def test_a_shard_killed_mid_run_merges_as_interrupted_and_the_merged_run_has_no_owner(tmp_path: Path) -> None:
+    """A shard whose process was killed (`kill -9` leaves it `running`, its owner gone) makes the
+    merged run `interrupted`; one running on another machine leaves it `running`. The merged run is
+    no process's: it never carries a shard's owner (store/run_owners.py)."""
+    suite = bigger_suite(tmp_path)
+    for i in (1, 2, 3):
+        res = wb("run", suite, "--db", tmp_path / f"s{i}.db", "--shard", f"{i}/3", "-q", "--pass-rate-threshold", "0")
+        assert res.exit_code == 0, res.output
+    me = json.loads(current_owner())
+    for host, expected in ((me["host"], "interrupted"), (me["host"] + "-elsewhere", "running")):
+        owner = json.dumps({**me, "host": host, "pid": dead_pid()})
+        with sqlite3.connect(tmp_path / "s2.db") as conn:
+            conn.execute("update runs set status = 'running', owner = ?", [owner])
+        out = tmp_path / f"merged-{expected}.db"
+        res = wb("merge", out, *(tmp_path / f"s{i}.db" for i in (1, 2, 3)))
+        assert res.exit_code == 0, res.output
+        with sqlite3.connect(out) as conn:
+            assert conn.execute("select status, owner from runs").fetchall() == [(expected, None)]

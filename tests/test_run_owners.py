@@ -13,12 +13,11 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fake_openai_server import FakeOpenAI
-from reliability_helpers import count_results, loopback_suite, query, run, start, wait_for, wb_env, workbench
+from reliability_helpers import count_results, dead_pid, loopback_suite, query, run, start, wait_for, wb_env, workbench
 from sqlite_utils import Database
 
 from workbench.analysis.trend import list_run_summaries
@@ -86,23 +85,17 @@ def _owner(**changes: object) -> str:
     return json.dumps({**json.loads(run_owners.current_owner()), **changes})
 
 
-def _dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()  # reaped: the pid names no process now
-    return proc.pid
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="pid start times come from /proc")
 def test_owner_gone_only_when_certain() -> None:
     me = run_owners.current_owner()
     assert not run_owners.owner_gone(me)  # alive
-    assert run_owners.owner_gone(_owner(pid=_dead_pid()))  # no such process
+    assert run_owners.owner_gone(_owner(pid=dead_pid()))  # no such process
     assert run_owners.owner_gone(_owner(start="1"))  # this pid, but started at another time: reused
     assert run_owners.owner_gone(_owner(boot="another-boot"))  # the machine rebooted since
     # unknown: left running
-    assert not run_owners.owner_gone(_owner(host=socket.gethostname() + "-elsewhere", pid=_dead_pid()))
-    assert not run_owners.owner_gone(_owner(machine="another-machine-id", pid=_dead_pid()))
-    assert not run_owners.owner_gone(_owner(pidns="pid:[1]", pid=_dead_pid()))  # another container
+    assert not run_owners.owner_gone(_owner(host=socket.gethostname() + "-elsewhere", pid=dead_pid()))
+    assert not run_owners.owner_gone(_owner(machine="another-machine-id", pid=dead_pid()))
+    assert not run_owners.owner_gone(_owner(pidns="pid:[1]", pid=dead_pid()))  # another container
     for unreadable in (None, "", "not json", "[]", '{"host": "x"}'):
         assert not run_owners.owner_gone(unreadable)
 
@@ -117,7 +110,7 @@ def test_owner_never_holds_the_raw_machine_id() -> None:
 
 def test_only_runs_whose_owner_is_gone_are_closed(tmp_path: Path) -> None:
     db = open_db(tmp_path / "w.db")
-    gone, elsewhere = _owner(pid=_dead_pid()), _owner(host="another-host", pid=_dead_pid())
+    gone, elsewhere = _owner(pid=dead_pid()), _owner(host="another-host", pid=dead_pid())
     rows = [
         {"id": 1, "status": "running", "owner": gone, "started_at": "2026-01-01T00:00:00+00:00"},
         {"id": 2, "status": "running", "owner": elsewhere},
@@ -140,7 +133,7 @@ def test_only_runs_whose_owner_is_gone_are_closed(tmp_path: Path) -> None:
 def test_a_read_only_database_is_read_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     db = open_db(path)
-    db.table("runs").insert({"id": 1, "status": "running", "owner": _owner(pid=_dead_pid())})
+    db.table("runs").insert({"id": 1, "status": "running", "owner": _owner(pid=dead_pid())})
     db.conn.close()
     if os.geteuid() == 0:  # root writes through file modes: a read-only connection instead
         ro = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))

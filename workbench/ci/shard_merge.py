@@ -26,6 +26,7 @@ from workbench.errors import UsageError
 from workbench.store.db import open_db, open_memory
 from workbench.store.queries import resolve_run
 from workbench.store.run_import import import_run, run_header, stored_part
+from workbench.store.run_owners import owner_gone
 from workbench.store.writer import RunTotals, now_iso
 
 
@@ -132,7 +133,10 @@ def merge_runs(
         for s, r in zip(shards, rows, strict=True)
     ]
     labels = {r.get("label") for r in rows}
-    statuses = {r.get("status") for r in rows}
+    # a shard left `running` by a process that is gone (kill -9) was interrupted (store/run_owners.py)
+    statuses = {
+        "interrupted" if r.get("status") == "running" and owner_gone(r.get("owner")) else r.get("status") for r in rows
+    }
     header.update(
         label=label if label is not None else (labels.pop() if len(labels) == 1 else None),
         config=json.dumps(config),

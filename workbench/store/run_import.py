@@ -64,8 +64,9 @@ class _Columns:
 
 
 def insert_run(db: Database, header: Row) -> int:
-    """Insert a `runs` row (its id is assigned); returns the new id."""
-    db.table("runs").insert(_Columns(db).keep("runs", header))
+    """Insert a `runs` row (its id is assigned); returns the new id. An imported run has no owner
+    process (store/run_owners.py): whatever its status, no process of this database runs it."""
+    db.table("runs").insert(_Columns(db).keep("runs", header, drop=("id", "owner")))
     return int(db.execute("select last_insert_rowid()").fetchone()[0])
 
 
