@@ -196,6 +196,9 @@ class RunWriter:
         # can never match another assertion.
         static: dict[int, tuple[Any, tuple[str, Any, float, str, int]]] = {}
         assertion_rows: list[tuple[Any, ...]] = []
+        # Rows without assertion results need no id back: they go through one executemany, in
+        # order (flushed before the next row that needs its id), instead of an execute each.
+        plain: list[tuple[Any, ...]] = []
         with transaction(self.db):
             cur = self.db.conn.cursor()
             for r in rows:
@@ -207,53 +210,51 @@ class RunWriter:
                 grader_usage = grading_usage(components)
                 grader_tokens = grader_usage["total"]
                 output = resp.output
-                cur.execute(
-                    "insert or ignore into results (run_id, cell_key, prompt_idx, provider_idx, test_idx,"
-                    " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
-                    " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
-                    " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
-                    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage, grader_usage,"
-                    " output_json)"
-                    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    red.row(
-                        self.run_id,
-                        r.cell.key,
-                        r.cell.prompt_idx,
-                        r.cell.provider_idx,
-                        r.cell.test_idx,
-                        r.cell.repeat,
-                        r.cell.variant,
-                        prompt_version_ids.get(r.cell.prompt_idx),
-                        provider.id,
-                        provider.display,
-                        resp.model,
-                        r.prompt_text,
-                        output if isinstance(output, str) or output is None else dumps(output),
-                        int(r.success),
-                        r.score,
-                        r.error,
-                        resp.tokens_in,
-                        resp.tokens_out,
-                        resp.token_source,
-                        resp.cost,
-                        resp.cached_cost,
-                        resp.latency_ms,
-                        resp.wall_ms,
-                        int(resp.cached),
-                        resp.attempts,
-                        resp.fallback_used,
-                        resp.finish_reason,
-                        dumps(r.named_scores) if r.named_scores else None,
-                        grader_cost,
-                        grader_tokens or None,
-                        guardrail_failures,
-                        dumps(r.compression.to_dict()) if r.compression else None,
-                        created,
-                        dumps(resp.usage) if resp.usage else None,
-                        dumps(grader_usage) if grader_usage["numRequests"] else None,
-                        None if isinstance(output, str) or output is None else 1,
-                    ),
+                values = red.row(
+                    self.run_id,
+                    r.cell.key,
+                    r.cell.prompt_idx,
+                    r.cell.provider_idx,
+                    r.cell.test_idx,
+                    r.cell.repeat,
+                    r.cell.variant,
+                    prompt_version_ids.get(r.cell.prompt_idx),
+                    provider.id,
+                    provider.display,
+                    resp.model,
+                    r.prompt_text,
+                    output if isinstance(output, str) or output is None else dumps(output),
+                    int(r.success),
+                    r.score,
+                    r.error,
+                    resp.tokens_in,
+                    resp.tokens_out,
+                    resp.token_source,
+                    resp.cost,
+                    resp.cached_cost,
+                    resp.latency_ms,
+                    resp.wall_ms,
+                    int(resp.cached),
+                    resp.attempts,
+                    resp.fallback_used,
+                    resp.finish_reason,
+                    dumps(r.named_scores) if r.named_scores else None,
+                    grader_cost,
+                    grader_tokens or None,
+                    guardrail_failures,
+                    dumps(r.compression.to_dict()) if r.compression else None,
+                    created,
+                    dumps(resp.usage) if resp.usage else None,
+                    dumps(grader_usage) if grader_usage["numRequests"] else None,
+                    None if isinstance(output, str) or output is None else 1,
                 )
+                if not components:
+                    plain.append(values)
+                    continue
+                if plain:
+                    cur.executemany(_INSERT_RESULT, plain)
+                    plain.clear()
+                cur.execute(_INSERT_RESULT, values)
                 if cur.rowcount == 0:  # already stored (resume): keep the first
                     continue
                 result_id = cur.lastrowid
@@ -279,6 +280,8 @@ class RunWriter:
                             guardrail,
                         )
                     )
+            if plain:
+                cur.executemany(_INSERT_RESULT, plain)
             cur.executemany(
                 "insert into assertion_results (result_id, run_id, idx, parent_idx, type, metric, pass,"
                 " score, reason, weight, value, is_guardrail) values (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -400,6 +403,18 @@ def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = N
         }
     )
     return int(db.execute("select last_insert_rowid()").fetchone()[0])
+
+
+# `insert or ignore`: a cell already stored (a resumed run) keeps its first result.
+_INSERT_RESULT = (
+    "insert or ignore into results (run_id, cell_key, prompt_idx, provider_idx, test_idx,"
+    " repeat, variant, prompt_version_id, provider_id, provider_label, model, prompt, output,"
+    " success, score, error, tokens_in, tokens_out, token_source, cost, cached_cost,"
+    " latency_ms, wall_ms, cached, attempts, fallback_used, finish_reason, named_scores,"
+    " grader_cost, grader_tokens, guardrail_failures, compression, created_at, usage, grader_usage,"
+    " output_json)"
+    " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 
 
 def flatten(grading: GradingResult | None) -> list[tuple[int, int | None, GradingResult]]:
