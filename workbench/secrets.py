@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
@@ -23,6 +24,7 @@ NOT_SECRET = {
 REDACTED = "[redacted]"
 
 
+@functools.lru_cache(maxsize=4096)  # the same few key names, once per call and per stored row
 def is_secret_key(key: str) -> bool:
     k = key.lower().replace("-", "_")
     if k in NOT_SECRET or k.replace("_", "") in NOT_SECRET:
