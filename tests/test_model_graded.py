@@ -25,7 +25,7 @@ from workbench.types import GradeConfig, ProviderRequest, ProviderResponse, Prov
 class Scripted:
     """A grader with a queue of replies; `error:` replies are transport errors; embeds by lookup."""
 
-    replies: dict[str, deque[str]] = {}
+    replies: dict[str, deque[Any]] = {}
     prompts: dict[str, list[list[dict[str, Any]]]] = {}
     vectors: dict[str, list[float]] = {}
 
@@ -36,7 +36,7 @@ class Scripted:
     async def call(self, request: ProviderRequest) -> ProviderResponse:
         self.prompts.setdefault(self.name, []).append(request.messages)
         reply = self.replies[self.name].popleft()
-        if reply.startswith("error:"):
+        if isinstance(reply, str) and reply.startswith("error:"):
             return ProviderResponse(error=reply[6:])
         return ProviderResponse(output=reply, tokens_in=10, tokens_out=5, cost=0.001)
 
@@ -47,7 +47,7 @@ class Scripted:
 register(ProviderFactory("scripted", lambda pid: pid.startswith("scripted:"), lambda s, b: Scripted(s, b)))
 
 
-def script(name: str, *replies: str) -> str:
+def script(name: str, *replies: Any) -> str:
     Scripted.replies[name] = deque(replies)
     Scripted.prompts[name] = []
     return f"scripted:{name}"
@@ -106,6 +106,28 @@ def test_llm_rubric_score_parsing_and_threshold(reply: str, threshold: float | N
     if threshold is not None:
         a["threshold"] = threshold
     c = grade([a]).component_results[0]
+    assert (c.pass_, c.score, c.reason) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # an object answer (a custom grader provider) is the verdict itself, as in promptfoo's
+        # parseJsonGradingResponse: not re-serialized and searched (a `}` in the reason broke that)
+        ({"pass": False, "score": 0.2, "reason": "a } in it"}, (False, 0.2, "a } in it")),
+        (
+            [{"pass": True}],
+            (
+                False,
+                0.0,
+                'llm-rubric produced malformed response - output must be string or object. Output: [{"pass": true}]',
+            ),
+        ),
+        (0, (False, 0.0, "No output")),  # promptfoo's `!resp.output`
+    ],
+)
+def test_llm_rubric_object_answers(reply: Any, expected: tuple) -> None:
+    c = grade([{"type": "llm-rubric", "value": "x", "provider": script("r-obj", reply)}]).component_results[0]
     assert (c.pass_, c.score, c.reason) == expected
 
 

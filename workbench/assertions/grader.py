@@ -27,6 +27,7 @@ import workbench.file_access as file_access
 from workbench.errors import AssertionConfigError, ProviderError
 from workbench.providers import resolve
 from workbench.render.templating import render
+from workbench.runtimes.jsvalues import js_truthy
 from workbench.suite.yaml12 import load_yaml
 from workbench.tokens import configure_offline
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
@@ -141,8 +142,9 @@ def messages_of(prompt: str) -> list[dict[str, Any]]:
     return [{"role": "user", "content": prompt}]
 
 
-async def call_text(spec: ProviderSpec | None, prompt: str, usage: Usage) -> str | None:
-    """One grader call; returns the output text (None when the grader answered nothing).
+async def call_output(spec: ProviderSpec | None, prompt: str, usage: Usage) -> Any:
+    """One grader call; returns its output as the provider gave it (text, or an object from a custom
+    provider), None when the grader answered nothing (promptfoo's `!resp.output`: also 0 or false).
 
     Raises AssertionConfigError when the grader cannot be reached: the row becomes an ERROR.
     """
@@ -152,10 +154,13 @@ async def call_text(spec: ProviderSpec | None, prompt: str, usage: Usage) -> str
     usage.add(resp)
     if resp.error:
         raise AssertionConfigError(f"grader {spec.id} failed: {resp.error}")
-    out = resp.output
-    if out is None or out == "":
-        return None
-    return out if isinstance(out, str) else json.dumps(out)
+    return resp.output if js_truthy(resp.output) else None
+
+
+async def call_text(spec: ProviderSpec | None, prompt: str, usage: Usage) -> str | None:
+    """`call_output` as text (an object as its JSON)."""
+    out = await call_output(spec, prompt, usage)
+    return out if out is None or isinstance(out, str) else json.dumps(out)
 
 
 def render_rubric(template: str, context: dict[str, Any]) -> str:

@@ -90,9 +90,17 @@ async def _ask_grader(
 ) -> tuple[str, str | None]:
     """Render the assertion's rubric prompt (else `default_template`) with `variables` and ask the
     grader: (the prompt sent, the grader's text or None)."""
+    prompt, out = await _ask_grader_output(ctx, default_template, variables, usage)
+    return prompt, out if out is None or isinstance(out, str) else json.dumps(out)
+
+
+async def _ask_grader_output(
+    ctx: AssertionContext, default_template: str, variables: dict[str, Any], usage: Any
+) -> tuple[str, Any]:
+    """`_ask_grader` with the grader's output as it came (an object from a custom provider)."""
     template = grader.load_rubric_prompt(_rubric_prompt(ctx), default_template, ctx.base_dir)
     prompt = grader.render_rubric(template, variables)
-    return prompt, await grader.call_text(_text_spec(ctx), prompt, usage)
+    return prompt, await grader.call_output(_text_spec(ctx), prompt, usage)
 
 
 # -- llm-rubric ---------------------------------------------------------------------------------------
@@ -102,7 +110,7 @@ async def llm_rubric_core(ctx: AssertionContext, template_default: str, label: s
         raise AssertionConfigError(f'"{label}" assertion type must have a string or object value')
     rubric = value if value not in (None, "") else ""
     usage = grader.Usage()
-    prompt, out = await _ask_grader(
+    prompt, out = await _ask_grader_output(
         ctx,
         template_default,
         {**_ctx_vars(ctx), "output": try_parse(_output_string(ctx.output)), "rubric": rubric},
@@ -110,9 +118,18 @@ async def llm_rubric_core(ctx: AssertionContext, template_default: str, label: s
     )
     if out is None:
         return _grader_fail("No output", usage)
-    objects = extract_json_objects(out)
-    if not objects:
-        return _grader_fail(f"Could not extract JSON from {label} response", usage)
+    # promptfoo's parseJsonGradingResponse: text is searched, an object answer is the verdict itself
+    if isinstance(out, str):
+        objects = extract_json_objects(out)
+        if not objects:
+            return _grader_fail(f"Could not extract JSON from {label} response", usage)
+    elif isinstance(out, dict):
+        objects = [out]
+    else:
+        return _grader_fail(
+            f"{label} produced malformed response - output must be string or object. Output: {json.dumps(out)}",
+            usage,
+        )
     parsed = objects[0]
     if not isinstance(parsed, dict):
         return _grader_fail(f"{label} produced malformed response. Output: {json.dumps(out)}", usage)

@@ -1,0 +1,5 @@
+import json
+
+
+def call_api(prompt, options, context):
+    return {"output": json.loads(prompt)}
