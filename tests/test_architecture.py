@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
         "workbench.plugins",
         "workbench.file_access",
         "workbench.signal_hold",
+        "workbench.md_escape",
     ),
     ("workbench.suite",),
     # The database itself: connection, schema, and the cache tables the providers and compression use.

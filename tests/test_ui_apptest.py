@@ -15,7 +15,7 @@ from workbench.analysis.cost import cost_by
 from workbench.analysis.pairs import pair_stats
 from workbench.analysis.projection import project
 from workbench.format import fmt_cost
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.store.db import open_db
 
 pytest.importorskip("streamlit")

@@ -8,7 +8,7 @@ import pytest
 from routing_data import CASCADE_MODELS, marker_scenario, three_tier_scenario, write_scenario
 
 from workbench.format import fmt_cost
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.routing.router_summary import routing_summary
 from workbench.routing.train import train_router
 from workbench.store.db import open_db

@@ -25,7 +25,7 @@ from workbench.analysis.recommend import recommend_for
 from workbench.analysis.version_pairing import version_key
 from workbench.ci.compare_inputs import Review, SuiteComparison
 from workbench.format import fmt_cost, fmt_spend
-from workbench.report.md_escape import code, html_in_md, md
+from workbench.md_escape import code, html_in_md, md
 from workbench.store import queries
 from workbench.store.orphaned_runs import close_orphaned_runs
 from workbench.suite.families import normalize_content, unified_diff

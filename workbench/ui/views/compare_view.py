@@ -8,7 +8,7 @@ import streamlit as st
 from workbench.analysis.comparison import TestChange
 from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_rate
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 
 ALL = "(all)"

@@ -11,7 +11,7 @@ import streamlit as st
 from workbench.analysis.matrix import PAGE_SIZE, MatrixCell, MatrixColumn, MatrixFilters
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_ms, fmt_rate
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 
 PAGE_SIZES = [25, 50, 100, 200]

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.format import fmt_cost, fmt_rate
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.store.optimizations import StoredOptimization
 from workbench.ui import data, widgets
 

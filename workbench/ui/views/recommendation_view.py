@@ -12,7 +12,7 @@ from workbench.analysis.recommend import Recommendation
 from workbench.analysis.router_figures import RouterSummary
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 
 

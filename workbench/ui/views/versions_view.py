@@ -8,7 +8,7 @@ import streamlit as st
 from workbench.analysis.diff import changed_excerpts
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
-from workbench.report.md_escape import md
+from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 from workbench.ui.views import optimize_view
 

@@ -4,7 +4,8 @@ A report is read in a pull request or a browser, so text that came from a suite 
 stay text: no `<img>` that loads, no `<script>`, no `<!--` that hides the rest of the comment, no
 `![](...)` image, no `**` or `#` that restyles the page, no `|` that breaks a table, no newline
 that starts a new block. Outputs go in fenced blocks (report/markdown.fenced); everything else
-through these helpers.
+through these helpers. A foundation module (stdlib only): the UI pages escape with it without
+loading the report writers (`workbench.report` imports every format's, ~0.07 s of a new server's CPU).
 """
 
 from __future__ import annotations
