@@ -147,3 +147,64 @@ def test_a_read_only_database_is_read_as_it_is(tmp_path: Path) -> None:
         finally:
             tmp_path.chmod(0o755)
     assert query(path, "select status from runs") == [("running",)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="pid start times come from /proc")
+def test_live_owner_pid_only_when_certainly_alive() -> None:
+    assert run_owners.live_owner_pid(run_owners.current_owner()) == os.getpid()
+    for not_live in (
+        _owner(pid=dead_pid()),  # gone
+        _owner(start="1"),  # this pid, reused
+        _owner(boot="another-boot"),
+        _owner(host=socket.gethostname() + "-elsewhere"),  # unknown: not refused on a guess
+        _owner(pidns="pid:[1]"),
+        None,
+        "",
+        "not json",
+        "[]",
+        '{"pid": "x"}',
+    ):
+        assert run_owners.live_owner_pid(not_live) is None, not_live
+
+
+def test_a_run_whose_owner_is_alive_is_not_resumed_retried_or_merged(slow_server: FakeOpenAI, tmp_path: Path) -> None:
+    """`--resume` (latest or by id, `--force` too), `--retry-errors` and `workbench merge` of a run a
+    live process is running are refused (exit 2, one line naming the run and the pid) before anything
+    is written; once the owner is gone, `--resume` completes the run with each cell stored once."""
+    n = 400  # one call at a time, 80 ms each: the owner runs for ~30 s, longer than the checks below
+    suite = loopback_suite(tmp_path / "suite.yaml", slow_server.base_url, n)
+    db = tmp_path / "live.db"
+    env = wb_env(db)
+    args = [str(suite), "--db", str(db), "-q", "--no-progress"]
+    proc = start([*args, "-j", "1"], tmp_path, env)
+    try:
+        wait_for(db, 3, proc)
+        refused = [
+            [*args, "--resume"],
+            [*args, "--resume", "1"],
+            [*args, "--resume", "1", "--force"],
+            [*args, "--retry-errors", "1"],
+            ["--retry-errors", "1", "--db", str(db), "-q"],
+        ]
+        for argv in refused:
+            out = run(argv, tmp_path, env)
+            lines = out.stderr.strip().splitlines()
+            assert out.returncode == 2, (argv, out.stderr)
+            assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
+            assert f"run 1: still running in process {proc.pid}" in lines[0], lines[0]
+            assert "Retrying" not in out.stderr
+        merged = workbench(["merge", str(tmp_path / "merged.db"), str(db)], tmp_path, env)
+        assert merged.returncode == 2, merged.stderr
+        assert f"run 1 is still running in process {proc.pid}" in merged.stderr.strip(), merged.stderr
+        assert len(merged.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "merged.db").exists()  # nothing written
+        assert proc.poll() is None  # the owner ran on, alone
+        assert query(db, "select id, status from runs") == [(1, "running")]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert count_results(db) < n
+    done = run([*args, "-j", "16", "--resume", "1"], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    assert query(db, "select id, status, results from runs") == [(1, "completed", n)]
+    assert query(db, "select count(*), count(distinct cell_key) from results") == [(n, n)]

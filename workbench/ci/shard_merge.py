@@ -26,7 +26,7 @@ from workbench.errors import UsageError
 from workbench.store.db import open_db, open_memory
 from workbench.store.queries import resolve_run
 from workbench.store.run_import import import_run, run_header, stored_part
-from workbench.store.run_owners import owner_gone
+from workbench.store.run_owners import live_owner_pid, owner_gone
 from workbench.store.writer import RunTotals, now_iso
 
 
@@ -114,6 +114,19 @@ def check_shards(shards: list[ShardRun]) -> list[int]:
     return [i for i in range(1, n + 1) if i not in have]
 
 
+def refuse_live_shards(shards: list[ShardRun]) -> None:
+    """UsageError (exit 2) for a shard run still `running` under a live process: its results are
+    still coming, and the merged run would miss them for good (and read `running` forever)."""
+    for s in shards:
+        r = s.row()
+        pid = live_owner_pid(r.get("owner")) if r.get("status") == "running" else None
+        if pid is not None:
+            raise UsageError(
+                f"{s.source}: run {s.run_id} is still running in process {pid};"
+                f" wait for it to finish or stop it (kill -INT {pid}), then merge"
+            )
+
+
 def merge_runs(
     shards: list[ShardRun], dst: Database, *, label: str | None = None, allow_partial: bool = False
 ) -> MergeOutcome:
@@ -124,6 +137,7 @@ def merge_runs(
             f"shard{'s' * (len(missing) != 1)} {', '.join(map(str, missing))} of {shards[0].shard()[1]}"  # type: ignore[index]
             " missing (pass --allow-partial to merge anyway)"
         )
+    refuse_live_shards(shards)
     rows = [s.row() for s in shards]
     header = dict(rows[0])
     config = json.loads(header.get("config") or "{}")

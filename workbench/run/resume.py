@@ -3,7 +3,10 @@
 `workbench run SUITE --resume [RUN_ID|latest]` completes the missing cells of a stored run. The
 resumed run must expand to the same cells as the original, so the matrix options that shape the
 cells (repeat, variants, shard, filters) come from the stored run, not from today's flags; and the
-suite file must be byte-identical (its sha256 is stored on the run) unless `--force`.
+suite file must be byte-identical (its sha256 is stored on the run) unless `--force`. A run still
+`running` under a live process (its owner, store/run_owners.py) is refused, `--force` or not: two
+processes completing the same cells would store each result twice (`--retry-errors` goes through
+here too).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.errors import UsageError
+from workbench.store.run_owners import live_owner_pid
 from workbench.types import Suite
 
 LATEST = "latest"
@@ -57,7 +61,7 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
     if wanted == LATEST:
         row = None
         for candidate in db.execute(
-            "select id, suite_path, suite_sha256, status, config from runs where status != ? order by id desc",
+            "select id, suite_path, suite_sha256, status, config, owner from runs where status != ? order by id desc",
             [FINISHED],
         ):
             if _same_suite(candidate[1], suite):
@@ -67,7 +71,7 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
             raise UsageError(f"{shown}: no unfinished run of this suite to resume")
     else:
         row = db.execute(
-            "select id, suite_path, suite_sha256, status, config from runs where id = ?", [wanted]
+            "select id, suite_path, suite_sha256, status, config, owner from runs where id = ?", [wanted]
         ).fetchone()
         if row is None:
             raise UsageError(f"--resume {wanted}: no such run in the database")
@@ -75,7 +79,13 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
             raise UsageError(
                 f"--resume {wanted}: run {wanted} is of {row[1]}, not {shown} (pass --force to resume it anyway)"
             )
-    run_id, _, sha, _, config = row
+    run_id, _, sha, status, config, owner = row
+    pid = live_owner_pid(owner) if status == "running" else None
+    if pid is not None:
+        raise UsageError(
+            f"run {run_id}: still running in process {pid}; resuming it now would run its cells twice:"
+            f" wait for it to finish or stop it (kill -INT {pid}), then resume"
+        )
     if sha != suite.sha256 and not force:
         raise UsageError(
             f"{shown}: changed since run {run_id} was made (sha256 differs); resuming would mix two suites"

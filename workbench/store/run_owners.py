@@ -71,6 +71,21 @@ def current_owner() -> str:
     return json.dumps({**_this_host(), "pid": pid, "start": _start_time(pid) or ""}, sort_keys=True)
 
 
+def live_owner_pid(owner: str | None) -> int | None:
+    """The owner's pid when it is certainly still running here (this host, boot and PID namespace,
+    and a live process with that pid and start time); None when it is gone or cannot be told."""
+    try:
+        o = json.loads(owner or "")
+        pid = int(o["pid"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    here = _this_host()
+    if not here["boot"] or any(o.get(k) != here[k] for k in ("host", "machine", "boot", "pidns")):
+        return None
+    start = _start_time(pid)
+    return pid if start and start == o.get("start") else None
+
+
 def owner_gone(owner: str | None) -> bool:
     """True only when the owner process is certainly no longer running (see the module's doc)."""
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.ci.shard_merge import merge_runs, open_shard
+from workbench.ci.shard_merge import merge_runs, open_shard, refuse_live_shards
 from workbench.errors import UsageError
 from workbench.report import check_output_paths, write_outputs
 from workbench.store.db import open_db, open_memory
@@ -30,6 +30,7 @@ def command(
     if resolved_target and any(p.resolve() == resolved_target for p in shard_paths):
         raise UsageError(f"{target_path}: the target database is also a shard; write the merge to a new file")
     shards = [open_shard(p, run) for p in shard_paths]
+    refuse_live_shards(shards)  # before the target database is made
     target = open_db(target_path) if target_path else open_memory()
     outcome = merge_runs(shards, target, label=label, allow_partial=allow_partial)
     if outcome.missing_shards:
