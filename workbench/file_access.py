@@ -129,6 +129,24 @@ def project_roots(config_paths: Iterable[Path], allowed: Iterable[Path] = ()) ->
     return tuple(dict.fromkeys(roots))
 
 
+def is_file(path: Path | str) -> bool:
+    """`Path.is_file()`, except that a name the system cannot look up (longer than NAME_MAX or
+    PATH_MAX: ENAMETOOLONG) is False, not an OSError: no such file can exist. Used where a suite's
+    value may be a file or text (a 5000-character prompt or `vars` string)."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def is_dir(path: Path | str) -> bool:
+    """`Path.is_dir()`, False for a name the system cannot look up (see `is_file`)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 

@@ -312,7 +312,7 @@ def _nunjucks_filters(value: Any, base_dir: Path, shown: str, warnings: list[str
         if not isinstance(ref, str):
             raise SuiteError(shown, f"nunjucksFilters.{name}", f"must be a path to a .js file, got {type_name(ref)}")
         path = base_dir / ref
-        if not path.is_file():
+        if not file_access.is_file(path):
             warnings.append(f"nunjucksFilters.{name}: no file {ref} (the filter stays undefined, as in promptfoo)")
             continue
         out[str(name)] = path.resolve()

@@ -72,7 +72,7 @@ def _is_file_ref(raw: str, base_dir: Path) -> bool:
         return True
     if "\n" in raw or not raw.endswith(PROMPT_EXTS):
         return False
-    return (base_dir / raw).is_file() or _has_magic(raw)
+    return file_access.is_file(base_dir / raw) or _has_magic(raw)
 
 
 def _finish(p: Prompt) -> Prompt:
@@ -160,9 +160,9 @@ def _expand(
 ) -> list[Prompt]:
     shown = raw[len("file://") :] if raw.startswith("file://") else raw
     target = base_dir / shown
-    if _has_magic(shown) or target.is_dir():
-        pattern = str(target / "*") if target.is_dir() else str(target)
-        matches = sorted(p for p in globlib.glob(pattern, recursive=True) if Path(p).is_file())
+    if _has_magic(shown) or file_access.is_dir(target):
+        pattern = str(target / "*") if file_access.is_dir(target) else str(target)
+        matches = sorted(p for p in globlib.glob(pattern, recursive=True) if file_access.is_file(p))
         if not matches:
             raise SuiteError(file, where, f"no files match {shown}")
         out: list[Prompt] = []

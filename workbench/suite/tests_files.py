@@ -95,7 +95,7 @@ def _generated(
             file, where, f"test generators run code: only `workbench run` without --no-code-asserts runs them: {rel}"
         )
     path = base_dir / path_part
-    if not path.is_file():
+    if not file_access.is_file(path):
         raise SuiteError(file, where, f"file not found: {path_part}")
     try:
         data = generate(path.resolve(), fn, config)
@@ -119,11 +119,11 @@ def _glob(ref: str, base_dir: Path, file: str | None, where: str) -> list[Path]:
         raise SuiteError(file, where, f"remote test sources are not supported by workbench: {rel}")
     target = base_dir / rel
     if _has_magic(rel):
-        matches = sorted(Path(p) for p in globlib.glob(str(target), recursive=True) if Path(p).is_file())
+        matches = sorted(Path(p) for p in globlib.glob(str(target), recursive=True) if file_access.is_file(p))
         if not matches:
             raise SuiteError(file, where, f"no files match {rel}")
         return matches
-    if not target.is_file():
+    if not file_access.is_file(target):
         if os.path.lexists(target):  # a FIFO, socket, directory or symlink loop: say which
             try:
                 file_access.check(target)
