@@ -53,7 +53,7 @@ def test_good_prompt_passes_where_the_bad_one_fails(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, env={**os.environ, "WORKBENCH_PROGRESS_SECONDS": "3600", "WORKBENCH_MODELS_DIR": str(tmp_path / "models")},
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
-    assert (tmp_path / "models" / "smollm2-135m" / "config.json").is_file()  # it did convert
+    assert (tmp_path / "models" / "smollm2-135m" / "q4" / "model.q4.safetensors").is_file()  # it did convert
     assert "Converting" not in res.stderr + res.stdout and "FutureWarning" not in res.stderr  # nothing leaks
     rows = json.loads(out.read_text())["results"]["results"]
     by_prompt: dict[int, list[dict]] = {}

@@ -1,5 +1,6 @@
 """The embedded offline model `local:smollm2-135m`: real CPU generation, greedy and deterministic,
-converted once to a cached HF copy that later loads use."""
+converted once to a cached copy that later loads use (the q4 pack by default, the HF copy for
+the transformers precisions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import ProviderError
-from workbench.providers import local_model, resolve
+from workbench.providers import gguf_llama, local_model, resolve
 from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import default_local_price
 from workbench.types import ProviderRequest, ProviderSpec
@@ -66,18 +67,18 @@ def test_generates_deterministically_and_reloads_from_the_cached_copy(
     assert provider.price == price and price.per_hour is not None
     assert first.cost is not None and 0 < first.cost <= price.per_hour * (first.wall_ms or 60_000) / 3.6e6
     assert local_model.is_converted("smollm2-135m")
-    assert (home / "models" / "smollm2-135m" / "config.json").is_file()
+    assert (home / "models" / "smollm2-135m" / local_model.Q4_DIR / gguf_llama.PACKED_FILE).is_file()
 
     second = asyncio.run(provider.call(REQ))
     assert second.output == first.output  # greedy: same input, same output
 
-    # A fresh process state loads the HF copy, never the GGUF again, and answers the same.
+    # A fresh process state loads the cached pack, never the GGUF again, and answers the same.
     monkeypatch.setattr(local_model, "_LOADED", {})
 
-    def no_gguf(name: str) -> None:
+    def no_gguf(path: Path) -> None:
         raise AssertionError("the GGUF was converted again")
 
-    monkeypatch.setattr(local_model, "_load_from_gguf", no_gguf)
+    monkeypatch.setattr(local_model, "convert_gguf", no_gguf)
     third = asyncio.run(provider.call(REQ))
     assert third.output == first.output
 
@@ -100,12 +101,17 @@ def test_load_causal_lm_is_shared_and_priced_by_config(home: Path) -> None:
 
 
 def test_precision_is_checked_and_keys_the_cache() -> None:
-    with pytest.raises(ProviderError, match="precision must be one of int8, fp32"):
+    with pytest.raises(ProviderError, match="precision must be one of q4, int8, fp32"):
         resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int4"}))
     default = LocalProvider(ProviderSpec(id="local:smollm2-135m"))
+    int8 = LocalProvider(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
     fp32 = LocalProvider(ProviderSpec(id="local:smollm2-135m", config={"precision": "fp32"}))
-    assert default.precision == "int8" and default.identity(REQ)["precision"] == "int8"  # int8 is the default
+    assert default.precision == "q4" and default.identity(REQ)["precision"] == "q4"  # q4 is the default
+    assert int8.identity(REQ)["precision"] == "int8"
     assert "precision" not in fp32.identity(REQ)  # fp32 keys are those cached before int8 was the default
+    assert local_model.default_precision("/some/hf/dir") == "int8"  # q4 needs a GGUF
+    with pytest.raises(ProviderError, match="precision q4 runs the GGUF of a known local model"):
+        local_model.load_local("/some/hf/dir", "q4")
 
 
 @pytest.mark.slow
@@ -115,7 +121,7 @@ def test_int8_is_deterministic_keeps_down_proj_fp32_and_reloads_from_its_cached_
     import torch
 
     monkeypatch.setattr(local_model, "_LOADED", {})
-    provider = resolve(ProviderSpec(id="local:smollm2-135m"))  # int8 by default
+    provider = resolve(ProviderSpec(id="local:smollm2-135m", config={"precision": "int8"}))
     first = asyncio.run(provider.call(REQ))
     assert first.error is None, first.error
     assert "Paris" in first.output and 0 < first.tokens_out <= 16
@@ -128,6 +134,7 @@ def test_int8_is_deterministic_keeps_down_proj_fp32_and_reloads_from_its_cached_
     plain, _ = local_model.load_causal_lm("smollm2-135m", "fp32")
     assert not any(isinstance(m, dynamic) for m in plain.modules())
     assert (home / "models" / "smollm2-135m" / local_model.INT8_FILE).is_file()
+    assert (home / "models" / "smollm2-135m" / "config.json").is_file()  # the HF copy int8/fp32 load
 
     # A new process state loads the int8 file: no quantization, the same logits and answer.
     monkeypatch.setattr(local_model, "_LOADED", {})

@@ -17,11 +17,11 @@ from typing import Any
 
 from workbench.errors import ProviderError
 from workbench.providers.local_model import (
-    DEFAULT_PRECISION,
     LOCAL_MODELS,
     PRECISIONS,
+    default_precision,
     generate_chat,
-    load_causal_lm,
+    load_local,
 )
 from workbench.providers.pricing import Price, default_local_price, override_price
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
@@ -45,7 +45,7 @@ class LocalProvider:
             known = ", ".join(f"local:{n}" for n in sorted(LOCAL_MODELS))
             raise ProviderError(f"unknown local model {spec.id!r} (known: {known})")
         self.model = spec.id
-        self.precision = str((spec.config or {}).get("precision") or DEFAULT_PRECISION)
+        self.precision = str((spec.config or {}).get("precision") or default_precision(self.name))
         if self.precision not in PRECISIONS:
             raise ProviderError(
                 f"provider {spec.display!r}: precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
@@ -73,7 +73,7 @@ class LocalProvider:
 
     def _generate(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int, str, float]:
         with _lock_for(self.name):
-            load_causal_lm(self.name, self.precision)  # the first call loads the model: not part of its latency
+            load_local(self.name, self.precision)  # the first call loads the model: not part of its latency
             t0 = time.perf_counter()
             text, tin, tout, finish = generate_chat(self.name, messages, precision=self.precision, **params)
             return text, tin, tout, finish, (time.perf_counter() - t0) * 1000

