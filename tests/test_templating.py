@@ -114,6 +114,7 @@ _PLAIN_VALUES = {
     "lst": [1, None, "a", [2, 3]],
     "obj": {"a": 1},
     "empty": "",
+    "self": "a var named self",
 }
 
 
@@ -128,6 +129,7 @@ _PLAIN_VALUES = {
         "{# comment #}{{ s }}{% raw %}{{ kept }}{% endraw %}",
         "{{ true }} {{ none }}",  # `true` is a literal, `none` one too: not the var named none
         "{{ range }}",  # a jinja2 global, not a var
+        "{{ self }}",  # jinja2's own reference to the template, whatever the vars hold
         "{{ missing }} x",  # undefined: renders empty
         "{{ s | upper }}",  # a filter
         "{{ obj.a }} {{ lst[0] }}",  # attribute and item access

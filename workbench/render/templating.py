@@ -375,7 +375,8 @@ def _plain_parts(template: str) -> tuple[tuple[bool, str], ...] | None:
         for child in node.nodes:
             if type(child) is jinja2.nodes.TemplateData:
                 parts.append((False, child.data))
-            elif type(child) is jinja2.nodes.Name and child.ctx == "load":
+            elif type(child) is jinja2.nodes.Name and child.ctx == "load" and child.name != "self":
+                # (jinja2 binds `self` to the template itself, whatever the vars hold)
                 parts.append((True, child.name))
             else:
                 return None
