@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.cli.main import cli
-from workbench.providers import resolve
+from workbench.providers.resolution import resolve
 from workbench.providers.response_cache import CachedProvider, cache_key
 from workbench.providers.stack import build_provider
 from workbench.store.db import open_db

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from workbench.errors import ProviderError
-from workbench.providers import resolve
+from workbench.providers.resolution import resolve
 from workbench.runtimes import node
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 

@@ -14,7 +14,7 @@ import pytest
 from fake_openai_server import FakeOpenAI
 
 from workbench import tokens
-from workbench.providers import resolve
+from workbench.providers.resolution import resolve
 from workbench.providers.response_cache import ResponseCache
 from workbench.providers.stack import build_provider
 from workbench.run.config import RunConfig

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from workbench.providers import register
 from workbench.providers.base import ProviderFactory
+from workbench.providers.resolution import register
 from workbench.run.command import RunRequest, execute
 from workbench.store.db import open_db
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from workbench.errors import ProviderError
-from workbench.providers import resolve
+from workbench.providers.resolution import resolve
 from workbench.types import ProviderRequest, ProviderResponse, ProviderSpec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import ProviderError
-from workbench.providers import gguf_llama, local_model, resolve
+from workbench.providers import gguf_llama, local_model
 from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import default_local_price
+from workbench.providers.resolution import resolve
 from workbench.types import ProviderRequest, ProviderSpec
 
 MESSAGES = [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}]

@@ -17,8 +17,8 @@ import pytest
 from workbench.assertions.model_graded import grade_select_best
 from workbench.assertions.scoring import grade_test
 from workbench.errors import AssertionConfigError
-from workbench.providers import register
 from workbench.providers.base import ProviderFactory
+from workbench.providers.resolution import register
 from workbench.types import GradeConfig, ProviderRequest, ProviderResponse, ProviderSpec, TestCase
 
 

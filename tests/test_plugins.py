@@ -21,7 +21,7 @@ import workbench.plugins as plugins
 from workbench.assertions import table
 from workbench.compression import service
 from workbench.errors import PluginError
-from workbench.providers import provider_registry
+from workbench.providers.resolution import provider_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_SRC = ROOT / "tests" / "fixtures" / "plugins" / "workbench_shout" / "workbench_shout"

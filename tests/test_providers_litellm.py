@@ -11,10 +11,10 @@ import pytest
 from fake_openai_server import FakeOpenAI, spec_for
 
 from workbench.errors import ProviderError
-from workbench.providers import resolve
 from workbench.providers.ids import to_litellm_model
 from workbench.providers.litellm_provider import LiteLLMProvider
 from workbench.providers.pricing import model_price
+from workbench.providers.resolution import resolve
 from workbench.providers.stack import build_provider
 from workbench.suite.settings import parse_settings
 from workbench.types import ProviderRequest, ProviderSpec

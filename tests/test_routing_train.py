@@ -13,7 +13,8 @@ from sqlite_utils.migrations import Migrations
 from workbench.errors import StoreError, UsageError
 from workbench.routing.predict import load_router, predict
 from workbench.routing.router_summary import routing_summary
-from workbench.routing.train import list_routers, train_router
+from workbench.routing.stored_routers import list_routers
+from workbench.routing.train import train_router
 from workbench.store.db import open_db
 from workbench.store.schema import m001_initial
 

@@ -91,7 +91,7 @@ def test_planted_keys_reach_nothing_written(fake_openai: FakeOpenAI, tmp_path: P
 
 def test_cache_key_ignores_the_api_key() -> None:
     """Two keys, same request: one cache entry (and neither key in the key's input)."""
-    from workbench.providers import resolve
+    from workbench.providers.resolution import resolve
     from workbench.providers.response_cache import cache_key, identity_of
     from workbench.types import ProviderRequest, ProviderSpec
 

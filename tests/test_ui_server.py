@@ -69,6 +69,39 @@ def test_the_pages_import_no_altair() -> None:
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"failed": [], "loaded": []}
 
 
+WRITE_SIDE_IMPORT = """
+import json, sys
+from workbench.ui import server
+failed = server.preload()
+write_side = ("jinja2", "litellm", "workbench.render", "workbench.suite", "workbench.assertions",
+              "workbench.runtimes", "workbench.compression", "workbench.run", "workbench.store.writer",
+              "workbench.routing.train")
+loaded = sorted(m for m in sys.modules if any(m == w or m.startswith(w + ".") for w in write_side))
+providers = sorted(m for m in sys.modules if m.startswith("workbench.providers."))
+print(json.dumps({"failed": failed, "loaded": loaded, "providers": providers}))
+"""
+
+
+def test_the_pages_import_no_write_side() -> None:
+    """The pages only read the database: their modules (the preload list) load neither the engine's
+    side (jinja2 templating, suite loading, the assertions, the run writer, router training) nor
+    any provider (litellm, the registry of built-ins), only the price and test-double rules of
+    providers/ (~0.3 s of a new server's CPU before: `store.queries` reached the registry through
+    the providers package, `store.optimizations`, `store.orphaned_runs` and `routing.train` the
+    assertion table through the run writer)."""
+    out = subprocess.run(
+        [sys.executable, "-c", WRITE_SIDE_IMPORT], capture_output=True, text=True, timeout=120, check=True
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["failed"] == []
+    assert got["loaded"] == []
+    assert set(got["providers"]) <= {
+        "workbench.providers.pricing",
+        "workbench.providers.machine_cost",
+        "workbench.providers.test_doubles",
+    }, got["providers"]
+
+
 def test_vega_lite_schema_is_altairs() -> None:
     import altair as alt
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import workbench.file_access as file_access
 from workbench.errors import AssertionConfigError, ProviderError
-from workbench.providers import resolve
+from workbench.providers.resolution import resolve
 from workbench.render.templating import render
 from workbench.runtimes.jsvalues import js_truthy
 from workbench.suite.yaml12 import load_yaml

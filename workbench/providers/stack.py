@@ -21,13 +21,13 @@ from typing import Any, Protocol
 from sqlite_utils import Database
 
 from workbench.errors import ProviderError
-from workbench.providers import resolve
 from workbench.providers.base import Provider
 from workbench.providers.custom_base import CustomProvider
 from workbench.providers.fallbacks import FallbackProvider
 from workbench.providers.litellm_provider import LiteLLMProvider, policy_from
 from workbench.providers.local import LocalProvider
 from workbench.providers.pricing import Price, override_price, resolve_price
+from workbench.providers.resolution import resolve
 from workbench.providers.response_cache import CachedProvider
 from workbench.types import ProviderResponse, ProviderSpec, SuiteSettings
 

@@ -22,7 +22,7 @@ from workbench.report.error_reasons import format_error_reasons
 from workbench.report.source import load_run, variant_sort_key
 from workbench.store.json_columns import loads
 from workbench.store.orphaned_runs import close_orphaned_runs
-from workbench.store.writer import run_totals
+from workbench.store.run_close import run_totals
 
 
 @dataclass

@@ -23,7 +23,8 @@ from sqlite_utils import Database
 
 from workbench.errors import StoreError
 from workbench.routing.features import pass_probability
-from workbench.routing.train import ARTIFACT_FORMAT, router_row
+from workbench.routing.stored_routers import router_row
+from workbench.routing.train import ARTIFACT_FORMAT
 
 
 @dataclass

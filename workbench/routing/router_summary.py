@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from workbench.analysis.router_figures import CurvePoint, OracleFigures, RoutedFigures, RouterSummary, SingleModel
 from workbench.errors import UsageError
-from workbench.routing.train import router_row
+from workbench.routing.stored_routers import router_row
 
 DAYS_PER_MONTH = 30
 NESTED = "nested cross-validation"  # `RoutedFigures.source`: outer-fold figures, threshold chosen without them

@@ -28,8 +28,9 @@ from workbench.routing.dataset import RoutingDataset, load_dataset, resolve_runs
 from workbench.routing.evaluate import N_BOOTSTRAP, evaluate_dataset
 from workbench.routing.features import fit_classifier
 from workbench.routing.nested_cv import nested_evaluation
+from workbench.store.busy_retry import with_retry
+from workbench.store.timestamps import now_iso
 from workbench.store.transaction import transaction
-from workbench.store.writer import now_iso, with_retry
 
 ARTIFACT_FORMAT = 1
 
@@ -229,47 +230,3 @@ def save_router(
             return int(db.execute("select last_insert_rowid()").fetchone()[0])
 
     return int(with_retry(write))
-
-
-def list_routers(db: Database) -> list[dict[str, Any]]:
-    """Every stored router (newest first), without the artifact bytes."""
-    cur = db.execute(
-        "select id, name, created_at, suite_path, run_ids, cheap_model, strong_model, threshold,"
-        " sklearn_version, json_extract(metrics, '$.beats_random'), json_extract(metrics, '$.tests')"
-        " from routers order by id desc"
-    )
-    keys = [
-        "id", "name", "created_at", "suite_path", "run_ids", "cheap_model", "strong_model", "threshold",
-        "sklearn_version", "beats_random", "tests",
-    ]  # fmt: skip
-    out = []
-    for r in cur.fetchall():
-        d = dict(zip(keys, r, strict=True))
-        d["run_ids"] = json.loads(d["run_ids"] or "[]")
-        d["beats_random"] = bool(d["beats_random"])
-        out.append(d)
-    return out
-
-
-def router_row(db: Database, name: str | None = None, router_id: int | None = None) -> dict[str, Any]:
-    """The newest router called `name` (or by id; or the newest of all when neither is given)."""
-    cols = (
-        "id, name, created_at, suite_path, run_ids, cheap_model, strong_model, models, threshold, metrics,"
-        " sklearn_version, artifact"
-    )
-    if router_id is not None:
-        cur = db.execute(f"select {cols} from routers where id = ?", [router_id])
-    elif name is not None:
-        cur = db.execute(f"select {cols} from routers where name = ? order by id desc limit 1", [name])
-    else:
-        cur = db.execute(f"select {cols} from routers order by id desc limit 1")
-    names = [d[0] for d in cur.description]
-    row = cur.fetchone()
-    if row is None:
-        what = f"router {name!r}" if name else f"router id {router_id}" if router_id is not None else "any router"
-        raise UsageError(f"{what} not found: train one with `workbench route train` (see `workbench route list`)")
-    d = dict(zip(names, row, strict=True))
-    d["run_ids"] = json.loads(d["run_ids"] or "[]")
-    d["models"] = json.loads(d["models"] or "[]")
-    d["metrics"] = json.loads(d["metrics"] or "{}")
-    return d

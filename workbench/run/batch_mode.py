@@ -33,10 +33,11 @@ from sqlite_utils import Database
 
 from workbench.errors import ProviderError, WorkbenchError
 from workbench.format import fmt_cost
-from workbench.providers import batch_api, resolve
+from workbench.providers import batch_api
 from workbench.providers.base import Provider
 from workbench.providers.litellm_provider import LiteLLMProvider, call_params, extract
 from workbench.providers.pricing import Price, half_price, map_batch_price
+from workbench.providers.resolution import resolve
 from workbench.providers.response_cache import ResponseCache, cache_key
 from workbench.providers.stack import configure
 from workbench.run.config import RunConfig

@@ -13,8 +13,9 @@ from workbench.assertions import table
 from workbench.assertions.assertion_registry import AssertionRegistry
 from workbench.compression import lingua, service
 from workbench.compression.compressor_registry import CompressorRegistry
-from workbench.providers import builtin_providers, provider_registry
+from workbench.providers import builtin_providers
 from workbench.providers.base import ProviderRegistry
+from workbench.providers.resolution import provider_registry
 
 
 @dataclass

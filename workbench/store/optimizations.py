@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.busy_retry import with_retry
+from workbench.store.timestamps import now_iso
 from workbench.store.transaction import transaction
-from workbench.store.writer import now_iso, with_retry
 
 
 @dataclass

@@ -14,8 +14,8 @@ import sqlite3
 
 from sqlite_utils import Database
 
+from workbench.store.run_close import close_run
 from workbench.store.run_owners import owner_gone
-from workbench.store.writer import close_run
 
 
 def close_orphaned_runs(db: Database) -> list[int]:

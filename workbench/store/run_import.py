@@ -23,8 +23,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from workbench.store.run_close import RunTotals, run_totals
+from workbench.store.timestamps import now_iso
 from workbench.store.transaction import transaction
-from workbench.store.writer import RunTotals, now_iso, run_totals
 
 COPY_BATCH = 1000
 

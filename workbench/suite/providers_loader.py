@@ -2,7 +2,7 @@
 
 Forms (promptfoo src/providers/index.ts): a string id; `{id, label, config, transform, ...}`;
 the map form `{"openai:gpt-4o": {config: ...}}`; a `file://providers.yaml` holding any of these.
-Ids are not resolved here (workbench.providers.resolve does that when the run starts).
+Ids are not resolved here (workbench.providers.resolution.resolve does that when the run starts).
 """
 
 from __future__ import annotations

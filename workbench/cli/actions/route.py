@@ -13,7 +13,8 @@ from workbench.errors import UsageError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.routing.predict import load_router, predict
 from workbench.routing.router_summary import IN_SAMPLE, NESTED, routing_summary
-from workbench.routing.train import list_routers, router_row, train_router
+from workbench.routing.stored_routers import list_routers, router_row
+from workbench.routing.train import train_router
 from workbench.store.db import open_db
 
 
