@@ -177,6 +177,20 @@ def test_first_load_writes_the_pack_and_later_loads_reuse_it(fresh_home: Path, m
     assert gguf_llama.load_packed(q4)[2]["eos_token"] == "<|im_end|>"  # rewritten by this torch
 
 
+def test_an_unwritable_models_directory_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packed: Any
+) -> None:
+    """The pack is built in a scratch directory for the process (and removed) when the models
+    directory cannot be created; the answer is the cached pack's."""
+    want = local_model.generate_chat("smollm2-135m", MESSAGES, max_new_tokens=8)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(blocker / "models"))
+    monkeypatch.setattr(local_model, "_LOADED", {})
+    assert local_model.generate_chat("smollm2-135m", MESSAGES, max_new_tokens=8) == want
+    assert not local_model.is_converted("smollm2-135m")
+
+
 def test_default_path_never_imports_transformers(packed: Any) -> None:
     """A process that answers with the default precision from the cached pack has no
     transformers module loaded (its import alone was ~2.5 s of the old 4 s load)."""

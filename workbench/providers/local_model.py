@@ -418,8 +418,13 @@ def _convert_q4(name: str, target: Path) -> None:
         _q4_tokenizer_json(name, path, tmp)
         save_packed(tmp, cfg, tensors, chat)
         if target.exists():
-            shutil.rmtree(target)  # a stale pack (another torch version): replaced whole
-        tmp.rename(target)
+            shutil.rmtree(target, ignore_errors=True)  # a stale pack (another torch version): replaced whole
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not (target / PACKED_FILE).is_file():
+                raise
+            shutil.rmtree(tmp)  # another process renamed its pack in between: that one serves
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -433,10 +438,22 @@ def _load_q4(name: str) -> tuple[Any, Any]:
         )
     directory = cache_dir(name) / Q4_DIR
     try:
-        cfg, tensors, chat = load_packed(directory)
+        return _open_q4(directory)
     except (OSError, ValueError):
-        _convert_q4(name, directory)
-        cfg, tensors, chat = load_packed(directory)
+        try:
+            _convert_q4(name, directory)
+        except OSError:  # the models directory cannot be written: pack for this process only
+            scratch = Path(tempfile.mkdtemp(prefix=f"workbench-{name}-"))
+            try:
+                _convert_q4(name, scratch / Q4_DIR)
+                return _open_q4(scratch / Q4_DIR)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    return _open_q4(directory)
+
+
+def _open_q4(directory: Path) -> tuple[Any, Any]:
+    cfg, tensors, chat = load_packed(directory)
     tokenizer = ChatTokenizer(directory / "tokenizer.json", chat["chat_template"], chat["bos_token"], chat["eos_token"])
     return GGUFLlama(cfg, tensors), tokenizer
 
