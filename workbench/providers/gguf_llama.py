@@ -11,7 +11,8 @@ head is Q8_0 (w = d*q, q an int8): the head splits q + 128 into two 4-bit halves
 16*hi + lo, and runs them as one int4 matmul over [x, x] (K doubled), so it stays exact too.
 The kernel takes its activations, scales and zeros in bfloat16 (its fp32 path is an unvectorized
 fallback, ~25x slower here); everything between the matmuls (residual stream, norms, rotary,
-attention, SiLU) stays in float32. Per token that reads ~85 MB instead of fp32's 540 MB.
+attention, SiLU) stays in float32. Per token that reads ~100 MB (4-bit values plus bf16 scales
+and zeros) instead of fp32's 540 MB.
 
 The packed layout belongs to the torch build, so the cache file records the torch version and
 is rebuilt (from the GGUF, ~2 s) when it differs.
