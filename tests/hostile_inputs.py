@@ -27,6 +27,9 @@ from typing import Any
 
 import yaml
 
+from workbench.errors import SuiteError
+from workbench.suite.yaml12 import load_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,9 +40,14 @@ def seeds() -> list[Path]:
 
 def _parses(path: Path) -> bool:
     try:
-        return isinstance(yaml.safe_load(path.read_text()), dict)
-    except (yaml.YAMLError, UnicodeDecodeError):
+        return isinstance(_parse(path.read_bytes()), dict)
+    except (SuiteError, UnicodeDecodeError):
         return False
+
+
+def _parse(text: bytes) -> Any:
+    """The seed as workbench reads it (YAML 1.2: some real configs are not PyYAML's YAML 1.1)."""
+    return load_yaml(text.decode("utf-8"))
 
 
 def _deep(n: int) -> Any:
@@ -155,8 +163,16 @@ def _dump(doc: Any) -> bytes:
 
 def mutate(seed: Path, rng: random.Random) -> Case:
     text = seed.read_bytes()
-    doc = yaml.safe_load(text)
+    doc = _parse(text)
     roll = rng.random()
+    try:
+        case = _structured(seed, doc, roll, rng)
+    except yaml.YAMLError:  # a value PyYAML cannot write back (a date, a JS number): a text mutation
+        case = None
+    return case or _textual(seed, text, rng)
+
+
+def _structured(seed: Path, doc: Any, roll: float, rng: random.Random) -> Case | None:
     if roll < 0.55:  # a hostile value at one key path
         paths = list(key_paths(doc))
         path = rng.choice(paths)
@@ -178,6 +194,10 @@ def mutate(seed: Path, rng: random.Random) -> Case:
         if rng.random() < 0.2:
             doc["definitions"] = {"loop": {"$ref": "#/definitions/loop"}}
         return Case(seed, f"assert {_short(a)}", _dump(doc))
+    return None
+
+
+def _textual(seed: Path, text: bytes, rng: random.Random) -> Case:
     kind = rng.choice(["bomb", "non-utf8", "duplicate", "truncate", "deep-flow", "nul", "unknown-key", "bom"])
     if kind == "bomb":
         data = BOMB.encode() + text
