@@ -235,15 +235,15 @@ def test_a_signal_right_after_the_run_row_commits_finishes_the_run(
 def test_a_signal_while_the_run_is_finished_waits_until_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C inside the transaction that closes a completed run: the run is still completed, with
     its totals and pair totals, and the Ctrl-C then ends the command (exit 130, one line)."""
-    import workbench.store.writer as writer_module
+    import workbench.store.run_close as run_close_module
 
-    store_pair_totals = writer_module.store_pair_totals
+    store_pair_totals = run_close_module.store_pair_totals
 
     def ctrl_c_then_pair_totals(db: object, run_id: int) -> None:
         _signal_self()
         store_pair_totals(db, run_id)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer_module, "store_pair_totals", ctrl_c_then_pair_totals)
+    monkeypatch.setattr(run_close_module, "store_pair_totals", ctrl_c_then_pair_totals)
     suite = _echo_suite(tmp_path / "s.yaml")
     db = tmp_path / "r.db"
     code, _, err = _cli([str(suite), "--db", str(db), "-q", "--no-progress"])
