@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""What content alone costs a Streamlit first render here: the hello-world page of
+bench/ui_first_render.py, then the same page plus one 20-row data grid, one small Vega-Lite chart,
+and both, each served and visited exactly as that bench visits the workbench pages (same browser,
+same wait, warm JavaScript bundle). The ratio of "grid+chart" to "hello" is the floor of any page
+that shows a table and a chart, whatever its server does (issue 18's <= 1.5x target is measured
+against the bare hello-world page).
+
+Usage: bench/ui_content_floor.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ui_first_render as bench
+
+TITLE = 'import streamlit as st\nst.title("Hello bench")\n'
+GRID = 'import pandas as pd\nst.dataframe(pd.DataFrame({"a": range(20), "b": [str(i) for i in range(20)]}))\n'
+CHART = (
+    'st.vega_lite_chart({"data": {"values": [{"x": i, "y": i * i} for i in range(20)]}, "mark": "point",'
+    ' "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}})\n'
+)
+PAGES = {"hello": TITLE, "grid": TITLE + GRID, "chart": TITLE + CHART, "grid+chart": TITLE + GRID + CHART}
+
+
+def page_cost(directory: Path, name: str, source: str, rounds: int) -> tuple[float, float]:
+    """Median (wall, server CPU) seconds of a visit to a one-file Streamlit page."""
+    app = directory / f"{name.replace('+', '_')}.py"
+    app.write_text(source)
+    port = bench.free_port()
+    args = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), *args, "--browser.gatherUsageStats", "false"]
+    check = bench.PageCheck(name, "", "Hello bench")
+    with bench.serve_command(cmd, port) as base:
+        cpu = bench.server_cpu(port)
+        bench.visit(base, [check])  # the server's first session (imports), as the bench warms up
+        visits = [v for _ in range(rounds) for v in bench.visit(base, [check], warm_bundle=True, server_cpu=cpu)]
+    return statistics.median(v.seconds for v in visits), statistics.median(v.server_cpu or 0.0 for v in visits)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        hello_wall = hello_cpu = 0.0
+        for name, source in PAGES.items():
+            wall, cpu = page_cost(Path(tmp), name, source, args.rounds)
+            if name == "hello":
+                hello_wall, hello_cpu = wall, cpu
+            print(
+                f"{name:<12} wall median {wall:.2f} s ({wall / hello_wall:.2f}x hello)"
+                f"  server CPU {cpu:.3f} s ({cpu / hello_cpu:.2f}x)  load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
