@@ -49,7 +49,8 @@ LAYERS: list[tuple[str, ...]] = [
         "workbench.store.db",
         "workbench.store.db_path",
         "workbench.store.schema",
-        "workbench.store.guardrail_totals",  # m012 fills it for runs finished before it
+        "workbench.store.guardrail_totals",  # m013 fills it for runs finished before it
+        "workbench.store.run_summaries",  # how guardrail_totals (and the pair summaries) are replaced
         "workbench.store.json_columns",
         "workbench.store.lean_import",
         "workbench.store.cache_tables",

@@ -16,10 +16,11 @@ assertions as before. Reads never write.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
-from workbench.store.transaction import transaction
+from workbench.store.run_summaries import replace_run_rows, table_exists
 
 VERSION = 1  # bump when what a count means changes: older rows are then ignored
 
@@ -55,7 +56,7 @@ class GuardrailTotal:
 
 
 def _has_table(db: Database) -> bool:
-    return bool(db.execute("select 1 from sqlite_master where type = 'table' and name = 'guardrail_totals'").fetchone())
+    return table_exists(db, "guardrail_totals")
 
 
 def compute(db: Database, run_id: int) -> list[GuardrailTotal]:
@@ -71,17 +72,15 @@ def store(db: Database, run_id: int) -> None:
     """Replace the run's stored counts (call inside the transaction that writes runs.results)."""
     if not _has_table(db):
         return
-    with transaction(db):  # a savepoint inside the caller's transaction
-        db.execute("delete from guardrail_totals where run_id = ?", [run_id])
-        run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
-        if not run_results or not run_results[0]:
-            return
-        n = run_results[0]
-        rows = [
+
+    def rows(n: int) -> list[list[Any]]:
+        counts = [
             [run_id, t.prompt_idx, t.variant, t.provider_idx, t.metric, t.checks, t.failures, t.failed_results]
             for t in compute(db, run_id)
         ] or [[run_id, -1, "", -1, None, 0, 0, 0]]  # the marker: stored, no guardrail assertions
-        db.conn.executemany(INSERT, [[*row, n, VERSION] for row in rows])
+        return [[*row, n, VERSION] for row in counts]
+
+    replace_run_rows(db, "guardrail_totals", run_id, INSERT, rows)
 
 
 def load(db: Database, run_id: int) -> list[GuardrailTotal] | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from workbench.store.transaction import transaction
+from workbench.store.run_summaries import replace_run_rows, table_exists
 
 VERSION = 1  # bump when what a bit means changes: older rows are then ignored
 
@@ -43,7 +43,7 @@ class Outcomes:
 
 
 def _has_table(db: Database) -> bool:
-    return bool(db.execute("select 1 from sqlite_master where type = 'table' and name = 'pair_outcomes'").fetchone())
+    return table_exists(db, "pair_outcomes")
 
 
 def compute(db: Database, run_id: int) -> dict[Key, Outcomes]:
@@ -79,19 +79,16 @@ def store(db: Database, run_id: int) -> None:
     """Replace the run's stored bitsets (call inside the transaction that writes runs.results)."""
     if not _has_table(db):
         return
-    with transaction(db):  # a savepoint inside the caller's transaction
-        db.execute("delete from pair_outcomes where run_id = ?", [run_id])
-        run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
-        if not run_results or not run_results[0]:
-            return
-        rows = compute(db, run_id)
-        db.conn.executemany(
-            INSERT,
-            [
-                [run_id, *key, *(_blob(getattr(o, kind)) for kind in KINDS), run_results[0], VERSION]
-                for key, o in rows.items()
-            ],
-        )
+    replace_run_rows(
+        db,
+        "pair_outcomes",
+        run_id,
+        INSERT,
+        lambda n: [
+            [run_id, *key, *(_blob(getattr(o, kind)) for kind in KINDS), n, VERSION]
+            for key, o in compute(db, run_id).items()
+        ],
+    )
 
 
 def load(db: Database, run_id: int) -> dict[Key, Outcomes] | None:

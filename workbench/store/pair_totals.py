@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from workbench.store import queries
-from workbench.store.transaction import transaction
+from workbench.store.run_summaries import replace_run_rows
 
 VERSION = 2  # bump when queries.pair_aggregates changes: older stored rows are then ignored
 
@@ -80,15 +80,13 @@ def store(db: Database, run_id: int) -> None:
     """Replace the run's stored pair totals (call inside the transaction that writes runs.results)."""
     if not _has_table(db):
         return
-    run_results = db.execute("select results from runs where id = ?", [run_id]).fetchone()
-    rows = compute(db, run_id)
-    with transaction(db):  # a savepoint inside the caller's transaction
-        db.execute("delete from pair_totals where run_id = ?", [run_id])
-        if not rows or not run_results:
-            return
-        db.conn.executemany(
-            INSERT, [[*(r[c] for c in COLUMNS), r["p95_latency_ms"], run_results[0], VERSION] for r in rows]
-        )
+    replace_run_rows(
+        db,
+        "pair_totals",
+        run_id,
+        INSERT,
+        lambda n: [[*(r[c] for c in COLUMNS), r["p95_latency_ms"], n, VERSION] for r in compute(db, run_id)],
+    )
 
 
 def load(db: Database, run_id: int) -> list[dict[str, Any]] | None:

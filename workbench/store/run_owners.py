@@ -20,6 +20,7 @@ import os
 import socket
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 
 def _read(path: str) -> str:
@@ -71,14 +72,21 @@ def current_owner() -> str:
     return json.dumps({**_this_host(), "pid": pid, "start": _start_time(pid) or ""}, sort_keys=True)
 
 
+def _parsed(owner: str | None) -> tuple[dict[str, Any], int] | None:
+    """The owner JSON and its pid; None when unreadable (runs made before owners were recorded)."""
+    try:
+        o = json.loads(owner or "")
+        return o, int(o["pid"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def live_owner_pid(owner: str | None) -> int | None:
     """The owner's pid when it is certainly still running here (this host, boot and PID namespace,
     and a live process with that pid and start time); None when it is gone or cannot be told."""
-    try:
-        o = json.loads(owner or "")
-        pid = int(o["pid"])
-    except (ValueError, TypeError, KeyError):
+    if (parsed := _parsed(owner)) is None:
         return None
+    o, pid = parsed
     here = _this_host()
     if not here["boot"] or any(o.get(k) != here[k] for k in ("host", "machine", "boot", "pidns")):
         return None
@@ -88,13 +96,11 @@ def live_owner_pid(owner: str | None) -> int | None:
 
 def owner_gone(owner: str | None) -> bool:
     """True only when the owner process is certainly no longer running (see the module's doc)."""
-    try:
-        o = json.loads(owner or "")
-        pid = int(o["pid"])
-    except (ValueError, TypeError, KeyError):
+    if (parsed := _parsed(owner)) is None:
         return False
+    o, pid = parsed
     here = _this_host()
-    if not isinstance(o, dict) or o.get("host") != here["host"] or o.get("machine") != here["machine"]:
+    if o.get("host") != here["host"] or o.get("machine") != here["machine"]:
         return False  # another machine (or one we cannot tell apart): unknown
     if o.get("boot") and here["boot"] and o["boot"] != here["boot"]:
         return True  # the machine has rebooted since
