@@ -416,6 +416,9 @@ def _fast_path_unsafe(text: str) -> bool:
     )
 
 
+_CR = ord("\r")
+
+
 def _scan_lines(fh: Any) -> tuple[str, list[tuple[int, int]]] | None:
     """(the text without the tests' items, the items' batches as byte ranges), or None."""
     rest: list[str] = []
@@ -432,7 +435,7 @@ def _scan_lines(fh: Any) -> tuple[str, list[tuple[int, int]]] | None:
         line_start, pos = pos, pos + len(raw)
         if raw.endswith(b"\r\n"):
             raw = raw[:-2] + b"\n"
-        if b"\r" in raw:
+        if _CR in raw:  # an int operand: `b"\r" in raw` builds and drops a TypeError per line
             return None  # lone carriage returns: the ordinary path knows those lines
         line = raw.decode("utf-8")
         chars += len(line)
