@@ -27,7 +27,8 @@ BUSY_TIMEOUT_MS = 30_000
 # AttributeError: ~0.2 us per None, and a results row binds a dozen (~3 % of an echo run's CPU).
 # A registered adapter for None is found at once; `{}.get` (a C function) maps None to None, so
 # the value bound is still NULL. Registering for None leaves the int/float/str fast path on.
-sqlite3.register_adapter(type(None), {}.get)
+_NO_ADAPTATION: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NO_ADAPTATION.get)
 
 
 class _Connection(sqlite3.Connection):
