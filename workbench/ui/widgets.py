@@ -12,6 +12,7 @@ import streamlit as st
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state
+from workbench.ui.html_table import Cell
 
 if TYPE_CHECKING:
     import altair as alt
@@ -106,6 +107,12 @@ def rate_style(rate: float | None, target: float | None) -> str:
     if rate is None or rate != rate or target is None:
         return ""
     return PASS_BG if rate + 1e-12 >= target else FAIL_BG
+
+
+def rate_cell(rate: float | None, target: float | None) -> Cell:
+    """A pass rate as a static table cell: the text bar of `rate_bar`, green at or above the
+    target and red below it (the colours of `style_rates`)."""
+    return Cell(rate_bar(rate), style=rate_style(rate, target))
 
 
 def style_rates(df: pd.DataFrame, column: str, targets: float | list[float | None] | None) -> Any:
