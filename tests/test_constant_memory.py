@@ -84,6 +84,10 @@ def test_bank_spills_to_a_file_and_reads_every_test_back() -> None:
     assert isinstance(pickle.loads(pickle.dumps(bank)), list)  # a copy is a plain list
     small = TestBank(tests, keep=100)
     assert not small.spilled and isinstance(small.finish(), list) and small.finish() == tests
+    # the held list carries the facts collected as it was built: asking again makes no pass
+    assert facts_for(small.finish()) is small.facts and small.facts == facts_of(tests)
+    assert facts_for(small.finish()[:3]) == facts_of(tests[:3])  # a slice is a plain list: its own pass
+    assert isinstance(pickle.loads(pickle.dumps(small.finish())), list)
 
 
 def test_bank_reads_in_chunks_across_read_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import workbench.file_access as file_access
 from workbench.errors import SuiteError
-from workbench.suite.test_bank import TestBank
+from workbench.suite.test_bank import HeldTests, TestBank
 from workbench.types import Suite
 
 _MAGIC = set("*?[")
@@ -21,8 +21,8 @@ _MAGIC = set("*?[")
 def check_file_vars(suite: Suite) -> None:
     """SuiteError for the first `file://` var whose file the policy refuses."""
     shown = str(suite.path) if suite.path else None
-    if isinstance(suite.tests, TestBank) and not suite.tests.facts.file_refs:
-        return  # a large suite without file:// values: no pass over its tests
+    if isinstance(suite.tests, (TestBank, HeldTests)) and not suite.tests.facts.file_refs:
+        return  # a suite without file:// values (known as it was loaded): no pass over its tests
     for test in suite.tests:
         for key, value in (test.vars or {}).items():
             values = value if isinstance(value, list) else [value]

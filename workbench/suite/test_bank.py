@@ -4,8 +4,8 @@ A suite's tests are built one at a time (suite/tests_files.py) and appended here
 `in_memory_limit()` of them stay objects; past that every test is pickled (a tuple of its
 fields, ~0.5 KB) to an unlinked temporary file and read back when iterated or indexed, so a
 500,000-test bank costs 8 bytes of RAM per test (its offset) plus the tests in use. Reading is
-~3 us per test. A bank that never spilled is handed out as a plain list (`finish`), so small
-suites behave exactly as before.
+~3 us per test. A bank that never spilled is handed out as a list (`finish`: a `HeldTests`, which
+also carries the facts), so small suites behave exactly as before.
 
 `TestFacts` are what runs ask about every test (a storeOutputAs, transformVars, a test-level
 `providers`/`prompts` filter, a `file://` value, the assertion types used): collected while
@@ -92,8 +92,21 @@ def facts_of(tests: Iterable[TestCase]) -> TestFacts:
 
 
 def facts_for(tests: Sequence[TestCase]) -> TestFacts:
-    """The facts of a bank (collected as it was built) or of any other sequence (one pass)."""
-    return tests.facts if isinstance(tests, TestBank) else facts_of(tests)
+    """The facts of a bank or of its held list (collected as it was built), or of any other
+    sequence (one pass)."""
+    return tests.facts if isinstance(tests, (TestBank, HeldTests)) else facts_of(tests)
+
+
+class HeldTests(list[TestCase]):
+    """The tests of a bank that never spilled: a plain list that also carries the bank's facts,
+    so the several runs' questions about them (`facts_for`) need no pass over the tests. Nothing
+    changes a suite's tests in place; a filtered or sliced copy is a plain list again."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, facts: TestFacts) -> None:
+        super().__init__()
+        self.facts = facts
 
 
 def _fields(t: TestCase) -> tuple[Any, ...]:
@@ -123,11 +136,11 @@ class TestBank(Sequence[TestCase]):
 
     def __init__(self, tests: Iterable[TestCase] = (), *, keep: int | None = None) -> None:
         self._keep = in_memory_limit() if keep is None else keep
-        self._held: list[TestCase] = []
+        self.facts = TestFacts()
+        self._held = HeldTests(self.facts)
         self._file: IO[bytes] | None = None
         self._offsets = array("q", [0])  # start of test i; the last entry is the end of the file
         self._dirty = False
-        self.facts = TestFacts()
         for t in tests:
             self.append(t)
 
@@ -142,7 +155,7 @@ class TestBank(Sequence[TestCase]):
             if len(self._held) <= self._keep:
                 return
             self._file = tempfile.TemporaryFile(prefix="workbench-tests-")  # noqa: SIM115 - lives with the bank
-            held, self._held = self._held, []
+            held, self._held = self._held, HeldTests(self.facts)
             for t in held:
                 self._write(t)
             return
@@ -156,7 +169,7 @@ class TestBank(Sequence[TestCase]):
         self._dirty = True
 
     def finish(self) -> Sequence[TestCase]:
-        """The bank, or its tests as a plain list when it never spilled."""
+        """The bank, or its tests as a list (`HeldTests`) when it never spilled."""
         return self if self._file is not None else self._held
 
     def _flush(self) -> int:
