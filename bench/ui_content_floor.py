@@ -30,8 +30,8 @@ CHART = (
 PAGES = {"hello": TITLE, "grid": TITLE + GRID, "chart": TITLE + CHART, "grid+chart": TITLE + GRID + CHART}
 
 
-def page_cost(directory: Path, name: str, source: str, rounds: int) -> tuple[float, float]:
-    """Median (wall, server CPU) seconds of a visit to a one-file Streamlit page."""
+def page_cost(directory: Path, name: str, source: str, rounds: int) -> tuple[float, float, float]:
+    """Median (wall, server CPU, browser CPU) seconds of a visit to a one-file Streamlit page."""
     app = directory / f"{name.replace('+', '_')}.py"
     app.write_text(source)
     port = bench.free_port()
@@ -42,7 +42,11 @@ def page_cost(directory: Path, name: str, source: str, rounds: int) -> tuple[flo
         cpu = bench.server_cpu(port)
         bench.visit(base, [check])  # the server's first session (imports), as the bench warms up
         visits = [v for _ in range(rounds) for v in bench.visit(base, [check], warm_bundle=True, server_cpu=cpu)]
-    return statistics.median(v.seconds for v in visits), statistics.median(v.server_cpu or 0.0 for v in visits)
+    return (
+        statistics.median(v.seconds for v in visits),
+        statistics.median(v.server_cpu or 0.0 for v in visits),
+        statistics.median(v.browser_cpu or 0.0 for v in visits),
+    )
 
 
 def main() -> None:
@@ -51,14 +55,15 @@ def main() -> None:
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
-        hello_wall = hello_cpu = 0.0
+        hello_wall = hello_cpu = hello_browser = 0.0
         for name, source in PAGES.items():
-            wall, cpu = page_cost(Path(tmp), name, source, args.rounds)
+            wall, cpu, browser = page_cost(Path(tmp), name, source, args.rounds)
             if name == "hello":
-                hello_wall, hello_cpu = wall, cpu
+                hello_wall, hello_cpu, hello_browser = wall, cpu, browser
             print(
                 f"{name:<12} wall median {wall:.2f} s ({wall / hello_wall:.2f}x hello)"
-                f"  server CPU {cpu:.3f} s ({cpu / hello_cpu:.2f}x)  load {os.getloadavg()[0]:.1f}",
+                f"  server CPU {cpu:.3f} s ({cpu / hello_cpu:.2f}x)"
+                f"  browser CPU {browser:.3f} s ({browser / hello_browser:.2f}x)  load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
 

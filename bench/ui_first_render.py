@@ -14,7 +14,8 @@ browser's cache (untimed visits of every page first, as for a user who has the U
 downloads them).
 
 It prints, per page, the median and worst wall time over the rounds and the server's CPU time
-(user+sys of the `workbench ui` process) during each visit, next to a hello-world Streamlit page
+(user+sys of the `workbench ui` process) and the CPU time of chromium's renderer process for the page
+(CDP `ProcessTime`) during each visit, next to a hello-world Streamlit page
 measured the same way in the same browser: the floor on this machine. CPU time is what other jobs
 on a shared machine do not inflate; the targets (issue 18) are <= 1.5x the hello-world page. It
 also prints the page script's own CPU time (Streamlit AppTest, caches cleared) and the first page
@@ -166,9 +167,10 @@ def server_cpu(port: int) -> Callable[[], float]:
     return cpu
 
 
-def hello_world_floor(tmp: Path, rounds: int) -> tuple[float, float]:
+def hello_world_floor(tmp: Path, rounds: int) -> tuple[float, float, float]:
     """A one-line Streamlit page, visited and timed exactly as the pages are (`visit`, same browser
-    settings): what any page costs on this machine. Median (wall, server CPU) seconds of a visit."""
+    settings): what any page costs on this machine. Median (wall, server CPU, browser CPU)
+    seconds of a visit."""
     app = tmp / "hello.py"
     app.write_text('import streamlit as st\nst.title("Hello bench")\n')
     port = free_port()
@@ -179,7 +181,11 @@ def hello_world_floor(tmp: Path, rounds: int) -> tuple[float, float]:
         cpu = server_cpu(port)
         visit(base, [hello])  # the server's first session (imports), like the pages' warm-up visit
         visits = [v for _ in range(rounds) for v in visit(base, [hello], warm_bundle=True, server_cpu=cpu)]
-    return statistics.median(v.seconds for v in visits), statistics.median(v.server_cpu or 0.0 for v in visits)
+    return (
+        statistics.median(v.seconds for v in visits),
+        statistics.median(v.server_cpu or 0.0 for v in visits),
+        statistics.median(v.browser_cpu or 0.0 for v in visits),
+    )
 
 
 def new_server_first_page(db: Path, root: Path, reps: int) -> list[dict[str, float]]:
@@ -238,6 +244,7 @@ def main() -> None:
     first = new_server_first_page(db, root, args.new_server)
     rounds: dict[str, list[float]] = {c.name: [] for c in checks()}
     cpus: dict[str, list[float]] = {c.name: [] for c in checks()}
+    browsers: dict[str, list[float]] = {c.name: [] for c in checks()}
     with serve(db, log=root / "ui.log", timeout=180) as base:
         cpu = server_cpu(int(base.rsplit(":", 1)[1]))
         # One throwaway visit so the server process has imported its modules (a server start-up
@@ -261,7 +268,8 @@ def main() -> None:
             ):
                 rounds[v.name].append(v.seconds)
                 cpus[v.name].append(v.server_cpu or 0.0)
-    floor, floor_cpu = hello_world_floor(root, args.rounds)
+                browsers[v.name].append(v.browser_cpu or 0.0)
+    floor, floor_cpu, floor_browser = hello_world_floor(root, args.rounds)
     script = server_times(db, 3)
     load = os.getloadavg()[0]
     import sqlite3
@@ -271,15 +279,24 @@ def main() -> None:
     print(f"\ndatabase: {db} ({results:,} results in 2 runs; {4 * args.tests:,} per run)")
     print(
         f"{'page':<16}{'wall median':>12}{'worst':>8}{'x hello':>8}"
-        f"{'server CPU':>12}{'x hello':>8}{'script CPU':>12}   ({args.rounds} rounds)"
+        f"{'server CPU':>12}{'x hello':>8}{'browser':>10}{'x hello':>8}{'script CPU':>12}   ({args.rounds} rounds)"
     )
     for name, secs in rounds.items():
-        med, cpu_med = statistics.median(secs), statistics.median(cpus[name])
+        med, cpu_med, browser_med = (
+            statistics.median(secs),
+            statistics.median(cpus[name]),
+            statistics.median(browsers[name]),
+        )
         print(
             f"{name:<16}{med:>10.2f} s{max(secs):>6.2f} s{med / floor:>8.2f}"
-            f"{cpu_med:>10.3f} s{cpu_med / floor_cpu:>8.2f}{script[name][0]:>10.3f} s"
+            f"{cpu_med:>10.3f} s{cpu_med / floor_cpu:>8.2f}{browser_med:>8.3f} s{browser_med / floor_browser:>8.2f}"
+            f"{script[name][0]:>10.3f} s"
         )
-    print(f"{'hello-world':<16}{floor:>10.2f} s{'':>8}{'':>8}{floor_cpu:>10.3f} s   (a one-line Streamlit page)")
+    print(
+        f"{'hello-world':<16}{floor:>10.2f} s{'':>8}{'':>8}{floor_cpu:>10.3f} s{'':>8}{floor_browser:>8.3f} s"
+        "   (a one-line Streamlit page)"
+    )
+    print("browser: CPU seconds of chromium's renderer process for the page (CDP ProcessTime)")
     for f in first:
         print(
             f"new server: healthy {f['healthy_s']:.2f} s, Overview rendered {f['first_page_s']:.2f} s"
@@ -299,6 +316,9 @@ def main() -> None:
                     "script_cpu_s": {k: v[0] for k, v in script.items()},
                     "hello_world_s": floor,
                     "hello_world_cpu_s": floor_cpu,
+                    "browser_cpu_s": browsers,
+                    "browser_cpu_median_s": {k: statistics.median(v) for k, v in browsers.items()},
+                    "hello_world_browser_cpu_s": floor_browser,
                     "new_server": first,
                 },
                 indent=2,

@@ -47,6 +47,10 @@ class PageVisit:
     screenshot: Path | None
     external: list[str]  # requests to anywhere but 127.0.0.1 (blocked, never sent)
     server_cpu: float | None = None  # the server's CPU seconds (user+sys) during the visit, when asked
+    # CPU seconds of the page's renderer process in chromium (CDP `Performance.getMetrics`
+    # ProcessTime; each visit is a new tab, so a new process): the browser's share of the render,
+    # which other jobs on the machine do not inflate as they do wall time.
+    browser_cpu: float | None = None
 
 
 def free_port() -> int:
@@ -166,6 +170,8 @@ def visit(
                 after_warm()
             for check in checks:
                 page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Performance.enable")
                 url = f"{base}/{check.path}"
                 last_network = [0.0]  # when the last HTTP request of the page finished
 
@@ -195,13 +201,15 @@ def visit(
                     rendered = time.perf_counter()
                 seconds = max(rendered, last_network[0]) - start
                 cpu = server_cpu() - cpu_start if server_cpu else None
+                metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+                renderer = float(metrics["ProcessTime"]) if "ProcessTime" in metrics else None
                 shot = None
                 if screenshots is not None:
                     screenshots.mkdir(parents=True, exist_ok=True)
                     page.wait_for_timeout(600)  # let charts finish drawing
                     shot = screenshots / f"{check.name}.png"
                     page.screenshot(path=str(shot), full_page=True)
-                visits.append(PageVisit(check.name, url, seconds, shot, list(external), cpu))
+                visits.append(PageVisit(check.name, url, seconds, shot, list(external), cpu, renderer))
                 external.clear()
                 page.close()
         finally:
