@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_data import PICK, build_ui_db
+from ui_data import MODELS, PICK, build_ui_db
+from ui_tables import html_tables
 
 from workbench.analysis.cost import cost_by
 from workbench.analysis.pairs import pair_stats
@@ -17,6 +19,7 @@ from workbench.analysis.projection import project
 from workbench.format import fmt_cost
 from workbench.md_escape import md
 from workbench.store.db import open_db
+from workbench.ui.widgets import FAIL_BG, OPENED, PASS_BG
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
@@ -87,33 +90,32 @@ def test_overview_lists_runs_and_trend(use_db: Path) -> None:
 
 def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
     at = render("matrix", run=1)
-    header = at.dataframe[0].value
-    assert set(header["column"]) == {f"reply/{v} · none · {m}" for v in ("v1", "v2") for m in ("gpt-4o-mini", "gpt-4o")}
-    row = header[header["column"] == PICK].iloc[0]
+    assert not at.dataframe  # static HTML tables, no data grid (issue 18)
+    header, grid = html_tables(at)
+    assert set(header.column("column")) == {
+        f"reply/{v} · none · {m}" for v in ("v1", "v2") for m in ("gpt-4o-mini", "gpt-4o")
+    }
+    row = header.row("column", PICK)
     assert row["pass rate"] == "▰▰▰▰▰▰▰▰▰▰  100.0%"
-    assert row["results"] == 5
-    grid = at.dataframe[1].value
-    assert len(grid) == 5
-    assert grid[PICK].str.startswith("✓ pass").all()
-    assert grid["reply/v1 · none · gpt-4o"].str.startswith("✗ fail").all()
+    assert row["results"] == "5"
+    assert len(grid.rows) == 5
+    assert all(v.startswith("✓ pass") for v in grid.column(PICK))
+    assert all(v.startswith("✗ fail") for v in grid.column("reply/v1 · none · gpt-4o"))
+    # Each header names its pair's totals on hover.
+    assert grid.header_titles[PICK] == f"{PICK} · pass rate 100.0% · mean score 1.00 · total cost $0.00009"
     assert "5** test cases match" in texts(at)
 
     # Filters from the URL: a regex over descriptions/vars/outputs narrows the rows.
     at = render("matrix", run=1, q="charged|parcel")
-    assert at.dataframe[1].value["test"].tolist() == ["charged twice", "parcel stuck"]
+    assert html_tables(at)[1].column("test") == ["charged twice", "parcel stuck"]
     assert at.text_input[0].value == "charged|parcel"
     # "different across columns": every test differs in run 1 (v1 fails, v2 passes), none in run 2.
-    assert len(render("matrix", run=1, diff=1).dataframe[1].value) == 5
-    assert len(render("matrix", run=2, diff=1).dataframe[1].value) == 0
+    assert len(html_tables(render("matrix", run=1, diff=1))[1].rows) == 5
+    assert len(html_tables(render("matrix", run=2, diff=1))[1].rows) == 0
     # An invalid regex is a message, not a traceback.
     assert "invalid regular expression" in texts(render("matrix", run=1, q="("))
 
-    db = open_db(use_db)
-    rid = db.execute(
-        "select r.id from results r join test_cases t on t.run_id = r.run_id and t.test_idx = r.test_idx"
-        " where r.run_id = 1 and t.description = 'refund for a torn backpack' and r.provider_label = 'gpt-4o'"
-        " and r.prompt_idx = 0"
-    ).fetchone()[0]
+    rid = _result_id(use_db, 1, "refund for a torn backpack", "gpt-4o", 0)
     at = render("matrix", run=1, cell=rid)
     out = texts(at)
     assert "Test #0: refund for a torn backpack" in out
@@ -128,10 +130,58 @@ def test_matrix_columns_filters_and_cell_details(use_db: Path) -> None:
         "**not-regex · guardrail/pii · guardrail**: " + md(_reason(use_db, rid, "guardrail/pii")),
         '**contains · quality/order-id**: Expected output to contain "NW-1"',
     ]
-    assertions = at.dataframe[2].value
-    assert assertions["metric"].tolist() == ["quality/name", "guardrail/pii", "quality/order-id"]
-    assert assertions[""].tolist() == ["✓", "✗", "✗"]
-    assert assertions["reason"].iloc[2] == 'Expected output to contain "NW-1"'
+    header, grid, assertions = html_tables(at)
+    assert assertions.column("metric") == ["quality/name", "guardrail/pii", "quality/order-id"]
+    assert assertions.column("") == ["✓", "✗", "✗"]
+    assert [s[""] for s in assertions.styles] == [PASS_BG, FAIL_BG, FAIL_BG]
+    assert assertions.rows[2]["reason"] == 'Expected output to contain "NW-1"'
+    # The opened cell is ringed in the grid; no other is.
+    ringed = [(i, c) for i, st in enumerate(grid.styles) for c, v in st.items() if OPENED in v]
+    assert ringed == [(0, "reply/v1 · none · gpt-4o")]
+    assert grid.styles[0]["reply/v1 · none · gpt-4o"].startswith(FAIL_BG)  # the verdict colour stays
+
+
+def test_matrix_cells_link_to_their_details_keeping_the_page_state(use_db: Path) -> None:
+    """Every grid cell links to this page with its result in `cell` and every filter, the page and
+    the page size kept: the link a click follows, and one anyone can share."""
+    at = render("matrix", run=1, fail=1, q="torn|login", size=25)
+    grid = html_tables(at)[1]
+    assert grid.column("test") == ["refund for a torn backpack", "login loop"]
+    for i, desc in enumerate(grid.column("test")):
+        for model in MODELS:
+            for v in ("v1", "v2"):
+                params = grid.link_params(i, f"reply/{v} · none · {model}")
+                assert params == {
+                    "run": "1",
+                    "fail": "1",
+                    "q": "torn|login",
+                    "size": "25",
+                    "cell": str(_result_id(use_db, 1, desc, model, 0 if v == "v1" else 1)),
+                }
+    assert grid.hrefs[0].keys() == {f"reply/{v} · none · {m}" for v in ("v1", "v2") for m in MODELS}
+    # Following a link: the same filters, the details of that cell.
+    at = render("matrix", **grid.link_params(1, "reply/v2 · none · gpt-4o-mini"))
+    assert "Test #1: login loop" in texts(at)
+    assert "**Output**" in texts(at) and len(html_tables(at)) == 3
+    assert html_tables(at)[1].column("test") == ["refund for a torn backpack", "login loop"]
+    # A stale link (a result of another run, or none at all) opens nothing and leaves the URL.
+    for stale in (_result_id(use_db, 2, "login loop", "gpt-4o", 0), 10**9):
+        at = render("matrix", run=1, cell=stale)
+        assert len(html_tables(at)) == 2 and not at.code
+        assert "cell" not in at.query_params
+
+
+def _result_id(db_path: Path, run_id: int, description: str, model: str, prompt_idx: int) -> int:
+    row = (
+        open_db(db_path)
+        .execute(
+            "select r.id from results r join test_cases t on t.run_id = r.run_id and t.test_idx = r.test_idx"
+            " where r.run_id = ? and t.description = ? and r.provider_label = ? and r.prompt_idx = ?",
+            [run_id, description, model, prompt_idx],
+        )
+        .fetchone()
+    )
+    return int(row[0])
 
 
 def _chart_rows(chart: Any) -> list[list[dict[str, Any]]]:
@@ -154,15 +204,21 @@ def test_matrix_compact_mode_and_verdict_colours(use_db: Path) -> None:
     """Compact mode (the default from 8 columns; forced here) shows C1.. headers and the verdict;
     the header table maps C1.. to the pairs; cells are coloured by verdict."""
     from workbench.ui.views.matrix_view import cell_style
-    from workbench.ui.widgets import ERROR_BG, FAIL_BG, PASS_BG, rate_bar, rate_style
+    from workbench.ui.widgets import ERROR_BG, rate_bar, rate_style
 
     at = render("matrix", run=1, compact=1)
-    header = at.dataframe[0].value
-    assert header[""].tolist() == ["C1", "C2", "C3", "C4"]
-    grid = at.dataframe[1].value
-    assert list(grid.columns) == ["#", "test", "C1", "C2", "C3", "C4"]
-    pick = header[header["column"] == PICK][""].iloc[0]
-    assert grid[pick].str.match(r"^✓ · \d\.\d\d$").all()
+    header, grid = html_tables(at)
+    assert header.column("") == ["C1", "C2", "C3", "C4"]
+    assert grid.headers == ["#", "test", "C1", "C2", "C3", "C4"]
+    pick = header.row("column", PICK)[""]
+    assert all(re.match(r"^✓ · \d\.\d\d$", v) for v in grid.column(pick))
+    # A short header names its pair on hover; every cell carries its verdict's colour.
+    assert grid.header_titles[pick].startswith(f"{PICK} · pass rate 100.0%")
+    assert {st[pick] for st in grid.styles} == {PASS_BG}
+    v1 = header.row("column", "reply/v1 · none · gpt-4o")[""]
+    assert {st[v1] for st in grid.styles} == {FAIL_BG}
+    assert [st["pass rate"] for st in header.styles] == [FAIL_BG, FAIL_BG, PASS_BG, PASS_BG]
+    assert grid.link_params(0, pick)["compact"] == "1"  # links keep the mode
     assert (cell_style("✓ · 1.00"), cell_style("✗ 1/3"), cell_style("⚠ error")) == (PASS_BG, FAIL_BG, ERROR_BG)
     assert rate_bar(0.864) == "▰▰▰▰▰▰▰▰▰▱  86.4%"
     assert (rate_style(0.9, 0.9), rate_style(0.86, 0.9), rate_style(0.86, None)) == (PASS_BG, FAIL_BG, "")
@@ -170,31 +226,42 @@ def test_matrix_compact_mode_and_verdict_colours(use_db: Path) -> None:
 
 def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
     at = render("versions", family="reply", v1="v1", v2="v2", run=1)
-    versions = at.dataframe[0].value
-    assert versions["version"].tolist() == ["v1", "v2"]
+    assert not at.dataframe
+    versions, deltas, flips = html_tables(at)
+    assert versions.column("version") == ["v1", "v2"]
+    assert versions.column("tokens (template)") == ["18", "11"]
     # The text diff, word by word: removed words struck through, inserted ones highlighted.
     [diff] = [m.value for m in at.markdown if "line-through" in str(m.value)]
     assert '<span style="background: #ffebe9; color: #82071e; text-decoration: line-through">Write a reply' in diff
     assert "&lt;" in diff and "<{{" not in diff  # the template's own text, escaped
     assert ">Reply</span>" in diff and "about" in diff
-    deltas = at.dataframe[1].value
-    assert set(deltas["model"]) == {"gpt-4o-mini", "gpt-4o"}
-    assert deltas["Δ pass rate"].tolist() == ["+100.0 pp", "+100.0 pp"]
-    assert deltas["Δ guardrail failures"].tolist() == ["-5", "-5"]
+    assert set(deltas.column("model")) == {"gpt-4o-mini", "gpt-4o"}
+    assert deltas.column("Δ pass rate") == ["+100.0 pp", "+100.0 pp"]
+    assert deltas.column("Δ guardrail failures") == ["-5", "-5"]
     out = texts(at)
     assert "Flipped tests: 0 broke, 10 fixed" in out
-    flips = at.dataframe[2].value
-    assert flips[""].tolist() == ["fixed"] * 10
+    assert flips.column("") == ["fixed"] * 10
     # The excerpts show the part that changed, marked like `workbench diff` marks it.
-    assert flips["v1 output"].str.contains(r"\[-", regex=True).all()
-    assert flips["v2 output"].str.contains(r"\{\+", regex=True).all()
-    # Outputs in full open from the table (a clicked row, or `flip` in a shared URL).
+    assert all("[-" in v for v in flips.column("v1 output"))
+    assert all("{+" in v for v in flips.column("v2 output"))
+    assert flips.rows[0]["v1 output"].startswith("echo: [-Write a reply-] to Maria [-<maria@example.com> -]about")
+    # Outputs in full open from the table: each test links to its row (`flip`), the page kept.
     assert not at.code
-    assert "Click a row to see both outputs in full." in texts(at)
-    at = render("versions", family="reply", v1="v1", v2="v2", run=1, flip=0)
+    assert "Click a test to see both outputs in full." in texts(at)
+    assert [flips.link_params(i, "test") for i in (0, 9)] == [
+        {"v1": "v1", "v2": "v2", "run": "1", "flip": "0"},
+        {"v1": "v1", "v2": "v2", "run": "1", "flip": "9"},
+    ]
+    assert not any(any(st.values()) for st in flips.styles)  # nothing opened, nothing highlighted
+    at = render("versions", **flips.link_params(0, "test"))
     codes = [c.value for c in at.code]
     assert codes[0].startswith("echo: Write a reply to Maria <maria@example.com>")
     assert codes[1] == "echo: Reply to Maria about order NW-1. Ticket: The strap is torn, I want my money back."
+    flips = html_tables(at)[2]
+    assert [bool(st["test"]) for st in flips.styles] == [True] + [False] * 9  # the opened row is highlighted
+    # A stale row (out of range) opens nothing and leaves the URL.
+    at = render("versions", family="reply", v1="v1", v2="v2", run=1, flip=10)
+    assert not at.code and "flip" not in at.query_params
 
 
 def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
@@ -202,12 +269,18 @@ def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
     out = texts(at)
     assert "Guardrail checks=20" in out
     assert "Failed checks=10" in out
-    failures = at.dataframe[0].value
-    assert len(failures) == 10
-    assert set(failures["metric"]) == {"guardrail/pii"}
-    assert set(failures["prompt"]) == {"reply/v1"}
-    assert not at.code  # the whole output opens from its row
-    assert "maria@example.com" in render("guardrails", run=1, item=0).code[0].value
+    assert not at.dataframe
+    [failures] = html_tables(at)
+    assert len(failures.rows) == 10
+    assert set(failures.column("metric")) == {"guardrail/pii"}
+    assert set(failures.column("prompt")) == {"reply/v1"}
+    assert failures.rows[0]["output"].startswith("echo: Write a reply to Maria <maria@example.com>")
+    assert not at.code  # the whole output opens from its row's link
+    assert failures.link_params(3, "test") == {"run": "1", "item": "3"}
+    at = render("guardrails", **failures.link_params(3, "test"))
+    assert failures.rows[3]["test"] == "#1 login loop"
+    assert "tom@example.com" in at.code[0].value
+    assert [bool(st["test"]) for st in html_tables(at)[0].styles] == [i == 3 for i in range(10)]
     # One chart, grouped by metric unless the URL asks for prompt version or model.
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1 and '"By metric"' in charts[0].proto.spec
@@ -215,9 +288,11 @@ def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
         charts = render("guardrails", run=1, by=by).get("vega_lite_chart")
         assert len(charts) == 1 and f'"title": "{title}"' in charts[0].proto.spec
     at = render("guardrails", run=1, model="gpt-4o", metric="guardrail/pii", item=1)
-    failures = at.dataframe[0].value
-    assert failures["model"].tolist() == ["gpt-4o"] * 5
+    [failures] = html_tables(at)
+    assert failures.column("model") == ["gpt-4o"] * 5
     assert "tom@example.com" in at.code[0].value
+    # The links keep the filters.
+    assert failures.link_params(4, "test") == {"run": "1", "model": "gpt-4o", "metric": "guardrail/pii", "item": "4"}
 
 
 def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
@@ -271,30 +346,33 @@ def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:
     out = texts(at)
     assert "Regressed=10" in out
     assert "Improved=0" in out
-    pairs = at.dataframe[0].value
-    assert pairs["pair"].tolist()[:2] == ["reply/v2 · none · gpt-4o", "reply/v2 · none · gpt-4o-mini"]
-    assert pairs["regressed"].tolist() == [5, 5, 0, 0]
+    assert not at.dataframe
+    pairs, regressions = html_tables(at)  # one list of changed tests at a time: the regressions first
+    assert pairs.column("pair")[:2] == ["reply/v2 · none · gpt-4o", "reply/v2 · none · gpt-4o-mini"]
+    assert pairs.column("regressed") == ["5", "5", "0", "0"]
     # the exact McNemar verdict: 10 flips one way is significant overall, 5 per pair is not
     assert "**Verdict:** regressed (10 regressed vs 0 improved, McNemar p = 0.002 < 0.05)" in out
-    assert pairs["verdict"].tolist()[:2] == ["inconclusive", "inconclusive"]
-    assert pairs["McNemar p"].tolist()[0] == 0.0625
-    # One list of changed tests at a time: the regressions first.
+    assert pairs.column("verdict")[:2] == ["inconclusive", "inconclusive"]
+    assert pairs.column("McNemar p")[0] == "0.0625"
     assert at.get("button_group")[0].proto.label == "Changed tests"
-    assert len(at.dataframe) == 2
-    regressions = at.dataframe[1].value
-    assert len(regressions) == 10
-    assert set(regressions["pass rate baseline"]) == {"100.0%"}
-    assert set(regressions["pass rate newer"]) == {"0.0%"}
-    assert not at.code  # both outputs open from a row
-    at = render("compare", base=1, head=2, item=0)
+    assert len(regressions.rows) == 10
+    assert set(regressions.column("pass rate baseline")) == {"100.0%"}
+    assert set(regressions.column("pass rate newer")) == {"0.0%"}
+    assert not at.code  # both outputs open from a row's link
+    assert regressions.link_params(0, "test") == {"base": "1", "head": "2", "item": "0"}
+    at = render("compare", **regressions.link_params(0, "test"))
     codes = [c.value for c in at.code]
     assert codes[0].startswith("echo: Reply to") and "about order NW-" in codes[0]
     assert codes[1].startswith("echo: Reply to") and "about order" not in codes[1]
+    assert [bool(st["pair"]) for st in html_tables(at)[1].styles] == [True] + [False] * 9
     # The improvements list (empty here) is one click away, and the choice is in the URL.
     at = render("compare", base=1, head=2, show="improved", item=0)
-    assert len(at.dataframe) == 1
+    assert len(html_tables(at)) == 1
     assert "None." in texts(at)
     assert not at.code
+    # A stale row (out of range) opens nothing and leaves the URL.
+    at = render("compare", base=1, head=2, item=10)
+    assert not at.code and "item" not in at.query_params
 
 
 def test_empty_and_missing_database_show_how_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -347,6 +425,6 @@ def test_an_opened_row_closes_when_its_table_changes(use_db: Path) -> None:
     assert "maria@example.com" in at.code[0].value
     at.selectbox(key="w_gmodel").select("gpt-4o").run()
     assert not at.exception
-    assert at.dataframe[0].value["model"].tolist() == ["gpt-4o"] * 5
+    assert html_tables(at)[0].column("model") == ["gpt-4o"] * 5
     assert not at.code
     assert "item" not in at.query_params

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from ui_browser import CHROMIUM, serve, visit
@@ -71,32 +73,60 @@ def test_ui_serves_on_loopback_only(tmp_path: Path) -> None:
     assert f"http://127.0.0.1:{port}" in log
 
 
-def test_clicking_a_row_opens_its_details(tmp_path: Path) -> None:
+def test_clicking_a_link_opens_its_details(tmp_path: Path) -> None:
     """A shared deep link as a fresh server's first request gets the full app (navigation, wide
-    layout); the drill-downs open from a click on a table row (not on first render), and the row
-    goes into the URL so the link reopens it."""
+    layout). The tables are static HTML (no data grid): a click on a Matrix cell or on a test of a
+    detail table follows a real link that puts the cell or row into the URL (the page's filters
+    kept), and the reloaded page opens its details; no request leaves the machine."""
     from playwright.sync_api import sync_playwright
     from ui_browser import CHROMIUM_ARGS
 
     db = tmp_path / "wb.db"
     build_ui_db(tmp_path, db)
+    external: list[str] = []
+
+    def _loopback_only(route: Any, request: Any) -> None:
+        if request.url.startswith(("data:", "blob:")) or urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            external.append(request.url)
+            route.abort()
+
     with serve(db, log=tmp_path / "ui.log") as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", _loopback_only)
+        page = context.new_page()
+
+        # Compare runs: the first regression's test opens both outputs.
         page.goto(f"{base}/compare?base=1&head=2")
-        page.get_by_text("Click a row to see both outputs").wait_for()
+        page.get_by_text("Click a test to see both outputs").wait_for()
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_text("Database:").count() == 1  # app.py ran: not a bare legacy page
         assert sidebar.get_by_text("Compare runs").count() == 1
         assert page.get_by_text("Baseline output").count() == 0
-        grid = page.locator('[data-testid="stDataFrame"]').nth(1)
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        assert box is not None
-        # The row marker (checkbox) column of the first data row, below the header row.
-        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-        page.get_by_text("Baseline output").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0
+        tables = page.locator('[data-testid="stHtml"] table')
+        assert tables.count() == 2
+        tables.nth(1).get_by_role("link", name="refund for a torn backpack").first.click()
         page.wait_for_url("**item=0**")
-        assert "about order NW-" in page.locator('[data-testid="stCode"]').first.inner_text()
+        page.get_by_text("Baseline output").wait_for(timeout=30_000)
+        assert "base=1" in page.url and "head=2" in page.url
+        assert "about order NW-1" in page.locator('[data-testid="stCode"]').first.inner_text()
         page.screenshot(path=str(tmp_path / "compare_row.png"), full_page=True)
+
+        # Matrix: the filters and the page survive the click; the cell opens with its failed checks.
+        page.goto(f"{base}/matrix?run=1&q=login")
+        page.get_by_text("test cases match").first.wait_for()
+        grid = page.locator('[data-testid="stHtml"] table').nth(1)
+        cell = grid.get_by_role("link", name="✗ fail").first
+        assert cell.evaluate("a => getComputedStyle(a.closest('td')).backgroundColor") == "rgb(255, 235, 233)"
+        cell.click()
+        page.wait_for_url("**cell=**")
+        page.get_by_text("Rendered prompt").wait_for(timeout=30_000)
+        assert "q=login" in page.url and "run=1" in page.url
+        page.get_by_text("Test #1: login loop").wait_for()
+        assert page.get_by_text("Failed checks (2)").count() == 1
+        assert "I am sent back to the login page" in page.locator('[data-testid="stCode"]').nth(1).inner_text()
         browser.close()
+    assert external == [], f"the pages tried to reach {external}"

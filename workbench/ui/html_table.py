@@ -32,6 +32,8 @@ TABLE_CSS = (
     ".wb-table td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
     ".wb-table tr:hover td{filter:brightness(.97)}"
     ".wb-table a{text-decoration:none}"
+    ".wb-table a:hover{text-decoration:underline}"
+    ".wb-table td[style] a{color:inherit}"
     "</style>"
 )
 MISSING = "-"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -12,7 +14,7 @@ import streamlit as st
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state
-from workbench.ui.html_table import Cell
+from workbench.ui.html_table import Cell, Value, link, show_table
 
 if TYPE_CHECKING:
     import altair as alt
@@ -169,27 +171,59 @@ def chart(c: alt.TopLevelMixin | dict[str, Any], height: int | None = None) -> N
     st.vega_lite_chart(spec, width="stretch")
 
 
-def table_with_details(df: Any, *, key: str, url_key: str, hint: str, **kwargs: Any) -> int | None:
-    """A table whose rows open their details: the index of the clicked row, else the row named by
-    the URL parameter `url_key` (a shared link opens the same row), else None.
+# An opened row or cell of a static table (its details show below the table): a blue ring inside
+# the cell keeps a verdict colour readable; GitHub's accent blue.
+OPENED = "box-shadow: inset 0 0 0 2px #0969da; font-weight: 600"
+OPENED_ROW = "background-color: #ddf4ff; font-weight: 600"
+
+
+def opened(cell: Value, row: bool = False) -> Cell:
+    """`cell` marked as the opened one: a ring inside it (a Matrix cell), or, `row=True`, a blue
+    background (each cell of an opened table row; a coloured cell keeps its colour and gets the ring)."""
+    c = cell if isinstance(cell, Cell) else Cell(cell)
+    mark = OPENED if c.style or not row else OPENED_ROW
+    return replace(c, style=f"{c.style}; {mark}" if c.style else mark)
+
+
+def table_with_details(
+    rows: Sequence[Mapping[str, Value]],
+    *,
+    key: str,
+    url_key: str,
+    hint: str,
+    link_column: str,
+    columns: Sequence[str] | None = None,
+    header_titles: Mapping[str, str] | None = None,
+) -> int | None:
+    """A static table whose rows open their details: each row's `link_column` cell links to this
+    page with the row's index in the URL parameter `url_key` (a link anyone can share), and the
+    opened row is highlighted. Returns the index named by the URL, else None (also when the URL
+    names no row of this table: a stale or out-of-range link never applies).
 
     Details render only once asked for, so a page's first render draws no detail blocks. `key` must
-    change whenever the rows do (a run, filter or page): a stale selection or URL row never applies."""
+    change whenever the rows do (a run, filter or page): an opened row closes then. Call it after
+    every widget above has written its state to the URL: the links carry the page's parameters."""
     st.caption(hint)
     # Other rows (another run, filter, list or page) than the opened row belonged to: close it. A
-    # new session (a shared link) has no previous table, so its URL row opens.
+    # new session (a clicked link, a shared link) has no previous table, so its URL row opens.
     shown_key = f"_table_of_{url_key}"
     if st.session_state.get(shown_key, key) != key:
         state.put(url_key, None)
     st.session_state[shown_key] = key
-    event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row", key=key, **kwargs)
-    rows = getattr(getattr(event, "selection", None), "rows", None) or []
-    if rows:
-        state.put(url_key, int(rows[0]))
     i = state.get_int(url_key)
-    if i is None or not 0 <= i < len(df):
+    if i is None or not 0 <= i < len(rows):
         state.put(url_key, None)
-        return None
+        i = None
+    params = st.query_params.to_dict()
+    shown: list[dict[str, Value]] = []
+    for n, row in enumerate(rows):
+        r = dict(row)
+        cell = r.get(link_column)
+        r[link_column] = replace(cell if isinstance(cell, Cell) else Cell(cell), href=link(params, **{url_key: n}))
+        if n == i:
+            r = {c: opened(v, row=True) for c, v in r.items()}
+        shown.append(r)
+    show_table(shown, columns, header_titles=header_titles)
     return i
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.comparison import TestChange
@@ -10,22 +9,22 @@ from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
+from workbench.ui.html_table import Value, show_table
+
+CHANGE_COLUMNS = ["pair", "test", "pass rate baseline", "pass rate newer", "newer output"]
 
 
-def _changes_table(changes: list[TestChange]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "pair": c.pair,
-                "test": c.description or c.test,
-                "pass rate baseline": fmt_rate(c.base_pass_rate),
-                "pass rate newer": fmt_rate(c.head_pass_rate),
-                "newer output": (c.head_output or "")[:120],
-            }
-            for c in changes
-        ],
-        columns=["pair", "test", "pass rate baseline", "pass rate newer", "newer output"],
-    )
+def _changes_rows(changes: list[TestChange]) -> list[dict[str, Value]]:
+    return [
+        {
+            "pair": c.pair,
+            "test": c.description or c.test,
+            "pass rate baseline": fmt_rate(c.base_pass_rate),
+            "pass rate newer": fmt_rate(c.head_pass_rate),
+            "newer output": (c.head_output or "")[:120],
+        }
+        for c in changes
+    ]
 
 
 def _details(kind: str, c: TestChange) -> None:
@@ -96,28 +95,26 @@ def render() -> None:
         )
     pairs = sorted(cmp.pairs, key=lambda p: (-p.regressed, p.improved, p.name))
     st.subheader("Pairs, most regressions first")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "pair": f"{p.name} ({p.new_version})" if p.new_version else p.name,
-                    "in baseline": p.base is not None,
-                    "in newer": p.head is not None,
-                    "matched": p.matched,
-                    "regressed": p.regressed,
-                    "improved": p.improved,
-                    "verdict": p.significance.verdict,
-                    "McNemar p": round(p.significance.p_value, 4),
-                    "pass rate baseline": fmt_rate(p.base_matched_pass_rate),
-                    "pass rate newer": fmt_rate(p.head_matched_pass_rate),
-                    "Δ cost / request": widgets.delta_text(p.delta("mean_cost"), "cost"),
-                    "new guardrail failures": p.new_guardrail_failures,
-                    "new errors": p.new_errors,
-                }
-                for p in pairs
-            ]
-        ),
-        hide_index=True,
+    show_table(
+        [
+            {
+                "pair": f"{p.name} ({p.new_version})" if p.new_version else p.name,
+                "in baseline": p.base is not None,
+                "in newer": p.head is not None,
+                "matched": p.matched,
+                "regressed": p.regressed,
+                "improved": p.improved,
+                "verdict": p.significance.verdict,
+                "McNemar p": round(p.significance.p_value, 4),
+                "pass rate baseline": fmt_rate(p.base_matched_pass_rate),
+                "pass rate newer": fmt_rate(p.head_matched_pass_rate),
+                "Δ cost / request": widgets.delta_text(p.delta("mean_cost"), "cost"),
+                "new guardrail failures": p.new_guardrail_failures,
+                "new errors": p.new_errors,
+            }
+            for p in pairs
+        ],
+        max_height=None,
     )
     # One list at a time (regressions first), so the page draws one table of tests, not two.
     lists = {"regressed": (f"Regressions ({cmp.regressed:,})", cmp.regressions)}
@@ -145,10 +142,12 @@ def render() -> None:
     if total > len(changes):
         st.caption(f"Showing the first {len(changes):,} of {total:,}.")
     i = widgets.table_with_details(
-        _changes_table(changes),
+        _changes_rows(changes),
+        columns=CHANGE_COLUMNS,
         key=f"changes_{base.id}_{head.id}_{show}",
         url_key="item",
-        hint="Click a row to see both outputs and the newer rendered prompt.",
+        link_column="test",
+        hint="Click a test to see both outputs and the newer rendered prompt.",
     )
     if i is not None:
         _details(show, changes[i])

@@ -104,23 +104,22 @@ def render() -> None:
     if not failures:
         return
     i = widgets.table_with_details(
-        widgets.rows_table(
-            [
-                {
-                    "metric": g.metric,
-                    "test": f"#{g.test_idx} {g.description or ''}",
-                    "prompt": g.prompt,
-                    "variant": g.variant,
-                    "model": g.model,
-                    "reason": g.reason or "",
-                    "output": (g.output or "")[:160],
-                }
-                for g in failures
-            ]
-        ),
+        [
+            {
+                "metric": g.metric,
+                "test": f"#{g.test_idx} {g.description or ''}",
+                "prompt": g.prompt,
+                "variant": g.variant,
+                "model": g.model,
+                "reason": g.reason or "",
+                "output": (g.output or "")[:160],
+            }
+            for g in failures
+        ],
         key=f"gfail_{run.id}_{choices}_{page}",
         url_key="item",
-        hint="Click a row to see the whole offending output.",
+        link_column="test",
+        hint="Click a test to see the whole offending output.",
     )
     if i is None:
         return

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from workbench.analysis.matrix import PAGE_SIZE, MatrixCell, MatrixColumn, MatrixFilters
+from workbench.analysis.matrix import PAGE_SIZE, MatrixCell, MatrixColumn, MatrixFilters, MatrixRow
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_ms, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
+from workbench.ui.html_table import Cell, Value, link, show_table
 
 PAGE_SIZES = [25, 50, 100, 200]
 COMPACT_FROM = 8  # columns: from here on the grid starts in compact mode (short headers, verdict only)
@@ -62,23 +62,57 @@ def column_names(columns: list[MatrixColumn], compact: bool = False) -> dict[str
     return names
 
 
-def header_table(columns: list[MatrixColumn]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "": f"C{i}",
-                "column": c.name,
-                "results": c.n,
-                "pass rate": c.pass_rate,
-                "mean score": c.mean_score,
-                "cost / request": fmt_cost(c.mean_cost),
-                "total cost": fmt_cost(c.total_cost),
-                "errors": c.errors,
-                "guardrail failures": c.guardrail_failures,
-            }
-            for i, c in enumerate(columns, 1)
-        ]
+def header_table(columns: list[MatrixColumn], target: float | None) -> list[dict[str, Value]]:
+    """One row per grid column: C1.. (the compact headers), its pair and its totals; the pass rate
+    as a bar coloured against the run's target."""
+    return [
+        {
+            "": f"C{i}",
+            "column": c.name,
+            "results": c.n,
+            "pass rate": widgets.rate_cell(c.pass_rate, target),
+            "mean score": None if c.mean_score is None else f"{c.mean_score:.3f}",
+            "cost / request": fmt_cost(c.mean_cost),
+            "total cost": fmt_cost(c.total_cost),
+            "errors": c.errors,
+            "guardrail failures": c.guardrail_failures,
+        }
+        for i, c in enumerate(columns, 1)
+    ]
+
+
+def column_help(c: MatrixColumn) -> str:
+    """A grid header's hover text: the pair and its totals."""
+    return (
+        f"{c.name} · pass rate {fmt_rate(c.pass_rate)} · mean score "
+        f"{'-' if c.mean_score is None else f'{c.mean_score:.2f}'} · total cost {fmt_cost(c.total_cost)}"
     )
+
+
+def grid_rows(
+    page_rows: list[MatrixRow],
+    columns: list[MatrixColumn],
+    names: dict[str, str],
+    compact: bool,
+    params: dict[str, str],
+    opened_id: int | None,
+) -> list[dict[str, Value]]:
+    """The grid: a row per test case, a cell per column coloured by verdict, each cell a link to
+    this page with its result in `cell` (the page's other parameters kept), the opened one ringed."""
+    rows: list[dict[str, Value]] = []
+    for r in page_rows:
+        row: dict[str, Value] = {"#": r.test_idx, "test": r.description or _vars_text(r.vars)}
+        for c in columns:
+            cells = r.cells.get(c.key, [])
+            text = cell_text(cells, compact)
+            if not cells:
+                row[names[c.key]] = text
+                continue
+            rid = cells[0].result_id
+            cell = Cell(text, style=cell_style(text), href=link(params, cell=rid))
+            row[names[c.key]] = widgets.opened(cell) if rid == opened_id else cell
+        rows.append(row)
+    return rows
 
 
 def render() -> None:
@@ -93,10 +127,7 @@ def render() -> None:
         st.info(f"Run {md(run.name)} has no results yet.")
         return
     target = data.suite_acceptance(tok, run.id).min_pass_rate
-    st.dataframe(
-        widgets.style_rates(header_table(columns), "pass rate", target).format({"mean score": "{:.3f}"}, na_rep="-"),
-        hide_index=True,
-    )
+    show_table(header_table(columns, target), max_height=None)
 
     f = st.columns([1, 1, 1, 1, 3])
     filters = MatrixFilters(
@@ -137,43 +168,19 @@ def render() -> None:
     )
     state.put("compact", compact, len(columns) >= COMPACT_FROM)
     names = column_names(columns, compact)
-    rows: list[dict[str, Any]] = []
-    for r in page.rows:
-        row: dict[str, Any] = {"#": r.test_idx, "test": r.description or _vars_text(r.vars)}
-        for c in columns:
-            row[names[c.key]] = cell_text(r.cells.get(c.key, []), compact)
-        rows.append(row)
-    grid = pd.DataFrame(rows, columns=["#", "test", *names.values()])
-    config: dict[str, Any] = {
-        names[c.key]: st.column_config.TextColumn(
-            names[c.key],
-            width="small" if compact else None,
-            help=f"{c.name} · pass rate {fmt_rate(c.pass_rate)} · mean score "
-            f"{'-' if c.mean_score is None else f'{c.mean_score:.2f}'} · total cost {fmt_cost(c.total_cost)}",
-        )
-        for c in columns
-    }
+    opened_id = state.get_int("cell")
     st.caption(
         "Click a cell to open its details (failed checks first, then output, prompt and every assertion)."
         " Green: passed, red: failed, amber: error."
     )
-    event = st.dataframe(
-        grid.style.map(cell_style, subset=list(names.values())),
-        hide_index=True,
-        column_config=config,
-        on_select="rerun",
-        selection_mode="single-cell",
-        key=f"grid_{run.id}_{page.page}",
+    # The links carry the page's URL (filters, page, size, compact), written by the widgets above.
+    show_table(
+        grid_rows(page.rows, columns, names, compact, st.query_params.to_dict(), opened_id),
+        ["#", "test", *names.values()],
+        header_titles={names[c.key]: column_help(c) for c in columns},
     )
-    cells = getattr(getattr(event, "selection", None), "cells", None) or []
-    if cells:
-        row_pos, col_name = cells[0]
-        col_key = next((k for k, n in names.items() if n == col_name), None)
-        if col_key and 0 <= row_pos < len(page.rows) and page.rows[row_pos].cells.get(col_key):
-            state.put("cell", page.rows[row_pos].cells[col_key][0].result_id)
-    cell_id = state.get_int("cell")
-    if cell_id is not None:
-        show_cell(tok, cell_id, run.id)
+    if opened_id is not None:
+        show_cell(tok, opened_id, run.id)
 
 
 def _vars_text(vars: dict[str, Any]) -> str:
@@ -212,23 +219,20 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
     left.markdown("**Output**")
     left.code(d.output or "", language=None, wrap_lines=True)
     st.markdown("**All assertions**")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "": "✓" if a.passed else "✗",
-                    "type": ("  ↳ " if a.parent_idx is not None else "") + str(a.type),
-                    "metric": a.metric or "",
-                    "guardrail": "yes" if a.is_guardrail else "",
-                    "score": a.score,
-                    "reason": a.reason or "",
-                    "value": a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False),
-                }
-                for a in d.assertions
-            ],
-            columns=["", "type", "metric", "guardrail", "score", "reason", "value"],
-        ),
-        hide_index=True,
+    show_table(
+        [
+            {
+                "": Cell("✓", style=widgets.PASS_BG) if a.passed else Cell("✗", style=widgets.FAIL_BG),
+                "type": ("  ↳ " if a.parent_idx is not None else "") + str(a.type),
+                "metric": a.metric or "",
+                "guardrail": "yes" if a.is_guardrail else "",
+                "score": a.score,
+                "reason": a.reason or "",
+                "value": a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False),
+            }
+            for a in d.assertions
+        ],
+        ["", "type", "metric", "guardrail", "score", "reason", "value"],
     )
     if d.vars:
         with st.expander("Vars"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.diff import changed_excerpts
@@ -10,6 +9,7 @@ from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
+from workbench.ui.html_table import show_table
 from workbench.ui.views import optimize_view
 
 
@@ -29,10 +29,8 @@ def render() -> None:
     family = st.selectbox("Prompt family", names, index=state.index_of(names, state.get_str("family")), key="w_family")
     state.put("family", family, names[0])
     versions = families[family]
-    st.dataframe(
-        pd.DataFrame(versions).rename(columns={"tokens": "tokens (template)", "id": "prompt version id"}),
-        hide_index=True,
-    )
+    renamed = {"tokens": "tokens (template)", "id": "prompt version id"}
+    show_table([{renamed.get(k, k): v for k, v in row.items()} for row in versions], max_height=None)
     st.caption("The newest stored copy of each version; the diff below shows the texts the chosen run used.")
     optimize_view.render_optimizations(tok, family)
     labels = [v["version"] for v in versions]
@@ -76,51 +74,52 @@ def render() -> None:
         st.info("No run includes both versions, so there are no result deltas yet.")
         return
     st.subheader(f"What the change did (run #{diff.run_id})")
-    st.dataframe(
-        widgets.rows_table(
-            [
-                {
-                    "variant": d.variant,
-                    "model": d.model,
-                    f"pass rate {v1}": fmt_rate(d.before.pass_rate) if d.before else "-",
-                    f"pass rate {v2}": fmt_rate(d.after.pass_rate) if d.after else "-",
-                    "Δ pass rate": widgets.delta_text(d.pass_rate, "rate"),
-                    "Δ mean score": widgets.delta_text(d.score, "float"),
-                    "Δ tokens in": widgets.delta_text(d.tokens_in, "int"),
-                    "Δ tokens out": widgets.delta_text(d.tokens_out, "int"),
-                    "Δ cost / request": widgets.delta_text(d.cost, "cost"),
-                    f"cost / request {v2}": fmt_cost(d.after.mean_cost) if d.after else "-",
-                    "Δ guardrail failures": widgets.delta_text(d.guardrail_failures, "int"),
-                }
-                for d in diff.deltas
-            ]
-        ),
-        hide_index=True,
+    show_table(
+        [
+            {
+                "variant": d.variant,
+                "model": d.model,
+                f"pass rate {v1}": fmt_rate(d.before.pass_rate) if d.before else "-",
+                f"pass rate {v2}": fmt_rate(d.after.pass_rate) if d.after else "-",
+                "Δ pass rate": widgets.delta_text(d.pass_rate, "rate"),
+                "Δ mean score": widgets.delta_text(d.score, "float"),
+                "Δ tokens in": widgets.delta_text(d.tokens_in, "int"),
+                "Δ tokens out": widgets.delta_text(d.tokens_out, "int"),
+                "Δ cost / request": widgets.delta_text(d.cost, "cost"),
+                f"cost / request {v2}": fmt_cost(d.after.mean_cost) if d.after else "-",
+                "Δ guardrail failures": widgets.delta_text(d.guardrail_failures, "int"),
+            }
+            for d in diff.deltas
+        ],
+        max_height=None,
     )
     st.subheader(f"Flipped tests: {diff.broke} broke, {diff.fixed} fixed")
     if diff.flips_total > len(diff.flips):
         st.caption(f"Showing {len(diff.flips)} of {diff.flips_total}.")
+    # The clusters toggle is drawn below the flips, whose links carry the URL: write its value first
+    # (after a click on it, the session holds it before the script reaches it).
+    if "w_clusters" in st.session_state:
+        state.put("clusters", bool(st.session_state["w_clusters"]), False)
     if diff.flips:
         i = widgets.table_with_details(
-            widgets.rows_table(
-                [
-                    {
-                        "": f.direction,
-                        "test": f"#{f.test_idx} {f.description or ''}",
-                        "variant": f.variant,
-                        "model": f.model,
-                        "repeat": f.repeat,
-                        # the part that changed, marked [-removed-] / {+inserted+}; click for both in full
-                        f"{v1} output": ex[0],
-                        f"{v2} output": ex[1],
-                    }
-                    for f in diff.flips
-                    for ex in [changed_excerpts(f.before_output, f.after_output, width=100, context=30)]
-                ]
-            ),
+            [
+                {
+                    "": f.direction,
+                    "test": f"#{f.test_idx} {f.description or ''}",
+                    "variant": f.variant,
+                    "model": f.model,
+                    "repeat": f.repeat,
+                    # the part that changed, marked [-removed-] / {+inserted+}; click for both in full
+                    f"{v1} output": ex[0],
+                    f"{v2} output": ex[1],
+                }
+                for f in diff.flips
+                for ex in [changed_excerpts(f.before_output, f.after_output, width=100, context=30)]
+            ],
             key=f"flips_{diff.run_id}_{family}_{v1}_{v2}",
             url_key="flip",
-            hint="Click a row to see both outputs in full.",
+            link_column="test",
+            hint="Click a test to see both outputs in full.",
         )
         if i is not None:
             f = diff.flips[i]
@@ -150,18 +149,16 @@ def clusters_section(tok: str, run_id: int, family: str, version: str) -> None:
         st.info(str(e))
         return
     st.caption(f"{report.failures} failures of {report.results} results · {report.k} clusters ({report.method})")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "cluster": c.id,
-                    "failures": c.size,
-                    "terms": ", ".join(c.terms),
-                    "example reason": c.example.reason,
-                    "by prompt · model": ", ".join(f"{k}: {v}" for k, v in c.by_group.items()),
-                }
-                for c in report.clusters
-            ]
-        ),
-        hide_index=True,
+    show_table(
+        [
+            {
+                "cluster": c.id,
+                "failures": c.size,
+                "terms": ", ".join(c.terms),
+                "example reason": c.example.reason,
+                "by prompt · model": ", ".join(f"{k}: {v}" for k, v in c.by_group.items()),
+            }
+            for c in report.clusters
+        ],
+        max_height=None,
     )
