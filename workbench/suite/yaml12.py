@@ -246,16 +246,25 @@ MAX_DEPTH = 100  # nesting of mappings and sequences
 
 def _jsify(value: Any) -> Any:
     # keys and short strings are interned: a generated bank repeats "type", "value", "contains"...
-    # once per assertion, and each parse makes a new string object for every occurrence
+    # once per assertion, and each parse makes a new string object for every occurrence. A string
+    # member is handled in place (most leaves are strings): one call per container, not per value.
     if isinstance(value, dict):
-        return {(sys.intern(k) if type(k) is str else k): _jsify(v) for k, v in value.items()}
+        return {
+            (_intern(k) if type(k) is str else k): (
+                (_intern(v) if len(v) <= _INTERN_CHARS else v) if type(v) is str else _jsify(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_jsify(v) for v in value]
+        return [(_intern(v) if len(v) <= _INTERN_CHARS else v) if type(v) is str else _jsify(v) for v in value]
     if type(value) is str:
-        return sys.intern(value) if len(value) <= _INTERN_CHARS else value
+        return _intern(value) if len(value) <= _INTERN_CHARS else value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return js_number(value)
     return value
+
+
+_intern = sys.intern
 
 
 _INTERN_CHARS = 24
