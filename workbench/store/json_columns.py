@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# One encoder for every column: json.dumps with any non-default option builds a new JSONEncoder
+# per call (tens of thousands per run); `encode` keeps no state between calls.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=False)
+
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
+    return _ENCODER.encode(value)
 
 
 def loads(text: str | None) -> Any:
