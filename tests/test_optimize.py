@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 import yaml
 from fake_openai_server import FakeOpenAI
+from ui_tables import html_tables
 
 from workbench.optimize.units import join, split_units
 from workbench.optimize.version_file import next_version_path
+from workbench.ui import widgets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -307,9 +309,16 @@ def test_the_versions_page_shows_a_finished_optimization(
     assert '"text"' in chart.proto.spec and "template tokens" in chart.proto.spec  # labelled points
     [diff] = [m.value for m in at.markdown if "line-through" in str(m.value)]
     assert "world-class ticket classifier" in diff  # removed, struck through
-    evidence = at.dataframe[-1].value
-    assert evidence["verdict"].tolist().count("dropped") == len(NECESSARY)
-    assert evidence["change"].iloc[0] == "original"
+    [evidence] = [t for t in html_tables(at) if "verdict" in t.headers]  # a static HTML table (issue 18)
+    assert evidence.headers == ["#", "change", "tokens", "pass", "pass rate", "broken", "verdict", "why", "run", "cost"]
+    verdicts = evidence.column("verdict")
+    assert verdicts.count("dropped") == len(NECESSARY)
+    assert evidence.column("change")[0] == "original"
+    # Kept candidates green, dropped ones red; each dropped one says why.
+    for row, style in zip(evidence.rows, evidence.styles, strict=True):
+        kept = row["verdict"] == "kept"
+        assert style["verdict"] == (widgets.PASS_BG if kept else widgets.FAIL_BG)
+        assert kept or row["why"]
 
 
 def test_a_chat_winner_is_written_as_yaml_with_comment_provenance(fake_openai: FakeOpenAI, tmp_path: Path) -> None:

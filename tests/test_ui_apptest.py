@@ -74,14 +74,53 @@ def frames(at: AppTest) -> str:
     return "\n".join(df.value.to_string() for df in at.dataframe)
 
 
-def test_overview_lists_runs_and_trend(use_db: Path) -> None:
+def test_overview_lists_runs_and_trend(use_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.ui.widgets import FAIL_BG, PASS_BG
+
     at = render("overview")
-    runs = at.dataframe[0].value
-    assert list(runs["run"]) == [2, 1]
-    assert list(runs["label"]) == ["head", "base"]
-    assert runs["results"].tolist() == [20, 20]
-    assert runs["pass rate"].tolist() == ["▱▱▱▱▱▱▱▱▱▱  0.0%", "▰▰▰▰▰▱▱▱▱▱  50.0%"]
-    assert runs["guardrail failures"].tolist() == [10, 10]
+    assert not at.dataframe  # static HTML tables, no data grid (issue 18)
+    [runs] = html_tables(at)
+    assert runs.headers == [
+        "run",
+        "label",
+        "pass rate",
+        "suite",
+        "started",
+        "status",
+        "git sha",
+        "results",
+        "cost",
+        "tokens in",
+        "tokens out",
+        "errors",
+        "guardrail failures",
+        "cache hit ratio",
+    ]
+    assert runs.column("run") == ["2", "1"]  # newest first
+    assert "acceptance target" in str(runs.header_titles["pass rate"])  # the header's hover help
+    assert runs.column("label") == ["head", "base"]
+    assert runs.column("results") == ["20", "20"]
+    assert runs.column("pass rate") == ["▱▱▱▱▱▱▱▱▱▱  0.0%", "▰▰▰▰▰▱▱▱▱▱  50.0%"]
+    assert runs.column("guardrail failures") == ["10", "10"]
+    db = open_db(use_db)
+    tokens_in, hits = db.execute("select tokens_in, cache_hit_ratio from runs where id = 1").fetchone()
+    assert tokens_in > 0 and runs.row("run", "1")["tokens in"] == f"{tokens_in:,}"
+    assert runs.row("run", "1")["cache hit ratio"] == f"{hits * 100:.1f}%"
+    assert runs.row("run", "1")["cost"].startswith("$")
+    # Both runs are below the default 90 % target: red. A copy whose run 1 was made with a 50 %
+    # target shows run 1 green (at the target) and run 2 still red.
+    assert [r["pass rate"] for r in runs.styles] == [FAIL_BG, FAIL_BG]
+    copy = tmp_path / "target.db"
+    copy.write_bytes(use_db.read_bytes())
+    conn = sqlite3.connect(copy)
+    conn.execute(
+        """update runs set config = json_set(config, '$.acceptance', json('{"min_pass_rate": 0.5}')) where id = 1"""
+    )
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("WORKBENCH_DB", str(copy))
+    [runs] = html_tables(render("overview"))
+    assert [r["pass rate"] for r in runs.styles] == [FAIL_BG, PASS_BG]
     assert "Trend across runs of a suite" in texts(at)
     [trend] = at.get("vega_lite_chart")  # pass rate and cost per request: two panels of one chart
     panels = json.loads(trend.proto.spec)["vconcat"]
@@ -296,14 +335,43 @@ def test_guardrails_by_metric_prompt_model_with_outputs(use_db: Path) -> None:
 
 
 def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
+    from workbench.ui.widgets import FAIL_BG, PASS_BG
+
     at = render("recommendation", run=1)
     assert PICK in at.success[0].value
     assert "$0.000018 per request" in at.success[0].value
     assert "not clearly better than the runner-up" in at.warning[0].value
-    table = at.dataframe[0].value
-    assert table.set_index("pair").loc[PICK, "role"] == "pick"
-    why = table.set_index("pair").loc["reply/v1 · none · gpt-4o", "why excluded"]
-    assert "5 guardrail failures" in why
+    assert not at.dataframe
+    [table] = html_tables(at)
+    assert table.headers == [
+        "pair",
+        "role",
+        "pass rate",
+        "95% interval",
+        "n",
+        "cost / request",
+        "cost / pass",
+        "mean score",
+        "guardrail failures",
+        "errors",
+        "why excluded",
+    ]
+    # The acceptable pairs first, cheapest first (the pick, then the runner-up), then the excluded by name.
+    assert table.column("pair") == [
+        PICK,
+        "reply/v2 · none · gpt-4o",
+        "reply/v1 · none · gpt-4o",
+        "reply/v1 · none · gpt-4o-mini",
+    ]
+    assert table.column("role") == ["pick", "runner-up", "excluded", "excluded"]
+    pick, excluded = table.rows[0], table.rows[2]
+    assert pick["pass rate"] == "▰▰▰▰▰▰▰▰▰▰  100.0%" and table.styles[0]["pass rate"] == PASS_BG
+    assert excluded["pass rate"] == "▱▱▱▱▱▱▱▱▱▱  0.0%" and table.styles[2]["pass rate"] == FAIL_BG
+    assert table.styles[0]["role"].startswith(PASS_BG) and not table.styles[2]["role"]
+    assert pick["n"] == "5" and pick["95% interval"] == "57%–100%"
+    assert pick["cost / request"] == "$0.000018" and pick["why excluded"] == ""
+    assert "5 guardrail failures" in excluded["why excluded"]
+    assert excluded["cost / pass"] == "- (no passes)"
     [chart] = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     # Every point carries a short label (the family and the variant are common to all: left out).
@@ -322,23 +390,51 @@ def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
 
 
 def test_cost_breakdowns_and_projection(use_db: Path) -> None:
+    from workbench.ui.widgets import FAIL_BG, PASS_BG
+
     at = render("cost", run=1, rpd=1000)
-    by_model = at.dataframe[0].value.set_index("name")
+    assert not at.dataframe
+    by_model, proj, prices, metrics = html_tables(at)
+    assert by_model.headers == [
+        "name",
+        "results",
+        "pass rate",
+        "cost / request",
+        "cost / passing test",
+        "spent",
+        "tokens in",
+        "tokens out",
+        "cache hits",
+    ]
     db = open_db(use_db)
     expected = {g.name: g for g in cost_by(db, 1, "model")}
-    for name in ("gpt-4o-mini", "gpt-4o"):
-        assert by_model.loc[name, "cost / request"] == fmt_cost(expected[name].mean_cost)
-        assert by_model.loc[name, "spent"] == fmt_cost(expected[name].spent)
+    assert by_model.column("name") == ["gpt-4o", "gpt-4o-mini"]  # the most expensive per request first
+    for row, style in zip(by_model.rows, by_model.styles, strict=True):
+        name = row["name"]
+        assert row["cost / request"] == fmt_cost(expected[name].mean_cost)
+        assert row["spent"] == fmt_cost(expected[name].spent)
+        assert row["tokens in"] == f"{expected[name].tokens_in:,}"
+        assert row["results"] == "10"
+        # Each model passes half its tests (v2 all, v1 none): red against the 90 % target.
+        assert row["pass rate"] == "▰▰▰▰▰▱▱▱▱▱  50.0%" and style["pass rate"] == FAIL_BG
     assert expected["gpt-4o"].mean_cost > expected["gpt-4o-mini"].mean_cost > 0
-    proj = at.dataframe[1].value.set_index("pair")
     pick = next(p for p in pair_stats(db, [1]) if p.name == PICK)
-    assert proj.loc[f"{PICK}  ★ recommended", "per month (30 days), no cache"] == fmt_cost(
+    assert proj.column("pair")[0] == f"{PICK}  ★ recommended"  # acceptable pairs first, cheapest first
+    assert proj.row("pair", f"{PICK}  ★ recommended")["per month (30 days), no cache"] == fmt_cost(
         project(pick, 1000).monthly_cost
     )
+    assert set(prices.column("model")) == {"gpt-4o-mini", "gpt-4o"}
+    assert all(p.startswith("litellm:") for p in prices.column("price"))
+    assert len(metrics.rows) == 4 and "retry rate" in metrics.headers
     assert at.number_input[0].value == 1000.0
     assert "has no variants besides `none`" in texts(at)
     at = render("cost", run=1, by="version")
-    assert set(at.dataframe[0].value["name"]) == {"reply/v1", "reply/v2"}
+    by_version = html_tables(at)[0]
+    styles = dict(zip(by_version.column("name"), (s["pass rate"] for s in by_version.styles), strict=True))
+    assert by_version.column("name") == [g.name for g in cost_by(db, 1, "version")]
+    assert set(by_version.column("name")) == {"reply/v1", "reply/v2"}
+    # v2 passes every test: green; v1 none: red.
+    assert styles == {"reply/v2": PASS_BG, "reply/v1": FAIL_BG}
 
 
 def test_compare_runs_counts_and_drilldown(use_db: Path) -> None:

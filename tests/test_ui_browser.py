@@ -130,3 +130,39 @@ def test_clicking_a_link_opens_its_details(tmp_path: Path) -> None:
         assert "I am sent back to the login page" in page.locator('[data-testid="stCode"]').nth(1).inner_text()
         browser.close()
     assert external == [], f"the pages tried to reach {external}"
+
+
+def test_a_wide_table_scrolls_in_its_box_without_breaking_words() -> None:
+    """A static table wider than the page (workbench/ui/html_table.py) scrolls inside its own box:
+    the page never scrolls sideways, short values (a status, a file name, an amount) stay on one
+    line instead of being broken letter by letter to fit, and a sentence styled `PROSE` keeps a
+    readable width instead of being squeezed to a word per line."""
+    from playwright.sync_api import sync_playwright
+    from ui_browser import CHROMIUM_ARGS
+
+    from workbench.ui.html_table import PROSE, Cell, table_html
+
+    words = {"status": "completed", "suite": "ticket_summary.yaml", "cost": "$0.00126", "tokens": 1_234_567}
+    row = {
+        **words,
+        **{f"column {i}": f"value {i}" for i in range(14)},
+        "reason": Cell("pass rate too low " * 12, style=PROSE),
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 720, "height": 600})
+        page.set_content(f"<html><body style='margin:0;width:700px'>{table_html([row, row])}</body></html>")
+        page_width = page.evaluate("document.scrollingElement.scrollWidth")
+        box = page.evaluate("(b => [b.scrollWidth, b.clientWidth])(document.querySelector('.wb-table'))")
+        # Per cell of the first row: its width and the lines its text takes (one rect per line).
+        cells = page.evaluate(
+            "[...document.querySelectorAll('tbody tr:first-child td')].map(td => {"
+            " const r = document.createRange(); r.selectNodeContents(td);"
+            " return [td.getBoundingClientRect().width, r.getClientRects().length]; })"
+        )
+        browser.close()
+    assert page_width <= 720  # the page itself does not scroll sideways
+    assert box[0] > box[1]  # the box does: the table is wider than it
+    assert [n for _, n in cells[:4]] == [1, 1, 1, 1], cells[:4]  # short values: one line each
+    width, lines = cells[-1]
+    assert width >= 14 * 16 and lines <= 12, cells[-1]  # the sentence keeps 14rem, not a word per line

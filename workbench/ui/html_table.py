@@ -28,7 +28,7 @@ TABLE_CSS = (
     ".wb-table th{position:sticky;top:0;background:#f0f2f6;text-align:left;font-weight:600;"
     "padding:.35rem .6rem;border-bottom:1px solid rgba(49,51,63,.2);vertical-align:bottom}"
     ".wb-table td{padding:.3rem .6rem;border-bottom:1px solid rgba(49,51,63,.08);vertical-align:top;"
-    "max-width:32rem;overflow-wrap:anywhere}"
+    "max-width:32rem;overflow-wrap:break-word}"
     ".wb-table td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
     ".wb-table tr:hover td{filter:brightness(.97)}"
     ".wb-table a{text-decoration:none}"
@@ -37,6 +37,10 @@ TABLE_CSS = (
     "</style>"
 )
 MISSING = "-"
+# A sentence that must stay readable in a wide table (a reason, a change): its cell's style keeps
+# the column this wide, so the table scrolls in its box instead of showing a word per line. Other
+# texts wrap between words only (overflow-wrap:break-word), so a status or a file name stays whole.
+PROSE = "min-width: 14rem"
 
 
 @dataclass(frozen=True, slots=True)

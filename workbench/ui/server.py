@@ -8,9 +8,10 @@ opened its session; here that happens while the browser is still loading it. The
 once the runtime is up, so it does not delay the server's start, and imports in `app.py`'s order:
 a script run that starts meanwhile waits on the same module locks in the same order (no
 lock-order deadlock). A module that fails to import is left for its page to report. It then
-styles and marshals a one-row table as Overview's does (`warm_up`: pandas' Styler compiles its
-templates on first use), and the objects made so far are frozen out of the garbage collector's
-full collections (see below).
+styles and marshals a one-row table as the data grids still styled with pass-rate colours do
+(`warm_up`: pandas' Styler compiles its templates on first use), and the objects made so far are
+frozen out of the garbage collector's full collections (see below). The pages' static HTML tables
+(`html_table`) need no warm-up: their first table costs what any later one does (~40 us).
 
 Before the server listens, Streamlit's runtime scans the metadata of every installed distribution
 for third-party v2 components (`streamlit.components.v2.manifest_scanner`): ~0.2 s of CPU in this
@@ -66,9 +67,11 @@ def preload(names: tuple[str, ...] = PRELOAD) -> list[str]:
 
 
 def warm_up() -> bool:
-    """Style and marshal a one-row table as Overview's `st.dataframe` does with its pass-rate
-    colours (`widgets.style_rates`): the first pandas Styler compiles its jinja2 templates (~0.1 s
-    of CPU, 10x a later one), here instead of in the first page's script run. Run after the
+    """Style and marshal a one-row table as an `st.dataframe` with pass-rate colours
+    (`widgets.style_rates`) does: the first pandas Styler compiles its jinja2 templates (~0.1 s
+    of CPU, 10x a later one), here instead of in the first such page's script run. (Overview,
+    Cost and Recommendation draw static HTML tables now; once no page styles a data grid, this
+    goes with `style_rates`.) Run after the
     preload (pandas and Streamlit's modules are loaded by then). False when it failed (the page
     then pays it, or reports the error)."""
     try:

@@ -10,7 +10,8 @@ import streamlit as st
 from workbench.analysis.cost import CostGroup
 from workbench.analysis.projection import DAYS_PER_MONTH
 from workbench.format import fmt_cost, fmt_price, fmt_rate
-from workbench.ui import data, state, widgets
+from workbench.ui import data, html_table, state, widgets
+from workbench.ui.html_table import Cell
 
 DEFAULT_RPD = 10_000.0
 
@@ -31,6 +32,31 @@ def group_rows(groups: list[CostGroup]) -> list[dict[str, Any]]:
         }
         for g in groups
     ]
+
+
+# The group table's columns (group_rows also carries the chart's number, `usd_per_request`).
+GROUP_COLUMNS = [
+    "name",
+    "results",
+    "pass rate",
+    "cost / request",
+    "cost / passing test",
+    "spent",
+    "tokens in",
+    "tokens out",
+    "cache hits",
+]
+GROUP_TITLES = {
+    "pass rate": "green at or above the suite's acceptance target, red below",
+    "cost / request": "mean cost of one uncached request",
+    "cost / passing test": "spent / passing tests",
+    "cache hits": "share of results answered from the response cache in this run",
+}
+
+
+def _fixed(value: float | None, digits: int = 2) -> Cell:
+    """A number with a fixed count of decimals, right-aligned like the table's other numbers."""
+    return Cell(None if value is None else f"{value:.{digits}f}", style="text-align: right; white-space: nowrap")
 
 
 def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
@@ -91,12 +117,15 @@ def render() -> None:
     )
     state.put("by", dim, "model")
     groups = data.cost_by(tok, run.id, dim)
-    df = groups_table(groups)
     chart = cost_chart(groups)
     if chart is not None:
         widgets.chart(chart, height=max(60, 32 * len(chart["datasets"]["groups"])))
     target = data.suite_acceptance(tok, run.id).min_pass_rate
-    st.dataframe(widgets.style_rates(df.drop(columns=["usd_per_request"]), "pass rate", target), hide_index=True)
+    html_table.show_table(
+        [{**r, "pass rate": widgets.rate_cell(r["pass rate"], target)} for r in group_rows(groups)],
+        GROUP_COLUMNS,
+        header_titles=GROUP_TITLES,
+    )
 
     st.subheader("Monthly projection")
     rpd = st.number_input(
@@ -121,53 +150,46 @@ def render() -> None:
     state.put("hit", hit_pct, 0.0)
     rec = data.recommendation(tok, run.id, data.suite_acceptance(tok, run.id), float(rpd), hit_pct / 100)
     pick = rec.pick.name if rec.pick else None
-    proj = widgets.rows_table(
-        [
-            {
-                "pair": p.pair + ("  ★ recommended" if p.pair == pick else ""),
-                "cost / request": fmt_cost(p.cost_per_request),
-                f"per month ({DAYS_PER_MONTH} days), no cache": fmt_cost(p.monthly_cost),
-                f"per month with {hit_pct:g} % cache hits": fmt_cost(p.monthly_cost_cached),
-                "eval cache hit rate (information)": fmt_rate(p.eval_cache_hit_rate),
-            }
-            for p in rec.projections
-        ]
-    )
-    if not len(proj):
+    proj = [
+        {
+            "pair": p.pair + ("  ★ recommended" if p.pair == pick else ""),
+            "cost / request": fmt_cost(p.cost_per_request),
+            f"per month ({DAYS_PER_MONTH} days), no cache": fmt_cost(p.monthly_cost),
+            f"per month with {hit_pct:g} % cache hits": fmt_cost(p.monthly_cost_cached),
+            "eval cache hit rate (information)": fmt_rate(p.eval_cache_hit_rate),
+        }
+        for p in rec.projections
+    ]
+    if not proj:
         st.info("No pair has a known price to project.")
     else:
-        st.dataframe(proj, hide_index=True)
+        st.caption("Acceptable pairs first, cheapest first (the recommended one starred), then the others by name.")
+        html_table.show_table(proj)
 
     st.subheader("Prices used and system metrics")
     st.caption(
         "Each model's price as this run recorded it (compute prices: $/hour x measured busy time). "
         "Serving cost is $/request; grading is what evaluating cost."
     )
-    st.dataframe(
-        widgets.rows_table([{"model": m, "price": fmt_price(p)} for m, p in rec.prices.items()]),
-        hide_index=True,
-    )
+    html_table.show_table([{"model": m, "price": fmt_price(p)} for m, p in rec.prices.items()])
     if rec.metrics:
-        st.dataframe(
-            widgets.rows_table(
-                [
-                    {
-                        "pair": m.pair,
-                        "tokens / passing output": "-" if m.tokens_per_pass is None else f"{m.tokens_per_pass:,.0f}",
-                        "$ / passing test": fmt_cost(m.cost_per_pass, unknown="-"),
-                        "retry rate": fmt_rate(m.retry_rate),
-                        "fallback rate": fmt_rate(m.fallback_rate),
-                        "fallback share of spend": fmt_rate(m.fallback_spend_share),
-                        "cache hit ratio": fmt_rate(m.cache_hit_ratio),
-                        "grading share of spend": fmt_rate(m.grader_share),
-                        "prompt tokens vs previous version": "-"
-                        if m.prompt_growth is None
-                        else f"{m.prompt_growth:+.0%} vs {m.previous_version}",
-                    }
-                    for m in rec.metrics
-                ]
-            ),
-            hide_index=True,
+        html_table.show_table(
+            [
+                {
+                    "pair": m.pair,
+                    "tokens / passing output": "-" if m.tokens_per_pass is None else f"{m.tokens_per_pass:,.0f}",
+                    "$ / passing test": fmt_cost(m.cost_per_pass, unknown="-"),
+                    "retry rate": fmt_rate(m.retry_rate),
+                    "fallback rate": fmt_rate(m.fallback_rate),
+                    "fallback share of spend": fmt_rate(m.fallback_spend_share),
+                    "cache hit ratio": fmt_rate(m.cache_hit_ratio),
+                    "grading share of spend": fmt_rate(m.grader_share),
+                    "prompt tokens vs previous version": "-"
+                    if m.prompt_growth is None
+                    else f"{m.prompt_growth:+.0%} vs {m.previous_version}",
+                }
+                for m in rec.metrics
+            ]
         )
     for w in rec.warnings:
         st.warning(w)
@@ -180,44 +202,37 @@ def render() -> None:
             "to measure what compression saves."
         )
     else:
-        st.dataframe(
-            widgets.rows_table(
-                [
-                    {
-                        "prompt": s.prompt,
-                        "model": s.model,
-                        "variant": s.variant,
-                        "tokens in (none → variant)": f"{s.baseline_tokens_in or 0:.0f} → {s.variant_tokens_in or 0:.0f}",
-                        "cost / request (none → variant)": f"{fmt_cost(s.baseline_cost)} → {fmt_cost(s.variant_cost)}",
-                        "saved / request": fmt_cost(s.saved_per_request),
-                        "saved share": fmt_rate(s.saved_share),
-                        "saved / month": fmt_cost(s.monthly_saved(float(rpd))),
-                        "Δ pass rate": widgets.delta_text(s.pass_rate_delta, "rate"),
-                    }
-                    for s in savings
-                ]
-            ),
-            hide_index=True,
+        html_table.show_table(
+            [
+                {
+                    "prompt": s.prompt,
+                    "model": s.model,
+                    "variant": s.variant,
+                    "tokens in (none → variant)": f"{s.baseline_tokens_in or 0:,.0f} → {s.variant_tokens_in or 0:,.0f}",
+                    "cost / request (none → variant)": f"{fmt_cost(s.baseline_cost)} → {fmt_cost(s.variant_cost)}",
+                    "saved / request": fmt_cost(s.saved_per_request),
+                    "saved share": fmt_rate(s.saved_share),
+                    "saved / month": fmt_cost(s.monthly_saved(float(rpd))),
+                    "Δ pass rate": widgets.delta_text(s.pass_rate_delta, "rate"),
+                }
+                for s in savings
+            ]
         )
     extra = data.compression_deltas(tok, run.id) if savings else None
     if extra:
         st.caption("Compression details (`workbench.analysis.variant_deltas.variant_deltas`)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "pair": f"{d.prompt} · {d.variant} · {d.model}",
-                        "compression ratio": d.compression_ratio,
-                        "tokens saved / request": d.tokens_saved_per_request,
-                        "cost saved / request": fmt_cost(d.cost_saved_per_request),
-                        "Δ pass rate": widgets.delta_text(d.pass_rate_delta, "rate"),
-                        "compressor s / call": d.compressor_seconds,
-                        "compressions cached": d.compressions_cached,
-                        "acceptable": d.acceptable,
-                    }
-                    for d in extra
-                ]
-            ),
-            hide_index=True,
-            column_config={"compression ratio": st.column_config.NumberColumn(format="%.2f")},
+        html_table.show_table(
+            [
+                {
+                    "pair": f"{d.prompt} · {d.variant} · {d.model}",
+                    "compression ratio": _fixed(d.compression_ratio),
+                    "tokens saved / request": d.tokens_saved_per_request,
+                    "cost saved / request": fmt_cost(d.cost_saved_per_request),
+                    "Δ pass rate": widgets.delta_text(d.pass_rate_delta, "rate"),
+                    "compressor s / call": d.compressor_seconds,
+                    "compressions cached": d.compressions_cached,
+                    "acceptable": d.acceptable,
+                }
+                for d in extra
+            ]
         )

@@ -10,7 +10,8 @@ import streamlit as st
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.store.optimizations import StoredOptimization
-from workbench.ui import data, widgets
+from workbench.ui import data, html_table, widgets
+from workbench.ui.html_table import PROSE, Cell, Value
 
 
 def render_optimizations(tok: str, family: str) -> None:
@@ -54,7 +55,7 @@ def show(o: StoredOptimization) -> None:
             "pass rate": c["pass_rate"],
             "kept": c["accepted"],
             "frontier": c["n"] in frontier,
-            "change": c["origin"],
+            "change": Cell(c["origin"], style=PROSE) if len(c["origin"]) > 40 else c["origin"],
         }
         for c in r["candidates"]
         if c["pass_rate"] is not None
@@ -77,19 +78,20 @@ def show(o: StoredOptimization) -> None:
         widgets.chart(line + points + labels, height=240)
     st.markdown(f"**{md(o.family)}/{md(o.version)} → the winner** (removed words struck through)")
     st.markdown(widgets.diff_html([(op, text) for op, text in r["diff"]]), unsafe_allow_html=True)
-    st.dataframe(pd.DataFrame([_evidence(c) for c in r["candidates"]]), hide_index=True)
+    st.caption("Every candidate in the order the search tried it, the original first.")
+    html_table.show_table([_evidence(c) for c in r["candidates"]])
 
 
-def _evidence(c: dict[str, Any]) -> dict[str, Any]:
+def _evidence(c: dict[str, Any]) -> dict[str, Value]:
     return {
         "#": c["n"],
-        "change": c["origin"],
+        "change": Cell(c["origin"], style=PROSE) if len(c["origin"]) > 40 else c["origin"],
         "tokens": c["tokens"],
         "pass": f"{c['passes']}/{c['total']}",
         "pass rate": fmt_rate(c["pass_rate"]),
         "broken": c["broken"],
-        "verdict": "kept" if c["accepted"] else "dropped",
-        "why": c["reason"],
+        "verdict": Cell("kept", style=widgets.PASS_BG) if c["accepted"] else Cell("dropped", style=widgets.FAIL_BG),
+        "why": Cell(c["reason"], style=PROSE) if c["reason"] else c["reason"],
         "run": c["run_id"],
         "cost": fmt_cost(c["cost"]),
     }

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
-from workbench.ui import data, state, widgets
+from workbench.ui import data, html_table, state, widgets
+from workbench.ui.html_table import Cell
+
+RUN_HEADER_TITLES = {
+    "pass rate": "share of test cases that passed; green at or above the suite's acceptance target",
+    "cost": "spent on model calls (grading not included; the Cost page adds it)",
+    "guardrail failures": "failed guardrail checks",
+    "cache hit ratio": "share of results answered from the response cache",
+}
 
 
 def render() -> None:
@@ -25,40 +32,29 @@ def render() -> None:
     c[3].metric("Cost", fmt_cost(latest.cost))
     c[4].metric("Cache hits", fmt_rate(latest.cache_hit_ratio))
 
-    table = pd.DataFrame(
-        [
-            {
-                "run": r.id,
-                "label": r.label or "",
-                "pass rate": r.pass_rate,
-                "suite": r.suite,
-                "started": (r.started_at or "").replace("T", " ")[:19],
-                "status": r.status,
-                "git sha": (r.git_sha or "")[:10],
-                "results": r.results,
-                "cost": fmt_cost(r.cost),
-                "tokens in": r.tokens_in,
-                "tokens out": r.tokens_out,
-                "errors": r.errors,
-                "guardrail failures": r.guardrail_failures,
-                "cache hit ratio": r.cache_hit_ratio,
-            }
-            for r in runs
-        ]
-    )
-    st.subheader("Runs")
     tok = widgets.token()
-    targets: list[float | None] = [data.suite_acceptance(tok, r.id).min_pass_rate for r in runs]
-    st.caption("Pass rate: green at or above the run's acceptance target, red below.")
-    st.dataframe(
-        widgets.style_rates(table, "pass rate", targets),
-        hide_index=True,
-        column_config={
-            "cache hit ratio": st.column_config.NumberColumn("cache hit ratio", format="percent"),
-            "tokens in": st.column_config.NumberColumn(format="localized"),
-            "tokens out": st.column_config.NumberColumn(format="localized"),
-        },
-    )
+    rows = [
+        {
+            "run": r.id,
+            "label": r.label or "",
+            "pass rate": widgets.rate_cell(r.pass_rate, data.suite_acceptance(tok, r.id).min_pass_rate),
+            "suite": r.suite,
+            "started": (r.started_at or "").replace("T", " ")[:19],
+            "status": r.status,
+            "git sha": Cell((r.git_sha or "")[:10], title=r.git_sha or None),
+            "results": r.results,
+            "cost": fmt_cost(r.cost),
+            "tokens in": r.tokens_in,
+            "tokens out": r.tokens_out,
+            "errors": r.errors,
+            "guardrail failures": r.guardrail_failures,
+            "cache hit ratio": fmt_rate(r.cache_hit_ratio),
+        }
+        for r in runs
+    ]
+    st.subheader("Runs")
+    st.caption("Newest first. Pass rate: green at or above the run's acceptance target, red below.")
+    html_table.show_table(rows, header_titles=RUN_HEADER_TITLES)
 
     suites = sorted({r.suite_path for r in runs if r.suite_path})
     if not suites:

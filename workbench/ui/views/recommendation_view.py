@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.pairs import PairStats
@@ -13,7 +12,17 @@ from workbench.analysis.router_figures import RouterSummary
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
-from workbench.ui import data, state, widgets
+from workbench.ui import data, html_table, state, widgets
+from workbench.ui.html_table import PROSE, Cell
+
+ROLE_STYLE = {"pick": widgets.PASS_BG + "; font-weight: 600", "runner-up": "font-weight: 600"}
+PAIR_TITLES = {
+    "pair": "prompt version · compression variant · model",
+    "95% interval": "Wilson score interval of the pass rate",
+    "n": "results (test cases) of the pair",
+    "cost / request": "mean cost of one uncached request",
+    "cost / pass": "spent / passing tests",
+}
 
 
 def _role(p: PairStats, rec: Recommendation) -> str:
@@ -193,12 +202,19 @@ def render() -> None:
             "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and better)."
         )
 
-    table = pd.DataFrame(
+    why = {e.pair.key: "; ".join(e.reasons) for e in rec.excluded}
+    # Acceptable pairs first in the pick's ranking (cheapest, then pass rate), then the excluded ones.
+    ordered = [*rec.acceptable, *(e.pair for e in rec.excluded)]
+    st.caption(
+        "Acceptable pairs first, in the order they are ranked for the pick (cheapest first), then the excluded"
+        " ones by name with why. Pass rate: green at or above the acceptance target, red below."
+    )
+    html_table.show_table(
         [
             {
                 "pair": p.name,
-                "role": _role(p, rec),
-                "pass rate": p.pass_rate,
+                "role": Cell(role, style=ROLE_STYLE.get(role, "")),
+                "pass rate": widgets.rate_cell(p.pass_rate, acceptance.min_pass_rate),
                 "95% interval": f"{p.interval[0]:.0%}–{p.interval[1]:.0%}",
                 "n": p.n,
                 "cost / request": fmt_cost(p.mean_cost),
@@ -206,12 +222,13 @@ def render() -> None:
                 "mean score": p.mean_score,
                 "guardrail failures": p.guardrail_failures,
                 "errors": p.errors,
-                "why excluded": "; ".join(next((e.reasons for e in rec.excluded if e.pair.key == p.key), [])),
+                "why excluded": Cell(why[p.key], style=PROSE) if p.key in why else "",
             }
-            for p in rec.pairs
-        ]
+            for p in ordered
+            for role in [_role(p, rec)]
+        ],
+        header_titles=PAIR_TITLES,
     )
-    st.dataframe(widgets.style_rates(table, "pass rate", acceptance.min_pass_rate), hide_index=True)
     routing_section(tok)
 
 
