@@ -124,9 +124,3 @@ def test_component_scan_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert manifest_scanner.scan_component_manifests is server._no_components
     manager.discover_and_register_components(start_file_watching=False)
     assert calls == [1]
-
-
-def test_warm_up_marshals_a_styled_table() -> None:
-    """The warm-up styles and marshals a table as Overview does (the Styler's templates compiled
-    before the first page's script run); it reports success, never raises."""
-    assert server.warm_up() is True

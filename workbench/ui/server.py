@@ -7,11 +7,11 @@ and the analysis modules: ~0.8 s of CPU), after the browser has loaded Streamlit
 opened its session; here that happens while the browser is still loading it. The thread starts
 once the runtime is up, so it does not delay the server's start, and imports in `app.py`'s order:
 a script run that starts meanwhile waits on the same module locks in the same order (no
-lock-order deadlock). A module that fails to import is left for its page to report. It then
-styles and marshals a one-row table as the data grids still styled with pass-rate colours do
-(`warm_up`: pandas' Styler compiles its templates on first use), and the objects made so far are
-frozen out of the garbage collector's full collections (see below). The pages' static HTML tables
-(`html_table`) need no warm-up: their first table costs what any later one does (~40 us).
+lock-order deadlock). A module that fails to import is left for its page to report. Then the
+objects made so far are frozen out of the garbage collector's full collections (see below). The
+pages' tables are static HTML (`html_table`): unlike the styled data grid they replaced (a pandas
+Styler compiled its templates on first use, ~0.1 s, once warmed up here), the first table costs
+what any later one does (~40 us), so nothing is warmed up.
 
 Before the server listens, Streamlit's runtime scans the metadata of every installed distribution
 for third-party v2 components (`streamlit.components.v2.manifest_scanner`): ~0.2 s of CPU in this
@@ -30,7 +30,8 @@ from typing import Any
 
 from streamlit.runtime import Runtime, RuntimeState
 
-# app.py's imports, the default page's, what its first table needs, then the other pages.
+# app.py's imports, the default page's, what its chart needs (Streamlit sends a Vega-Lite chart's
+# data as Arrow), then the other pages.
 PRELOAD = (
     "workbench.tokens",
     "workbench.ui.data",
@@ -66,33 +67,9 @@ def preload(names: tuple[str, ...] = PRELOAD) -> list[str]:
     return failed
 
 
-def warm_up() -> bool:
-    """Style and marshal a one-row table as an `st.dataframe` with pass-rate colours
-    (`widgets.style_rates`) does: the first pandas Styler compiles its jinja2 templates (~0.1 s
-    of CPU, 10x a later one), here instead of in the first such page's script run. (Overview,
-    Cost and Recommendation draw static HTML tables now; once no page styles a data grid, this
-    goes with `style_rates`.) Run after the
-    preload (pandas and Streamlit's modules are loaded by then). False when it failed (the page
-    then pays it, or reports the error)."""
-    try:
-        import pandas as pd  # heavy third-party, loaded by the preload
-        from streamlit import dataframe_util
-        from streamlit.elements.lib.pandas_styler_utils import marshall_styler
-        from streamlit.proto.ArrowData_pb2 import ArrowData
-
-        frame = pd.DataFrame([{"run": 1, "pass rate": "█ 50%", "label": "warm-up"}])
-        styler = frame.style.apply(lambda col: ["color: #1a7f37"] * len(col), subset=["pass rate"])
-        marshall_styler(ArrowData(), styler, "warm-up")
-        dataframe_util.convert_anything_to_arrow_bytes(styler.data)
-    except Exception:
-        return False
-    return True
-
-
 def _preload_when_up() -> None:
     if server_up():
         preload()
-        warm_up()
         # Streamlit runs a full garbage collection after every script run (runner.postScriptGC);
         # with pandas and pyarrow loaded that walks every object they made at import,
         # about a third of a page's server CPU. Those live as long as the process: freezing them

@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from workbench.analysis.trend import RunSummary
@@ -34,18 +32,6 @@ workbench ui --db {db}
 
 `make demo` runs the example suites offline (echo provider, no API key needed).
 """
-
-
-def rows_table(rows: list[dict[str, Any]]) -> pa.Table | pd.DataFrame:
-    """Table rows for `st.dataframe` as an Arrow table: Streamlit sends Arrow, and building it
-    straight from the rows skips the pandas frame and its conversion (10 ms -> 0.4 ms for the 200
-    flipped tests). Rows whose columns mix types Arrow cannot hold in one column go through pandas,
-    as before. Use it for rows of strings and ints without None in int columns (pandas would make
-    those floats)."""
-    try:
-        return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.DataFrame(rows)
 
 
 def token() -> str:
@@ -97,7 +83,7 @@ BAR_CELLS = 10
 
 
 def rate_bar(rate: float | None) -> str:
-    """A pass rate as a text bar, `▰▰▰▰▰▰▰▰▱▱  86.4%` (its colour comes from `style_rates`)."""
+    """A pass rate as a text bar, `▰▰▰▰▰▰▰▰▱▱  86.4%` (its colour comes from `rate_style`)."""
     if rate is None or rate != rate:  # None or NaN
         return "-"
     full = max(0, min(BAR_CELLS, round(rate * BAR_CELLS)))
@@ -113,19 +99,8 @@ def rate_style(rate: float | None, target: float | None) -> str:
 
 def rate_cell(rate: float | None, target: float | None) -> Cell:
     """A pass rate as a static table cell: the text bar of `rate_bar`, green at or above the
-    target and red below it (the colours of `style_rates`)."""
+    target and red below it."""
     return Cell(rate_bar(rate), style=rate_style(rate, target))
-
-
-def style_rates(df: pd.DataFrame, column: str, targets: float | list[float | None] | None) -> Any:
-    """`df` as a Styler whose `column` (pass rates 0..1) shows as coloured text bars; `targets` is
-    one target for every row or one per row. (The bars are text: st.dataframe ignores a Styler's
-    display format on a numeric column, and its progress column has one colour per column.)"""
-    per_row = targets if isinstance(targets, list) else [targets] * len(df)
-    rates = df[column].tolist()
-    shown = df.assign(**{column: [rate_bar(v) for v in rates]})
-    styles = [rate_style(v, t) for v, t in zip(rates, per_row, strict=True)]
-    return shown.style.apply(lambda _col: styles, subset=[column])
 
 
 def cost_text(value: float | None) -> str:
