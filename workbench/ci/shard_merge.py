@@ -10,11 +10,19 @@ Rules: the shards must be runs of the same suite (same suite sha256, prompts, pr
 a cell stored by two shards is kept once (the first) and reported as a duplicate; shards missing
 from the set (say 2 of 3 given) are reported, never silently ignored. Provenance (each shard's
 database, run id and shard) is recorded in the merged run's `config.merged_from`.
+
+A shard still `running` under a live process is refused (`refuse_live_shards`). The check and
+every read of the shards happen in one read snapshot per shard (`shard_snapshots`,
+store/read_snapshot.py): a resume that claims a shard meanwhile (store/run_claim.py) is either
+before the snapshot (the shard reads `running` under it: refused) or after it (the merge is of the
+shard as it was, header and results alike), never half of each.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,7 @@ from workbench.ci.compare_inputs import import_json
 from workbench.errors import UsageError
 from workbench.store.db import open_db, open_memory
 from workbench.store.queries import resolve_run
+from workbench.store.read_snapshot import read_snapshot
 from workbench.store.run_import import import_run, run_header, stored_part
 from workbench.store.run_owners import live_owner_pid, owner_gone
 from workbench.store.writer import RunTotals, now_iso
@@ -114,11 +123,20 @@ def check_shards(shards: list[ShardRun]) -> list[int]:
     return [i for i in range(1, n + 1) if i not in have]
 
 
-def refuse_live_shards(shards: list[ShardRun]) -> None:
+@contextmanager
+def shard_snapshots(shards: list[ShardRun]) -> Iterator[None]:
+    """Every read of the shards inside the block sees each shard's database as of one moment."""
+    with ExitStack() as stack:
+        for s in shards:
+            stack.enter_context(read_snapshot(s.db))
+        yield
+
+
+def refuse_live_shards(shards: list[ShardRun], rows: list[dict[str, Any]] | None = None) -> None:
     """UsageError (exit 2) for a shard run still `running` under a live process: its results are
-    still coming, and the merged run would miss them for good (and read `running` forever)."""
-    for s in shards:
-        r = s.row()
+    still coming, and the merged run would miss them for good (and read `running` forever).
+    `rows`: the shards' run rows as the caller read them (the ones it merges)."""
+    for s, r in zip(shards, rows if rows is not None else [s.row() for s in shards], strict=True):
         pid = live_owner_pid(r.get("owner")) if r.get("status") == "running" else None
         if pid is not None:
             raise UsageError(
@@ -131,14 +149,19 @@ def merge_runs(
     shards: list[ShardRun], dst: Database, *, label: str | None = None, allow_partial: bool = False
 ) -> MergeOutcome:
     """Merge the shard runs into one new run of `dst` (exact: the union of their results by cell key)."""
+    with shard_snapshots(shards):  # the live check, the headers and the results: one moment per shard
+        return _merge(shards, dst, label=label, allow_partial=allow_partial)
+
+
+def _merge(shards: list[ShardRun], dst: Database, *, label: str | None, allow_partial: bool) -> MergeOutcome:
     missing = check_shards(shards)
     if missing and not allow_partial:
         raise UsageError(
             f"shard{'s' * (len(missing) != 1)} {', '.join(map(str, missing))} of {shards[0].shard()[1]}"  # type: ignore[index]
             " missing (pass --allow-partial to merge anyway)"
         )
-    refuse_live_shards(shards)
     rows = [s.row() for s in shards]
+    refuse_live_shards(shards, rows)  # the rows merged below: a shard claimed since the caller's check is seen
     header = dict(rows[0])
     config = json.loads(header.get("config") or "{}")
     config["shard"] = None

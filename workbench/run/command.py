@@ -245,6 +245,7 @@ def _apply_resume(db: Database, suite: Suite, config: RunConfig, req: RunRequest
         return
     target = find_run(db, suite, req.resume, force=req.force)
     config.resume_run_id = target.run_id
+    config.resume_owner = target.owner
     for key, value in matrix_options(target.config).items():
         setattr(config, key, value)
 

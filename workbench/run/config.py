@@ -19,6 +19,7 @@ class RunConfig:
     variants: list[str] = field(default_factory=lambda: ["none"])
     label: str | None = None
     resume_run_id: int | None = None
+    resume_owner: str | None = None  # the run's owner when --resume checked it (run/resume.py); not stored
     retry_errors: bool = False  # with resume_run_id: clear the run's error cells first (--retry-errors)
     use_cache: bool = True
     cache_ttl_s: float | None = None

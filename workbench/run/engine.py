@@ -27,7 +27,7 @@ from sqlite_utils import Database
 
 from workbench.assertions.scoring import grade_test
 from workbench.compression.variants import Variant, VariantContext, apply_variant
-from workbench.errors import AssertionConfigError, ProviderError, SuiteError
+from workbench.errors import AssertionConfigError, ProviderError, SuiteError, UsageError
 from workbench.providers.base import Provider
 from workbench.providers.credentials import SKIPPED_PREFIX, missing_credentials
 from workbench.providers.stack import build_provider, price_of, warm_up
@@ -40,12 +40,14 @@ from workbench.run.cells import count_cells, expand_with_tests
 from workbench.run.config import RunConfig
 from workbench.run.cross_output_groups import CrossOutputGroups
 from workbench.run.interrupts import mark_interrupted, run_interruptibly
+from workbench.run.resume import still_running
 from workbench.run.suite_code import Hooks, install_filters
 from workbench.runtimes import CodeNotAllowed
 from workbench.runtimes.prompt_functions import call_prompt_function
 from workbench.runtimes.transforms import apply_transform
 from workbench.signal_hold import hold_signals
 from workbench.store.error_cells import clear_error_cells
+from workbench.store.run_claim import claim_run
 from workbench.store.writer import DoneCells, RunTotals, RunWriter, flatten
 from workbench.suite.test_bank import facts_for
 from workbench.types import (
@@ -486,6 +488,25 @@ class RunSuiteArgs(TypedDict, total=False):
     estimate: Estimate | None
 
 
+def _claim(db: Database, config: RunConfig) -> RunWriter:
+    """The writer of the run to resume, once this process has claimed it; UsageError (exit 2, one
+    line naming the process that holds it) when another has, or when the run is gone."""
+    run_id = config.resume_run_id
+    assert run_id is not None
+    claimed: list[RunWriter] = []  # kept as the claim commits, signals held: never a claim without its writer
+    try:
+        holder = claim_run(
+            db, run_id, seen_owner=config.resume_owner, claimed=lambda: claimed.append(RunWriter(db, run_id))
+        )
+    except LookupError:
+        raise UsageError(
+            f"{'--retry-errors' if config.retry_errors else '--resume'} {run_id}: no such run in the database"
+        ) from None
+    if holder is not None:
+        raise still_running(run_id, holder)
+    return claimed[0]
+
+
 def run_suite(
     suite: Suite,
     config: RunConfig,
@@ -521,14 +542,16 @@ def run_suite(
     # (workbench/signal_hold.py), so no moment leaves a run this process made `running`.
     try:
         if config.resume_run_id:
-            if config.retry_errors:  # after providers resolved: bad input never costs the error rows
+            # After providers resolved (bad input writes nothing): the claim makes this process the
+            # run's owner atomically, so of two resumes started together exactly one runs it
+            # (store/run_claim.py); the other is refused here, having written nothing.
+            writer = _claim(db, config)
+            if config.retry_errors:
                 cleared = clear_error_cells(db, config.resume_run_id)
                 print(
                     f"Retrying {cleared} error cell{'s' * (cleared != 1)} of run {config.resume_run_id}",
                     file=sys.stderr,
                 )
-            writer = RunWriter(db, config.resume_run_id)
-            writer.set_status("running")
         else:
             sha, ref = git_info(suite.path)
             writer = RunWriter.create(

@@ -6,7 +6,10 @@ cells (repeat, variants, shard, filters) come from the stored run, not from toda
 suite file must be byte-identical (its sha256 is stored on the run) unless `--force`. A run still
 `running` under a live process (its owner, store/run_owners.py) is refused, `--force` or not: two
 processes completing the same cells would store each result twice (`--retry-errors` goes through
-here too).
+here too). That check is a fast answer before any work; what decides is the claim the engine
+makes before it writes anything (store/run_claim.py: one write transaction), so of two resumes
+started at the same moment, both past this check, exactly one runs the run and the other is
+refused with the same message (`still_running`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ def parse_resume(value: str | None) -> int | str | None:
 class ResumeTarget:
     run_id: int
     config: dict[str, Any]  # the stored RunConfig.public()
+    owner: str | None = None  # runs.owner as this check read it (the claim compares it)
+
+
+def still_running(run_id: int, pid: int) -> UsageError:
+    """The one-line refusal of a run that process `pid` is running (exit 2)."""
+    return UsageError(
+        f"run {run_id}: still running in process {pid}; resuming it now would run its cells twice:"
+        f" wait for it to finish or stop it (kill -INT {pid}), then resume"
+    )
 
 
 def _same_suite(stored: str | None, suite: Suite) -> bool:
@@ -82,10 +94,7 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
     run_id, _, sha, status, config, owner = row
     pid = live_owner_pid(owner) if status == "running" else None
     if pid is not None:
-        raise UsageError(
-            f"run {run_id}: still running in process {pid}; resuming it now would run its cells twice:"
-            f" wait for it to finish or stop it (kill -INT {pid}), then resume"
-        )
+        raise still_running(int(run_id), pid)
     if sha != suite.sha256 and not force:
         raise UsageError(
             f"{shown}: changed since run {run_id} was made (sha256 differs); resuming would mix two suites"
@@ -95,7 +104,7 @@ def find_run(db: Database, suite: Suite, wanted: int | str, *, force: bool = Fal
         stored = json.loads(config or "{}")
     except ValueError:
         stored = {}
-    return ResumeTarget(int(run_id), stored if isinstance(stored, dict) else {})
+    return ResumeTarget(int(run_id), stored if isinstance(stored, dict) else {}, owner)
 
 
 def suite_of_run(db: Database, run_id: int, flag: str = "--retry-errors") -> Path:

@@ -81,6 +81,12 @@ def _parsed(owner: str | None) -> tuple[dict[str, Any], int] | None:
         return None
 
 
+def owner_pid(owner: str | None) -> int | None:
+    """The pid an owner names, alive or not; None when unreadable."""
+    parsed = _parsed(owner)
+    return None if parsed is None else parsed[1]
+
+
 def live_owner_pid(owner: str | None) -> int | None:
     """The owner's pid when it is certainly still running here (this host, boot and PID namespace,
     and a live process with that pid and start time); None when it is gone or cannot be told."""

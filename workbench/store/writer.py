@@ -274,16 +274,6 @@ class RunWriter:
         with hold_signals():
             return cast(RunTotals, with_retry(close_run, self.db, self.run_id, status))
 
-    def set_status(self, status: str) -> None:
-        """`running` also makes this process the run's owner (a resumed run changes hands)."""
-        owner = {"owner": current_owner()} if status == "running" else {}
-
-        def write() -> None:
-            with transaction(self.db):
-                self.db.table("runs").update(self.run_id, {"status": status, **owner})
-
-        with_retry(write)
-
 
 def upsert_prompt_version(db: Database, prompt: Prompt, red: Redactor | None = None) -> int:
     red = red or Redactor()

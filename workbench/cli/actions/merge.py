@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.ci.shard_merge import merge_runs, open_shard, refuse_live_shards
+from workbench.ci.shard_merge import merge_runs, open_shard, refuse_live_shards, shard_snapshots
 from workbench.errors import UsageError
 from workbench.report import check_output_paths, write_outputs
 from workbench.store.db import open_db, open_memory
@@ -30,9 +30,10 @@ def command(
     if resolved_target and any(p.resolve() == resolved_target for p in shard_paths):
         raise UsageError(f"{target_path}: the target database is also a shard; write the merge to a new file")
     shards = [open_shard(p, run) for p in shard_paths]
-    refuse_live_shards(shards)  # before the target database is made
-    target = open_db(target_path) if target_path else open_memory()
-    outcome = merge_runs(shards, target, label=label, allow_partial=allow_partial)
+    with shard_snapshots(shards):  # the check and the merge see each shard at one moment
+        refuse_live_shards(shards)  # before the target database is made
+        target = open_db(target_path) if target_path else open_memory()
+        outcome = merge_runs(shards, target, label=label, allow_partial=allow_partial)
     if outcome.missing_shards:
         click.echo(f"warning: shards {', '.join(map(str, outcome.missing_shards))} missing", err=True)
     write_outputs(target, outcome.run_id, list(outputs))
