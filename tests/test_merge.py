@@ -9,6 +9,9 @@ from pathlib import Path
 from ci_project import TESTS, project, wb, write_suite
 from reliability_helpers import dead_pid
 
+from workbench.ci.shard_merge import merge_runs, open_shard, refuse_live_shards, shard_snapshots
+from workbench.store.db import open_db, open_memory
+from workbench.store.run_claim import claim_run
 from workbench.store.run_owners import current_owner
 
 TOTALS = "results, passes, failures, errors, pass_rate, tokens_in, tokens_out, cost, cached"
@@ -139,3 +142,33 @@ def test_a_shard_killed_mid_run_merges_as_interrupted_and_the_merged_run_has_no_
         assert res.exit_code == 0, res.output
         with sqlite3.connect(out) as conn:
             assert conn.execute("select status, owner from runs").fetchall() == [(expected, None)]
+
+
+def test_a_shard_claimed_by_a_resume_during_the_merge_is_merged_as_it_was(tmp_path: Path) -> None:
+    """`workbench merge` checks and copies each shard in one read snapshot: a resume that claims an
+    interrupted shard after the snapshot began (store/run_claim.py, from another connection, as
+    another process would) is not seen, neither by the live check nor by the copy; the merged run
+    is the shards as they were (`interrupted`, the results stored then), not `running` for ever."""
+    suite = bigger_suite(tmp_path)
+    for i in (1, 2, 3):
+        res = wb("run", suite, "--db", tmp_path / f"s{i}.db", "--shard", f"{i}/3", "-q", "--pass-rate-threshold", "0")
+        assert res.exit_code == 0, res.output
+    gone = json.dumps({**json.loads(current_owner()), "pid": dead_pid()})
+    with sqlite3.connect(tmp_path / "s2.db") as conn:  # shard 2 interrupted after 6 of its 8 cells
+        conn.execute("update runs set status = 'interrupted', owner = ?", [gone])
+        conn.execute("delete from assertion_results where result_id in (select id from results order by id limit 2)")
+        conn.execute("delete from results where id in (select id from results order by id limit 2)")
+    shards = [open_shard(tmp_path / f"s{i}.db") for i in (1, 2, 3)]
+    resumer = open_db(tmp_path / "s2.db", create=False)
+    with shard_snapshots(shards):
+        assert [s.row()["status"] for s in shards] == ["completed", "interrupted", "completed"]
+        assert claim_run(resumer, 1, seen_owner=gone) is None  # a live process (this one) now runs shard 2
+        refuse_live_shards(shards)  # the snapshot: not running, so not refused
+        target = open_memory()
+        outcome = merge_runs(shards, target)
+    assert outcome.results == 22
+    assert target.execute("select status, results, owner from runs").fetchall() == [("interrupted", 22, None)]
+    assert [s.row()["status"] for s in shards] == ["completed", "running", "completed"]  # after the snapshot
+    for s in shards:
+        s.db.conn.close()
+    resumer.conn.close()
