@@ -7,6 +7,7 @@ Playwright for Python drives it through `executable_path`. Screenshots go to res
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,3 +167,76 @@ def test_a_wide_table_scrolls_in_its_box_without_breaking_words() -> None:
     assert [n for _, n in cells[:4]] == [1, 1, 1, 1], cells[:4]  # short values: one line each
     width, lines = cells[-1]
     assert width >= 14 * 16 and lines <= 12, cells[-1]  # the sentence keeps 14rem, not a word per line
+
+
+CHART_PAGES = {
+    "overview": ("", "Trend across runs of a suite", "Cost per request"),
+    "guardrails": ("guardrails?run=1", "failed guardrail checks match", "By metric"),
+    "recommendation": ("recommendation?run=1", "Recommended:", "v2 · gpt-4o-mini"),
+    "cost": ("cost?run=1", "Monthly projection", "$ per request (uncached)"),
+}
+
+
+def test_charts_draw_as_inline_svg(tmp_path: Path) -> None:
+    """Each chart reaches the page as an inline SVG (Streamlit's `st.html` would have dropped it:
+    its DOMPurify profile is HTML only): drawn with a size, its text and its tooltips (`<title>`)
+    kept, and no Vega chart or its chunk on the page."""
+    from playwright.sync_api import sync_playwright
+    from ui_browser import CHROMIUM_ARGS
+
+    db = tmp_path / "wb.db"
+    build_ui_db(tmp_path, db)
+    with serve(db, log=tmp_path / "ui.log") as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        scripts: list[str] = []
+        page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+        for name, (path, expect, inside) in CHART_PAGES.items():
+            page.goto(f"{base}/{path}")
+            page.get_by_text(expect).first.wait_for()
+            chart = page.locator("svg[role=img]")
+            chart.first.wait_for()
+            assert chart.count() == 1, name
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 500 and box["height"] > 80, (name, box)
+            assert inside in chart.text_content(), name
+            assert chart.locator("title").count() > 0, name  # the hover tooltips
+            assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0, name
+        # Vega itself (vega-embed and its interpreter) is never fetched; the few-hundred-byte loader
+        # that Streamlit's table and metric chunks import statically is.
+        assert not [u for u in scripts if "/embed." in u or "vega-interpreter" in u]
+        browser.close()
+
+
+def test_a_chart_shows_hostile_names_as_text(tmp_path: Path) -> None:
+    """Names are user data: a label or tooltip holding markup shows as text in the browser, and
+    its script never runs."""
+    from playwright.sync_api import sync_playwright
+    from ui_browser import CHROMIUM_ARGS, free_port, serve_command
+
+    hostile = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\"> & 'q'"
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from workbench.ui import svg_charts as sc, widgets\n"
+        f"name = {hostile!r}\n"
+        "pts = [sc.Point(1e-5, 0.5, label=name, tooltip=[('pair', name)]), sc.Point(2e-5, 0.9, label='ok')]\n"
+        "widgets.svg(sc.scatter(pts, sc.Axis(name, 'usd'), sc.Axis('pass rate', 'pct', domain=(0, 1))))\n"
+        "widgets.svg(sc.bars([sc.Bar(name, 3, name)], sc.Axis('n', 'int'), title=name))\n"
+    )
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with serve_command(cmd, port, env=env, log=tmp_path / "ui.log") as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base)
+        page.locator("svg[role=img]").nth(1).wait_for()
+        page.wait_for_timeout(500)
+        texts = page.eval_on_selector_all("svg[role=img] text", "els => els.map(e => e.textContent)")
+        assert texts.count(hostile) >= 4  # point label, x-axis title, bar name (clipped?) or title, value
+        tips = page.eval_on_selector_all("svg[role=img] title", "els => els.map(e => e.textContent)")
+        assert f"pair: {hostile}" in tips
+        assert page.locator("svg[role=img] script, svg[role=img] img").count() == 0
+        assert page.evaluate("() => window.pwned === undefined")
+        browser.close()

@@ -63,7 +63,7 @@ print(json.dumps({"failed": failed, "loaded": sorted(m for m in heavy if m in sy
 
 def test_the_pages_import_no_altair() -> None:
     """Every page's module (the preload list) loads without Altair (~0.25 s of a new server's CPU):
-    the charts are Vega-Lite dicts; only the Optimize view imports it, when it draws. Nor the report
+    the charts are SVG strings (`ui/svg_charts.py`), and no view imports it. Nor the report
     writers (the pages escape text with the foundation module `workbench.md_escape`)."""
     out = subprocess.run([sys.executable, "-c", PAGES_IMPORT], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"failed": [], "loaded": []}
@@ -100,14 +100,6 @@ def test_the_pages_import_no_write_side() -> None:
         "workbench.providers.machine_cost",
         "workbench.providers.test_doubles",
     }, got["providers"]
-
-
-def test_vega_lite_schema_is_altairs() -> None:
-    import altair as alt
-
-    from workbench.ui import widgets
-
-    assert widgets.VEGA_LITE_SCHEMA == alt.SCHEMA_URL
 
 
 def test_component_scan_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import streamlit as st
 
@@ -13,14 +13,6 @@ from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state
 from workbench.ui.html_table import Cell, Value, link, show_table
-
-if TYPE_CHECKING:
-    import altair as alt
-
-# The pages write their Vega-Lite specs as dicts, so a page imports no Altair (its import, with
-# jsonschema and narwhals, was ~0.25 s of a new server's CPU). This is Altair's `SCHEMA_URL` for
-# the Vega-Lite version Streamlit draws (tests/test_ui_chart_specs.py checks they agree).
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 
 GETTING_STARTED = """
 **No runs yet.** Results appear here once a suite has been run into this database:
@@ -123,27 +115,14 @@ def records(items: list[Any]) -> list[dict[str, Any]]:
     return [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in items]
 
 
-def chart(c: alt.TopLevelMixin | dict[str, Any], height: int | None = None) -> None:
-    """Draw an Altair chart (or a Vega-Lite spec written as a dict) without validating it.
+def svg(chart: str) -> None:
+    """Draw a chart of `svg_charts` (an inline SVG string).
 
-    `st.altair_chart` validates the spec against the Vega-Lite JSON schema on every script run,
-    which was most of a chart page's server time on a 100k-result database (0.05-0.15 s per
-    chart); the specs the pages draw are validated against the schema in tests/test_ui_apptest.py.
-    `height` is the plot area's, in pixels (axes and title come on top). Streamlit's default
-    autosize ("fit" both ways) squeezes a chart into a container of no set height, so a chart with
-    a height fits only its width."""
-    if isinstance(c, dict):
-        spec = {**c, "height": height} if height is not None else dict(c)
-    else:
-        if height is not None:
-            c = c.properties(height=height)
-        import altair  # heavy third-party; only the Optimize view still builds an Altair chart
-
-        with altair.data_transformers.disable_max_rows():  # the pages chart aggregates, never raw results
-            spec = c.to_dict(validate=False)
-    if height is not None:
-        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    st.vega_lite_chart(spec, width="stretch")
+    Through Markdown, not `st.html`: Streamlit 1.67 sanitizes `st.html` with DOMPurify's HTML-only
+    profile, which drops every SVG element (nothing would show). The SVG goes in as one raw HTML
+    block (`<div>` on its own line starts one; the SVG has no line break, so no blank line ends it
+    early), so Markdown reads nothing inside it (a `$` in a tick is not taken for math)."""
+    st.markdown(f"<div>\n{chart}\n</div>", unsafe_allow_html=True)
 
 
 # An opened row or cell of a static table (its details show below the table): a blue ring inside

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from workbench.analysis.cost import CostGroup
 from workbench.analysis.projection import DAYS_PER_MONTH
 from workbench.format import fmt_cost, fmt_price, fmt_rate
-from workbench.ui import data, html_table, state, widgets
+from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import Cell
 
 DEFAULT_RPD = 10_000.0
@@ -59,36 +58,19 @@ def _fixed(value: float | None, digits: int = 2) -> Cell:
     return Cell(None if value is None else f"{value:.{digits}f}", style="text-align: right; white-space: nowrap")
 
 
-def groups_table(groups: list[CostGroup]) -> pd.DataFrame:
-    return pd.DataFrame(group_rows(groups))
-
-
-def cost_chart(groups: list[CostGroup]) -> dict[str, Any] | None:
-    """$ per request of each priced group as horizontal bars, most first: a Vega-Lite spec written
-    as a dict (Altair's encode/to_dict cost more than the rest of the chart's page work;
-    tests/test_ui_chart_specs.py checks it equals the spec Altair built). None: no priced group."""
-    rows = [r for r in group_rows(groups) if r["usd_per_request"] is not None]
-    if not rows:
-        return None
-    return {
-        "$schema": widgets.VEGA_LITE_SCHEMA,
-        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
-        "datasets": {"groups": rows},
-        "data": {"name": "groups"},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {
-                "field": "usd_per_request",
-                "type": "quantitative",
-                "title": "$ per request (uncached)",
-                "axis": {"format": "$.2~g"},
-            },
-            "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
-            "tooltip": [
-                {"field": f, "type": "nominal"} for f in ("name", "cost / request", "cost / passing test", "spent")
-            ],
-        },
-    }
+def cost_svg(groups: list[CostGroup]) -> str | None:
+    """$ per request of each priced group as horizontal bars, most first. None: no priced group."""
+    bars = [
+        svg_charts.Bar(
+            label=r["name"],
+            value=r["usd_per_request"],
+            text=r["cost / request"],
+            tooltip=[(k, r[k]) for k in ("cost / request", "cost / passing test", "spent")],
+        )
+        for r in group_rows(groups)
+        if r["usd_per_request"] is not None
+    ]
+    return svg_charts.bars(bars, svg_charts.Axis("$ per request (uncached)", "usd"), row=32) if bars else None
 
 
 def render() -> None:
@@ -117,9 +99,9 @@ def render() -> None:
     )
     state.put("by", dim, "model")
     groups = data.cost_by(tok, run.id, dim)
-    chart = cost_chart(groups)
+    chart = cost_svg(groups)
     if chart is not None:
-        widgets.chart(chart, height=max(60, 32 * len(chart["datasets"]["groups"])))
+        widgets.svg(chart)
     target = data.suite_acceptance(tok, run.id).min_pass_rate
     html_table.show_table(
         [{**r, "pass rate": widgets.rate_cell(r["pass rate"], target)} for r in group_rows(groups)],

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
 from workbench.md_escape import md
-from workbench.ui import data, state, widgets
+from workbench.ui import data, state, svg_charts, widgets
 
 ALL = "(all)"
 
 
-def _chart(rows: list[GuardrailCount], title: str) -> dict[str, Any]:
-    """Failed checks per group as horizontal bars, most first: a Vega-Lite spec written as a dict
-    (building it with Altair was a quarter of the page's script CPU; tests validate the spec)."""
-    return {
-        "$schema": widgets.VEGA_LITE_SCHEMA,
-        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
-        "datasets": {"groups": [{"name": r.name, "failures": r.failures, "results": r.results} for r in rows]},
-        "data": {"name": "groups"},
-        "mark": {"type": "bar", "color": "#d62728"},
-        "encoding": {
-            "x": {"field": "failures", "type": "quantitative", "title": "failed guardrail checks"},
-            "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
-            "tooltip": [
-                {"field": "name", "type": "nominal"},
-                {"field": "failures", "type": "quantitative"},
-                {"field": "results", "type": "quantitative", "title": "results affected"},
-            ],
-        },
-        "title": title,
-    }
+def failures_svg(rows: list[GuardrailCount], title: str) -> str:
+    """Failed checks per group as horizontal red bars, most first."""
+    return svg_charts.bars(
+        [
+            svg_charts.Bar(
+                label=r.name,
+                value=r.failures,
+                text=f"{r.failures:,}",
+                color=svg_charts.FAIL,
+                tooltip=[("failures", f"{r.failures:,}"), ("results affected", f"{r.results:,}")],
+            )
+            for r in rows
+        ],
+        svg_charts.Axis("failed guardrail checks", "int"),
+        title=title,
+    )
 
 
 def render() -> None:
@@ -75,7 +69,7 @@ def render() -> None:
     )
     state.put("by", by, "metric")
     title, rows = groups[by]
-    widgets.chart(_chart(rows, title), height=max(60, 28 * len(rows)))
+    widgets.svg(failures_svg(rows, title))
 
     st.subheader("Offending outputs")
     f = st.columns(3)

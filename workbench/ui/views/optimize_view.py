@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.store.optimizations import StoredOptimization
-from workbench.ui import data, html_table, widgets
+from workbench.ui import data, html_table, svg_charts, widgets
 from workbench.ui.html_table import PROSE, Cell, Value
 
 
@@ -47,35 +46,9 @@ def show(o: StoredOptimization) -> None:
         + (f", {fmt_cost(month)}/month at {r['requests_per_day']:,.0f} requests/day" if month is not None else "")
         + (f" · stopped early: {r['stopped']}" if r.get("stopped") else "")
     )
-    frontier = set(r["frontier"])
-    rows = [
-        {
-            "candidate": f"#{c['n']}",
-            "tokens": c["tokens"],
-            "pass rate": c["pass_rate"],
-            "kept": c["accepted"],
-            "frontier": c["n"] in frontier,
-            "change": Cell(c["origin"], style=PROSE) if len(c["origin"]) > 40 else c["origin"],
-        }
-        for c in r["candidates"]
-        if c["pass_rate"] is not None
-    ]
-    if rows:
-        import altair as alt  # heavy third-party: only this chart is built with Altair (see widgets)
-
-        alt.utils.schemapi.disable_debug_mode()  # no schema validation per object: the tests validate
-        frame = pd.DataFrame(rows)
-        base = alt.Chart(frame).encode(
-            x=alt.X("tokens:Q", title="template tokens"),
-            y=alt.Y("pass rate:Q", title="pass rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        )
-        points = base.mark_circle(size=90).encode(
-            color=alt.Color("kept:N", scale=alt.Scale(domain=[True, False], range=["#1a7f37", "#cf222e"])),
-            tooltip=["candidate", "tokens", alt.Tooltip("pass rate:Q", format=".0%"), "change"],
-        )
-        labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="candidate")
-        line = base.transform_filter(alt.datum.frontier).mark_line(strokeDash=[4, 3], color="#57606a")
-        widgets.chart(line + points + labels, height=240)
+    chart = candidates_svg(r["candidates"], set(r["frontier"]))
+    if chart is not None:
+        widgets.svg(chart)
     st.markdown(f"**{md(o.family)}/{md(o.version)} → the winner** (removed words struck through)")
     st.markdown(widgets.diff_html([(op, text) for op, text in r["diff"]]), unsafe_allow_html=True)
     st.caption("Every candidate in the order the search tried it, the original first.")
@@ -95,3 +68,39 @@ def _evidence(c: dict[str, Any]) -> dict[str, Value]:
         "run": c["run_id"],
         "cost": fmt_cost(c["cost"]),
     }
+
+
+def candidates_svg(candidates: list[dict[str, Any]], frontier: set[int]) -> str | None:
+    """Template tokens vs pass rate of every verified candidate, kept green and dropped red, each
+    labelled with its number, the frontier dashed. None: no candidate with a pass rate."""
+    points = [
+        svg_charts.Point(
+            x=c["tokens"],
+            y=c["pass_rate"],
+            label=f"#{c['n']}",
+            color=svg_charts.PASS if c["accepted"] else svg_charts.FAIL,
+            tooltip=[
+                ("candidate", f"#{c['n']}"),
+                ("tokens", f"{c['tokens']:,}"),
+                ("pass rate", f"{c['pass_rate']:.0%}"),
+                ("change", str(c["origin"])),
+            ],
+            on_line=c["n"] in frontier,
+        )
+        for c in candidates
+        if c["pass_rate"] is not None
+    ]
+    if not points:
+        return None
+    legend = [
+        svg_charts.Legend("kept", svg_charts.PASS),
+        svg_charts.Legend("dropped", svg_charts.FAIL),
+        svg_charts.Legend("frontier", "#555555", "dash"),
+    ]
+    return svg_charts.scatter(
+        points,
+        svg_charts.Axis("template tokens", "int"),
+        svg_charts.Axis("pass rate", "pct", domain=(0.0, 1.0)),
+        legend=legend,
+        height=240,
+    )

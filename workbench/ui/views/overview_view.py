@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import streamlit as st
 
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
-from workbench.ui import data, html_table, state, widgets
+from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import Cell
 
 RUN_HEADER_TITLES = {
@@ -33,11 +33,12 @@ def render() -> None:
     c[4].metric("Cache hits", fmt_rate(latest.cache_hit_ratio))
 
     tok = widgets.token()
+    target_of: dict[int, float | None] = {r.id: data.suite_acceptance(tok, r.id).min_pass_rate for r in runs}
     rows = [
         {
             "run": r.id,
             "label": r.label or "",
-            "pass rate": widgets.rate_cell(r.pass_rate, data.suite_acceptance(tok, r.id).min_pass_rate),
+            "pass rate": widgets.rate_cell(r.pass_rate, target_of[r.id]),
             "suite": r.suite,
             "started": (r.started_at or "").replace("T", " ")[:19],
             "status": r.status,
@@ -63,71 +64,39 @@ def render() -> None:
     wanted = state.get_str("suite", latest.suite_path)
     suite = st.selectbox("Suite", suites, index=state.index_of(suites, wanted), key="w_suite")
     state.put("suite", suite, latest.suite_path)
-    points = data.suite_trend(widgets.token(), suite)
+    points = data.suite_trend(tok, suite)
     if len(points) < 2:
         st.caption("Only one run of this suite so far: run it again to see a trend.")
-    widgets.chart(trend_chart(points))
+    for p in points:
+        if p.id not in target_of:
+            target_of[p.id] = data.suite_acceptance(tok, p.id).min_pass_rate
+    widgets.svg(trend_svg(points, target_of))
 
 
-def trend_chart(points: list[RunSummary]) -> dict[str, Any]:
-    """Pass rate per run and, when any run has a price, cost per request below it: one Vega-Lite
-    spec with two panels (one view to draw), written as a dict (building it with Altair was a third
-    of the page's script CPU; tests/test_ui_chart_specs.py checks it equals Altair's)."""
-    rows = [
-        {
-            "run": p.name,
-            "id": p.id,
-            "started": p.started_at,
-            "pass rate": p.pass_rate,
-            "cost per request": p.cost_per_request,
-            "cost": fmt_cost(p.cost),
-            "errors": p.errors,
-            "guardrail failures": p.guardrail_failures,
-        }
-        for p in points
-    ]
-    x = {"field": "id", "type": "ordinal", "title": "run"}
-    nominal = {"type": "nominal"}
-    rate: dict[str, Any] = {
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": x,
-            "y": {"field": "pass rate", "type": "quantitative", "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
-            "tooltip": [
-                {"field": "run", **nominal},
-                {"field": "started", **nominal},
-                {"field": "pass rate", "type": "quantitative", "format": ".1%"},
-                {"field": "cost", **nominal},
-                {"field": "errors", "type": "quantitative"},
-                {"field": "guardrail failures", "type": "quantitative"},
-            ],
-        },
-        "height": 240,
-        "title": "Pass rate",
-        "width": "container",
-    }
-    spec: dict[str, Any] = {
-        "$schema": widgets.VEGA_LITE_SCHEMA,
-        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
-        "datasets": {"runs": rows},
-        "data": {"name": "runs"},
-    }
-    if not any(r["cost per request"] is not None for r in rows):
-        return {**spec, **rate}
-    costs = {
-        "mark": {"type": "bar", "opacity": 0.6},
-        "encoding": {
-            "x": x,
-            "y": {
-                "field": "cost per request",
-                "type": "quantitative",
-                "title": "$ per request",
-                "axis": {"format": "$.2~g"},
-            },
-            "tooltip": [{"field": "run", **nominal}, {"field": "cost", **nominal}],
-        },
-        "height": 160,
-        "title": "Cost per request",
-        "width": "container",
-    }
-    return {**spec, "vconcat": [rate, costs]}
+def trend_svg(points: list[RunSummary], targets: Mapping[int, float | None]) -> str:
+    """Pass rate per run (each point green at or above its run's target, red below) with the
+    newest run's target dashed, and cost per request below it when any run has a price."""
+    newest = targets.get(points[-1].id) if points else None
+    return svg_charts.trend(
+        [
+            svg_charts.RunPoint(
+                category=str(p.id),
+                rate=p.pass_rate,
+                cost=p.cost_per_request,
+                color=svg_charts.verdict_color(p.pass_rate, targets.get(p.id)),
+                rate_tip=[
+                    ("run", p.name),
+                    ("started", p.started_at or ""),
+                    ("pass rate", fmt_rate(p.pass_rate)),
+                    ("target", fmt_rate(targets.get(p.id))),
+                    ("cost", fmt_cost(p.cost)),
+                    ("errors", f"{p.errors:,}"),
+                    ("guardrail failures", f"{p.guardrail_failures:,}"),
+                ],
+                cost_tip=[("run", p.name), ("cost", fmt_cost(p.cost)), ("$ per request", fmt_cost(p.cost_per_request))],
+            )
+            for p in points
+        ],
+        target=newest,
+        target_label=f"target {fmt_rate(newest)}",
+    )

@@ -12,7 +12,7 @@ from workbench.analysis.router_figures import RouterSummary
 from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
-from workbench.ui import data, html_table, state, widgets
+from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import PROSE, Cell
 
 ROLE_STYLE = {"pick": widgets.PASS_BG + "; font-weight: 600", "runner-up": "font-weight: 600"}
@@ -51,102 +51,65 @@ def point_labels(pairs: list[Any]) -> dict[tuple[str, str, str], str]:
     return out
 
 
-def scatter(rec: Recommendation, log_x: bool) -> dict[str, Any] | None:
-    """Cost vs pass rate of every priced pair, as a Vega-Lite spec: 95 % interval bars, points
-    coloured by role and shaped by frontier membership, the frontier as a dashed line, every point
-    labelled (the pick in bold). Written as a dict, not built with Altair: Altair's `encode` and
-    `to_dict` were ~40 % of the page's script CPU (tests validate the spec against the schema)."""
+# Roles in the verdict hues: the pick and the other acceptable pairs green, the excluded red.
+ROLE_COLORS = {
+    "pick": svg_charts.PASS_DARK,
+    "runner-up": svg_charts.BLUE,
+    "acceptable": svg_charts.LIGHT_GREEN,
+    "excluded": svg_charts.FAIL,
+}
+
+
+def scatter(rec: Recommendation, log_x: bool, target: float | None = None) -> str | None:
+    """Cost vs pass rate of every priced pair as an SVG: 95 % interval bars, points coloured by
+    role and square on the Pareto frontier, the frontier as a dashed line, the acceptance target
+    dotted, every point labelled (the pick in bold). None: no pair with a price to place (on a log
+    axis, a positive one)."""
     frontier = {p.key for p in rec.frontier}
     short = point_labels(rec.pairs)
-    rows: list[dict[str, Any]] = [
-        {
-            "label": short[p.key],
-            "pair": p.name,
-            "cost per request": p.mean_cost,
-            "cost": fmt_cost(p.mean_cost),
-            "pass rate": p.pass_rate,
-            "low": p.interval[0],
-            "high": p.interval[1],
-            "n": p.n,
-            "role": _role(p, rec),
-            "frontier": p.key in frontier,
-        }
-        for p in rec.pairs
-        if p.mean_cost is not None and (not log_x or p.mean_cost > 0)
-    ]
-    if not rows:
+    points = []
+    for p in rec.pairs:
+        if p.mean_cost is None or (log_x and p.mean_cost <= 0):
+            continue
+        role = _role(p, rec)
+        points.append(
+            svg_charts.Point(
+                x=p.mean_cost,
+                y=p.pass_rate,
+                label=short[p.key],
+                color=ROLE_COLORS[role],
+                tooltip=[
+                    ("pair", p.name),
+                    ("cost", fmt_cost(p.mean_cost)),
+                    ("pass rate", fmt_rate(p.pass_rate)),
+                    ("95% low", fmt_rate(p.interval[0])),
+                    ("95% high", fmt_rate(p.interval[1])),
+                    ("n", f"{p.n:,}"),
+                    ("role", role),
+                ],
+                low=p.interval[0],
+                high=p.interval[1],
+                emphasis=role == "pick",
+                square=p.key in frontier,
+                on_line=p.key in frontier,
+            )
+        )
+    if not points:
         return None
-    line_rows = sorted((r for r in rows if r["frontier"]), key=lambda r: r["cost per request"])
-    x = {
-        "field": "cost per request",
-        "type": "quantitative",
-        "title": "$ per request (uncached)",
-        "scale": {"type": "log"} if log_x else {"zero": True},
-        "axis": {"format": "$.2~g"},
-    }
-    y = {"field": "pass rate", "type": "quantitative", "axis": {"format": "%"}, "scale": {"domain": [0, 1]}}
-    colors = {
-        "domain": ["pick", "runner-up", "acceptable", "excluded"],
-        "range": ["#2ca02c", "#ff7f0e", "#1f77b4", "#9e9e9e"],
-    }
-    color = {"field": "role", "type": "nominal", "scale": colors}
-    tooltip = [
-        {"field": "pair", "type": "nominal"},
-        {"field": "cost", "type": "nominal"},
-        {"field": "pass rate", "type": "quantitative", "format": ".1%"},
-        {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% low"},
-        {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% high"},
-        {"field": "n", "type": "quantitative"},
-        {"field": "role", "type": "nominal"},
+    roles = {_role(p, rec) for p in rec.pairs}
+    legend = [svg_charts.Legend(r, c) for r, c in ROLE_COLORS.items() if r in roles]
+    legend += [
+        svg_charts.Legend("on the Pareto frontier", svg_charts.GREY, "square"),
+        svg_charts.Legend("Pareto frontier", "#555555", "dash"),
     ]
-    points = {"name": "points"}
-    text = {"x": x, "y": y, "text": {"field": "label", "type": "nominal"}, "color": {**color, "legend": None}}
-    return {
-        "$schema": widgets.VEGA_LITE_SCHEMA,
-        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
-        "datasets": {"frontier": line_rows, "points": rows},
-        "layer": [
-            {
-                "data": {"name": "frontier"},
-                "mark": {"type": "line", "color": "#555", "strokeDash": [6, 3]},
-                "encoding": {"x": x, "y": y, "order": {"field": "cost per request", "type": "quantitative"}},
-            },
-            {
-                "data": points,
-                "mark": {"type": "errorbar", "ticks": True},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "low", "type": "quantitative", "title": "pass rate"},
-                    "y2": {"field": "high"},
-                    "color": color,
-                },
-            },
-            {
-                "data": points,
-                "mark": {"type": "point", "filled": True, "size": 120},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {**color, "title": None},
-                    "shape": {"field": "frontier", "type": "nominal", "title": "on Pareto frontier"},
-                    "tooltip": tooltip,
-                },
-            },
-            # Every point labelled, the pick in bold.
-            {
-                "data": points,
-                "mark": {"type": "text", "align": "left", "dx": 9, "dy": -9},
-                "encoding": text,
-                "transform": [{"filter": "(datum.role !== 'pick')"}],
-            },
-            {
-                "data": points,
-                "mark": {"type": "text", "align": "left", "dx": 9, "dy": -9, "fontWeight": "bold"},
-                "encoding": text,
-                "transform": [{"filter": "(datum.role === 'pick')"}],
-            },
-        ],
-    }
+    return svg_charts.scatter(
+        points,
+        svg_charts.Axis("$ per request (uncached)", "usd", log=log_x),
+        svg_charts.Axis("pass rate", "pct", domain=(0.0, 1.0)),
+        legend=legend,
+        target=target,
+        target_label=f"target {fmt_rate(target)}",
+    )
 
 
 def render() -> None:
@@ -193,13 +156,14 @@ def render() -> None:
 
     log_x = st.toggle("Log cost axis", value=state.get_bool("logx"), key="w_logx")
     state.put("logx", log_x, False)
-    chart = scatter(rec, log_x)
+    chart = scatter(rec, log_x, acceptance.min_pass_rate)
     if chart is None:
         st.info("No pair has a known price, so there is nothing to plot on the cost axis.")
     else:
-        widgets.chart(chart, height=360)
+        widgets.svg(chart)
         st.caption(
-            "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and better)."
+            "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and"
+            " better). Dotted line: the acceptance target. Hover a point for its figures."
         )
 
     why = {e.pair.key: "; ".join(e.reasons) for e in rec.excluded}
