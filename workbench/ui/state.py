@@ -3,7 +3,7 @@
 Widgets take their initial value from the URL and write their current value back; defaults are
 removed from the URL to keep links short. Keys: run, base, head, suite, family, v1, v2, flip, clusters,
 page, size, fail, err, guard, diff, q, cell, target, guardok, errok, logx, router, rpd, by, metric,
-prompt, model, gpage, item, show.
+prompt, model, gpage, item, show, fpage, cpage.
 """
 
 from __future__ import annotations

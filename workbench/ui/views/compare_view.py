@@ -147,6 +147,7 @@ def render() -> None:
         key=f"changes_{base.id}_{head.id}_{show}",
         url_key="item",
         link_column="test",
+        page_key="cpage",
         hint="Click a test to see both outputs and the newer rendered prompt.",
     )
     if i is not None:

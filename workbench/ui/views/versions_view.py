@@ -119,6 +119,7 @@ def render() -> None:
             key=f"flips_{diff.run_id}_{family}_{v1}_{v2}",
             url_key="flip",
             link_column="test",
+            page_key="fpage",
             hint="Click a test to see both outputs in full.",
         )
         if i is not None:
