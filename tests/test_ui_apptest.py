@@ -289,13 +289,13 @@ def test_versions_diff_deltas_and_flips(use_db: Path) -> None:
         {"v1": "v1", "v2": "v2", "run": "1", "flip": "0"},
         {"v1": "v1", "v2": "v2", "run": "1", "flip": "9"},
     ]
-    assert not any(any(st.values()) for st in flips.styles)  # nothing opened, nothing highlighted
+    assert not any("#ddf4ff" in v for st in flips.styles for v in st.values())  # nothing opened: no highlight
     at = render("versions", **flips.link_params(0, "test"))
     codes = [c.value for c in at.code]
     assert codes[0].startswith("echo: Write a reply to Maria <maria@example.com>")
     assert codes[1] == "echo: Reply to Maria about order NW-1. Ticket: The strap is torn, I want my money back."
     flips = html_tables(at)[2]
-    assert [bool(st["test"]) for st in flips.styles] == [True] + [False] * 9  # the opened row is highlighted
+    assert ["#ddf4ff" in st["test"] for st in flips.styles] == [True] + [False] * 9  # the opened row is highlighted
     # A stale row (out of range) opens nothing and leaves the URL.
     at = render("versions", family="reply", v1="v1", v2="v2", run=1, flip=10)
     assert not at.code and "flip" not in at.query_params

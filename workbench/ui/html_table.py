@@ -132,3 +132,21 @@ def link(params: Mapping[str, str], **changes: str | int | None) -> str:
         else:
             merged[key] = str(value)
     return "?" + urlencode(merged)
+
+
+def pager_html(params: Mapping[str, str], key: str, page: int, pages: int, total: int, size: int) -> str:
+    """`Page 1 2 3 of 3 · rows 51-100 of 120`: each other page a same-page link with its number in
+    the URL parameter `key` (page 1 drops it), the current page in bold. Links, not a widget: the
+    pager of a static table costs the browser nothing to draw."""
+    parts = [
+        f"<b>{p}</b>"
+        if p == page
+        else f'<a href="{html.escape(link(params, **{key: p if p > 1 else None}), quote=True)}">{p}</a>'
+        for p in range(1, pages + 1)
+    ]
+    first, last = (page - 1) * size + 1, min(total, page * size)
+    return (
+        '<div class="wb-pager" style="font-size:.85rem;margin:0 0 .4rem">Page '
+        + " ".join(parts)
+        + f" of {pages} · rows {first:,}-{last:,} of {total:,}</div>"
+    )

@@ -12,7 +12,7 @@ import streamlit as st
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, state
-from workbench.ui.html_table import Cell, Value, link, show_table
+from workbench.ui.html_table import Cell, Value, link, pager_html, table_html
 
 GETTING_STARTED = """
 **No runs yet.** Results appear here once a suite has been run into this database:
@@ -136,7 +136,7 @@ def opened(cell: Value, row: bool = False) -> Cell:
     """`cell` marked as the opened one: a ring inside it (a Matrix cell), or, `row=True`, a blue
     background (each cell of an opened table row; a coloured cell keeps its colour and gets the ring)."""
     c = cell if isinstance(cell, Cell) else Cell(cell)
-    mark = OPENED if c.style or not row else OPENED_ROW
+    mark = OPENED if "background" in c.style or not row else OPENED_ROW
     return replace(c, style=f"{c.style}; {mark}" if c.style else mark)
 
 
@@ -157,8 +157,8 @@ def table_with_details(
     opened row is highlighted. Returns the index named by the URL, else None (also when the URL
     names no row of this table: a stale or out-of-range link never applies).
 
-    With `page_key`, more than `page_size` rows are shown a page at a time (a page selector, the
-    page in the URL as `page_key`; a link to a row opens on that row's page): the browser lays out
+    With `page_key`, more than `page_size` rows are shown a page at a time (page links above the
+    table, the page in the URL as `page_key`; a link to a row opens on that row's page): the browser lays out
     every row of a static table on first render, 0.1 s for 200 rows of excerpts. Row indexes are
     over all `rows`, so a link names the same row whatever the page.
 
@@ -176,13 +176,14 @@ def table_with_details(
     if i is None or not 0 <= i < len(rows):
         state.put(url_key, None)
         i = None
-    first, last = 0, len(rows)
+    first, last, pager = 0, len(rows), ""
     if page_key is not None and len(rows) > page_size:
         pages = -(-len(rows) // page_size)
         wanted = state.get_int(page_key, 1 if i is None else i // page_size + 1) or 1
-        page = int(st.number_input(f"Page (of {pages})", 1, pages, max(1, min(wanted, pages)), key=f"w_{page_key}"))
+        page = max(1, min(wanted, pages))
         state.put(page_key, page, 1)
         first, last = (page - 1) * page_size, min(len(rows), page * page_size)
+        pager = pager_html(st.query_params.to_dict(), page_key, page, pages, len(rows), page_size)
     elif page_key is not None:
         state.put(page_key, None)
     params = st.query_params.to_dict()
@@ -194,7 +195,7 @@ def table_with_details(
         if n == i:
             r = {c: opened(v, row=True) for c, v in r.items()}
         shown.append(r)
-    show_table(shown, columns, header_titles=header_titles)
+    st.html(pager + table_html(shown, columns, header_titles=header_titles))
     return i
 
 

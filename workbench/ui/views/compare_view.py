@@ -9,7 +9,7 @@ from workbench.analysis.evidence_plan import settle
 from workbench.format import fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
-from workbench.ui.html_table import Value, show_table
+from workbench.ui.html_table import PROSE, Cell, Value, show_table
 
 CHANGE_COLUMNS = ["pair", "test", "pass rate baseline", "pass rate newer", "newer output"]
 
@@ -21,7 +21,7 @@ def _changes_rows(changes: list[TestChange]) -> list[dict[str, Value]]:
             "test": c.description or c.test,
             "pass rate baseline": fmt_rate(c.base_pass_rate),
             "pass rate newer": fmt_rate(c.head_pass_rate),
-            "newer output": (c.head_output or "")[:120],
+            "newer output": Cell((c.head_output or "")[:120], style=PROSE),
         }
         for c in changes
     ]

@@ -7,6 +7,7 @@ import streamlit as st
 from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
 from workbench.md_escape import md
 from workbench.ui import data, state, svg_charts, widgets
+from workbench.ui.html_table import PROSE, Cell
 
 ALL = "(all)"
 
@@ -105,8 +106,8 @@ def render() -> None:
                 "prompt": g.prompt,
                 "variant": g.variant,
                 "model": g.model,
-                "reason": g.reason or "",
-                "output": (g.output or "")[:160],
+                "reason": Cell(g.reason or "", style=PROSE),
+                "output": Cell((g.output or "")[:160], style=PROSE),
             }
             for g in failures
         ],

@@ -12,7 +12,7 @@ from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_ms, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
-from workbench.ui.html_table import Cell, Value, link, show_table
+from workbench.ui.html_table import PROSE, Cell, Value, link, show_table
 
 PAGE_SIZES = [25, 50, 100, 200]
 COMPACT_FROM = 8  # columns: from here on the grid starts in compact mode (short headers, verdict only)
@@ -227,7 +227,7 @@ def show_cell(tok: str, result_id: int, run_id: int) -> None:
                 "metric": a.metric or "",
                 "guardrail": "yes" if a.is_guardrail else "",
                 "score": a.score,
-                "reason": a.reason or "",
+                "reason": Cell(a.reason or "", style=PROSE),
                 "value": a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False),
             }
             for a in d.assertions

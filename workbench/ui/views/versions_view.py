@@ -9,7 +9,7 @@ from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
-from workbench.ui.html_table import show_table
+from workbench.ui.html_table import PROSE, Cell, show_table
 from workbench.ui.views import optimize_view
 
 
@@ -110,8 +110,8 @@ def render() -> None:
                     "model": f.model,
                     "repeat": f.repeat,
                     # the part that changed, marked [-removed-] / {+inserted+}; click for both in full
-                    f"{v1} output": ex[0],
-                    f"{v2} output": ex[1],
+                    f"{v1} output": Cell(ex[0], style=PROSE),
+                    f"{v2} output": Cell(ex[1], style=PROSE),
                 }
                 for f in diff.flips
                 for ex in [changed_excerpts(f.before_output, f.after_output, width=100, context=30)]
