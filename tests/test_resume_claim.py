@@ -45,10 +45,14 @@ from workbench.store.run_owners import current_owner, owner_pid
 N_TESTS = 60  # 80 ms a call, one at a time: the winner runs ~4 s, long after the loser's claim
 
 
-def _interrupted_run(server: FakeOpenAI, tmp_path: Path) -> tuple[Path, dict[str, str], list[str]]:
-    """A real run of the loopback suite stopped with Ctrl-C after a few results: (db, env, args)."""
+def _interrupted_run(
+    server: FakeOpenAI, tmp_path: Path, transport: str = "litellm"
+) -> tuple[Path, dict[str, str], list[str]]:
+    """A real run of the loopback suite stopped with Ctrl-C after a few results: (db, env, args).
+    The litellm transport imports litellm while loading the provider (seconds): a resume spends
+    them between its check and its claim."""
     suite = loopback_suite(
-        tmp_path / "suite.yaml", server.base_url, N_TESTS, extra_provider_config={"transport": "litellm"}
+        tmp_path / "suite.yaml", server.base_url, N_TESTS, extra_provider_config={"transport": transport}
     )
     db = tmp_path / "claim.db"
     env = wb_env(db)
@@ -104,22 +108,32 @@ def test_two_resumes_started_together_run_the_run_once(slow_server: FakeOpenAI, 
     assert owner_pid(owner) == procs[winner].pid  # the claim made the winner the owner
 
 
-def test_a_resumed_run_killed_with_sigkill_reads_interrupted(slow_server: FakeOpenAI, tmp_path: Path) -> None:
-    """The claim replaces the owner: kill -9 of the resuming process leaves a run that the next
-    reader closes as `interrupted` (its owner, the resumer, is gone), and `--resume` completes it."""
-    db, env, args = _interrupted_run(slow_server, tmp_path)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_a_resumed_run_stopped_reads_interrupted_and_resumes(
+    slow_server: FakeOpenAI, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """The claim makes the resumer the owner, and stopping it releases the run: SIGTERM (as Ctrl-C)
+    finishes it `interrupted` (exit 143); `kill -9` leaves it `running` under an owner that is gone,
+    which the next reader closes as `interrupted`. Either way the next `--resume` claims and completes it."""
+    db, env, args = _interrupted_run(slow_server, tmp_path, transport="openai-compatible")
     kept = count_results(db)
     proc = start([*args, "--resume", "1"], tmp_path, env)
     wait_for(db, kept + 3, proc)
     owner = query(db, "select owner from runs where id = 1")[0][0]
     assert owner_pid(owner) == proc.pid and query(db, "select status from runs") == [("running",)]
-    proc.kill()
-    proc.wait()
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=60)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 143, err
+        assert query(db, "select status from runs") == [("interrupted",)]  # finished by the resumer itself
+    else:
+        assert query(db, "select status from runs") == [("running",)]  # kill -9 cannot mark it
     listed = workbench(["runs", "--db", str(db), "--json"], tmp_path, env)
     assert [r["status"] for r in json.loads(listed.stdout)] == ["interrupted"], listed.stderr
     done = run([*args, "-j", "8", "--resume", "1"], tmp_path, env)
     assert done.returncode == 0, done.stderr
     assert query(db, "select status, results from runs") == [("completed", N_TESTS)]
+    assert query(db, "select count(*), count(distinct cell_key) from results") == [(N_TESTS, N_TESTS)]
 
 
 # -- the claim itself, with two connections --------------------------------------------------------
