@@ -2,8 +2,8 @@
 the same arguments as `python -m streamlit`), which imports the pages' modules in a background
 thread as soon as the server is up.
 
-A new server's first page otherwise imports them in its first script run (pandas, pyarrow
-and the analysis modules: ~0.8 s of CPU), after the browser has loaded Streamlit's JavaScript and
+A new server's first page otherwise imports them in its first script run (the store's
+sqlite-utils, which imports pandas, and the analysis modules: ~0.5 s of CPU), after the browser has loaded Streamlit's JavaScript and
 opened its session; here that happens while the browser is still loading it. The thread starts
 once the runtime is up, so it does not delay the server's start, and imports in `app.py`'s order:
 a script run that starts meanwhile waits on the same module locks in the same order (no
@@ -30,13 +30,12 @@ from typing import Any
 
 from streamlit.runtime import Runtime, RuntimeState
 
-# app.py's imports, the default page's, what its chart needs (Streamlit sends a Vega-Lite chart's
-# data as Arrow), then the other pages.
+# app.py's imports, the default page's, then the other pages. (No page sends Arrow any more: the
+# tables are HTML and the charts SVG, so pyarrow is no longer preloaded on its own.)
 PRELOAD = (
     "workbench.tokens",
     "workbench.ui.data",
     "workbench.ui.views.overview_view",
-    "pyarrow",
     "workbench.ui.views.matrix_view",
     "workbench.ui.views.versions_view",
     "workbench.ui.views.guardrails_view",
