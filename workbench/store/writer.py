@@ -28,9 +28,13 @@ from workbench.tokens import count_tokens
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
 
 
+# json.dumps(value, sort_keys=True, default=str), without a new encoder per call (one per test).
+_IDENTITY_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def test_identity(test: TestCase) -> str:
     """Matches a test across runs: description + vars (order-insensitive)."""
-    blob = json.dumps({"d": test.description, "v": test.vars}, sort_keys=True, default=str)
+    blob = _IDENTITY_JSON.encode({"d": test.description, "v": test.vars})
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
