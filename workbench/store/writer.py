@@ -27,7 +27,6 @@ from workbench.suite.families import git_commit_of
 from workbench.tokens import count_tokens
 from workbench.types import CellResult, GradingResult, Prompt, ProviderSpec, Suite, TestCase
 
-
 # json.dumps(value, sort_keys=True, default=str), without a new encoder per call (one per test).
 _IDENTITY_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
