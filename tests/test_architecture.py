@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "workbench.file_access",
         "workbench.signal_hold",
         "workbench.md_escape",
+        "workbench.dataclass_code",  # the CLI's cache of dataclasses' compiled methods
     ),
     ("workbench.suite",),
     # The database itself: connection, schema, and the cache tables the providers and compression use.

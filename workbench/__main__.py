@@ -24,9 +24,14 @@ if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when Ct
     signal.signal(signal.SIGINT, _exit_now)
 signal.signal(signal.SIGTERM, _exit_now)
 
-# After the handlers (these imports are most of start-up); process_exit first of workbench's
-# modules: its exit hook must be the last one to run.
+# After the handlers (these imports are most of start-up); process_exit before any other exit
+# hook is registered: its hook must be the last one to run. Then the dataclasses' compiled methods
+# come from their cache (workbench/dataclass_code.py), before any of the library's classes is made.
+from workbench import dataclass_code  # noqa: E402
 from workbench.cli import process_exit  # noqa: E402
+
+dataclass_code.install()  # its exit hook (saving what this run compiled) runs before process_exit's
+
 from workbench.cli.main import main  # noqa: E402
 
 
