@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ print(json.dumps({"compiled": compiled, "seen": seen}))
 """
 
 
-def probe(cache: Path, mode: str = "cached") -> dict[str, object]:
+def probe(cache: Path, mode: str = "cached") -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WORKBENCH_CACHE_DIR": str(cache)}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, mode], env=env, capture_output=True, text=True, timeout=120, check=True
