@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """What content alone costs a Streamlit first render here: the hello-world page of
 bench/ui_first_render.py, then the same page plus one 20-row data grid, one small Vega-Lite chart,
-and both, each served and visited exactly as that bench visits the workbench pages (same browser,
-same wait, warm JavaScript bundle). The ratio of "grid+chart" to "hello" is the floor of any page
+and both, and the same 20 points as the pages draw charts now (an inline SVG of
+workbench/ui/svg_charts.py in a raw-HTML Markdown block, as `widgets.svg` sends it), each served
+and visited exactly as that bench visits the workbench pages (same browser, same wait, warm
+JavaScript bundle). The ratio of "grid+chart" to "hello" is the floor of any page
 that shows a table and a chart, whatever its server does (issue 18's <= 1.5x target is measured
 against the bare hello-world page).
 
@@ -24,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ui_first_render as bench
 
+from workbench.ui import svg_charts
+
 TITLE = 'import streamlit as st\nst.title("Hello bench")\n'
 GRID = 'import pandas as pd\nst.dataframe(pd.DataFrame({"a": range(20), "b": [str(i) for i in range(20)]}))\n'
 CHART = (
@@ -37,6 +41,12 @@ TABLE = (
     'rows = [{"a": i, "b": str(i)} for i in range(20)]\nshow_table(rows)\n'
 )
 CSV = 'st.download_button("Download CSV", "a,b\\n" + "".join(f"{i},{i}\\n" for i in range(20)), "rows.csv")\n'
+SVG = svg_charts.scatter(
+    [svg_charts.Point(i, i * i, label=f"p{i}", tooltip=[("x", str(i)), ("y", str(i * i))]) for i in range(20)],
+    svg_charts.Axis("x", "int"),
+    svg_charts.Axis("y", "int"),
+)
+SVG_CHART = f"st.markdown({chr(10).join(['<div>', SVG, '</div>'])!r}, unsafe_allow_html=True)\n"
 PAGES = {
     "hello": TITLE,
     "grid": TITLE + GRID,
@@ -44,6 +54,7 @@ PAGES = {
     "grid+chart": TITLE + GRID + CHART,
     "table": TITLE + TABLE,
     "table+csv": TITLE + TABLE + CSV,
+    "svg chart": TITLE + SVG_CHART,
 }
 
 

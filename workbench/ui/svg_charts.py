@@ -367,7 +367,7 @@ def place_labels(
     out: list[tuple[Box, bool]] = []
     for i, ((x, y, r), (w, h)) in enumerate(zip(anchors, sizes, strict=True)):
         best: tuple[float, Box, bool] | None = None
-        for dist in (r + 3, r + 12, r + 24):
+        for dist in (r + 3, r + 12, r + 24, r + 40, r + 60):
             for dx, dy in _DIRECTIONS:
                 gap = dist * (0.75 if dx and dy else 1.0)
                 bx = x + gap if dx > 0 else x - gap - w if dx < 0 else x - w / 2
