@@ -36,10 +36,10 @@ GRID = "#e4e6eb"
 AXIS_LINE = "#9a9ca5"
 
 # The viewBox's width: a chart scales with its column (~650-1000 px in the wide layout at common
-# window sizes), text too, so 13 px text draws at ~11-14 px; it grows to at most 1.25x.
+# window sizes), text too, so 14 px text draws at ~11.5-15 px; it grows to at most 1.25x.
 WIDTH = 780
-FONT = 13.0
-LABEL_FONT = 12.0
+FONT = 14.0
+LABEL_FONT = 13.0
 
 Kind = Literal["pct", "usd", "int", "num"]
 Tip = Sequence[tuple[str, str]]
