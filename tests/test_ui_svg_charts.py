@@ -305,11 +305,22 @@ def test_recommendation_chart(db: Any, log_x: bool) -> None:
 
 def test_recommendation_chart_without_prices_is_none(db: Any) -> None:
     from workbench.analysis.recommend import recommend, run_acceptance
-    from workbench.ui.views.recommendation_view import scatter
+    from workbench.ui.views.recommendation_view import scatter, unplotted_note
 
     rec = recommend(db, [1], run_acceptance(db, 1), None, None)
+    assert unplotted_note(rec, True) is None  # every pair priced and above $0
     unpriced = dataclasses.replace(rec, pairs=[dataclasses.replace(p, mean_cost=None) for p in rec.pairs])
     assert scatter(unpriced, False) is None
+    assert unplotted_note(unpriced, False) == "Not plotted: 4 pairs with an unknown price."
+    # A free pair ($0, e.g. a local model priced at nothing) has no place on a log axis: said so.
+    mixed = dataclasses.replace(
+        rec, pairs=[dataclasses.replace(rec.pairs[0], mean_cost=0.0), dataclasses.replace(rec.pairs[1], mean_cost=None)]
+    )
+    assert unplotted_note(mixed, False) == "Not plotted: 1 pair with an unknown price."
+    assert unplotted_note(mixed, True) == (
+        "Not plotted: 1 pair with an unknown price and 1 pair at $0 per request (no place on a log axis)."
+    )
+    assert scatter(mixed, True) is None and scatter(mixed, False) is not None
 
 
 def test_overview_trend_chart(db: Any) -> None:

@@ -112,6 +112,16 @@ def scatter(rec: Recommendation, log_x: bool, target: float | None = None) -> st
     )
 
 
+def unplotted_note(rec: Recommendation, log_x: bool) -> str | None:
+    """Which pairs the chart leaves out and why: an unknown price, or $0 on a log axis."""
+    unknown = sum(1 for p in rec.pairs if p.mean_cost is None)
+    free = sum(1 for p in rec.pairs if p.mean_cost == 0) if log_x else 0
+    parts = [f"{unknown} pair{'s' * (unknown != 1)} with an unknown price"] if unknown else []
+    if free:
+        parts.append(f"{free} pair{'s' * (free != 1)} at $0 per request (no place on a log axis)")
+    return f"Not plotted: {' and '.join(parts)}." if parts else None
+
+
 def render() -> None:
     st.title("Recommendation")
     runs = widgets.require_runs()
@@ -157,13 +167,15 @@ def render() -> None:
     log_x = st.toggle("Log cost axis", value=state.get_bool("logx"), key="w_logx")
     state.put("logx", log_x, False)
     chart = scatter(rec, log_x, acceptance.min_pass_rate)
+    note = unplotted_note(rec, log_x)
     if chart is None:
-        st.info("No pair has a known price, so there is nothing to plot on the cost axis.")
+        st.info(note or "No pair has a known price, so there is nothing to plot on the cost axis.")
     else:
         widgets.svg(chart)
         st.caption(
             "Error bars: 95 % Wilson intervals. Dashed line: the Pareto frontier (no pair is both cheaper and"
             " better). Dotted line: the acceptance target. Hover a point for its figures."
+            + (f" {note}" if note else "")
         )
 
     why = {e.pair.key: "; ".join(e.reasons) for e in rec.excluded}
