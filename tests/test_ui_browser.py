@@ -108,6 +108,8 @@ def test_clicking_a_link_opens_its_details(tmp_path: Path) -> None:
         assert page.get_by_text("Baseline output").count() == 0
         assert page.locator('[data-testid="stDataFrame"]').count() == 0
         tables = page.locator('[data-testid="stHtml"] table')
+        tables.nth(1).wait_for()  # st.html draws once its lazily loaded code has arrived
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
         assert tables.count() == 2
         tables.nth(1).get_by_role("link", name="refund for a torn backpack").first.click()
         page.wait_for_url("**item=0**")
