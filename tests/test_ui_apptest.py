@@ -105,6 +105,7 @@ def test_overview_lists_runs_and_trend(use_db: Path, tmp_path: Path, monkeypatch
     assert runs.column("run") == ["2", "1"]  # newest first
     assert "acceptance target" in str(runs.header_titles["pass rate"])  # the header's hover help
     assert runs.column("label") == ["head", "base"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d\n\d\d:\d\d:\d\d", t) for t in runs.column("started"))  # date over time
     assert runs.column("results") == ["20", "20"]
     assert runs.column("pass rate") == ["▱▱▱▱▱▱▱▱▱▱  0.0%", "▰▰▰▰▰▱▱▱▱▱  50.0%"]
     assert runs.column("guardrail failures") == ["10", "10"]
@@ -355,17 +356,14 @@ def test_recommendation_pick_warning_and_controls(use_db: Path) -> None:
         "why excluded",
     ]
     # The acceptable pairs first, cheapest first (the pick, then the runner-up), then the excluded by name.
-    assert table.column("pair") == [
-        PICK,
-        "reply/v2 · none · gpt-4o",
-        "reply/v1 · none · gpt-4o",
-        "reply/v1 · none · gpt-4o-mini",
-    ]
+    names = [PICK, "reply/v2 · none · gpt-4o", "reply/v1 · none · gpt-4o", "reply/v1 · none · gpt-4o-mini"]
+    assert [t["pair"] for t in table.titles] == names  # the full name on hover
+    assert table.column("pair") == [n.replace(" · gpt", "\ngpt") for n in names]  # the model on its own line
     assert table.column("role") == ["pick", "runner-up", "excluded", "excluded"]
     pick, excluded = table.rows[0], table.rows[2]
     assert pick["pass rate"] == "▰▰▰▰▰▰▰▰▰▰  100.0%" and table.styles[0]["pass rate"] == PASS_BG
     assert excluded["pass rate"] == "▱▱▱▱▱▱▱▱▱▱  0.0%" and table.styles[2]["pass rate"] == FAIL_BG
-    assert table.styles[0]["role"].startswith(PASS_BG) and not table.styles[2]["role"]
+    assert table.styles[0]["role"].startswith(PASS_BG) and PASS_BG not in table.styles[2]["role"]
     assert pick["n"] == "5" and pick["95% interval"] == "57%–100%"
     assert pick["cost / request"] == "$0.000018" and pick["why excluded"] == ""
     assert "5 guardrail failures" in excluded["why excluded"]

@@ -41,6 +41,8 @@ MISSING = "-"
 # the column this wide, so the table scrolls in its box instead of showing a word per line. Other
 # texts wrap between words only (overflow-wrap:break-word), so a status or a file name stays whole.
 PROSE = "min-width: 14rem"
+# A short identifier or range that reads wrong when wrapped (a pair's name, `57%–100%`): one line.
+NOWRAP = "white-space: nowrap"
 
 
 @dataclass(frozen=True, slots=True)

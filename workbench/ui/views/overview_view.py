@@ -9,7 +9,7 @@ import streamlit as st
 from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, html_table, state, svg_charts, widgets
-from workbench.ui.html_table import Cell
+from workbench.ui.html_table import NOWRAP, Cell
 
 RUN_HEADER_TITLES = {
     "pass rate": "share of test cases that passed; green at or above the suite's acceptance target",
@@ -40,7 +40,8 @@ def render() -> None:
             "label": r.label or "",
             "pass rate": widgets.rate_cell(r.pass_rate, target_of[r.id]),
             "suite": r.suite,
-            "started": (r.started_at or "").replace("T", " ")[:19],
+            # Date over time, each whole (a hyphen would otherwise break the date to fit).
+            "started": Cell((r.started_at or "").replace("T", "\n")[:19], style=NOWRAP),
             "status": r.status,
             "git sha": Cell((r.git_sha or "")[:10], title=r.git_sha or None),
             "results": r.results,

@@ -13,9 +13,11 @@ from workbench.errors import WorkbenchError
 from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, html_table, state, svg_charts, widgets
-from workbench.ui.html_table import PROSE, Cell
+from workbench.ui.html_table import NOWRAP, Cell
 
-ROLE_STYLE = {"pick": widgets.PASS_BG + "; font-weight: 600", "runner-up": "font-weight: 600"}
+ROLE_STYLE = {"pick": f"{widgets.PASS_BG}; font-weight: 600; {NOWRAP}", "runner-up": f"font-weight: 600; {NOWRAP}"}
+# Room for the reasons while the table still fits a 1400 px window.
+WHY_WIDTH = "min-width: 11rem"
 PAIR_TITLES = {
     "pair": "prompt version · compression variant · model",
     "95% interval": "Wilson score interval of the pass rate",
@@ -188,17 +190,18 @@ def render() -> None:
     html_table.show_table(
         [
             {
-                "pair": p.name,
-                "role": Cell(role, style=ROLE_STYLE.get(role, "")),
+                # prompt · variant over the model, each line whole: a model's hyphens never break it.
+                "pair": Cell(f"{p.prompt} · {p.variant}\n{p.model}", style=NOWRAP, title=p.name),
+                "role": Cell(role, style=ROLE_STYLE.get(role, NOWRAP)),
                 "pass rate": widgets.rate_cell(p.pass_rate, acceptance.min_pass_rate),
-                "95% interval": f"{p.interval[0]:.0%}–{p.interval[1]:.0%}",
+                "95% interval": Cell(f"{p.interval[0]:.0%}–{p.interval[1]:.0%}", style=NOWRAP),
                 "n": p.n,
                 "cost / request": fmt_cost(p.mean_cost),
                 "cost / pass": fmt_cost(p.cost_per_pass) if p.passes else "- (no passes)",
                 "mean score": p.mean_score,
                 "guardrail failures": p.guardrail_failures,
                 "errors": p.errors,
-                "why excluded": Cell(why[p.key], style=PROSE) if p.key in why else "",
+                "why excluded": Cell(why[p.key], style=WHY_WIDTH) if p.key in why else "",
             }
             for p in ordered
             for role in [_role(p, rec)]
