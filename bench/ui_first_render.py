@@ -207,7 +207,12 @@ def new_server_first_page(db: Path, root: Path, reps: int) -> list[dict[str, flo
                     healthy = time.perf_counter() - start
                     page = browser.new_page()
                     page.goto(f"{base}/{overview.path}", wait_until="domcontentloaded")
-                    page.get_by_text(overview.expect).first.wait_for(timeout=120_000)
+                    page.wait_for_function(
+                        "t => document.body && document.body.innerText.includes(t)",
+                        arg=overview.expect,
+                        polling="raf",
+                        timeout=120_000,
+                    )
                     page.wait_for_function(
                         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
                     )

@@ -184,13 +184,22 @@ def visit(
                 cpu_start = server_cpu() if server_cpu else 0.0
                 start = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-                page.get_by_text(check.expect, exact=False).first.wait_for(state="visible", timeout=timeout_ms)
+                # Polled on every animation frame: a locator's `wait_for` polls at growing intervals
+                # (up to 500 ms apart), which added up to half a second to a page whose text came late.
+                page.wait_for_function(
+                    "t => document.body && document.body.innerText.includes(t)",
+                    arg=check.expect,
+                    polling="raf",
+                    timeout=timeout_ms,
+                )
                 # The script run is over when the app is no longer "running" (status widget gone), and
                 # elements the script has not sent yet show as skeletons.
                 page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                    polling="raf",
+                    timeout=timeout_ms,
                 )
-                page.wait_for_function(no_skeleton, timeout=timeout_ms)
+                page.wait_for_function(no_skeleton, polling="raf", timeout=timeout_ms)
                 rendered = time.perf_counter()
                 # Tables and charts are lazily loaded JS chunks: the page is complete when the last of
                 # them has arrived. `networkidle` only fires after 500 ms of quiet, which is not render
