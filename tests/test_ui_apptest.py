@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from ui_data import MODELS, PICK, build_ui_db
-from ui_tables import html_tables
+from ui_tables import html_tables, shown_metrics
 
 from workbench.analysis.cost import cost_by
 from workbench.analysis.pairs import pair_stats
@@ -72,7 +72,7 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "success", "warning", "info", "error", "subheader", "title"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [e.label for e in at.expander]
-    parts += [f"{m.label}={m.value}" for m in at.metric]
+    parts += [f"{m.label}={m.value}" for m in shown_metrics(at).values()]
     return "\n".join(parts)
 
 

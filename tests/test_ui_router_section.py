@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from routing_data import CASCADE_MODELS, marker_scenario, three_tier_scenario, write_scenario
+from ui_tables import shown_metrics
 
 from workbench.format import fmt_cost
 from workbench.md_escape import md
@@ -33,7 +34,7 @@ def test_router_section_shows_single_vs_routed(tmp_path: Path, monkeypatch: pyte
     at.switch_page("routes/recommendation.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert "Trained router: single cheapest acceptable model vs routed" in [s.value for s in at.subheader]
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {m.label: m.value for m in shown_metrics(at).values()}
     assert metrics["Single: strong"] == fmt_cost(expected.single_cheapest_acceptable.monthly_cost) + " / month"
     routed = "Routed (cheap → strong), nested CV, 5 outer folds, mean of 1 seed"
     assert metrics[routed] == fmt_cost(expected.routed.monthly_cost) + " / month"
@@ -59,7 +60,7 @@ def test_a_cascades_routed_figures_are_the_nested_ones_labelled(
     at.query_params["run"] = str(run_id)
     at.switch_page("routes/recommendation.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {m.label: m.value for m in shown_metrics(at).values()}
     routed = "Routed (cheap → mid → strong), nested CV, 5 outer folds, mean of 1 seed"
     assert metrics[routed] == f"{fmt_cost(s.routed.monthly_cost)} / month"
     caption = next(str(c.value) for c in at.caption if "Routed" in str(c.value))

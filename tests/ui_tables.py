@@ -90,3 +90,58 @@ def parse_tables(body: str) -> list[Table]:
 def html_tables(at: Any) -> list[Table]:
     """Every static table an AppTest run drew, in page order."""
     return [t for e in at.get("html") for t in parse_tables(e.proto.body)]
+
+
+@dataclass
+class ShownMetric:
+    """One headline figure of a `metric_row` block: its texts, hover help and delta colour."""
+
+    label: str
+    value: str
+    delta: str | None
+    delta_kind: str | None  # "good", "bad" or "same"
+    help: str | None
+
+
+class _MetricParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.metrics: list[ShownMetric] = []
+        self._part: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if "wb-metric" in classes:
+            self.metrics.append(ShownMetric("", "", None, None, a.get("title")))
+        elif self.metrics and classes[:1] in (["l"], ["v"], ["d"]):
+            self._part = classes[0]
+            if self._part == "d":
+                self.metrics[-1].delta, self.metrics[-1].delta_kind = "", classes[1]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div":
+            self._part = None
+
+    def handle_data(self, data: str) -> None:
+        m = self.metrics[-1] if self.metrics else None
+        if m is None or self._part is None:
+            return
+        if self._part == "l":
+            m.label += data
+        elif self._part == "v":
+            m.value += data
+        else:
+            m.delta = (m.delta or "") + data
+
+
+def parse_metrics(body: str) -> list[ShownMetric]:
+    p = _MetricParser()
+    p.feed(body)
+    p.close()
+    return p.metrics
+
+
+def shown_metrics(at: Any) -> dict[str, ShownMetric]:
+    """Every headline figure an AppTest run drew (workbench/ui/metric_row.py), by label."""
+    return {m.label: m for e in at.get("html") for m in parse_metrics(e.proto.body)}

@@ -10,6 +10,7 @@ from workbench.format import fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, state, widgets
 from workbench.ui.html_table import PROSE, Cell, Value, show_table
+from workbench.ui.metric_row import Metric, show_metrics
 
 CHANGE_COLUMNS = ["pair", "test", "pass rate baseline", "pass rate newer", "newer output"]
 
@@ -65,21 +66,20 @@ def render() -> None:
         st.info("Pick two different runs.")
         return
     cmp = data.comparison(widgets.token(), base.id, head.id)
-    m = st.columns(5)
-    m[0].metric("Regressed", cmp.regressed, delta=-cmp.regressed if cmp.regressed else None)
-    m[1].metric("Improved", cmp.improved)
-    m[2].metric(
-        "Pass rate (matched)",
-        fmt_rate(cmp.head_matched_pass_rate),
-        delta=widgets.delta_text(
-            None
-            if cmp.head_matched_pass_rate is None or cmp.base_matched_pass_rate is None
-            else cmp.head_matched_pass_rate - cmp.base_matched_pass_rate,
-            "rate",
-        ),
+    rate_delta = (
+        None
+        if cmp.head_matched_pass_rate is None or cmp.base_matched_pass_rate is None
+        else widgets.delta_text(cmp.head_matched_pass_rate - cmp.base_matched_pass_rate, "rate")
     )
-    m[3].metric("New guardrail failures", cmp.new_guardrail_failures)
-    m[4].metric("New errors", cmp.new_errors)
+    show_metrics(
+        [
+            Metric("Regressed", cmp.regressed, delta=f"-{cmp.regressed:,}" if cmp.regressed else None),
+            Metric("Improved", cmp.improved),
+            Metric("Pass rate (matched)", fmt_rate(cmp.head_matched_pass_rate), delta=rate_delta),
+            Metric("New guardrail failures", cmp.new_guardrail_failures),
+            Metric("New errors", cmp.new_errors),
+        ]
+    )
     st.markdown(f"**Verdict:** {cmp.significance.line()}")
     more = settle(cmp)
     if more:

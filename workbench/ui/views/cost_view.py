@@ -11,6 +11,7 @@ from workbench.analysis.projection import DAYS_PER_MONTH
 from workbench.format import fmt_cost, fmt_price, fmt_rate
 from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import Cell
+from workbench.ui.metric_row import Metric, show_metrics
 
 DEFAULT_RPD = 10_000.0
 
@@ -80,12 +81,15 @@ def render() -> None:
         return
     run = widgets.pick_run(runs)
     tok = widgets.token()
-    c = st.columns([1.3, 1.5, 1, 0.9])  # room for per-request amounts like "$0.0000194"
-    c[0].metric("Spent by this run", fmt_cost(run.total_cost), help="model calls + grading")
-    c[3].metric("of which grading", fmt_cost(run.grader_cost))
-    c[1].metric("Cost per request", fmt_cost(run.cost_per_request))
     hit = data.run_cache_hit_rate(tok, run.id)
-    c[2].metric("Measured cache hit rate", fmt_rate(hit))
+    show_metrics(
+        [
+            Metric("Spent by this run", fmt_cost(run.total_cost), help="model calls + grading"),
+            Metric("Cost per request", fmt_cost(run.cost_per_request)),
+            Metric("Measured cache hit rate", fmt_rate(hit)),
+            Metric("of which grading", fmt_cost(run.grader_cost)),
+        ]
+    )
 
     dims = {"model": "By model", "version": "By prompt version", "variant": "By variant"}
     keys = list(dims)

@@ -8,6 +8,7 @@ from workbench.analysis.guardrails import PAGE_SIZE, GuardrailCount
 from workbench.md_escape import md
 from workbench.ui import data, state, svg_charts, widgets
 from workbench.ui.html_table import PROSE, Cell
+from workbench.ui.metric_row import Metric, show_metrics
 
 ALL = "(all)"
 
@@ -38,10 +39,13 @@ def render() -> None:
     run = widgets.pick_run(runs)
     tok = widgets.token()
     s = data.guardrail_summary(tok, run.id)
-    c = st.columns(3)
-    c[0].metric("Guardrail checks", f"{s.checks:,}")
-    c[1].metric("Failed checks", f"{s.failures:,}")
-    c[2].metric("Results affected", f"{s.failed_results:,}")
+    show_metrics(
+        [
+            Metric("Guardrail checks", s.checks),
+            Metric("Failed checks", s.failures),
+            Metric("Results affected", s.failed_results),
+        ]
+    )
     if not s.checks:
         st.info(
             "This run has no guardrail assertions. Mark one with `metric: guardrail/<name>` "

@@ -10,6 +10,7 @@ from workbench.analysis.trend import RunSummary
 from workbench.format import fmt_cost, fmt_rate
 from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import NOWRAP, Cell
+from workbench.ui.metric_row import Metric, show_metrics
 
 RUN_HEADER_TITLES = {
     "pass rate": "share of test cases that passed; green at or above the suite's acceptance target",
@@ -25,12 +26,15 @@ def render() -> None:
     if runs is None:
         return
     latest = runs[0]
-    c = st.columns([1, 1.4, 1, 1.4, 1])  # room for "$0.000123" and the latest run's name
-    c[0].metric("Runs", len(runs))
-    c[1].metric(f"Latest run ({latest.name})", fmt_rate(latest.pass_rate), help="pass rate")
-    c[2].metric("Results", f"{latest.results:,}")
-    c[3].metric("Cost", fmt_cost(latest.cost))
-    c[4].metric("Cache hits", fmt_rate(latest.cache_hit_ratio))
+    show_metrics(
+        [
+            Metric("Runs", len(runs)),
+            Metric(f"Latest run ({latest.name})", fmt_rate(latest.pass_rate), help="pass rate"),
+            Metric("Results", latest.results),
+            Metric("Cost", fmt_cost(latest.cost)),
+            Metric("Cache hits", fmt_rate(latest.cache_hit_ratio)),
+        ]
+    )
 
     tok = widgets.token()
     target_of: dict[int, float | None] = {r.id: data.suite_acceptance(tok, r.id).min_pass_rate for r in runs}

@@ -14,6 +14,7 @@ from workbench.format import fmt_cost, fmt_rate
 from workbench.md_escape import md
 from workbench.ui import data, html_table, state, svg_charts, widgets
 from workbench.ui.html_table import NOWRAP, Cell
+from workbench.ui.metric_row import Metric, show_metrics
 
 ROLE_STYLE = {"pick": f"{widgets.PASS_BG}; font-weight: 600; {NOWRAP}", "runner-up": f"font-weight: 600; {NOWRAP}"}
 # Room for the reasons while the table still fits a 1400 px window.
@@ -227,18 +228,21 @@ def routing_section(tok: str) -> None:
         st.info(str(e))
         return
     single, routed = s.single_cheapest_acceptable, s.routed
-    c = st.columns(3)
-    c[0].metric(
-        f"Single: {single.model if single else 'none'}",
-        fmt_cost(single.monthly_cost) + " / month" if single else "no single model meets the target",
-    )
     chain = " → ".join(s.models or [s.cheap_model, s.strong_model])
-    c[1].metric(
-        f"Routed ({chain}), {routed.label or ''}",
-        fmt_cost(routed.monthly_cost) + " / month",
-        help=f"pass rate {fmt_rate(routed.pass_rate)}",
+    show_metrics(
+        [
+            Metric(
+                f"Single: {single.model if single else 'none'}",
+                fmt_cost(single.monthly_cost) + " / month" if single else "no single model meets the target",
+            ),
+            Metric(
+                f"Routed ({chain}), {routed.label or ''}",
+                fmt_cost(routed.monthly_cost) + " / month",
+                help=f"pass rate {fmt_rate(routed.pass_rate)}",
+            ),
+            Metric("Monthly saving", fmt_cost(s.monthly_saving)),
+        ]
     )
-    c[2].metric("Monthly saving", fmt_cost(s.monthly_saving))
     st.caption(md(routed_caption(s)))
     (st.success if s.choice == "routed" else st.info)(f"Choice: **{s.choice}** — {s.verdict}")
 
