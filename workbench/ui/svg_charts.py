@@ -104,11 +104,18 @@ def verdict_color(rate: float | None, target: float | None) -> str:
 # -- text ---------------------------------------------------------------------------------------
 
 
+# Characters Markdown gives a meaning (an image `![`, a link `](`, emphasis, maths, a table cell),
+# written as character references: the chart goes to the page through a Markdown raw HTML block,
+# where they mean nothing, and as references they mean nothing anywhere else either.
+_MARKDOWN_REFS = str.maketrans({c: f"&#{ord(c)};" for c in "!*[]()_`$~\\|"})
+
+
 def esc(text: object) -> str:
     """Text for an SVG text node or a quoted attribute, on one line: a line break becomes a
     character reference (a tooltip keeps its lines, and the chart stays one Markdown HTML block,
-    which a blank line would end)."""
-    return html.escape(str(text), quote=True).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "&#10;")
+    which a blank line would end), and so do Markdown's special characters (`_MARKDOWN_REFS`)."""
+    escaped = html.escape(str(text), quote=True).translate(_MARKDOWN_REFS)
+    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "&#10;")
 
 
 # Glyph widths in em of a humanist sans-serif like the UI's (Source Sans), for layout estimates.
