@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import psutil
-from ui_browser import CHROMIUM, CHROMIUM_ARGS, PageCheck, free_port, serve, serve_command, visit
+from ui_browser import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE, PageCheck, free_port, serve, serve_command, visit
 
 V1 = "Summarize ticket {{id}} for {{name}} ({{email}}): {{ticket}}\n"
 V2 = "Ticket {{id}} from {{name}}. Summary of the issue: {{ticket}}\n"
@@ -213,9 +213,7 @@ def new_server_first_page(db: Path, root: Path, reps: int) -> list[dict[str, flo
                         polling="raf",
                         timeout=120_000,
                     )
-                    page.wait_for_function(
-                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
-                    )
+                    page.wait_for_function(SCRIPT_DONE, polling="raf", timeout=120_000)
                     rendered = time.perf_counter() - start
                     cpu = server_cpu(port)()
                     page.close()

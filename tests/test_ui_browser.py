@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from ui_browser import CHROMIUM, serve, visit
+from ui_browser import CHROMIUM, SCRIPT_DONE, serve, visit
 from ui_data import TOUR, build_ui_db
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
@@ -109,7 +109,7 @@ def test_clicking_a_link_opens_its_details(tmp_path: Path) -> None:
         assert page.locator('[data-testid="stDataFrame"]').count() == 0
         tables = page.locator('[data-testid="stHtml"] table')
         tables.nth(1).wait_for()  # st.html draws once its lazily loaded code has arrived
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        page.wait_for_function(SCRIPT_DONE)
         assert tables.count() == 2
         tables.nth(1).get_by_role("link", name="refund for a torn backpack").first.click()
         page.wait_for_url("**item=0**")

@@ -32,6 +32,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The app's script run has ended (Streamlit sets this attribute on its root element).
+SCRIPT_DONE = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+)
+
+
 @dataclass
 class PageCheck:
     name: str
@@ -192,13 +198,11 @@ def visit(
                     polling="raf",
                     timeout=timeout_ms,
                 )
-                # The script run is over when the app is no longer "running" (status widget gone), and
-                # elements the script has not sent yet show as skeletons.
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                    polling="raf",
-                    timeout=timeout_ms,
-                )
+                # The script run is over when the app says so (`data-test-script-state`, which
+                # Streamlit's own end-to-end tests wait on: the status widget shows only after a
+                # delay, so its absence right after the text appears proves nothing), and elements
+                # whose code is still loading show as skeletons.
+                page.wait_for_function(SCRIPT_DONE, polling="raf", timeout=timeout_ms)
                 page.wait_for_function(no_skeleton, polling="raf", timeout=timeout_ms)
                 rendered = time.perf_counter()
                 # Tables and charts are lazily loaded JS chunks: the page is complete when the last of
