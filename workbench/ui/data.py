@@ -161,7 +161,7 @@ def variant_savings(token: str, run_id: int) -> list[cost.VariantSaving]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def compression_deltas(token: str, run_id: int) -> list[Any] | None:
+def compression_deltas(token: str, run_id: int) -> list[Any]:
     """`workbench.analysis.variant_deltas.variant_deltas` (compression ratio, compressor time)."""
     return list(variant_deltas(_db(), run_id))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 import streamlit as st
 
@@ -95,10 +94,6 @@ def rate_cell(rate: float | None, target: float | None) -> Cell:
     return Cell(rate_bar(rate), style=rate_style(rate, target))
 
 
-def cost_text(value: float | None) -> str:
-    return fmt_cost(value)
-
-
 def delta_text(value: float | None, kind: str) -> str:
     if value is None:
         return "-"
@@ -109,10 +104,6 @@ def delta_text(value: float | None, kind: str) -> str:
     if kind == "int":
         return f"{value:+.0f}"
     return f"{value:+.2f}"
-
-
-def records(items: list[Any]) -> list[dict[str, Any]]:
-    return [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in items]
 
 
 def svg(chart: str) -> None:
